@@ -1,0 +1,26 @@
+import * as v from 'valibot';
+import { ConversationKind, Id, Seq, Timestamp } from './primitives.js';
+import { Limits } from './limits.js';
+
+/** What a member sees of a conversation in lists and sync results. */
+export const ConversationSummary = v.strictObject({
+  id: Id,
+  kind: ConversationKind,
+  title: v.nullable(v.pipe(v.string(), v.maxLength(Limits.maxTitleLength))),
+  /** Member ids; empty when `memberCount` exceeds `Limits.maxSummaryMembers`. */
+  members: v.array(Id),
+  memberCount: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /** Seq of the newest event in the log. */
+  lastSeq: Seq,
+  /** Time of the newest event; lists sort by it. */
+  lastActivityAt: Timestamp,
+  createdAt: Timestamp,
+  /** This user's read watermark. */
+  readSeq: Seq,
+  /** This user's delivered watermark. */
+  deliveredSeq: Seq,
+  /** Messages after `readSeq` sent by other members. */
+  unread: v.pipe(v.number(), v.integer(), v.minValue(0)),
+});
+
+export type ConversationSummary = v.InferOutput<typeof ConversationSummary>;

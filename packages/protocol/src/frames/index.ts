@@ -1,0 +1,65 @@
+import * as v from 'valibot';
+import { SendFrame } from './send.js';
+import { AckFrame } from './ack.js';
+import { NackFrame } from './nack.js';
+import { EventFrame } from './event.js';
+import { WelcomeFrame } from './welcome.js';
+import { SyncFrame, SyncResultFrame } from './sync.js';
+import { HistoryFrame, HistoryResultFrame } from './history.js';
+import {
+  ConversationFrame,
+  DirectOpenFrame,
+  GroupCreateFrame,
+  MembersAddFrame,
+  MembersRemoveFrame,
+} from './conversation.js';
+import { ErrorFrame } from './error.js';
+import { ReceiptFrame, ReceiptUpdateFrame } from './receipt.js';
+import { TypingFrame, TypingUpdateFrame } from './typing.js';
+import { PresenceFrame, PresenceSubscribeFrame } from './presence.js';
+
+export * from './send.js';
+export * from './ack.js';
+export * from './nack.js';
+export * from './event.js';
+export * from './welcome.js';
+export * from './sync.js';
+export * from './history.js';
+export * from './conversation.js';
+export * from './error.js';
+export * from './receipt.js';
+export * from './typing.js';
+export * from './presence.js';
+
+/** Every frame a client may send. */
+export const ClientFrame = v.variant('type', [
+  SyncFrame,
+  SendFrame,
+  HistoryFrame,
+  DirectOpenFrame,
+  GroupCreateFrame,
+  MembersAddFrame,
+  MembersRemoveFrame,
+  ReceiptFrame,
+  TypingFrame,
+  PresenceSubscribeFrame,
+]);
+export type ClientFrame = v.InferOutput<typeof ClientFrame>;
+export type ClientFrameType = ClientFrame['type'];
+
+/** Every frame a server may send. */
+export const ServerFrame = v.variant('type', [
+  WelcomeFrame,
+  AckFrame,
+  NackFrame,
+  EventFrame,
+  SyncResultFrame,
+  HistoryResultFrame,
+  ConversationFrame,
+  ErrorFrame,
+  ReceiptUpdateFrame,
+  TypingUpdateFrame,
+  PresenceFrame,
+]);
+export type ServerFrame = v.InferOutput<typeof ServerFrame>;
+export type ServerFrameType = ServerFrame['type'];

@@ -1,0 +1,16 @@
+import * as v from 'valibot';
+import { Id, Timestamp } from '../primitives.js';
+
+/**
+ * WELCOME (server → client), first frame on every connection: who the server authenticated and
+ * the limits in force. The client answers with `sync` and then flushes its outbox.
+ */
+export const WelcomeFrame = v.strictObject({
+  type: v.literal('welcome'),
+  protocol: v.pipe(v.number(), v.integer()),
+  userId: Id,
+  deviceId: Id,
+  serverTime: Timestamp,
+  limits: v.record(v.string(), v.number()),
+});
+export type WelcomeFrame = v.InferOutput<typeof WelcomeFrame>;

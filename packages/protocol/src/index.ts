@@ -1,0 +1,10 @@
+export { PROTOCOL_VERSION, FRAME_EVENT } from './version.js';
+export { Limits, type LimitsShape } from './limits.js';
+export { ErrorCode, errorCodeName, isRetryable, type ErrorCodeName } from './errors.js';
+export { ParleyError, isParleyError } from './parley-error.js';
+export * from './primitives.js';
+export * from './event.js';
+export * from './conversation.js';
+export * from './handshake.js';
+export * from './frames/index.js';
+export * from './parse.js';

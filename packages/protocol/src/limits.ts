@@ -1,0 +1,35 @@
+/**
+ * Explicit, documented limits. Servers may lower (never raise) the per-deployment ones through
+ * `createChatServer({ limits })`; clients learn the effective values from the `welcome` frame.
+ *
+ * @example
+ * if (text.length > Limits.maxTextLength) throw new Error('too long');
+ */
+export const Limits = {
+  /** Largest accepted frame, in bytes of its JSON encoding. */
+  maxFrameBytes: 64 * 1024,
+  /** Longest message text, in UTF-16 code units (what `string.length` counts). */
+  maxTextLength: 8000,
+  /** Longest id (user, conversation, device, request, client message). */
+  maxIdLength: 128,
+  /** Longest group title. */
+  maxTitleLength: 200,
+  /** Members per conversation. */
+  maxMembersPerConversation: 1000,
+  /** Conversations a conversation summary lists members for; larger ones carry only a count. */
+  maxSummaryMembers: 256,
+  /** User ids in one request (group create, members add/remove, presence subscribe). */
+  maxUserIdsPerRequest: 100,
+  /** Cursors in one sync request. */
+  maxCursorsPerSync: 1000,
+  /** Events in one sync page (across conversations). */
+  maxSyncEvents: 500,
+  /** Events the server returns for a conversation the client has no cursor for (its tail). */
+  syncTailEvents: 50,
+  /** Largest history page. */
+  maxPageSize: 200,
+  /** History page size when the client names none. */
+  defaultPageSize: 50,
+} as const;
+
+export type LimitsShape = { readonly [K in keyof typeof Limits]: number };

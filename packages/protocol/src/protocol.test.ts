@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { toJsonSchema } from '@valibot/to-json-schema';
+import {
+  ClientFrame,
+  ErrorCode,
+  HandshakeAuth,
+  Limits,
+  PROTOCOL_VERSION,
+  ParleyError,
+  ServerFrame,
+  isParleyError,
+  isRetryable,
+  parseClientFrame,
+  parseServerFrame,
+} from './index.js';
+
+function schemaHash(): string {
+  const wire = {
+    client: toJsonSchema(ClientFrame),
+    server: toJsonSchema(ServerFrame),
+    handshake: toJsonSchema(HandshakeAuth),
+    limits: Limits,
+    codes: ErrorCode,
+  };
+  return createHash('sha256').update(JSON.stringify(wire)).digest('hex').slice(0, 16);
+}
+
+describe('wire compatibility', () => {
+  it('changes PROTOCOL_VERSION (and docs/protocol.md) whenever a frame schema changes', () => {
+    // If this fails you changed the wire: bump PROTOCOL_VERSION, describe the change in
+    // docs/protocol.md, and record the new hash here next to the new version.
+    expect({ version: PROTOCOL_VERSION, hash: schemaHash() }).toEqual({ version: 1, hash: 'RECORD_ME' });
+  });
+});
+
+const send = {
+  type: 'send',
+  conversationId: 'c1',
+  clientMsgId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+  data: { text: 'hello' },
+};
+
+describe('parseClientFrame', () => {
+  it('accepts a valid send', () => {
+    const parsed = parseClientFrame(send);
+    expect(parsed).toEqual({ ok: true, frame: send });
+  });
+
+  it('rejects unknown frame types and wrong field types with a path', () => {
+    expect(parseClientFrame({ type: 'drop_tables' }).ok).toBe(false);
+    const parsed = parseClientFrame({ ...send, conversationId: 42 });
+    expect(parsed).toMatchObject({ ok: false, message: expect.stringContaining('conversationId') });
+  });
+
+  it('rejects text over the limit and empty text', () => {
+    expect(parseClientFrame({ ...send, data: { text: 'x'.repeat(Limits.maxTextLength + 1) } }).ok).toBe(false);
+    expect(parseClientFrame({ ...send, data: { text: '' } }).ok).toBe(false);
+    expect(parseClientFrame({ ...send, data: { text: 'x'.repeat(Limits.maxTextLength) } }).ok).toBe(true);
+  });
+
+  it('rejects __proto__ and constructor keys instead of copying them', () => {
+    const polluted = JSON.parse(
+      '{"type":"send","conversationId":"c1","clientMsgId":"abcdefgh1","data":{"text":"x","__proto__":{"admin":true}}}',
+    ) as unknown;
+    expect(parseClientFrame(polluted).ok).toBe(false);
+    const top = JSON.parse(
+      '{"type":"send","conversationId":"c1","clientMsgId":"abcdefgh1","data":{"text":"x"},"__proto__":{"admin":true}}',
+    ) as unknown;
+    expect(parseClientFrame(top).ok).toBe(false);
+    expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
+  });
+
+  it('rejects deeply nested input without throwing', () => {
+    let deep: unknown = { text: 'x' };
+    for (let i = 0; i < 10_000; i++) deep = { data: deep };
+    expect(() => parseClientFrame({ ...send, data: deep })).not.toThrow();
+    expect(parseClientFrame({ ...send, data: deep }).ok).toBe(false);
+  });
+
+  it('rejects ids with unsafe characters and oversized id lists', () => {
+    expect(parseClientFrame({ ...send, conversationId: '../etc' }).ok).toBe(false);
+    expect(parseClientFrame({ ...send, conversationId: 'a'.repeat(129) }).ok).toBe(false);
+    const userIds = Array.from({ length: Limits.maxUserIdsPerRequest + 1 }, (_, i) => `u${i}`);
+    expect(parseClientFrame({ type: 'group.create', reqId: 'r1', members: userIds }).ok).toBe(false);
+  });
+
+  it('rejects non-objects', () => {
+    for (const input of [null, undefined, 'send', 42, [send]]) expect(parseClientFrame(input).ok).toBe(false);
+  });
+});
+
+describe('parseServerFrame', () => {
+  it('accepts an event frame and rejects an event with seq 0', () => {
+    const event = {
+      id: 'e1',
+      conversationId: 'c1',
+      seq: 1,
+      senderId: 'alice',
+      ts: 1,
+      kind: 'message',
+      clientMsgId: 'abcdefgh1',
+      data: { text: 'hi' },
+    };
+    expect(parseServerFrame({ type: 'event', event }).ok).toBe(true);
+    expect(parseServerFrame({ type: 'event', event: { ...event, seq: 0 } }).ok).toBe(false);
+  });
+});
+
+describe('error codes', () => {
+  it('gives each range its retry meaning', () => {
+    expect(isRetryable(ErrorCode.BAD_FRAME)).toBe(false);
+    expect(isRetryable(ErrorCode.NOT_FOUND)).toBe(false);
+    expect(isRetryable(ErrorCode.RATE_LIMITED)).toBe(true);
+    expect(isRetryable(ErrorCode.INTERNAL)).toBe(true);
+    expect(isRetryable(ErrorCode.UNAVAILABLE)).toBe(true);
+  });
+
+  it('normalizes unknown errors into ParleyError with a cause', () => {
+    const cause = new TypeError('boom');
+    const err = ParleyError.from(cause);
+    expect(isParleyError(err)).toBe(true);
+    expect(err.code).toBe(ErrorCode.INTERNAL);
+    expect(err.cause).toBe(cause);
+    expect(ParleyError.from(err)).toBe(err);
+    expect(String(new ParleyError(ErrorCode.NOT_FOUND, 'gone'))).toBe('NOT_FOUND(4040): gone');
+  });
+});

@@ -1,0 +1,174 @@
+import type { LogEvent } from '@parley/protocol';
+import type {
+  AppendInput,
+  AppendResult,
+  ChatStore,
+  CreateConversationInput,
+  MemberRole,
+  StoredConversation,
+  StoredMember,
+  WatermarkUpdate,
+} from './types.js';
+import { createdEventInput, nextEventId, toLogEvent, upperBound } from './store-helpers.js';
+
+interface ConversationState {
+  conversation: StoredConversation;
+  members: Map<string, StoredMember>;
+  events: LogEvent[];
+  dedup: Map<string, LogEvent>;
+}
+
+/**
+ * A store that keeps everything in this process's memory: for tests, demos and a single node
+ * whose data may be lost on restart. Zero dependencies.
+ *
+ * @example
+ * const chat = createChatServer({ server, store: createMemoryStore(), authenticate });
+ */
+export function createMemoryStore(): ChatStore {
+  const conversations = new Map<string, ConversationState>();
+  const directs = new Map<string, string>();
+  const memberships = new Map<string, Set<string>>();
+
+  const state = (id: string) => conversations.get(id);
+  const copy = <T extends object>(value: T): T => structuredClone(value);
+
+  function join(conversationId: string, userId: string, role: MemberRole, ts: number): boolean {
+    const conv = conversations.get(conversationId);
+    if (!conv || conv.members.has(userId)) return false;
+    conv.members.set(userId, { conversationId, userId, role, joinedAt: ts, deliveredSeq: 0, readSeq: 0 });
+    conv.conversation.memberCount = conv.members.size;
+    let set = memberships.get(userId);
+    if (!set) memberships.set(userId, (set = new Set()));
+    set.add(conversationId);
+    return true;
+  }
+
+  function appendNow(input: AppendInput): AppendResult {
+    const conv = state(input.conversationId);
+    if (!conv) throw new Error(`conversation ${input.conversationId} does not exist`);
+    const key = `${input.senderId}\n${input.clientMsgId}`;
+    const existing = conv.dedup.get(key);
+    if (existing) return { event: copy(existing), duplicate: true };
+    const seq = conv.conversation.lastSeq + 1;
+    const event = toLogEvent(input, nextEventId(), seq);
+    conv.events.push(event);
+    conv.dedup.set(key, event);
+    conv.conversation.lastSeq = seq;
+    conv.conversation.lastActivityAt = Math.max(conv.conversation.lastActivityAt, input.ts);
+    return { event: copy(event), duplicate: false };
+  }
+
+  return {
+    async createConversation(input: CreateConversationInput) {
+      if (input.directKey) {
+        const existingId = directs.get(input.directKey);
+        const existing = existingId ? state(existingId) : undefined;
+        if (existing) return { conversation: copy(existing.conversation), created: false };
+      }
+      if (conversations.has(input.id)) throw new Error(`conversation ${input.id} already exists`);
+      conversations.set(input.id, {
+        conversation: {
+          id: input.id,
+          kind: input.kind,
+          title: input.title,
+          directKey: input.directKey,
+          createdBy: input.createdBy,
+          createdAt: input.ts,
+          lastSeq: 0,
+          lastActivityAt: input.ts,
+          memberCount: 0,
+        },
+        members: new Map(),
+        events: [],
+        dedup: new Map(),
+      });
+      if (input.directKey) directs.set(input.directKey, input.id);
+      for (const userId of input.members) {
+        join(input.id, userId, userId === input.createdBy ? 'owner' : 'member', input.ts);
+      }
+      appendNow(createdEventInput(input));
+      return { conversation: copy(state(input.id)!.conversation), created: true };
+    },
+
+    async getConversation(id) {
+      const conv = state(id);
+      return conv ? copy(conv.conversation) : null;
+    },
+
+    async getMember(conversationId, userId) {
+      const member = state(conversationId)?.members.get(userId);
+      return member ? copy(member) : null;
+    },
+
+    async listMembers(conversationId) {
+      return [...(state(conversationId)?.members.values() ?? [])].map(copy);
+    },
+
+    async listMemberships(userId) {
+      const rows = [...(memberships.get(userId) ?? [])].flatMap((id) => {
+        const conv = state(id);
+        const member = conv?.members.get(userId);
+        return conv && member ? [{ conversation: copy(conv.conversation), member: copy(member) }] : [];
+      });
+      return rows.sort((a, b) => b.conversation.lastActivityAt - a.conversation.lastActivityAt);
+    },
+
+    async addMembers(conversationId, userIds, role, ts) {
+      return [...new Set(userIds)].filter((userId) => join(conversationId, userId, role, ts));
+    },
+
+    async removeMembers(conversationId, userIds) {
+      const conv = state(conversationId);
+      if (!conv) return [];
+      const removed = [...new Set(userIds)].filter((userId) => conv.members.delete(userId));
+      for (const userId of removed) memberships.get(userId)?.delete(conversationId);
+      conv.conversation.memberCount = conv.members.size;
+      return removed;
+    },
+
+    async append(input) {
+      return appendNow(input);
+    },
+
+    async readAfter(conversationId, afterSeq, limit) {
+      const events = state(conversationId)?.events ?? [];
+      // events[i].seq === i + 1: the log is contiguous from 1.
+      return events.slice(Math.max(0, afterSeq), Math.max(0, afterSeq) + Math.max(0, limit)).map(copy);
+    },
+
+    async readBefore(conversationId, beforeSeq, limit) {
+      const events = state(conversationId)?.events ?? [];
+      const end = Math.min(events.length, Math.max(0, beforeSeq - 1));
+      return events.slice(Math.max(0, end - Math.max(0, limit)), end).map(copy);
+    },
+
+    async updateWatermarks(conversationId, userId, update: WatermarkUpdate) {
+      const conv = state(conversationId);
+      const member = conv?.members.get(userId);
+      if (!conv || !member) return null;
+      const last = conv.conversation.lastSeq;
+      const read = upperBound(update.readSeq, last);
+      const delivered = Math.max(upperBound(update.deliveredSeq, last), read);
+      member.readSeq = Math.max(member.readSeq, read);
+      member.deliveredSeq = Math.max(member.deliveredSeq, delivered);
+      return copy(member);
+    },
+
+    async countUnread(conversationId, userId, afterSeq) {
+      const events = state(conversationId)?.events ?? [];
+      let count = 0;
+      for (let i = Math.max(0, afterSeq); i < events.length; i++) {
+        const event = events[i]!;
+        if (event.kind === 'message' && event.senderId !== userId) count++;
+      }
+      return count;
+    },
+
+    async close() {
+      conversations.clear();
+      directs.clear();
+      memberships.clear();
+    },
+  };
+}

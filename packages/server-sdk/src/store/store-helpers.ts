@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { LogEvent } from '@parley/protocol';
+import type { AppendInput, CreateConversationInput } from './types.js';
+
+/** The dedup key system events use, so a retried operation appends its event once. */
+export const SYSTEM_CREATED_ID = 'system:created';
+
+/** A fresh, globally unique event id. */
+export function nextEventId(): string {
+  return `e_${randomUUID()}`;
+}
+
+/** The `conversation.created` event every conversation starts its log with. */
+export function createdEventInput(input: CreateConversationInput): AppendInput {
+  return {
+    conversationId: input.id,
+    senderId: input.createdBy,
+    clientMsgId: SYSTEM_CREATED_ID,
+    ts: input.ts,
+    kind: 'conversation.created',
+    data: { type: input.kind, title: input.title, members: [...input.members] },
+  };
+}
+
+/** Clamps an optional watermark into [0, max]; absent means 0 (no movement). */
+export function upperBound(value: number | undefined, max: number): number {
+  return value === undefined ? 0 : Math.max(0, Math.min(value, max));
+}
+
+/** The key that makes a direct conversation unique: both user ids, sorted. */
+export function directKeyOf(a: string, b: string): string {
+  return [a, b].sort().join('\n');
+}
+
+/**
+ * The event an append produces. Only messages carry their `clientMsgId` on the wire; system
+ * events keep theirs in the store for dedup alone.
+ */
+export function toLogEvent(input: AppendInput, id: string, seq: number): LogEvent {
+  const { clientMsgId, ...rest } = input;
+  return (input.kind === 'message' ? { ...rest, clientMsgId, id, seq } : { ...rest, id, seq }) as LogEvent;
+}

@@ -1,0 +1,114 @@
+import type { ConversationKind, LogEvent } from '@parley/protocol';
+
+/** A conversation as the store keeps it. */
+export interface StoredConversation {
+  id: string;
+  kind: ConversationKind;
+  title: string | null;
+  /** For direct conversations: the two user ids, sorted, joined by `\n`. Unique. */
+  directKey: string | null;
+  createdBy: string;
+  createdAt: number;
+  /** Seq of the newest event; 0 before the first. Never decreases. */
+  lastSeq: number;
+  /** `ts` of the newest event. */
+  lastActivityAt: number;
+  memberCount: number;
+}
+
+export type MemberRole = 'owner' | 'member';
+
+/** One user's membership of one conversation, with their watermarks. */
+export interface StoredMember {
+  conversationId: string;
+  userId: string;
+  role: MemberRole;
+  joinedAt: number;
+  /** Highest seq delivered to any of the user's devices. Monotonic, ≤ lastSeq. */
+  deliveredSeq: number;
+  /** Highest seq the user has read. Monotonic, ≤ lastSeq, and `deliveredSeq ≥ readSeq`. */
+  readSeq: number;
+}
+
+export interface CreateConversationInput {
+  /** Used when a new conversation is made; ignored when a direct one already exists. */
+  id: string;
+  kind: ConversationKind;
+  title: string | null;
+  createdBy: string;
+  /** Every member, the creator included. */
+  members: string[];
+  /** Required for `direct`: see `StoredConversation.directKey`. */
+  directKey: string | null;
+  ts: number;
+}
+
+/** What a caller asks to append; the store assigns `id` and `seq`. */
+export type AppendInput = {
+  conversationId: string;
+  senderId: string;
+  /**
+   * Dedup key, unique per (conversation, sender). Messages carry the client's id; system events
+   * carry a deterministic one so that a retried operation appends once.
+   */
+  clientMsgId: string;
+  ts: number;
+} & DistributiveOmit<LogEvent, 'id' | 'conversationId' | 'seq' | 'senderId' | 'ts' | 'clientMsgId'>;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface AppendResult {
+  event: LogEvent;
+  /** True when `(conversationId, senderId, clientMsgId)` was already stored: `event` is the original. */
+  duplicate: boolean;
+}
+
+export interface WatermarkUpdate {
+  deliveredSeq?: number;
+  readSeq?: number;
+}
+
+/**
+ * The storage contract every Parley store implements. All methods are async; the store is the
+ * truth of the whole system, so each must keep the promises below even when several server
+ * processes use one database at once. `runStoreConformance` (`@parley/server-sdk/testing`)
+ * checks them.
+ */
+export interface ChatStore {
+  /**
+   * Creates a conversation with its members and appends its `conversation.created` event (seq 1).
+   * For `direct`, idempotent by `directKey`: a second call, even a concurrent one, returns the
+   * existing conversation with `created: false`.
+   */
+  createConversation(input: CreateConversationInput): Promise<{ conversation: StoredConversation; created: boolean }>;
+  getConversation(conversationId: string): Promise<StoredConversation | null>;
+  getMember(conversationId: string, userId: string): Promise<StoredMember | null>;
+  /** Every member of a conversation (for fan-out), in no particular order. */
+  listMembers(conversationId: string): Promise<StoredMember[]>;
+  /** A user's memberships with their conversations, newest activity first. */
+  listMemberships(userId: string): Promise<Array<{ conversation: StoredConversation; member: StoredMember }>>;
+  /** Adds members (idempotent); returns the ids that were not members before. */
+  addMembers(conversationId: string, userIds: string[], role: MemberRole, ts: number): Promise<string[]>;
+  /** Removes members (idempotent); returns the ids that were members before. */
+  removeMembers(conversationId: string, userIds: string[]): Promise<string[]>;
+  /**
+   * Appends an event at `lastSeq + 1`, atomically: seqs are contiguous from 1, unique and never
+   * reused, also with concurrent appends from several processes. A repeated
+   * `(conversationId, senderId, clientMsgId)` returns the original event with `duplicate: true`.
+   * Resolves only once the event is durable (as durable as the store is configured to be).
+   */
+  append(input: AppendInput): Promise<AppendResult>;
+  /** Up to `limit` events with seq > `afterSeq`, ascending, contiguous. */
+  readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LogEvent[]>;
+  /** The `limit` events just before `beforeSeq` (exclusive), returned ascending. */
+  readBefore(conversationId: string, beforeSeq: number, limit: number): Promise<LogEvent[]>;
+  /**
+   * Moves a member's watermarks forward: never backward, never above the conversation's lastSeq,
+   * and a read implies delivered. Returns the member after the update, or null for a non-member.
+   */
+  updateWatermarks(conversationId: string, userId: string, update: WatermarkUpdate): Promise<StoredMember | null>;
+  /** Number of `message` events with seq > `afterSeq` whose sender is not `userId`. */
+  countUnread(conversationId: string, userId: string, afterSeq: number): Promise<number>;
+  /** Releases resources the store opened itself (never the user's own client or Db). */
+  close(): Promise<void>;
+}
