@@ -1,0 +1,4 @@
+import { runStoreConformance } from '../testing/conformance.js';
+import { createMemoryStore } from './memory-store.js';
+
+runStoreConformance('memory', async () => ({ store: createMemoryStore() }));

@@ -1,0 +1,28 @@
+/**
+ * `@parley/server-sdk/testing`: the storage conformance suite and the helpers it is built from,
+ * for adapter authors. Needs vitest (an optional peer dependency).
+ *
+ * @example
+ * import { runStoreConformance } from '@parley/server-sdk/testing';
+ * import { createMemoryStore } from '@parley/server-sdk';
+ *
+ * runStoreConformance('memory', async () => ({ store: createMemoryStore() }));
+ */
+export { runStoreConformance } from './testing/conformance.js';
+export {
+  appendBurst,
+  createDirect,
+  createGroup,
+  logProblems,
+  readWholeLog,
+  sendText,
+  type ConformanceOptions,
+  type MakeStore,
+} from './testing/fixtures.js';
+export {
+  awaitStartSignal,
+  reportWorkerResult,
+  runWorkers,
+  type RunWorkersOptions,
+  type WorkerResult,
+} from './testing/workers.js';

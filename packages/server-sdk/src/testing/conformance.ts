@@ -1,0 +1,55 @@
+import { afterEach, beforeEach, describe } from 'vitest';
+import type { ChatStore } from '../store/types.js';
+import { appendTests } from './conformance-append.js';
+import { conversationTests } from './conformance-conversations.js';
+import { memberTests } from './conformance-members.js';
+import { readTests } from './conformance-reads.js';
+import type { ConformanceOptions, MakeStore, StoreContext } from './fixtures.js';
+
+/**
+ * Registers Parley's storage conformance suite (vitest `describe`/`it`) for one store. Every
+ * adapter, bundled or custom, must pass it: it checks each promise of the `ChatStore` contract,
+ * seq allocation under concurrency and dedup included. `makeStore` is called before every test
+ * and must return an empty store; `cleanup` (if any) runs after `store.close()`.
+ *
+ * @example
+ * // my-store.test.ts
+ * import { runStoreConformance } from '@parley/server-sdk/testing';
+ * import { createMyStore } from './my-store.js';
+ *
+ * runStoreConformance('my store', async () => {
+ *   const store = await createMyStore({ url: process.env.MY_DB_URL });
+ *   return { store, cleanup: () => dropTestDatabase() };
+ * });
+ */
+export function runStoreConformance(name: string, makeStore: MakeStore, options: ConformanceOptions = {}): void {
+  const resolved: Required<ConformanceOptions> = {
+    concurrentAppends: Math.max(50, options.concurrentAppends ?? 60),
+    timeoutMs: options.timeoutMs ?? 30_000,
+  };
+  let current: { store: ChatStore; cleanup?: () => Promise<void> } | undefined;
+  const ctx: StoreContext = {
+    get store() {
+      if (!current) throw new Error('no store: the conformance suite makes one before each test');
+      return current.store;
+    },
+  };
+
+  describe(`${name}: ChatStore conformance`, { timeout: resolved.timeoutMs }, () => {
+    beforeEach(async () => {
+      current = await makeStore();
+    });
+    afterEach(async () => {
+      const done = current;
+      current = undefined;
+      if (!done) return;
+      await done.store.close();
+      await done.cleanup?.();
+    });
+
+    conversationTests(ctx);
+    appendTests(ctx, resolved);
+    readTests(ctx);
+    memberTests(ctx);
+  });
+}

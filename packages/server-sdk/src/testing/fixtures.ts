@@ -1,0 +1,123 @@
+import type { LogEvent } from '@parley/protocol';
+import type { AppendResult, ChatStore, StoredConversation } from '../store/types.js';
+import { directKeyOf } from '../store/store-helpers.js';
+
+/** What `runStoreConformance` needs to make one fresh, empty store per test. */
+export type MakeStore = () => Promise<{ store: ChatStore; cleanup?: () => Promise<void> }>;
+
+export interface ConformanceOptions {
+  /** Appends fired at once in the concurrency tests (at least 50). Default 60. */
+  concurrentAppends?: number;
+  /** Per-test timeout in ms, for stores behind a network. Default 30 000. */
+  timeoutMs?: number;
+}
+
+/** The live store of the running test; a getter because each test gets a fresh one. */
+export interface StoreContext {
+  readonly store: ChatStore;
+}
+
+/** A fixed clock for fixtures: tests compare timestamps exactly. */
+export const T0 = 1_700_000_000_000;
+
+/** Creates a group conversation whose creator is the first member. */
+export async function createGroup(
+  store: ChatStore,
+  id: string,
+  members: string[],
+  ts = T0,
+): Promise<StoredConversation> {
+  const { conversation } = await store.createConversation({
+    id,
+    kind: 'group',
+    title: `title of ${id}`,
+    createdBy: members[0]!,
+    members,
+    directKey: null,
+    ts,
+  });
+  return conversation;
+}
+
+/** Opens (or re-opens) the direct conversation of two users. */
+export function createDirect(store: ChatStore, id: string, a: string, b: string, ts = T0) {
+  return store.createConversation({
+    id,
+    kind: 'direct',
+    title: null,
+    createdBy: a,
+    members: [a, b],
+    directKey: directKeyOf(a, b),
+    ts,
+  });
+}
+
+/** Appends a text message. */
+export function sendText(
+  store: ChatStore,
+  conversationId: string,
+  senderId: string,
+  clientMsgId: string,
+  text = `text ${clientMsgId}`,
+  ts = T0 + 1,
+): Promise<AppendResult> {
+  return store.append({ conversationId, senderId, clientMsgId, ts, kind: 'message', data: { text } });
+}
+
+/** Every event of a conversation, read in pages so that no store page limit hides a bug. */
+export async function readWholeLog(store: ChatStore, conversationId: string, pageSize = 100): Promise<LogEvent[]> {
+  const all: LogEvent[] = [];
+  for (;;) {
+    const page = await store.readAfter(conversationId, all.at(-1)?.seq ?? 0, pageSize);
+    all.push(...page);
+    if (page.length < pageSize) return all;
+  }
+}
+
+/** `[from, from + 1, …, to]`. */
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+}
+
+/**
+ * Fires `count` message appends at once from one sender and resolves with their results. Used by
+ * the suite and by multi-process tests (each process runs one burst against a shared database).
+ *
+ * @example
+ * const results = await appendBurst(store, { conversationId: 'c1', senderId: 'worker-1', count: 100 });
+ */
+export async function appendBurst(
+  store: ChatStore,
+  options: { conversationId: string; senderId: string; count: number; ts?: number },
+): Promise<AppendResult[]> {
+  const { conversationId, senderId, count, ts = Date.now() } = options;
+  return Promise.all(
+    range(1, count).map((i) => sendText(store, conversationId, senderId, `${senderId}-msg-${i}`, `#${i}`, ts + i)),
+  );
+}
+
+/**
+ * Reads a conversation's whole log and describes every way it breaks the seq promise: holes,
+ * repeats, a first seq other than 1, repeated ids or dedup keys, or a `lastSeq` behind the log.
+ * An empty array means the log is sound.
+ *
+ * @example
+ * expect(await logProblems(store, 'c1')).toEqual([]);
+ */
+export async function logProblems(store: ChatStore, conversationId: string): Promise<string[]> {
+  const events = await readWholeLog(store, conversationId);
+  const problems: string[] = [];
+  events.forEach((event, i) => {
+    if (event.seq !== i + 1) problems.push(`position ${i} holds seq ${event.seq}, expected ${i + 1}`);
+  });
+  const ids = new Set(events.map((e) => e.id));
+  if (ids.size !== events.length) problems.push(`${events.length - ids.size} repeated event ids`);
+  const keys = new Set(events.filter((e) => e.kind === 'message').map((e) => `${e.senderId}\n${e.clientMsgId}`));
+  const messages = events.filter((e) => e.kind === 'message').length;
+  if (keys.size !== messages) problems.push(`${messages - keys.size} messages stored twice`);
+  const conversation = await store.getConversation(conversationId);
+  if (conversation && conversation.lastSeq !== events.length) {
+    problems.push(`lastSeq is ${conversation.lastSeq} but the log holds ${events.length} events`);
+  }
+  return problems;
+}
