@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import type { JwtAlgorithm } from './auth/jwt.js';
+import type { LogLevel } from './logger.js';
+import { startReferenceServer, type ReferenceServerConfig } from './reference-server.js';
+
+const HELP = `parley-server: the Parley reference server
+
+Usage: parley-server [--dev] [--port 8080] [--host 127.0.0.1] [--store sqlite|memory|mongodb] [--data-dir DIR]
+
+  --dev            DEVELOPMENT ONLY auth: POST /api/dev/token {"userId":"alice"} issues a token for anyone
+  --port, PORT                 port (default 8080; 0 picks a free one)
+  --host, HOST                 interface (default 127.0.0.1)
+  --store, PARLEY_STORE        sqlite (default), memory, or mongodb (default when MONGODB_URI is set)
+  --data-dir, PARLEY_DATA_DIR  where the SQLite file lives (default ./.parley-data)
+  MONGODB_URI                  use MongoDB
+  PARLEY_JWT_SECRET, PARLEY_JWT_ISSUER, PARLEY_JWT_AUDIENCE, PARLEY_JWT_ALGORITHMS (default HS256)
+  PARLEY_ALLOWED_ORIGINS       comma-separated browser origins, or *
+  PARLEY_LOG_LEVEL             debug | info (default) | warn | error
+`;
+
+/** Reads flags and environment into a config; flags win. */
+export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceServerConfig | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      dev: { type: 'boolean' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      store: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const store = values.store ?? env.PARLEY_STORE ?? (env.MONGODB_URI ? 'mongodb' : 'sqlite');
+  if (store !== 'sqlite' && store !== 'memory' && store !== 'mongodb') throw new Error(`unknown store ${store}`);
+  const origins = env.PARLEY_ALLOWED_ORIGINS?.trim();
+  const config: ReferenceServerConfig = {
+    port: Number(values.port ?? env.PORT ?? 8080),
+    host: values.host ?? env.HOST ?? '127.0.0.1',
+    store,
+    dataDir: resolve(values['data-dir'] ?? env.PARLEY_DATA_DIR ?? '.parley-data'),
+    devAuth: values.dev === true || env.PARLEY_DEV_AUTH === '1',
+    allowedOrigins: origins === '*' ? '*' : origins ? origins.split(',').map((o) => o.trim()) : [],
+    logLevel: (env.PARLEY_LOG_LEVEL as LogLevel | undefined) ?? 'info',
+  };
+  if (env.MONGODB_URI) config.mongodbUri = env.MONGODB_URI;
+  if (env.PARLEY_JWT_SECRET) {
+    config.jwt = {
+      secret: env.PARLEY_JWT_SECRET,
+      issuer: env.PARLEY_JWT_ISSUER ?? '',
+      audience: env.PARLEY_JWT_AUDIENCE ?? '',
+      algorithms: (env.PARLEY_JWT_ALGORITHMS ?? 'HS256').split(',') as JwtAlgorithm[],
+    };
+    if (!config.jwt.issuer || !config.jwt.audience) throw new Error('PARLEY_JWT_ISSUER and PARLEY_JWT_AUDIENCE are required');
+  }
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new Error('invalid port');
+  return config;
+}
+
+async function main(): Promise<void> {
+  const config = configFrom(process.argv.slice(2), process.env);
+  if (config === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const server = await startReferenceServer(config);
+  // One line on stdout that scripts (and tests) can wait for.
+  process.stdout.write(`parley-server listening on ${server.url}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: draining\n`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`parley-server: ${err instanceof Error ? err.message : String(err)}\n${HELP}`);
+  process.exit(1);
+});

@@ -1,0 +1,10 @@
+export { createChatServer, type ChatServer, type ChatServerOptions } from './server/create-chat-server.js';
+export type { CanCreateConversation } from './server/context.js';
+export type { RestHandler } from './server/rest.js';
+export type { RateLimit } from './server/rate-limiter.js';
+export { createJwtAuthenticator, type JwtOptions, type JwtAlgorithm } from './auth/jwt.js';
+export { createDevAuth, type DevAuth } from './auth/dev-auth.js';
+export type { Authenticate, AuthContext, AuthIdentity } from './auth/types.js';
+export { createJsonLogger, silentLogger, type Logger, type LogLevel, type LogFields } from './logger.js';
+export * from './store/index.js';
+export { ParleyError, isParleyError, ErrorCode, Limits, PROTOCOL_VERSION } from '@parley/protocol';

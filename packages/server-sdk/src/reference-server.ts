@@ -1,0 +1,142 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createChatServer, type ChatServer, type ChatServerOptions } from './server/create-chat-server.js';
+import { createDevAuth } from './auth/dev-auth.js';
+import { createJwtAuthenticator, type JwtAlgorithm } from './auth/jwt.js';
+import type { Authenticate } from './auth/types.js';
+import type { ChatStore } from './store/types.js';
+import { createMemoryStore } from './store/memory-store.js';
+import { createJsonLogger, type Logger, type LogLevel } from './logger.js';
+
+export interface ReferenceServerConfig {
+  port: number;
+  host: string;
+  /** `memory`, `sqlite` (default; a file under `dataDir`) or `mongodb` (needs `mongodbUri`). */
+  store: 'memory' | 'sqlite' | 'mongodb';
+  dataDir: string;
+  mongodbUri?: string;
+  /** DEVELOPMENT ONLY: issue tokens for any user at `POST /api/dev/token`. */
+  devAuth: boolean;
+  jwt?: { secret: string; issuer: string; audience: string; algorithms: JwtAlgorithm[] };
+  allowedOrigins: string[] | '*';
+  logLevel: LogLevel;
+  chatOptions?: Partial<ChatServerOptions>;
+}
+
+export interface ReferenceServer {
+  http: Server;
+  chat: ChatServer;
+  store: ChatStore;
+  url: string;
+  /** Graceful shutdown: stop accepting, disconnect clients (they reconnect elsewhere), close the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Runs Parley on one machine: HTTP server, socket, REST API under `/api`, health endpoints.
+ *
+ * @example
+ * const server = await startReferenceServer({ ...defaultConfig(process.env), port: 0 });
+ * console.log(server.url);
+ */
+export async function startReferenceServer(config: ReferenceServerConfig): Promise<ReferenceServer> {
+  const logger = createJsonLogger({ level: config.logLevel });
+  const { store, closeStore } = await openStore(config, logger);
+  const dev = config.devAuth ? createDevAuth() : undefined;
+  const authenticate = resolveAuth(config, dev?.authenticate);
+  const http = createServer();
+  const chat = createChatServer({
+    server: http,
+    store,
+    authenticate,
+    allowedOrigins: config.allowedOrigins,
+    logger,
+    ...config.chatOptions,
+  });
+  let ready = true;
+
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path?.startsWith('/parley/socket.io')) return; // socket.io answers these
+    if (path === '/healthz') return json(res, 200, { ok: true });
+    if (path === '/readyz') return json(res, ready ? 200 : 503, { ready });
+    if (path === '/api/dev/token' && dev) return void issueDevToken(req, res, dev.issueToken);
+    if (path?.startsWith('/api/')) {
+      req.url = req.url!.slice('/api'.length);
+      return chat.rest(req, res);
+    }
+    json(res, 404, { error: 'not found' });
+  });
+
+  await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
+  const { port } = http.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (dev) logger.warn('DEVELOPMENT AUTH is on: anyone can get a token for any user. Never expose this server.', { url });
+  logger.info('parley server listening', { url, store: config.store });
+
+  return {
+    http,
+    chat,
+    store,
+    url,
+    async close() {
+      ready = false;
+      await chat.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await closeStore();
+    },
+  };
+}
+
+function resolveAuth(config: ReferenceServerConfig, devAuthenticate: Authenticate | undefined): Authenticate {
+  if (config.jwt) {
+    const jwtAuth = createJwtAuthenticator({
+      algorithms: config.jwt.algorithms as [JwtAlgorithm, ...JwtAlgorithm[]],
+      secret: config.jwt.secret,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+    });
+    if (!devAuthenticate) return jwtAuth;
+    return async (token, ctx) => (await devAuthenticate(token, ctx).catch(() => null)) ?? jwtAuth(token, ctx);
+  }
+  if (devAuthenticate) return devAuthenticate;
+  throw new Error('no authentication configured: set PARLEY_JWT_SECRET (with issuer and audience) or use --dev');
+}
+
+async function openStore(config: ReferenceServerConfig, logger: Logger): Promise<{ store: ChatStore; closeStore: () => Promise<void> }> {
+  if (config.store === 'memory') {
+    const store = createMemoryStore();
+    return { store, closeStore: () => store.close() };
+  }
+  if (config.store === 'mongodb') {
+    if (!config.mongodbUri) throw new Error('store mongodb needs MONGODB_URI');
+    const { openMongoStore } = await import('./reference-stores.js');
+    return openMongoStore(config.mongodbUri, logger);
+  }
+  const { openSqliteStore } = await import('./reference-stores.js');
+  return openSqliteStore(config.dataDir, logger);
+}
+
+async function issueDevToken(req: IncomingMessage, res: ServerResponse, issue: (userId: string) => Promise<string>) {
+  if (req.method !== 'POST') return json(res, 405, { error: 'POST { "userId": "alice" }' });
+  let body = '';
+  for await (const chunk of req) {
+    body += String(chunk);
+    if (body.length > 4096) return json(res, 413, { error: 'body too large' });
+  }
+  let userId: unknown;
+  try {
+    userId = (JSON.parse(body) as { userId?: unknown }).userId;
+  } catch {
+    return json(res, 400, { error: 'body must be JSON' });
+  }
+  if (typeof userId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/.test(userId)) {
+    return json(res, 400, { error: 'userId: 1-64 characters of [A-Za-z0-9._:@-]' });
+  }
+  json(res, 200, { userId, token: await issue(userId) });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}

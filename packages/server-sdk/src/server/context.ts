@@ -1,0 +1,64 @@
+import type { Namespace, Socket } from 'socket.io';
+import { ErrorCode, ParleyError, FRAME_EVENT, type ServerFrame, type LimitsShape } from '@parley/protocol';
+import type { ChatStore, StoredConversation, StoredMember } from '../store/types.js';
+import type { Logger } from '../logger.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+/** Decides whether a user may create a conversation with these members. */
+export type CanCreateConversation = (request: {
+  userId: string;
+  kind: 'direct' | 'group';
+  members: string[];
+}) => boolean | Promise<boolean>;
+
+/** Everything a frame handler needs, shared by all connections of one server. */
+export interface ServerContext {
+  nsp: Namespace;
+  store: ChatStore;
+  logger: Logger;
+  limits: LimitsShape;
+  sendLimiter: RateLimiter;
+  typingLimiter: RateLimiter;
+  canCreateConversation: CanCreateConversation | undefined;
+  /** Conversations up to this size get receipt updates pushed to every member. */
+  receiptFanoutMax: number;
+  now(): number;
+}
+
+/** One authenticated connection: a (user, device). */
+export interface Connection {
+  socket: Socket;
+  userId: string;
+  deviceId: string;
+  send(frame: ServerFrame): void;
+}
+
+/** The socket.io room every connection of a user joins. */
+export function userRoom(userId: string): string {
+  return `user:${userId}`;
+}
+
+/** Pushes a frame to every connection of these users, on every node, except `exceptSocketId`. */
+export function pushToUsers(ctx: ServerContext, userIds: Iterable<string>, frame: ServerFrame, exceptSocketId?: string): void {
+  const rooms = [...userIds].map(userRoom);
+  if (rooms.length === 0) return;
+  const target = exceptSocketId ? ctx.nsp.to(rooms).except(exceptSocketId) : ctx.nsp.to(rooms);
+  target.emit(FRAME_EVENT, frame);
+}
+
+/**
+ * The conversation and the caller's membership. Unknown conversations and non-members get the
+ * same NOT_FOUND, so a non-member learns nothing, not even that the conversation exists.
+ */
+export async function requireMembership(
+  ctx: ServerContext,
+  conversationId: string,
+  userId: string,
+): Promise<{ conversation: StoredConversation; member: StoredMember }> {
+  const [conversation, member] = await Promise.all([
+    ctx.store.getConversation(conversationId),
+    ctx.store.getMember(conversationId, userId),
+  ]);
+  if (!conversation || !member) throw new ParleyError(ErrorCode.NOT_FOUND, 'conversation not found');
+  return { conversation, member };
+}

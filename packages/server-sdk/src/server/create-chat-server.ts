@@ -1,0 +1,198 @@
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import { Server as SocketServer, type Namespace, type Socket } from 'socket.io';
+import * as v from 'valibot';
+import {
+  ErrorCode,
+  FRAME_EVENT,
+  HandshakeAuth,
+  Limits,
+  PROTOCOL_VERSION,
+  ParleyError,
+  type LimitsShape,
+  type ServerFrame,
+} from '@parley/protocol';
+import type { ChatStore } from '../store/types.js';
+import type { Authenticate } from '../auth/types.js';
+import { createJsonLogger, type Logger } from '../logger.js';
+import { RateLimiter, type RateLimit } from './rate-limiter.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { isOriginAllowed } from './origins.js';
+import { userRoom, type CanCreateConversation, type Connection, type ServerContext } from './context.js';
+import { dispatchFrame } from './dispatch.js';
+import { createRestHandler, type RestHandler } from './rest.js';
+
+export interface ChatServerOptions {
+  /** The Node HTTP server to mount on (plain `http`, Express's, Fastify's `server`). */
+  server?: HttpServer;
+  /** Or an existing socket.io server to share; Parley then uses its own namespace. */
+  io?: SocketServer;
+  /** Namespace when sharing `io` (default `/parley`); the default namespace otherwise. */
+  namespace?: string;
+  /** socket.io path when Parley creates the server (default `/parley/socket.io`). */
+  path?: string;
+  store: ChatStore;
+  /** Verifies tokens at every handshake and REST call (see `createJwtAuthenticator`). */
+  authenticate: Authenticate;
+  /** Browser origins allowed besides same-origin (default none); `'*'` for any. */
+  allowedOrigins?: string[] | '*';
+  /** Lower the protocol limits for this deployment (never above `Limits`). */
+  limits?: Partial<LimitsShape>;
+  rateLimits?: { sends?: RateLimit; frames?: RateLimit; typing?: RateLimit };
+  /** Decide who may create which conversations (default: anyone, with anyone). */
+  canCreateConversation?: CanCreateConversation;
+  /** Conversations up to this many members get receipt updates pushed to all (default 100). */
+  receiptFanoutMax?: number;
+  logger?: Logger;
+}
+
+export interface ChatServer {
+  /** The socket.io server (yours, if you passed `io`). */
+  readonly io: SocketServer;
+  /** The namespace Parley serves. */
+  readonly nsp: Namespace;
+  /** REST middleware: `GET /conversations`, `GET /conversations/:id/messages`. Works with Express too. */
+  readonly rest: RestHandler;
+  /** Stops accepting connections and disconnects clients (they reconnect elsewhere). Leaves the store open. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_RATE_LIMITS = {
+  sends: { perSecond: 50, burst: 200 },
+  frames: { perSecond: 200, burst: 400 },
+  typing: { perSecond: 1, burst: 3 },
+} satisfies Record<string, RateLimit>;
+
+/**
+ * Mounts Parley on a Node HTTP server.
+ *
+ * @example
+ * import { createServer } from 'node:http';
+ * import { createChatServer, createMemoryStore, createJwtAuthenticator } from '@parley/server-sdk';
+ *
+ * const server = createServer();
+ * createChatServer({
+ *   server,
+ *   store: createMemoryStore(),
+ *   authenticate: createJwtAuthenticator({ algorithms: ['HS256'], secret, issuer: 'me', audience: 'chat' }),
+ * });
+ * server.listen(8080);
+ */
+export function createChatServer(options: ChatServerOptions): ChatServer {
+  const limits = effectiveLimits(options.limits);
+  const logger = options.logger ?? createJsonLogger({ level: 'warn' });
+  const allowedOrigins = options.allowedOrigins ?? [];
+  const ownsIo = !options.io;
+  if (!options.io && !options.server) throw new TypeError('createChatServer: pass `server` or `io`');
+  const io =
+    options.io ??
+    new SocketServer(options.server, {
+      path: options.path ?? '/parley/socket.io',
+      // Frames between maxFrameBytes and this get a typed FRAME_TOO_LARGE; larger ones close the connection.
+      maxHttpBufferSize: Math.max(1_000_000, limits.maxFrameBytes * 2),
+      allowRequest: (req, done) => done(null, isOriginAllowed(req, allowedOrigins)),
+      cors: allowedOrigins === '*' ? { origin: true } : { origin: allowedOrigins },
+      serveClient: false,
+    });
+  const nsp = io.of(options.namespace ?? (ownsIo ? '/' : '/parley'));
+  const rates = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  const ctx: ServerContext = {
+    nsp,
+    store: options.store,
+    logger,
+    limits,
+    sendLimiter: new RateLimiter(rates.sends),
+    typingLimiter: new RateLimiter(rates.typing),
+    canCreateConversation: options.canCreateConversation,
+    receiptFanoutMax: options.receiptFanoutMax ?? 100,
+    now: Date.now,
+  };
+  const frameLimiter = new RateLimiter(rates.frames);
+
+  nsp.use((socket, next) => {
+    authenticateSocket(socket, options.authenticate)
+      .then(() => next())
+      .catch((err: unknown) => {
+        const error = ParleyError.from(err, ErrorCode.UNAUTHORIZED);
+        if (error.code >= 5000) logger.error('handshake failed', { err });
+        const refusal = new Error(error.message) as Error & { data: unknown };
+        refusal.data = { code: error.code, message: error.message, retryable: error.retryable };
+        next(refusal);
+      });
+  });
+
+  nsp.on('connection', (socket) => {
+    const { userId, deviceId, expiresAt } = socket.data as SocketData;
+    const conn: Connection = {
+      socket,
+      userId,
+      deviceId,
+      send: (frame: ServerFrame) => void socket.emit(FRAME_EVENT, frame),
+    };
+    const queue = new KeyedQueue();
+    void socket.join(userRoom(userId));
+    conn.send({ type: 'welcome', protocol: PROTOCOL_VERSION, userId, deviceId, serverTime: Date.now(), limits });
+    const expiry = expiresAt ? setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now())) : undefined;
+    expiry?.unref?.();
+    socket.on(FRAME_EVENT, (raw: unknown) => {
+      if (!frameLimiter.take(socket.id)) {
+        conn.send({ type: 'error', code: ErrorCode.RATE_LIMITED, message: 'too many frames', retryable: true });
+        return;
+      }
+      void dispatchFrame(ctx, conn, queue, raw);
+    });
+    socket.onAny((event: string) => {
+      if (event === FRAME_EVENT) return;
+      conn.send({ type: 'error', code: ErrorCode.BAD_FRAME, message: `unknown event; use '${FRAME_EVENT}'`, retryable: false });
+    });
+    socket.on('disconnect', () => clearTimeout(expiry));
+  });
+
+  return {
+    io,
+    nsp,
+    rest: createRestHandler(ctx, options.authenticate),
+    async close() {
+      nsp.disconnectSockets(true);
+      if (ownsIo) await new Promise<void>((resolve) => void io.close(() => resolve()));
+    },
+  };
+}
+
+interface SocketData {
+  userId: string;
+  deviceId: string;
+  expiresAt: number | undefined;
+}
+
+async function authenticateSocket(socket: Socket, authenticate: Authenticate): Promise<void> {
+  const auth = v.safeParse(HandshakeAuth, socket.handshake.auth);
+  if (!auth.success) throw new ParleyError(ErrorCode.UNAUTHORIZED, 'handshake needs { token, deviceId, protocol }');
+  if (auth.output.protocol !== PROTOCOL_VERSION) {
+    throw new ParleyError(ErrorCode.UNSUPPORTED_PROTOCOL, `server speaks protocol ${PROTOCOL_VERSION}`);
+  }
+  let identity;
+  try {
+    identity = await authenticate(auth.output.token, {
+      deviceId: auth.output.deviceId,
+      headers: socket.handshake.headers,
+      address: socket.handshake.address,
+    });
+  } catch (err) {
+    throw new ParleyError(ErrorCode.UNAUTHORIZED, 'invalid token', { cause: err });
+  }
+  if (!identity) throw new ParleyError(ErrorCode.UNAUTHORIZED, 'invalid token');
+  const data: SocketData = { userId: identity.userId, deviceId: auth.output.deviceId, expiresAt: identity.expiresAt };
+  socket.data = data;
+}
+
+function effectiveLimits(overrides: Partial<LimitsShape> = {}): LimitsShape {
+  const out: Record<string, number> = { ...Limits };
+  for (const [key, value] of Object.entries(overrides)) {
+    const max = (Limits as Record<string, number>)[key];
+    if (max === undefined || typeof value !== 'number') continue;
+    out[key] = Math.min(value, max);
+  }
+  return out as LimitsShape;
+}
+
+export type { IncomingMessage, ServerResponse };

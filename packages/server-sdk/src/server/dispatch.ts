@@ -1,0 +1,111 @@
+import * as v from 'valibot';
+import {
+  ErrorCode,
+  Id,
+  ParleyError,
+  parseClientFrame,
+  peekString,
+  type ClientFrame,
+} from '@parley/protocol';
+import type { Connection, ServerContext } from './context.js';
+import type { KeyedQueue } from './keyed-queue.js';
+import { handleSend } from './handlers/send.js';
+import { handleSync } from './handlers/sync.js';
+import { handleHistory } from './handlers/history.js';
+import { handleDirectOpen, handleGroupCreate, handleMembersAdd, handleMembersRemove } from './handlers/conversations.js';
+import { handleReceipt, handleTyping, handlePresenceSubscribe } from './handlers/signals.js';
+
+/**
+ * Handles one inbound frame: size check, schema validation, then its handler. Never throws:
+ * every failure becomes a typed `nack` (for sends) or `error` frame, and nothing is stored.
+ */
+export async function dispatchFrame(
+  ctx: ServerContext,
+  conn: Connection,
+  queue: KeyedQueue,
+  raw: unknown,
+): Promise<void> {
+  let frame: ClientFrame | undefined;
+  try {
+    const size = frameSize(raw);
+    if (size > ctx.limits.maxFrameBytes) {
+      throw new ParleyError(ErrorCode.FRAME_TOO_LARGE, `frame of ${size} bytes exceeds ${ctx.limits.maxFrameBytes}`);
+    }
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) throw new ParleyError(ErrorCode.BAD_FRAME, parsed.message);
+    frame = parsed.frame;
+    if (frame.type === 'send') {
+      const send = frame;
+      // Sends of one connection to one conversation persist in the order they were sent.
+      await queue.run(send.conversationId, () => handleSend(ctx, conn, send).catch((err) => reject(ctx, conn, raw, err)));
+      return;
+    }
+    await route(ctx, conn, frame);
+  } catch (err) {
+    reject(ctx, conn, raw, err);
+  }
+}
+
+async function route(ctx: ServerContext, conn: Connection, frame: Exclude<ClientFrame, { type: 'send' }>): Promise<void> {
+  switch (frame.type) {
+    case 'sync':
+      return handleSync(ctx, conn, frame);
+    case 'history':
+      return handleHistory(ctx, conn, frame);
+    case 'direct.open':
+      return handleDirectOpen(ctx, conn, frame);
+    case 'group.create':
+      return handleGroupCreate(ctx, conn, frame);
+    case 'members.add':
+      return handleMembersAdd(ctx, conn, frame);
+    case 'members.remove':
+      return handleMembersRemove(ctx, conn, frame);
+    case 'receipt':
+      return handleReceipt(ctx, conn, frame);
+    case 'typing':
+      return handleTyping(ctx, conn, frame);
+    case 'presence.subscribe':
+      return handlePresenceSubscribe(ctx, conn, frame);
+    default: {
+      const unreachable: never = frame;
+      throw new ParleyError(ErrorCode.BAD_FRAME, `unknown frame ${String(unreachable)}`);
+    }
+  }
+}
+
+function frameSize(raw: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(raw) ?? '');
+  } catch {
+    // Too deep to serialize: certainly not a valid frame.
+    throw new ParleyError(ErrorCode.BAD_FRAME, 'frame is not serializable');
+  }
+}
+
+/** Turns a failure into the reply the client can act on; logs only what is our fault. */
+function reject(ctx: ServerContext, conn: Connection, raw: unknown, err: unknown): void {
+  const error = ParleyError.from(err);
+  if (error.code >= 5000) ctx.logger.error('frame failed', { userId: conn.userId, err: error.cause ?? error });
+  const type = peekString(raw, 'type');
+  const clientMsgId = peekString(raw, 'clientMsgId');
+  if (type === 'send' && clientMsgId !== undefined) {
+    const conversationId = peekString(raw, 'conversationId');
+    conn.send({
+      type: 'nack',
+      conversationId: v.is(Id, conversationId) ? conversationId : null,
+      clientMsgId,
+      code: error.code,
+      message: error.message,
+      retryable: error.retryable,
+    });
+    return;
+  }
+  const reqId = peekString(raw, 'reqId');
+  conn.send({
+    type: 'error',
+    ...(reqId !== undefined ? { reqId } : {}),
+    code: error.code,
+    message: error.message,
+    retryable: error.retryable,
+  });
+}

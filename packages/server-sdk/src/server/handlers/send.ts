@@ -1,0 +1,35 @@
+import { ErrorCode, ParleyError, type SendFrame } from '@parley/protocol';
+import { pushToUsers, type Connection, type ServerContext } from '../context.js';
+
+/**
+ * SEND: check membership, persist (the store assigns seq and dedups by clientMsgId), ACK the
+ * sender, then push the event to every member connection, the sender's other devices included.
+ * A duplicate is pushed again too: if a crash cut the first push short, this repairs it, and
+ * clients drop what they already hold by seq.
+ */
+export async function handleSend(ctx: ServerContext, conn: Connection, frame: SendFrame): Promise<void> {
+  if (!ctx.sendLimiter.take(conn.userId)) {
+    throw new ParleyError(ErrorCode.RATE_LIMITED, 'too many messages, slow down');
+  }
+  const member = await ctx.store.getMember(frame.conversationId, conn.userId);
+  if (!member) throw new ParleyError(ErrorCode.NOT_FOUND, 'conversation not found');
+  const { event, duplicate } = await ctx.store.append({
+    conversationId: frame.conversationId,
+    senderId: conn.userId,
+    clientMsgId: frame.clientMsgId,
+    ts: ctx.now(),
+    kind: 'message',
+    data: { text: frame.data.text },
+  });
+  conn.send({
+    type: 'ack',
+    conversationId: event.conversationId,
+    clientMsgId: frame.clientMsgId,
+    eventId: event.id,
+    seq: event.seq,
+    ts: event.ts,
+    duplicate,
+  });
+  const members = await ctx.store.listMembers(frame.conversationId);
+  pushToUsers(ctx, members.map((m) => m.userId), { type: 'event', event }, conn.socket.id);
+}

@@ -1,0 +1,111 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as v from 'valibot';
+import { ErrorCode, Id, ParleyError, errorCodeName } from '@parley/protocol';
+import type { Authenticate } from '../auth/types.js';
+import type { ServerContext } from './context.js';
+import { requireMembership } from './context.js';
+import { summarize } from './summaries.js';
+
+/** Node/Express-style middleware: handles its routes, passes everything else to `next` (or 404s). */
+export type RestHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+const MESSAGES_ROUTE = /^\/conversations\/([^/]+)\/messages\/?$/;
+const SeqParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
+
+/**
+ * The history API, with the same authentication as the socket:
+ * - `GET /conversations`: the caller's conversations, newest activity first.
+ * - `GET /conversations/:id/messages?before=SEQ|after=SEQ&limit=N`: one page of the log, ascending,
+ *   with the cursor of the next page. Default: the newest page.
+ */
+export function createRestHandler(ctx: ServerContext, authenticate: Authenticate): RestHandler {
+  return (req, res, next) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = MESSAGES_ROUTE.exec(url.pathname);
+    const isList = url.pathname === '/conversations' || url.pathname === '/conversations/';
+    if (!match && !isList) {
+      if (next) return next();
+      return sendJson(res, 404, { error: { code: ErrorCode.NOT_FOUND, name: 'NOT_FOUND', message: 'no such route' } });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return sendJson(res, 405, { error: { code: ErrorCode.BAD_FRAME, name: 'BAD_FRAME', message: 'method not allowed' } });
+    }
+    serve(req, url, match ? decodeURIComponent(match[1]!) : null)
+      .then((body) => sendJson(res, 200, body))
+      .catch((err: unknown) => {
+        const error = ParleyError.from(err);
+        if (error.code >= 5000) ctx.logger.error('rest request failed', { path: url.pathname, err });
+        sendJson(res, httpStatus(error.code), {
+          error: { code: error.code, name: errorCodeName(error.code), message: error.message },
+        });
+      });
+  };
+
+  async function serve(req: IncomingMessage, url: URL, conversationId: string | null): Promise<unknown> {
+    const userId = await authenticateRequest(req);
+    if (conversationId === null) {
+      const memberships = await ctx.store.listMemberships(userId);
+      return { conversations: await Promise.all(memberships.map((m) => summarize(ctx.store, m.conversation, m.member))) };
+    }
+    if (!v.is(Id, conversationId)) throw new ParleyError(ErrorCode.NOT_FOUND, 'conversation not found');
+    const { conversation } = await requireMembership(ctx, conversationId, userId);
+    const before = param(url, 'before');
+    const after = param(url, 'after');
+    if (before !== undefined && after !== undefined) throw new ParleyError(ErrorCode.BAD_FRAME, 'use before or after, not both');
+    const limit = Math.min(Math.max(param(url, 'limit') ?? ctx.limits.defaultPageSize, 1), ctx.limits.maxPageSize);
+    if (after !== undefined) {
+      const events = await ctx.store.readAfter(conversationId, after, limit);
+      const last = events.at(-1)?.seq ?? after;
+      const hasMore = last < conversation.lastSeq;
+      return { conversationId, events, hasMore, next: hasMore ? { after: last } : null };
+    }
+    const events = await ctx.store.readBefore(conversationId, before ?? conversation.lastSeq + 1, limit);
+    const first = events[0]?.seq ?? 1;
+    const hasMore = first > 1;
+    return { conversationId, events, hasMore, next: hasMore ? { before: first } : null };
+  }
+
+  async function authenticateRequest(req: IncomingMessage): Promise<string> {
+    const header = req.headers.authorization ?? '';
+    const token = /^Bearer (.+)$/i.exec(header)?.[1];
+    if (!token) throw new ParleyError(ErrorCode.UNAUTHORIZED, 'missing bearer token');
+    const identity = await authenticate(token, {
+      deviceId: null,
+      headers: req.headers,
+      address: req.socket.remoteAddress,
+    }).catch((err: unknown) => {
+      throw new ParleyError(ErrorCode.UNAUTHORIZED, 'invalid token', { cause: err });
+    });
+    if (!identity) throw new ParleyError(ErrorCode.UNAUTHORIZED, 'invalid token');
+    return identity.userId;
+  }
+}
+
+function param(url: URL, name: string): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return undefined;
+  const parsed = v.safeParse(SeqParam, raw);
+  if (!parsed.success) throw new ParleyError(ErrorCode.BAD_FRAME, `${name} must be a non-negative integer`);
+  return parsed.output;
+}
+
+function httpStatus(code: number): number {
+  if (code === ErrorCode.UNAUTHORIZED) return 401;
+  if (code === ErrorCode.FORBIDDEN) return 403;
+  if (code === ErrorCode.NOT_FOUND) return 404;
+  if (code === ErrorCode.RATE_LIMITED) return 429;
+  if (code === ErrorCode.UNAVAILABLE) return 503;
+  if (code >= 5000) return 500;
+  return 400;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    'cache-control': 'no-store',
+  });
+  res.end(payload);
+}

@@ -1,0 +1,56 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createChatServer,
+  createDevAuth,
+  createMemoryStore,
+  silentLogger,
+  type ChatServer,
+  type ChatServerOptions,
+  type ChatStore,
+} from '@parley/server-sdk';
+
+export interface TestServer {
+  url: string;
+  http: Server;
+  chat: ChatServer;
+  store: ChatStore;
+  token(userId: string, ttlSec?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A real Parley server on a free loopback port, memory store, development auth. */
+export async function startTestServer(options: Partial<ChatServerOptions> = {}): Promise<TestServer> {
+  const http = createServer();
+  const store = options.store ?? createMemoryStore();
+  const dev = createDevAuth();
+  const chat = createChatServer({
+    server: http,
+    store,
+    authenticate: dev.authenticate,
+    logger: silentLogger,
+    rateLimits: { sends: { perSecond: 10_000, burst: 10_000 }, frames: { perSecond: 10_000, burst: 10_000 } },
+    ...options,
+  });
+  http.on('request', (req, res) => {
+    if (req.url?.startsWith('/api/')) {
+      req.url = req.url.slice(4);
+      chat.rest(req, res);
+    }
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    http,
+    chat,
+    store,
+    token: (userId, ttlSec) => dev.issueToken(userId, ttlSec),
+    async close() {
+      await chat.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await store.close();
+    },
+  };
+}
