@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode, Limits, type ErrorFrame, type NackFrame } from '@parley/protocol';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { nextId, type WireClient } from './helpers/wire-client.js';
+import { connectAs, createGroup, openDirect, sendText } from './helpers/fixtures.js';
+
+let server: TestServer;
+let alice: WireClient;
+let conversationId: string;
+const clients: WireClient[] = [];
+
+beforeEach(async () => {
+  server = await startTestServer();
+  alice = await connectAs(server, 'alice');
+  clients.push(alice);
+  conversationId = await openDirect(alice, 'bob');
+});
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await server.close();
+});
+
+async function messageCount(): Promise<number> {
+  return (await server.store.readAfter(conversationId, 0, 10_000)).filter((e) => e.kind === 'message').length;
+}
+
+async function nackFor(clientMsgId: string): Promise<NackFrame> {
+  return (await alice.waitFor((f) => f.type === 'nack' && f.clientMsgId === clientMsgId)) as NackFrame;
+}
+
+async function stillServing(): Promise<void> {
+  // The process and the connection survive: a valid send right after still works.
+  const ack = await sendText(alice, conversationId, 'still here');
+  expect(ack.type).toBe('ack');
+}
+
+describe('bad input gets a typed error, nothing is stored, nothing crashes', () => {
+  it('NACKs a send with a wrong field type', async () => {
+    const clientMsgId = nextId('bad-');
+    alice.send({ type: 'send', conversationId, clientMsgId, data: { text: 42 } });
+    expect(await nackFor(clientMsgId)).toMatchObject({ code: ErrorCode.BAD_FRAME, retryable: false, conversationId });
+    expect(await messageCount()).toBe(0);
+    await stillServing();
+  });
+
+  it('answers an unknown frame type, a non-object and an unknown event with ERROR', async () => {
+    const reqId = nextId();
+    alice.send({ type: 'drop.database', reqId });
+    expect(await alice.waitFor((f) => f.type === 'error' && f.reqId === reqId)).toMatchObject({ code: ErrorCode.BAD_FRAME });
+    alice.emitRaw('parley', 'just a string');
+    alice.emitRaw('parley', null);
+    alice.emitRaw('send', { conversationId });
+    await alice.waitFor((f) => f.type === 'error' && f.message.includes('unknown event'));
+    expect(alice.frames.filter((f) => f.type === 'error').length).toBeGreaterThanOrEqual(4);
+    await stillServing();
+  });
+
+  it('NACKs a frame over the byte limit with FRAME_TOO_LARGE and text over the length limit with BAD_FRAME', async () => {
+    const huge = nextId('huge-');
+    alice.send({ type: 'send', conversationId, clientMsgId: huge, data: { text: 'x'.repeat(Limits.maxFrameBytes + 10) } });
+    expect(await nackFor(huge)).toMatchObject({ code: ErrorCode.FRAME_TOO_LARGE, retryable: false });
+    const long = nextId('long-');
+    alice.send({ type: 'send', conversationId, clientMsgId: long, data: { text: 'x'.repeat(Limits.maxTextLength + 1) } });
+    expect(await nackFor(long)).toMatchObject({ code: ErrorCode.BAD_FRAME });
+    expect(await messageCount()).toBe(0);
+    await stillServing();
+  });
+
+  it('refuses __proto__-laden frames and leaves Object.prototype clean', async () => {
+    const clientMsgId = nextId('proto-');
+    const raw = `{"type":"send","conversationId":"${conversationId}","clientMsgId":"${clientMsgId}","data":{"text":"hi","__proto__":{"polluted":true}},"__proto__":{"isAdmin":true},"constructor":{"prototype":{"polluted":true}}}`;
+    alice.send(JSON.parse(raw) as Record<string, unknown>);
+    expect(await nackFor(clientMsgId)).toMatchObject({ code: ErrorCode.BAD_FRAME });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+    expect(await messageCount()).toBe(0);
+    await stillServing();
+  });
+
+  it('survives deeply nested frames', async () => {
+    // Written straight to the engine: socket.io's own encoder cannot even produce these.
+    const depth = 100_000;
+    const reqId = nextId();
+    const nestedObject = '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    alice.socket.io.engine.write(`2["parley",{"type":"history","reqId":"${reqId}","conversationId":"${conversationId}","beforeSeq":${nestedObject}}]`);
+    expect(await alice.waitFor((f) => f.type === 'error' && f.reqId === reqId)).toMatchObject({ code: ErrorCode.BAD_FRAME });
+    const clientMsgId = nextId('deep-');
+    const nestedArray = '['.repeat(depth) + ']'.repeat(depth);
+    alice.socket.io.engine.write(`2["parley",{"type":"send","conversationId":"${conversationId}","clientMsgId":"${clientMsgId}","data":{"text":${nestedArray}}}]`);
+    expect(await nackFor(clientMsgId)).toMatchObject({ code: ErrorCode.BAD_FRAME });
+    expect(await messageCount()).toBe(0);
+    await stillServing();
+  });
+
+  it('gives a non-member the same answer for "no such conversation" and "not a member"', async () => {
+    const mallory = await connectAs(server, 'mallory');
+    clients.push(mallory);
+    const group = await createGroup(alice, ['bob']);
+    const answers: Array<Omit<NackFrame, 'clientMsgId' | 'conversationId'>> = [];
+    for (const target of [group, 'g_does-not-exist']) {
+      const clientMsgId = nextId('m-');
+      mallory.send({ type: 'send', conversationId: target, clientMsgId, data: { text: 'let me in' } });
+      const nack = (await mallory.waitFor((f) => f.type === 'nack' && f.clientMsgId === clientMsgId)) as NackFrame;
+      const { clientMsgId: _c, conversationId: _id, ...rest } = nack;
+      answers.push(rest);
+      for (const frame of [
+        { type: 'history', reqId: nextId(), conversationId: target },
+        { type: 'members.add', reqId: nextId(), conversationId: target, userIds: ['mallory'] },
+        { type: 'receipt', conversationId: target, readSeq: 1 },
+      ] as const) {
+        mallory.send(frame);
+      }
+    }
+    expect(answers[0]).toEqual(answers[1]);
+    expect(answers[0]).toMatchObject({ code: ErrorCode.NOT_FOUND });
+    await new Promise((r) => setTimeout(r, 200));
+    const errors = mallory.frames.filter((f): f is ErrorFrame => f.type === 'error');
+    expect(errors.length).toBe(6);
+    expect(new Set(errors.map((e) => `${e.code}:${e.message}`))).toEqual(new Set([`${ErrorCode.NOT_FOUND}:conversation not found`]));
+    expect(await server.store.getMember(group, 'mallory')).toBeNull();
+    // Nothing about the group reached mallory, beyond the echo of the id it sent itself.
+    const leaked = mallory.frames.filter((f) => f.type !== 'nack' && JSON.stringify(f).includes(group));
+    expect(leaked).toEqual([]);
+  });
+
+  it('refuses a group over the member limit with LIMIT_EXCEEDED', async () => {
+    await server.close();
+    server = await startTestServer({ limits: { maxMembersPerConversation: 3 } });
+    alice = await connectAs(server, 'alice');
+    clients.push(alice);
+    const reqId = nextId();
+    alice.send({ type: 'group.create', reqId, members: ['b', 'c', 'd'] });
+    expect(await alice.waitFor((f) => f.type === 'error' && f.reqId === reqId)).toMatchObject({ code: ErrorCode.LIMIT_EXCEEDED });
+  });
+
+  it('rate-limits a flood of sends per user with a retryable NACK', async () => {
+    await server.close();
+    server = await startTestServer({ rateLimits: { sends: { perSecond: 1, burst: 5 } } });
+    alice = await connectAs(server, 'alice');
+    clients.push(alice);
+    conversationId = await openDirect(alice, 'bob');
+    for (let i = 0; i < 10; i++) alice.send({ type: 'send', conversationId, clientMsgId: nextId('flood-'), data: { text: 'spam' } });
+    const limited = (await alice.waitFor((f) => f.type === 'nack')) as NackFrame;
+    expect(limited).toMatchObject({ code: ErrorCode.RATE_LIMITED, retryable: true });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await messageCount()).toBe(5);
+  });
+});
