@@ -48,7 +48,8 @@ export async function runWorkers(
   try {
     const runs = children.map(watch);
     await Promise.all(runs.map((run) => run.ready));
-    for (const child of children) child.stdin?.write(`${GO}\n`);
+    // Ending stdin with the signal lets each worker exit once its work is done.
+    for (const child of children) child.stdin?.end(`${GO}\n`);
     return await Promise.all(runs.map((run) => run.done));
   } finally {
     clearTimeout(timer);

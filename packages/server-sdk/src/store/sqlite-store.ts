@@ -1,0 +1,199 @@
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, MemberRole } from './types.js';
+import { createdEventInput, nextEventId, toLogEvent, upperBound } from './store-helpers.js';
+import { migrateSqlite } from './sqlite-migrations.js';
+import {
+  eventParams,
+  toConversation,
+  toEvent,
+  toMember,
+  toMembership,
+  type ConversationRow,
+  type EventRow,
+  type MemberRow,
+  type MembershipRow,
+} from './sqlite-rows.js';
+
+export interface SqliteStoreOptions {
+  /**
+   * `FULL` (default) syncs the WAL on every commit: an ACKed message survives a power cut.
+   * `NORMAL` syncs at checkpoints only: still safe from corruption and process crashes, several
+   * times faster, but a power cut or OS crash may lose the last commits, ACKed ones included.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How long a write waits for another process's write lock before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+/** Where the store keeps its data: a file it opens (and closes), or your open database. */
+export type SqliteStoreTarget = { filename: string } | { database: Database };
+
+/**
+ * A durable store in one SQLite file (better-sqlite3 12), the reference server's default. WAL
+ * mode; every write is one IMMEDIATE transaction, so several processes may share the file and
+ * seqs stay contiguous. Given `{ filename }` it opens the file and `close()` closes it; given
+ * `{ database }` it uses your connection (setting WAL, busy_timeout and synchronous on it) and
+ * leaves it open.
+ *
+ * @example
+ * import { createSqliteStore } from '@parley/server-sdk/sqlite';
+ *
+ * const store = createSqliteStore({ filename: './data/parley.sqlite' }, { synchronous: 'FULL' });
+ * const chat = createChatServer({ server, store, authenticate });
+ */
+export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStoreOptions = {}): ChatStore {
+  const ownsDatabase = 'filename' in target;
+  const db = ownsDatabase ? new BetterSqlite3(target.filename) : target.database;
+  // busy_timeout first: switching to WAL takes a lock another process may hold.
+  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+  migrateSqlite(db);
+
+  const sql = {
+    conversation: db.prepare<[string], ConversationRow>('SELECT * FROM parley_conversations WHERE id = ?'),
+    direct: db.prepare<[string], ConversationRow>('SELECT * FROM parley_conversations WHERE direct_key = ?'),
+    insertConversation: db.prepare(
+      `INSERT INTO parley_conversations (id, kind, title, direct_key, created_by, created_at, last_seq, last_activity_at, member_count)
+       VALUES (@id, @kind, @title, @directKey, @createdBy, @ts, 0, @ts, 0)`,
+    ),
+    advance: db.prepare<[number, number, string]>(
+      'UPDATE parley_conversations SET last_seq = ?, last_activity_at = MAX(last_activity_at, ?) WHERE id = ?',
+    ),
+    recount: db.prepare<[string, string]>(
+      'UPDATE parley_conversations SET member_count = (SELECT COUNT(*) FROM parley_members WHERE conversation_id = ?) WHERE id = ?',
+    ),
+    member: db.prepare<[string, string], MemberRow>('SELECT * FROM parley_members WHERE conversation_id = ? AND user_id = ?'),
+    members: db.prepare<[string], MemberRow>('SELECT * FROM parley_members WHERE conversation_id = ?'),
+    memberships: db.prepare<[string], MembershipRow>(
+      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.delivered_seq AS m_delivered_seq, m.read_seq AS m_read_seq
+       FROM parley_members m JOIN parley_conversations c ON c.id = m.conversation_id
+       WHERE m.user_id = ? ORDER BY c.last_activity_at DESC, c.id`,
+    ),
+    join: db.prepare<[string, string, MemberRole, number]>(
+      'INSERT OR IGNORE INTO parley_members (conversation_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)',
+    ),
+    leave: db.prepare<[string, string]>('DELETE FROM parley_members WHERE conversation_id = ? AND user_id = ?'),
+    watermarks: db.prepare<[number, number, string, string]>(
+      `UPDATE parley_members SET read_seq = MAX(read_seq, ?), delivered_seq = MAX(delivered_seq, ?)
+       WHERE conversation_id = ? AND user_id = ?`,
+    ),
+    dedup: db.prepare<[string, string, string], EventRow>(
+      'SELECT * FROM parley_events WHERE conversation_id = ? AND sender_id = ? AND client_msg_id = ?',
+    ),
+    insertEvent: db.prepare(
+      `INSERT INTO parley_events (conversation_id, seq, id, sender_id, client_msg_id, ts, kind, data)
+       VALUES (@conversation_id, @seq, @id, @sender_id, @client_msg_id, @ts, @kind, @data)`,
+    ),
+    after: db.prepare<[string, number, number], EventRow>(
+      'SELECT * FROM parley_events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    before: db.prepare<[string, number, number], EventRow>(
+      'SELECT * FROM parley_events WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+    ),
+    unread: db.prepare<[string, number, string], { n: number }>(
+      `SELECT COUNT(*) AS n FROM parley_events
+       WHERE conversation_id = ? AND seq > ? AND kind = 'message' AND sender_id <> ?`,
+    ),
+  };
+
+  // Callers run these inside a transaction; seq = last_seq + 1 is safe because the IMMEDIATE
+  // transaction holds the file's write lock from its first statement, in every process.
+  function appendInTx(input: AppendInput): AppendResult {
+    const existing = sql.dedup.get(input.conversationId, input.senderId, input.clientMsgId);
+    if (existing) return { event: toEvent(existing), duplicate: true };
+    const conversation = sql.conversation.get(input.conversationId);
+    if (!conversation) throw new Error(`conversation ${input.conversationId} does not exist`);
+    const event = toLogEvent(input, nextEventId(), conversation.last_seq + 1);
+    sql.insertEvent.run(eventParams(event, input.clientMsgId));
+    sql.advance.run(event.seq, event.ts, input.conversationId);
+    return { event, duplicate: false };
+  }
+
+  function joinInTx(conversationId: string, userIds: string[], role: MemberRole, ts: number): string[] {
+    const added = [...new Set(userIds)].filter((userId) => sql.join.run(conversationId, userId, role, ts).changes === 1);
+    sql.recount.run(conversationId, conversationId);
+    return added;
+  }
+
+  const tx = {
+    create: db.transaction((input: CreateConversationInput) => {
+      const existing = input.directKey ? sql.direct.get(input.directKey) : undefined;
+      if (existing) return { conversation: toConversation(existing), created: false };
+      if (sql.conversation.get(input.id)) throw new Error(`conversation ${input.id} already exists`);
+      sql.insertConversation.run({ ...input, directKey: input.directKey });
+      for (const userId of new Set(input.members)) {
+        sql.join.run(input.id, userId, userId === input.createdBy ? 'owner' : 'member', input.ts);
+      }
+      sql.recount.run(input.id, input.id);
+      appendInTx(createdEventInput(input));
+      return { conversation: toConversation(sql.conversation.get(input.id)!), created: true };
+    }),
+    append: db.transaction(appendInTx),
+    add: db.transaction((conversationId: string, userIds: string[], role: MemberRole, ts: number) =>
+      sql.conversation.get(conversationId) ? joinInTx(conversationId, userIds, role, ts) : [],
+    ),
+    remove: db.transaction((conversationId: string, userIds: string[]) => {
+      const removed = [...new Set(userIds)].filter((userId) => sql.leave.run(conversationId, userId).changes === 1);
+      if (removed.length) sql.recount.run(conversationId, conversationId);
+      return removed;
+    }),
+    watermarks: db.transaction((conversationId: string, userId: string, read?: number, delivered?: number) => {
+      const conversation = sql.conversation.get(conversationId);
+      if (!conversation || !sql.member.get(conversationId, userId)) return null;
+      const readSeq = upperBound(read, conversation.last_seq);
+      sql.watermarks.run(readSeq, Math.max(upperBound(delivered, conversation.last_seq), readSeq), conversationId, userId);
+      return toMember(sql.member.get(conversationId, userId)!);
+    }),
+  };
+
+  let closed = false;
+  return {
+    async createConversation(input) {
+      return tx.create.immediate(input);
+    },
+    async getConversation(conversationId) {
+      const row = sql.conversation.get(conversationId);
+      return row ? toConversation(row) : null;
+    },
+    async getMember(conversationId, userId) {
+      const row = sql.member.get(conversationId, userId);
+      return row ? toMember(row) : null;
+    },
+    async listMembers(conversationId) {
+      return sql.members.all(conversationId).map(toMember);
+    },
+    async listMemberships(userId) {
+      return sql.memberships.all(userId).map((row) => toMembership(row, userId));
+    },
+    async addMembers(conversationId, userIds, role, ts) {
+      return tx.add.immediate(conversationId, userIds, role, ts);
+    },
+    async removeMembers(conversationId, userIds) {
+      return tx.remove.immediate(conversationId, userIds);
+    },
+    async append(input) {
+      return tx.append.immediate(input);
+    },
+    async readAfter(conversationId, afterSeq, limit) {
+      if (limit <= 0) return [];
+      return sql.after.all(conversationId, afterSeq, limit).map(toEvent);
+    },
+    async readBefore(conversationId, beforeSeq, limit) {
+      if (limit <= 0) return [];
+      return sql.before.all(conversationId, beforeSeq, limit).map(toEvent).reverse();
+    },
+    async updateWatermarks(conversationId, userId, update) {
+      return tx.watermarks.immediate(conversationId, userId, update.readSeq, update.deliveredSeq);
+    },
+    async countUnread(conversationId, userId, afterSeq) {
+      return sql.unread.get(conversationId, afterSeq, userId)?.n ?? 0;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (ownsDatabase) db.close();
+    },
+  };
+}

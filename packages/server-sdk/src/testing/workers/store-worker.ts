@@ -1,0 +1,45 @@
+/**
+ * One "server node" of a multi-process store test, run by `runWorkers`. It opens the store named
+ * by its environment, waits for the start signal, runs its operation and reports the outcome.
+ *
+ *   PARLEY_WORKER_STORE   sqlite | mongodb
+ *   PARLEY_WORKER_TARGET  the SQLite file, or the MongoDB URI
+ *   PARLEY_WORKER_DB      the MongoDB database name
+ *   PARLEY_WORKER_OP      append (COUNT messages into CONVERSATION) | direct (COUNT direct creates)
+ *   PARLEY_WORKER_ID      this worker's name (its sender id for appends)
+ */
+import type { ChatStore } from '../../store/types.js';
+import { appendBurst, createDirect, range } from '../fixtures.js';
+import { awaitStartSignal, reportWorkerResult } from '../workers.js';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`store-worker: ${name} is not set`);
+  return value;
+};
+
+async function openStore(): Promise<{ store: ChatStore; release: () => Promise<void> }> {
+  if (env('PARLEY_WORKER_STORE') === 'sqlite') {
+    const { createSqliteStore } = await import('../../store/sqlite-store.js');
+    return { store: createSqliteStore({ filename: env('PARLEY_WORKER_TARGET') }), release: async () => {} };
+  }
+  const { MongoClient } = await import('mongodb');
+  const { createMongoStore } = await import('../../store/mongo-store.js');
+  const client = await MongoClient.connect(env('PARLEY_WORKER_TARGET'));
+  return { store: createMongoStore({ db: client.db(env('PARLEY_WORKER_DB')) }), release: () => client.close() };
+}
+
+const { store, release } = await openStore();
+const workerId = env('PARLEY_WORKER_ID');
+const count = Number(env('PARLEY_WORKER_COUNT'));
+await awaitStartSignal();
+
+if (env('PARLEY_WORKER_OP') === 'append') {
+  const results = await appendBurst(store, { conversationId: env('PARLEY_WORKER_CONVERSATION'), senderId: workerId, count });
+  reportWorkerResult(results.map((r) => ({ seq: r.event.seq, id: r.event.id, duplicate: r.duplicate })));
+} else {
+  const results = await Promise.all(range(1, count).map((i) => createDirect(store, `${workerId}-d${i}`, 'alice', 'bob')));
+  reportWorkerResult(results.map((r) => ({ id: r.conversation.id, created: r.created })));
+}
+await store.close();
+await release();
