@@ -1,0 +1,152 @@
+import { ErrorCode, ParleyError, type ClientFrame, type HandshakeAuth } from '@parley/protocol';
+import type { ConnectionState } from '../types.js';
+import type { Transport, TransportFactory } from '../transport/transport.js';
+import { fullJitterDelay, type BackoffOptions } from './backoff.js';
+import type { Timers } from './timers.js';
+
+export interface ConnectionOptions {
+  transport: TransportFactory;
+  auth: () => Promise<HandshakeAuth>;
+  backoff: BackoffOptions;
+  /** How long an open socket may stay without a `welcome` before it counts as failed. */
+  welcomeTimeoutMs: number;
+  timers: Timers;
+  onState(state: ConnectionState): void;
+  onFrame(raw: unknown): void;
+  /** The open connection (welcomed or not) is gone: in-flight requests will get no answer. */
+  onLost(): void;
+}
+
+export interface Connection {
+  start(): void;
+  /** Called on `welcome`: the connection is usable. */
+  markOnline(): void;
+  /** Drops the current socket and reconnects with backoff (e.g. a sync went unanswered). */
+  restart(error: ParleyError): void;
+  stop(): void;
+  send(frame: ClientFrame): boolean;
+  readonly state: ConnectionState;
+}
+
+type EventHost = {
+  addEventListener?: (type: string, listener: () => void) => void;
+  removeEventListener?: (type: string, listener: () => void) => void;
+  navigator?: { onLine?: boolean };
+};
+
+/**
+ * Owns the socket lifecycle: attempts, exponential backoff with full jitter between them, and the
+ * runtime's online/offline signal where there is one (browsers; never touched at import time).
+ */
+export function createConnection(options: ConnectionOptions): Connection {
+  const { timers } = options;
+  let state: ConnectionState = { status: 'idle', attempt: 0 };
+  let retryTimer: unknown;
+  let welcomeTimer: unknown;
+  let open = false;
+  const host = globalThis as EventHost;
+
+  const setState = (next: ConnectionState) => {
+    state = next;
+    options.onState(state);
+  };
+
+  const clearTimers = () => {
+    if (retryTimer !== undefined) timers.clearTimeout(retryTimer);
+    if (welcomeTimer !== undefined) timers.clearTimeout(welcomeTimer);
+    retryTimer = welcomeTimer = undefined;
+  };
+
+  const loseOpen = () => {
+    if (!open) return;
+    open = false;
+    options.onLost();
+  };
+
+  const fail = (error: ParleyError) => {
+    clearTimers();
+    loseOpen();
+    if (state.status === 'closed' || state.status === 'offline') return;
+    if (error.code === ErrorCode.UNSUPPORTED_PROTOCOL) {
+      // Retrying cannot help until the app itself is updated.
+      transport.close();
+      setState({ status: 'closed', attempt: state.attempt, lastError: error });
+      return;
+    }
+    const attempt = state.attempt + 1;
+    const delay = fullJitterDelay(attempt - 1, options.backoff, timers.random);
+    setState({ status: 'reconnecting', attempt, nextAttemptAt: timers.now() + delay, lastError: error });
+    retryTimer = timers.setTimeout(() => {
+      retryTimer = undefined;
+      attemptNow();
+    }, delay);
+  };
+
+  const transport: Transport = options.transport({
+    onOpen: () => {
+      open = true;
+      welcomeTimer = timers.setTimeout(() => {
+        welcomeTimer = undefined;
+        transport.close();
+        fail(new ParleyError(ErrorCode.TIMEOUT, 'no welcome from the server'));
+      }, options.welcomeTimeoutMs);
+    },
+    onFrame: (raw) => options.onFrame(raw),
+    onClose: (reason) => fail(new ParleyError(ErrorCode.UNAVAILABLE, `connection lost: ${reason}`)),
+    onError: (error) => fail(error),
+  });
+
+  function attemptNow() {
+    const { lastError } = state;
+    const status = state.attempt === 0 && state.status !== 'reconnecting' ? 'connecting' : 'reconnecting';
+    setState(lastError ? { status, attempt: state.attempt, lastError } : { status, attempt: state.attempt });
+    transport.open(options.auth);
+  }
+
+  const onOffline = () => {
+    if (state.status === 'closed' || state.status === 'idle') return;
+    clearTimers();
+    transport.close();
+    loseOpen();
+    setState({ ...state, status: 'offline', nextAttemptAt: undefined });
+  };
+
+  const onOnline = () => {
+    if (state.status !== 'offline') return;
+    setState({ status: 'reconnecting', attempt: state.attempt });
+    attemptNow();
+  };
+
+  return {
+    get state() {
+      return state;
+    },
+    start() {
+      if (state.status !== 'idle' && state.status !== 'closed') return;
+      host.addEventListener?.('online', onOnline);
+      host.addEventListener?.('offline', onOffline);
+      state = { status: 'idle', attempt: 0 };
+      if (host.navigator?.onLine === false) setState({ status: 'offline', attempt: 0 });
+      else attemptNow();
+    },
+    markOnline() {
+      if (welcomeTimer !== undefined) timers.clearTimeout(welcomeTimer);
+      welcomeTimer = undefined;
+      setState({ status: 'online', attempt: 0 });
+    },
+    restart(error) {
+      if (state.status === 'closed' || state.status === 'idle' || state.status === 'offline') return;
+      transport.close();
+      fail(error);
+    },
+    stop() {
+      host.removeEventListener?.('online', onOnline);
+      host.removeEventListener?.('offline', onOffline);
+      clearTimers();
+      transport.close();
+      loseOpen();
+      if (state.status !== 'closed') setState({ status: 'closed', attempt: 0 });
+    },
+    send: (frame) => transport.send(frame),
+  };
+}

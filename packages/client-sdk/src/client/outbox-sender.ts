@@ -1,0 +1,135 @@
+import { ErrorCode, ParleyError, type AckFrame, type NackFrame, type SendFrame } from '@parley/protocol';
+import type { ClientStorage, OutboxEntry } from '../storage/client-storage.js';
+import { applyAck, type ChatState } from '../state/chat-state.js';
+import {
+  applyNack,
+  dueEntries,
+  findEntry,
+  markEmitted,
+  newEntry,
+  nextDueAt,
+  putEntry,
+  removeEntry,
+  resetForConnection,
+  retryEntry,
+} from '../state/outbox.js';
+import type { Logger } from '../types.js';
+import type { BackoffOptions } from './backoff.js';
+import type { Timers } from './timers.js';
+
+export interface OutboxSenderOptions {
+  storage: ClientStorage;
+  timers: Timers;
+  ackTimeoutMs: number;
+  backoff: BackoffOptions;
+  logger: Logger;
+  getState(): ChatState;
+  commit(next: ChatState): void;
+  /** Puts a frame on the wire; false when no connection is usable. */
+  emit(frame: SendFrame): boolean;
+  isOnline(): boolean;
+}
+
+/**
+ * Drives the outbox: persist first, then send; resend the same clientMsgId after the ack timeout,
+ * after a retryable nack (backoff with full jitter) and on every new connection; fail visibly on a
+ * definitive nack. Entries leave storage only when acked or discarded.
+ */
+export function createOutboxSender(options: OutboxSenderOptions) {
+  const { storage, timers, logger } = options;
+  let timer: unknown;
+
+  const update = (entry: OutboxEntry) => options.commit({ ...options.getState(), outbox: putEntry(options.getState().outbox, entry) });
+
+  const persist = (entry: OutboxEntry) => {
+    storage.outbox.put(entry).catch((err: unknown) => logger.warn('parley: outbox write failed', { error: String(err) }));
+  };
+
+  const forget = (clientMsgId: string) => {
+    storage.outbox.delete(clientMsgId).catch((err: unknown) => logger.warn('parley: outbox delete failed', { error: String(err) }));
+  };
+
+  /** Emits the due entries in creation order and arms one timer for the next due time. */
+  const pump = () => {
+    if (timer !== undefined) timers.clearTimeout(timer);
+    timer = undefined;
+    if (!options.isOnline()) return;
+    const now = timers.now();
+    let outbox = options.getState().outbox;
+    for (const entry of dueEntries(outbox, now, options.ackTimeoutMs)) {
+      const sent = options.emit({
+        type: 'send',
+        conversationId: entry.conversationId,
+        clientMsgId: entry.clientMsgId,
+        data: { text: entry.text },
+      });
+      if (!sent) break;
+      outbox = putEntry(outbox, markEmitted(entry, now));
+    }
+    if (outbox !== options.getState().outbox) options.commit({ ...options.getState(), outbox });
+    const next = nextDueAt(outbox, options.ackTimeoutMs);
+    if (next !== undefined) timer = timers.setTimeout(pump, Math.max(0, next - timers.now()));
+  };
+
+  return {
+    /** Stores the message, shows it as pending, then sends it if online. */
+    async enqueue(clientMsgId: string, conversationId: string, text: string): Promise<OutboxEntry> {
+      const entry = newEntry(clientMsgId, conversationId, text, timers.now());
+      update(entry);
+      try {
+        await storage.outbox.put(entry);
+      } catch (err) {
+        options.commit({ ...options.getState(), outbox: removeEntry(options.getState().outbox, clientMsgId) });
+        throw ParleyError.from(err);
+      }
+      pump();
+      return entry;
+    },
+    /** A new connection was welcomed: everything pending goes out again, in order. */
+    flushAll() {
+      const state = options.getState();
+      const outbox = resetForConnection(state.outbox);
+      if (outbox !== state.outbox) options.commit({ ...state, outbox });
+      pump();
+    },
+    onAck(ack: AckFrame) {
+      if (!findEntry(options.getState().outbox, ack.clientMsgId)) return;
+      // Storage follows through forgetSettled, like every other way an entry settles.
+      options.commit(applyAck(options.getState(), ack));
+    },
+    onNack(nack: NackFrame) {
+      const entry = findEntry(options.getState().outbox, nack.clientMsgId);
+      if (!entry) return;
+      const next = applyNack(entry, nack, timers.now(), options.backoff, timers.random);
+      update(next);
+      if (next.status === 'failed') persist(next);
+      pump();
+    },
+    /** Sends a failed message again, same clientMsgId. */
+    async retry(clientMsgId: string): Promise<void> {
+      const entry = findEntry(options.getState().outbox, clientMsgId);
+      if (!entry) throw new ParleyError(ErrorCode.NOT_FOUND, `no outbox entry ${clientMsgId}`);
+      const next = retryEntry(entry);
+      update(next);
+      await storage.outbox.put(next);
+      pump();
+    },
+    async discard(clientMsgId: string): Promise<void> {
+      options.commit({ ...options.getState(), outbox: removeEntry(options.getState().outbox, clientMsgId) });
+      await storage.outbox.delete(clientMsgId);
+    },
+    /** Entries that settled by another path (an own event in the log) leave storage too. */
+    forgetSettled(before: ChatState, after: ChatState) {
+      if (before.outbox === after.outbox) return;
+      const kept = new Set(after.outbox.map((e) => e.clientMsgId));
+      for (const entry of before.outbox) if (!kept.has(entry.clientMsgId)) forget(entry.clientMsgId);
+    },
+    pump,
+    stop() {
+      if (timer !== undefined) timers.clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
+export type OutboxSender = ReturnType<typeof createOutboxSender>;

@@ -1,0 +1,66 @@
+import type { LogEvent } from '@parley/protocol';
+import type { ClientStorage } from '../storage/client-storage.js';
+import type { ChatState } from '../state/chat-state.js';
+import { applyServerSummary, emptyConversation, firstIndexAbove, type ConversationState } from '../state/conversation-state.js';
+import type { Logger } from '../types.js';
+
+/**
+ * Mirrors the conversation cache into storage: writes run one after another, in commit order,
+ * off the hot path. A failed write is logged; the server's log stays the truth and the next sync
+ * repairs the cache.
+ */
+export function createCachePersistence(storage: ClientStorage, logger: Logger) {
+  let queue: Promise<void> = Promise.resolve();
+
+  const enqueue = (write: () => Promise<void>) => {
+    queue = queue.then(write).catch((err: unknown) => {
+      logger.warn('parley: cache write failed', { error: String(err) });
+    });
+  };
+
+  return {
+    /** Persists what changed between two states. */
+    persist(before: ChatState, after: ChatState): void {
+      if (before.conversations === after.conversations) return;
+      for (const id of before.conversations.keys()) {
+        if (!after.conversations.has(id)) enqueue(() => storage.conversations.delete(id));
+      }
+      for (const [id, conv] of after.conversations) {
+        const old = before.conversations.get(id);
+        if (old === conv) continue;
+        const prev = old ?? emptyConversation(id);
+        const server = conv.server;
+        if (server && server !== prev.server) enqueue(() => storage.conversations.put(server));
+        if (conv.events !== prev.events) {
+          const held = new Set(prev.events.map((e) => e.seq));
+          const fresh: LogEvent[] = conv.events.filter((e) => !held.has(e.seq));
+          if (fresh.length > 0) enqueue(() => storage.events.put(fresh));
+        }
+        const cursor = conv.cursor;
+        if (cursor !== null && cursor !== prev.cursor) enqueue(() => storage.cursors.set(id, cursor));
+      }
+    },
+    /** Resolves once every queued write has settled (used by `close()`). */
+    idle(): Promise<void> {
+      return queue;
+    },
+  };
+}
+
+/** Rebuilds the conversation cache from storage at start-up. */
+export async function loadCachedConversations(
+  storage: ClientStorage,
+  pageSize: number,
+): Promise<Map<string, ConversationState>> {
+  const [summaries, cursors] = await Promise.all([storage.conversations.list(), storage.cursors.list()]);
+  const conversations = new Map<string, ConversationState>();
+  for (const summary of summaries) {
+    const cursor = cursors[summary.id];
+    const events = await storage.events.list(summary.id, cursor === undefined ? { limit: pageSize } : { beforeSeq: cursor + 1, limit: pageSize });
+    // Only what is contiguous up to the cursor is trusted; anything past it will come by sync.
+    const kept = cursor === undefined ? [] : events.slice(0, firstIndexAbove(events, cursor));
+    const conv = { ...emptyConversation(summary.id), cursor: cursor ?? null, events: kept };
+    conversations.set(summary.id, applyServerSummary(conv, summary));
+  }
+  return conversations;
+}

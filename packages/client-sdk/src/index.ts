@@ -1,0 +1,25 @@
+/**
+ * @parley/client-sdk: the framework-neutral Parley client.
+ *
+ * @example
+ * import { createChatClient } from '@parley/client-sdk';
+ * const chat = createChatClient({ url: 'http://localhost:8080', getToken: async () => token });
+ * chat.subscribe(() => console.log(chat.getSnapshot().conversations));
+ */
+export { createChatClient } from './client/chat-client.js';
+export { createMemoryStorage } from './storage/memory-storage.js';
+export { uuidv7 } from './ids/uuidv7.js';
+export { fullJitterDelay, type BackoffOptions } from './client/backoff.js';
+export type { ClientStorage, OutboxEntry } from './storage/client-storage.js';
+export type {
+  ChatClient,
+  ChatClientOptions,
+  ChatSnapshot,
+  ConnectionState,
+  ConnectionStatus,
+  ConversationView,
+  LoadOlderResult,
+  Logger,
+  MessageView,
+} from './types.js';
+export { ParleyError, isParleyError, ErrorCode, type ConversationSummary, type LogEvent } from '@parley/protocol';

@@ -1,0 +1,158 @@
+import type {
+  AckFrame,
+  ConversationSummary,
+  HistoryResultFrame,
+  LogEvent,
+  SyncResultFrame,
+} from '@parley/protocol';
+import type { ConnectionState } from '../types.js';
+import {
+  applyEvents,
+  applyServerSummary,
+  applyTail,
+  emptyConversation,
+  findGap,
+  markRead,
+  needsTail,
+  settleCursor,
+  type ConversationState,
+  type Gap,
+} from './conversation-state.js';
+import { findEntry, removeEntry, type Outbox } from './outbox.js';
+
+/** Everything the client knows, as one immutable value; the snapshot is derived from it. */
+export interface ChatState {
+  readonly userId: string | null;
+  readonly connection: ConnectionState;
+  readonly conversations: ReadonlyMap<string, ConversationState>;
+  readonly outbox: Outbox;
+}
+
+export function initialChatState(connection: ConnectionState): ChatState {
+  return { userId: null, connection, conversations: new Map(), outbox: [] };
+}
+
+function updateConversation(
+  state: ChatState,
+  id: string,
+  update: (conv: ConversationState) => ConversationState,
+): ChatState {
+  const before = state.conversations.get(id);
+  const after = update(before ?? emptyConversation(id));
+  if (after === before) return state;
+  const conversations = new Map(state.conversations);
+  conversations.set(id, after);
+  return { ...state, conversations };
+}
+
+function groupByConversation(events: readonly LogEvent[]): Map<string, LogEvent[]> {
+  const groups = new Map<string, LogEvent[]>();
+  for (const event of events) {
+    const group = groups.get(event.conversationId);
+    if (group) group.push(event);
+    else groups.set(event.conversationId, [event]);
+  }
+  return groups;
+}
+
+/**
+ * An own message seen in the log is durable, whatever path it came by (ack, sync, another
+ * device's push): its outbox entry is settled, which is the dedup by clientMsgId.
+ */
+function settleOwnMessages(state: ChatState, events: readonly LogEvent[]): ChatState {
+  let outbox = state.outbox;
+  for (const event of events) {
+    if (event.kind !== 'message' || event.senderId !== state.userId) continue;
+    const entry = findEntry(outbox, event.clientMsgId);
+    if (entry && entry.conversationId === event.conversationId) outbox = removeEntry(outbox, entry.clientMsgId);
+  }
+  return outbox === state.outbox ? state : { ...state, outbox };
+}
+
+/**
+ * Folds events into the log. A conversation without a position in the log takes them as its tail
+ * when `asTail` (sync, first history page); pushed ones are held until a sync places them.
+ */
+export function applyIncomingEvents(state: ChatState, events: readonly LogEvent[], asTail = false): ChatState {
+  let next = state;
+  for (const [id, group] of groupByConversation(events)) {
+    next = updateConversation(next, id, (conv) =>
+      asTail && conv.cursor === null ? applyTail(conv, group) : applyEvents(conv, group),
+    );
+  }
+  return settleOwnMessages(next, events);
+}
+
+/** The event an ack proves to exist, built from the outbox entry it settles. */
+export function eventFromAck(ack: AckFrame, text: string, userId: string): LogEvent {
+  return {
+    id: ack.eventId,
+    conversationId: ack.conversationId,
+    seq: ack.seq,
+    senderId: userId,
+    ts: ack.ts,
+    kind: 'message',
+    clientMsgId: ack.clientMsgId,
+    data: { text },
+  };
+}
+
+/** An ack: the entry leaves the outbox and its message enters the log at the acked seq. */
+export function applyAck(state: ChatState, ack: AckFrame): ChatState {
+  const entry = findEntry(state.outbox, ack.clientMsgId);
+  if (!entry || state.userId === null) return state;
+  return applyIncomingEvents(state, [eventFromAck(ack, entry.text, state.userId)]);
+}
+
+export function applySummary(state: ChatState, summary: ConversationSummary): ChatState {
+  return updateConversation(state, summary.id, (conv) => applyServerSummary(conv, summary));
+}
+
+export function removeConversations(state: ChatState, ids: readonly string[]): ChatState {
+  if (!ids.some((id) => state.conversations.has(id))) return state;
+  const conversations = new Map(state.conversations);
+  for (const id of ids) conversations.delete(id);
+  return { ...state, conversations };
+}
+
+/** One page of a sync answer. */
+export function applySyncResult(state: ChatState, frame: SyncResultFrame): ChatState {
+  let next = removeConversations(state, frame.removed);
+  for (const summary of frame.conversations) next = applySummary(next, summary);
+  next = applyIncomingEvents(next, frame.events, true);
+  if (!frame.hasMore) {
+    // The last page carried every tail: a listed conversation still without a position has no events.
+    for (const summary of frame.conversations) next = updateConversation(next, summary.id, settleCursor);
+  }
+  return next;
+}
+
+export function applyHistoryResult(state: ChatState, frame: HistoryResultFrame): ChatState {
+  return applyIncomingEvents(state, frame.events, true);
+}
+
+export function applyRead(state: ChatState, conversationId: string, seq: number): ChatState {
+  if (!state.conversations.has(conversationId)) return state;
+  return updateConversation(state, conversationId, (conv) => markRead(conv, seq));
+}
+
+/** What the held state asks of the server: gap fills, and whether only a full sync will do. */
+export function syncNeeds(state: ChatState): { gaps: Gap[]; fullSync: boolean } {
+  const gaps: Gap[] = [];
+  let fullSync = false;
+  for (const conv of state.conversations.values()) {
+    if (needsTail(conv)) fullSync = true;
+    const gap = findGap(conv);
+    if (gap) gaps.push(gap);
+  }
+  return { gaps, fullSync };
+}
+
+/** The cursors a sync names: every conversation the client holds a position in. */
+export function syncCursors(state: ChatState): { conversationId: string; seq: number }[] {
+  const cursors: { conversationId: string; seq: number }[] = [];
+  for (const conv of state.conversations.values()) {
+    if (conv.cursor !== null) cursors.push({ conversationId: conv.id, seq: conv.cursor });
+  }
+  return cursors;
+}

@@ -1,0 +1,183 @@
+import type { ConversationSummary, LogEvent } from '@parley/protocol';
+
+/**
+ * What the client holds of one conversation. Immutable: every change returns a new object and
+ * "nothing changed" returns the same one, so views can be memoized by identity.
+ */
+export interface ConversationState {
+  readonly id: string;
+  /** The summary exactly as the server last sent it (the unread formula starts from it). */
+  readonly server: ConversationSummary | null;
+  /** `server` with the held events past `server.lastSeq` folded in (members, lastSeq, activity). */
+  readonly summary: ConversationSummary | null;
+  /**
+   * Highest seq up to which the held log is contiguous; `null` while the client holds no
+   * position in the log yet (a full sync then fetches its tail).
+   */
+  readonly cursor: number | null;
+  /** Held events, ascending by seq, unique by seq. Events past `cursor + 1` wait for a gap fill. */
+  readonly events: readonly LogEvent[];
+  /** This user's read watermark as known locally (never behind the server's). */
+  readonly readSeq: number;
+}
+
+export function emptyConversation(id: string): ConversationState {
+  return { id, server: null, summary: null, cursor: null, events: [], readSeq: 0 };
+}
+
+function foldSummary(server: ConversationSummary | null, events: readonly LogEvent[]): ConversationSummary | null {
+  if (!server) return null;
+  let summary = server;
+  for (let i = firstIndexAbove(events, server.lastSeq); i < events.length; i += 1) {
+    const event = events[i];
+    if (!event) continue;
+    let members = summary.members;
+    let memberCount = summary.memberCount;
+    // A full member list is what lets us count exactly; large groups only carry a count.
+    const complete = members.length === memberCount;
+    if (event.kind === 'members.added') {
+      const fresh = event.data.userIds.filter((u) => !members.includes(u));
+      if (complete) members = [...members, ...fresh];
+      memberCount += complete ? fresh.length : event.data.userIds.length;
+    } else if (event.kind === 'members.removed') {
+      const gone = new Set(event.data.userIds);
+      if (complete) members = members.filter((u) => !gone.has(u));
+      memberCount = complete ? members.length : Math.max(0, memberCount - gone.size);
+    }
+    summary = {
+      ...summary,
+      members,
+      memberCount,
+      lastSeq: Math.max(summary.lastSeq, event.seq),
+      lastActivityAt: Math.max(summary.lastActivityAt, event.ts),
+    };
+  }
+  return summary;
+}
+
+/** Index of the first event with seq > `seq` (binary search). */
+export function firstIndexAbove(events: readonly LogEvent[], seq: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((events[mid]?.seq ?? 0) <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function advanceCursor(cursor: number | null, events: readonly LogEvent[]): number | null {
+  if (cursor === null) return null;
+  let next = cursor;
+  for (let i = firstIndexAbove(events, cursor); i < events.length && events[i]?.seq === next + 1; i += 1) next += 1;
+  return next;
+}
+
+function withEvents(conv: ConversationState, events: readonly LogEvent[], cursor: number | null): ConversationState {
+  return { ...conv, events, cursor: advanceCursor(cursor, events), summary: foldSummary(conv.server, events) };
+}
+
+/**
+ * Adds events, deduplicated by seq (the log never changes, so a held seq is kept as is), and
+ * advances the cursor over what became contiguous.
+ */
+export function applyEvents(conv: ConversationState, incoming: readonly LogEvent[]): ConversationState {
+  const held = new Set(conv.events.map((e) => e.seq));
+  const fresh = new Map<number, LogEvent>();
+  for (const event of incoming) {
+    if (event.conversationId === conv.id && !held.has(event.seq) && !fresh.has(event.seq)) fresh.set(event.seq, event);
+  }
+  if (fresh.size === 0) return conv;
+  const merged = [...conv.events, ...fresh.values()].sort((a, b) => a.seq - b.seq);
+  return withEvents(conv, merged, conv.cursor);
+}
+
+/**
+ * Takes the tail of the log (a sync for a conversation the client named no cursor for, or a
+ * first history page): the client's position starts just before it.
+ */
+export function applyTail(conv: ConversationState, tail: readonly LogEvent[]): ConversationState {
+  const first = tail[0];
+  if (conv.cursor !== null || !first) return applyEvents(conv, tail);
+  // Events pushed before the tail and older than it would leave a hole below it: drop them.
+  const kept = conv.events.filter((e) => e.seq >= first.seq);
+  return applyEvents({ ...conv, events: kept, cursor: first.seq - 1 }, tail);
+}
+
+/** After a sync that brought no events for a conversation, its position is its last seq. */
+export function settleCursor(conv: ConversationState): ConversationState {
+  if (conv.cursor !== null || !conv.server) return conv;
+  return withEvents(conv, conv.events, conv.server.lastSeq);
+}
+
+/** Takes a summary from the server unless it is older than the one held. */
+export function applyServerSummary(conv: ConversationState, server: ConversationSummary): ConversationState {
+  if (conv.server && server.lastSeq < conv.server.lastSeq) return conv;
+  const next = { ...conv, server, readSeq: Math.max(conv.readSeq, server.readSeq) };
+  return { ...next, summary: foldSummary(server, next.events) };
+}
+
+/** Moves the local read watermark forward (never back). */
+export function markRead(conv: ConversationState, seq: number): ConversationState {
+  return seq > conv.readSeq ? { ...conv, readSeq: seq } : conv;
+}
+
+/** The range to fetch when events past a hole are held: everything after `afterSeq`. */
+export interface Gap {
+  readonly conversationId: string;
+  /** The cursor to send: the server answers with the events after it. */
+  readonly afterSeq: number;
+  /** The first held seq past the hole. */
+  readonly beforeSeq: number;
+}
+
+/** The hole between the cursor and the held events past it, if any. */
+export function findGap(conv: ConversationState): Gap | null {
+  if (conv.cursor === null) return null;
+  const next = conv.events[firstIndexAbove(conv.events, conv.cursor)];
+  return next ? { conversationId: conv.id, afterSeq: conv.cursor, beforeSeq: next.seq } : null;
+}
+
+/** True when events are held but no position in the log is: only a full sync can place them. */
+export function needsTail(conv: ConversationState): boolean {
+  return conv.cursor === null && conv.events.length > 0;
+}
+
+/** The `beforeSeq` for the next older history page, or undefined for the newest page. */
+export function olderPageBefore(conv: ConversationState): number | undefined {
+  const oldest = conv.events[0]?.seq ?? (conv.cursor === null ? undefined : conv.cursor + 1);
+  return oldest;
+}
+
+/** Whether older events exist than the oldest held one. */
+export function hasOlder(conv: ConversationState): boolean {
+  const before = olderPageBefore(conv);
+  return before === undefined ? (conv.server?.lastSeq ?? 0) > 0 : before > 1;
+}
+
+/**
+ * Unread: message events after the read watermark sent by someone else. Starts from the server's
+ * count (which covers the log up to its `lastSeq`) and adds what arrived since.
+ */
+export function unreadCount(conv: ConversationState, userId: string | null): number {
+  const base = conv.server ?? { lastSeq: 0, unread: 0, readSeq: 0 };
+  const fromOthers = (e: LogEvent) => e.kind === 'message' && e.senderId !== userId;
+  let unread = 0;
+  if (conv.readSeq < base.lastSeq) {
+    // Read part of the range the server counted: subtract what we hold of that part.
+    let readSince = 0;
+    for (let i = firstIndexAbove(conv.events, base.readSeq); i < conv.events.length; i += 1) {
+      const e = conv.events[i];
+      if (!e || e.seq > conv.readSeq) break;
+      if (fromOthers(e)) readSince += 1;
+    }
+    unread = Math.max(0, base.unread - readSince);
+  }
+  const from = Math.max(conv.readSeq, base.lastSeq);
+  for (let i = firstIndexAbove(conv.events, from); i < conv.events.length; i += 1) {
+    const e = conv.events[i];
+    if (e && fromOthers(e)) unread += 1;
+  }
+  return unread;
+}

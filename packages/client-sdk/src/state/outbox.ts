@@ -1,0 +1,93 @@
+import type { OutboxEntry } from '../storage/client-storage.js';
+import { fullJitterDelay, type BackoffOptions } from '../client/backoff.js';
+
+/**
+ * The outbox state machine, as pure functions over immutable entries:
+ *
+ * ```
+ * pending ──ack──▶ (removed: the message is in the log)
+ * pending ──retryable nack──▶ pending (retryAt = now + full-jitter backoff)
+ * pending ──definitive nack──▶ failed ──retry()──▶ pending
+ * failed  ──discard()──▶ (removed)
+ * ```
+ * Entries leave only by ack (or an own event with the same clientMsgId) or by discard.
+ */
+export type Outbox = readonly OutboxEntry[];
+
+export function newEntry(clientMsgId: string, conversationId: string, text: string, now: number): OutboxEntry {
+  return { clientMsgId, conversationId, text, createdAt: now, status: 'pending', attempts: 0 };
+}
+
+/** Inserts or replaces an entry, keeping clientMsgId (creation) order. */
+export function putEntry(outbox: Outbox, entry: OutboxEntry): Outbox {
+  const rest = outbox.filter((e) => e.clientMsgId !== entry.clientMsgId);
+  return [...rest, entry].sort((a, b) => (a.clientMsgId < b.clientMsgId ? -1 : a.clientMsgId > b.clientMsgId ? 1 : 0));
+}
+
+export function removeEntry(outbox: Outbox, clientMsgId: string): Outbox {
+  return outbox.some((e) => e.clientMsgId === clientMsgId) ? outbox.filter((e) => e.clientMsgId !== clientMsgId) : outbox;
+}
+
+export function findEntry(outbox: Outbox, clientMsgId: string): OutboxEntry | undefined {
+  return outbox.find((e) => e.clientMsgId === clientMsgId);
+}
+
+/** The entry was put on the wire now. */
+export function markEmitted(entry: OutboxEntry, now: number): OutboxEntry {
+  const { retryAt: _retryAt, ...rest } = entry;
+  return { ...rest, attempts: entry.attempts + 1, lastSentAt: now };
+}
+
+/** A nack: retry later with backoff if it may succeed, otherwise fail visibly. */
+export function applyNack(
+  entry: OutboxEntry,
+  nack: { code: number; message: string; retryable: boolean },
+  now: number,
+  backoff: BackoffOptions,
+  random: () => number = Math.random,
+): OutboxEntry {
+  const { lastSentAt: _lastSentAt, retryAt: _retryAt, ...rest } = entry;
+  if (!nack.retryable) return { ...rest, status: 'failed', error: { code: nack.code, message: nack.message } };
+  return { ...rest, retryAt: now + fullJitterDelay(Math.max(0, entry.attempts - 1), backoff, random) };
+}
+
+/** `retry()` of a failed entry: pending again, same clientMsgId, fresh attempt count. */
+export function retryEntry(entry: OutboxEntry): OutboxEntry {
+  const { error: _error, lastSentAt: _lastSentAt, retryAt: _retryAt, ...rest } = entry;
+  return { ...rest, status: 'pending', attempts: 0 };
+}
+
+/** A new connection: nothing is in flight on it, so every pending entry goes out again. */
+export function resetForConnection(outbox: Outbox): Outbox {
+  if (!outbox.some((e) => e.lastSentAt !== undefined || e.retryAt !== undefined)) return outbox;
+  return outbox.map((entry) => {
+    if (entry.status !== 'pending') return entry;
+    const { lastSentAt: _lastSentAt, retryAt: _retryAt, ...rest } = entry;
+    return rest;
+  });
+}
+
+/** When a pending entry should (re)go out: now if never sent, after a backoff, or after the ack timeout. */
+export function dueAt(entry: OutboxEntry, ackTimeoutMs: number): number | undefined {
+  if (entry.status !== 'pending') return undefined;
+  if (entry.lastSentAt !== undefined) return entry.lastSentAt + ackTimeoutMs;
+  return entry.retryAt ?? 0;
+}
+
+/** Pending entries due at `now`, in creation order. */
+export function dueEntries(outbox: Outbox, now: number, ackTimeoutMs: number): OutboxEntry[] {
+  return outbox.filter((e) => {
+    const at = dueAt(e, ackTimeoutMs);
+    return at !== undefined && at <= now;
+  });
+}
+
+/** The earliest future due time, to arm one timer for the whole outbox. */
+export function nextDueAt(outbox: Outbox, ackTimeoutMs: number): number | undefined {
+  let next: number | undefined;
+  for (const entry of outbox) {
+    const at = dueAt(entry, ackTimeoutMs);
+    if (at !== undefined && (next === undefined || at < next)) next = at;
+  }
+  return next;
+}

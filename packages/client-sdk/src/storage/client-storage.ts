@@ -1,0 +1,58 @@
+import type { ConversationSummary, LogEvent } from '@parley/protocol';
+
+/** A message waiting in the outbox: kept until the server acks it or the user discards it. */
+export interface OutboxEntry {
+  /** UUIDv7: entries replay in id order, which is creation order. */
+  readonly clientMsgId: string;
+  readonly conversationId: string;
+  readonly text: string;
+  /** Local creation time, for display only. */
+  readonly createdAt: number;
+  readonly status: 'pending' | 'failed';
+  /** Sends of this entry so far (first send included). */
+  readonly attempts: number;
+  /** When it was last emitted on a socket; unset if never sent on the current connection. */
+  readonly lastSentAt?: number;
+  /** Earliest time of the next retry after a retryable nack. */
+  readonly retryAt?: number;
+  /** Why it failed, for `status: 'failed'`. */
+  readonly error?: { readonly code: number; readonly message: string };
+}
+
+/**
+ * Where the client keeps what must survive a reload: the outbox, a few meta values (the device
+ * id) and the cache of the conversation log. Every method is async so an IndexedDB (or SQLite,
+ * AsyncStorage…) implementation fits behind the same interface.
+ *
+ * @example
+ * const chat = createChatClient({ url, getToken, storage: createMemoryStorage() });
+ */
+export interface ClientStorage {
+  readonly outbox: {
+    /** Every entry, in `clientMsgId` order. */
+    list(): Promise<OutboxEntry[]>;
+    put(entry: OutboxEntry): Promise<void>;
+    delete(clientMsgId: string): Promise<void>;
+  };
+  readonly meta: {
+    get(key: string): Promise<string | undefined>;
+    set(key: string, value: string): Promise<void>;
+  };
+  readonly conversations: {
+    list(): Promise<ConversationSummary[]>;
+    put(summary: ConversationSummary): Promise<void>;
+    /** Drops the conversation with its cached events and cursor. */
+    delete(conversationId: string): Promise<void>;
+  };
+  readonly events: {
+    /** The newest `limit` cached events of a conversation (before `beforeSeq` if given), ascending. */
+    list(conversationId: string, options?: { beforeSeq?: number; limit?: number }): Promise<LogEvent[]>;
+    /** Stores events; an event with a seq already stored replaces nothing (the log never changes). */
+    put(events: readonly LogEvent[]): Promise<void>;
+  };
+  readonly cursors: {
+    /** Highest contiguous seq held, per conversation. */
+    list(): Promise<Record<string, number>>;
+    set(conversationId: string, seq: number): Promise<void>;
+  };
+}

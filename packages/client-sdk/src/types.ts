@@ -1,0 +1,125 @@
+import type { ConversationSummary, ParleyError } from '@parley/protocol';
+import type { ClientStorage } from './storage/client-storage.js';
+
+/**
+ * Where the connection stands:
+ * - `idle`: created with `autoConnect: false`, `connect()` not called yet;
+ * - `connecting`: the first attempt is under way;
+ * - `online`: the server welcomed this connection;
+ * - `reconnecting`: lost or refused; the next attempt is at `nextAttemptAt`;
+ * - `offline`: the runtime reports no network; attempts resume when it comes back;
+ * - `closed`: `close()` was called, or the server speaks another protocol version.
+ */
+export type ConnectionStatus = 'idle' | 'connecting' | 'online' | 'reconnecting' | 'offline' | 'closed';
+
+export interface ConnectionState {
+  readonly status: ConnectionStatus;
+  /** Consecutive failed attempts; 0 once online. */
+  readonly attempt: number;
+  /** Epoch ms of the next scheduled attempt while `reconnecting`. */
+  readonly nextAttemptAt?: number;
+  /** Why the last attempt or connection failed. */
+  readonly lastError?: ParleyError;
+}
+
+/** A message as a UI shows it. */
+export interface MessageView {
+  /** Stable across pending → sent: the clientMsgId for own messages, the event id otherwise. */
+  readonly key: string;
+  readonly clientMsgId?: string;
+  /** Server event id, once stored. */
+  readonly id?: string;
+  /** Position in the conversation's log, once stored. */
+  readonly seq?: number;
+  readonly conversationId: string;
+  readonly senderId: string;
+  readonly text: string;
+  /** Server time once stored; local creation time while pending. Display only. */
+  readonly ts: number;
+  readonly status: 'pending' | 'sent' | 'failed';
+  readonly error?: { readonly code: number; readonly message: string };
+}
+
+/** A conversation summary with the locally maintained unread count and read watermark. */
+export interface ConversationView extends ConversationSummary {
+  readonly unread: number;
+  readonly readSeq: number;
+  /** Whether older events exist than the oldest loaded one (see `loadOlder`). */
+  readonly hasOlder: boolean;
+}
+
+/** An immutable picture of the client; a new object only when something in it changed. */
+export interface ChatSnapshot {
+  readonly connection: ConnectionState;
+  /** The authenticated user, once a server welcomed the client. */
+  readonly userId: string | null;
+  /** Newest activity first. */
+  readonly conversations: readonly ConversationView[];
+  /** Per conversation: confirmed messages by seq, then own pending/failed ones in creation order. */
+  readonly messages: Readonly<Record<string, readonly MessageView[]>>;
+}
+
+/** Structured logging; pass pino, console-like or your own. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ChatClientOptions {
+  /** Server origin, e.g. `https://chat.example.com`. */
+  url: string;
+  /** Called before every connection attempt, so expired tokens get refreshed. */
+  getToken: () => Promise<string> | string;
+  /** Outbox, meta and cache. Default: `createMemoryStorage()`. */
+  storage?: ClientStorage;
+  /** Stable id of this installation. Default: generated once and kept in `storage` meta. */
+  deviceId?: string;
+  /** socket.io path. Default `/parley/socket.io`. */
+  path?: string;
+  /** socket.io transports. Default `['websocket']`. */
+  transports?: ('websocket' | 'polling' | 'webtransport')[];
+  /** Resend an un-acked message after this long while online. Default 10 000. */
+  ackTimeoutMs?: number;
+  /** Give up on an unanswered request after this long. Default 15 000. */
+  requestTimeoutMs?: number;
+  /** Reconnect and retry backoff: delay = random(0, min(maxMs, baseMs·2^attempt)). Default 500 / 30 000. */
+  reconnect?: { baseMs?: number; maxMs?: number };
+  /** Receives diagnostics (invalid frames, storage failures). Default: silent. */
+  logger?: Logger;
+  /** Connect at creation. Default true. */
+  autoConnect?: boolean;
+}
+
+/** What `loadOlder` fetched. */
+export interface LoadOlderResult {
+  /** Events added to the log (messages and membership changes). */
+  readonly loaded: number;
+  /** Whether still older events exist. */
+  readonly hasMore: boolean;
+}
+
+export interface ChatClient {
+  /** Queues a message: it is in the outbox and shown as `pending` when the promise resolves. */
+  send(conversationId: string, text: string): Promise<MessageView>;
+  /** Sends a failed message again with the same clientMsgId. */
+  retry(clientMsgId: string): Promise<void>;
+  /** Drops a failed (or still pending) message from the outbox and the view. */
+  discard(clientMsgId: string): Promise<void>;
+  openDirect(userId: string): Promise<ConversationSummary>;
+  createGroup(input: { title?: string; members: string[] }): Promise<ConversationSummary>;
+  addMembers(conversationId: string, userIds: string[]): Promise<ConversationSummary>;
+  removeMembers(conversationId: string, userIds: string[]): Promise<ConversationSummary>;
+  /** Fetches the page of events before the oldest loaded one. */
+  loadOlder(conversationId: string, limit?: number): Promise<LoadOlderResult>;
+  /** Moves the read watermark (default: the newest held seq) and tells the server. */
+  markRead(conversationId: string, seq?: number): void;
+  connect(): void;
+  /** Stops timers, listeners and the socket. Pending requests reject; the outbox stays in storage. */
+  close(): void;
+  subscribe(listener: () => void): () => void;
+  getSnapshot(): ChatSnapshot;
+  getConversation(conversationId: string): ConversationView | undefined;
+  getMessages(conversationId: string): readonly MessageView[];
+}
