@@ -37,7 +37,7 @@ async function stillServing(): Promise<void> {
 describe('bad input gets a typed error, nothing is stored, nothing crashes', () => {
   it('NACKs a send with a wrong field type', async () => {
     const clientMsgId = nextId('bad-');
-    alice.send({ type: 'send', conversationId, clientMsgId, data: { text: 42 } });
+    alice.send({ type: 'send', conversationId, clientMsgId, data: { text: 42 } } as Record<string, unknown>);
     expect(await nackFor(clientMsgId)).toMatchObject({ code: ErrorCode.BAD_FRAME, retryable: false, conversationId });
     expect(await messageCount()).toBe(0);
     await stillServing();
