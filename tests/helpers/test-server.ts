@@ -20,17 +20,20 @@ export interface TestServer {
 }
 
 /** A real Parley server on a free loopback port, memory store, development auth. */
-export async function startTestServer(options: Partial<ChatServerOptions> = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: Partial<ChatServerOptions> & { port?: number; keepStoreOpen?: boolean; devSecret?: string } = {},
+): Promise<TestServer> {
+  const { port: wantedPort = 0, keepStoreOpen = false, devSecret, ...chatOptions } = options;
   const http = createServer();
-  const store = options.store ?? createMemoryStore();
-  const dev = createDevAuth();
+  const store = chatOptions.store ?? createMemoryStore();
+  const dev = createDevAuth(devSecret ? { secret: devSecret } : {});
   const chat = createChatServer({
     server: http,
     store,
     authenticate: dev.authenticate,
     logger: silentLogger,
     rateLimits: { sends: { perSecond: 10_000, burst: 10_000 }, frames: { perSecond: 10_000, burst: 10_000 } },
-    ...options,
+    ...chatOptions,
   });
   http.on('request', (req, res) => {
     if (req.url?.startsWith('/api/')) {
@@ -38,7 +41,7 @@ export async function startTestServer(options: Partial<ChatServerOptions> = {}):
       chat.rest(req, res);
     }
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => http.listen(wantedPort, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -50,7 +53,7 @@ export async function startTestServer(options: Partial<ChatServerOptions> = {}):
       await chat.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
-      await store.close();
+      if (!keepStoreOpen) await store.close();
     },
   };
 }
