@@ -58,8 +58,13 @@ export function buildConversation(conv: ConversationState, userId: string | null
   return { ...conv.summary, unread: unreadCount(conv, userId), readSeq: conv.readSeq, hasOlder: hasOlder(conv) };
 }
 
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a.length === b.length && a.every((item, i) => item === b[i]);
+function sameItems<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean = Object.is): boolean {
+  return a.length === b.length && a.every((item, i) => same(item, b[i] as T));
+}
+
+/** Send bookkeeping (attempts, timers) changes entries without changing what a UI shows. */
+function sameShownEntry(a: OutboxEntry, b: OutboxEntry): boolean {
+  return a === b || (a.clientMsgId === b.clientMsgId && a.status === b.status && a.error === b.error && a.text === b.text);
 }
 
 interface Cached<V> {
@@ -102,7 +107,7 @@ export function createSnapshotBuilder(): (state: ChatState) => ChatSnapshot {
         cachedMessages &&
         cachedMessages.conv === conv &&
         cachedMessages.userId === state.userId &&
-        sameItems(cachedMessages.entries, entries);
+        sameItems(cachedMessages.entries, entries, sameShownEntry);
       const list = reuse ? cachedMessages.value : Object.freeze(buildMessages(conv, entries, state.userId));
       nextMessages.set(id, { conv, entries, userId: state.userId, value: list });
       messages[id] = list;
@@ -131,7 +136,12 @@ export function createSnapshotBuilder(): (state: ChatState) => ChatSnapshot {
     lastState = state;
     lastSnapshot = unchanged
       ? previous
-      : Object.freeze({ connection: state.connection, userId: state.userId, conversations, messages: Object.freeze(messages) });
+      : Object.freeze({
+          connection: state.connection,
+          userId: state.userId,
+          conversations: Object.freeze(conversations),
+          messages: Object.freeze(messages),
+        });
     return lastSnapshot;
   };
 }

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyNack,
+  dueEntries,
+  markEmitted,
+  newEntry,
+  nextDueAt,
+  putEntry,
+  removeEntry,
+  resetForConnection,
+  retryEntry,
+  type Outbox,
+} from './outbox.js';
+
+const backoff = { baseMs: 100, maxMs: 1_000 };
+const ACK_TIMEOUT = 5_000;
+
+describe('outbox state machine', () => {
+  it('keeps entries in creation (clientMsgId) order whatever the insertion order', () => {
+    let outbox: Outbox = [];
+    outbox = putEntry(outbox, newEntry('0001-b', 'c1', 'b', 0));
+    outbox = putEntry(outbox, newEntry('0001-a', 'c1', 'a', 0));
+    outbox = putEntry(outbox, newEntry('0002-a', 'c2', 'c', 0));
+    expect(outbox.map((e) => e.clientMsgId)).toEqual(['0001-a', '0001-b', '0002-a']);
+  });
+
+  it('sends a new entry at once, then again only after the ack timeout', () => {
+    const entry = newEntry('m1', 'c1', 'hi', 0);
+    expect(dueEntries([entry], 0, ACK_TIMEOUT)).toEqual([entry]);
+    const sent = markEmitted(entry, 100);
+    expect(sent.attempts).toBe(1);
+    expect(dueEntries([sent], 100 + ACK_TIMEOUT - 1, ACK_TIMEOUT)).toEqual([]);
+    expect(dueEntries([sent], 100 + ACK_TIMEOUT, ACK_TIMEOUT)).toEqual([sent]);
+    expect(nextDueAt([sent], ACK_TIMEOUT)).toBe(100 + ACK_TIMEOUT);
+  });
+
+  it('retries a retryable nack after a full-jitter backoff within bounds', () => {
+    let entry = markEmitted(newEntry('m1', 'c1', 'hi', 0), 0);
+    entry = applyNack(entry, { code: 4290, message: 'slow down', retryable: true }, 1_000, backoff, () => 0.999);
+    expect(entry.status).toBe('pending');
+    expect(entry.retryAt).toBe(1_000 + 99);
+    expect(dueEntries([entry], 1_098, ACK_TIMEOUT)).toEqual([]);
+    expect(dueEntries([entry], 1_099, ACK_TIMEOUT)).toEqual([entry]);
+    // Third attempt: the ceiling has doubled twice.
+    entry = markEmitted(markEmitted(entry, 1_099), 1_200);
+    entry = applyNack(entry, { code: 5030, message: 'busy', retryable: true }, 2_000, backoff, () => 0.999);
+    expect(entry.retryAt).toBe(2_000 + 399);
+  });
+
+  it('fails visibly on a definitive nack and is never due again until retried', () => {
+    const failed = applyNack(markEmitted(newEntry('m1', 'c1', 'hi', 0), 0), { code: 4040, message: 'not found', retryable: false }, 10, backoff);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toEqual({ code: 4040, message: 'not found' });
+    expect(dueEntries([failed], 1e12, ACK_TIMEOUT)).toEqual([]);
+    expect(nextDueAt([failed], ACK_TIMEOUT)).toBeUndefined();
+
+    const retried = retryEntry(failed);
+    expect(retried).toMatchObject({ clientMsgId: 'm1', status: 'pending', attempts: 0 });
+    expect(retried.error).toBeUndefined();
+    expect(dueEntries([retried], 0, ACK_TIMEOUT)).toEqual([retried]);
+  });
+
+  it('resends every pending entry on a new connection, ignoring timers but not failures', () => {
+    const waiting = markEmitted(newEntry('m1', 'c1', 'a', 0), 0);
+    const backingOff = applyNack(markEmitted(newEntry('m2', 'c1', 'b', 0), 0), { code: 4290, message: '', retryable: true }, 0, backoff, () => 0.5);
+    const failed = applyNack(newEntry('m3', 'c1', 'c', 0), { code: 4000, message: 'bad', retryable: false }, 0, backoff);
+    const outbox = resetForConnection([waiting, backingOff, failed]);
+    expect(dueEntries(outbox, 0, ACK_TIMEOUT).map((e) => e.clientMsgId)).toEqual(['m1', 'm2']);
+    expect(outbox[2]).toBe(failed);
+    expect(resetForConnection(outbox)).toBe(outbox);
+  });
+
+  it('removes only the named entry, and returns the same outbox when absent', () => {
+    const outbox = [newEntry('m1', 'c1', 'a', 0), newEntry('m2', 'c1', 'b', 0)];
+    expect(removeEntry(outbox, 'm1').map((e) => e.clientMsgId)).toEqual(['m2']);
+    expect(removeEntry(outbox, 'zz')).toBe(outbox);
+  });
+});
