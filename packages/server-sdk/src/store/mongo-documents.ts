@@ -1,0 +1,152 @@
+import type { Collection, Db, WriteConcernSettings } from 'mongodb';
+import type { ConversationKind, LogEvent } from '@parley/protocol';
+import type { AppendInput, MemberRole, StoredConversation, StoredMember } from './types.js';
+import { toLogEvent } from './store-helpers.js';
+
+/** Documents as Parley keeps them in MongoDB, and their mapping to the store's shapes. */
+
+export interface ConversationDoc {
+  _id: string;
+  kind: ConversationKind;
+  title: string | null;
+  /** Absent (not null) on groups, so that the sparse unique index leaves them out. */
+  directKey?: string;
+  createdBy: string;
+  createdAt: number;
+  /** A hint that may lag the log after a crash: the log's highest seq is the truth. */
+  lastSeq: number;
+  lastActivityAt: number;
+  memberCount: number;
+  /** The members the conversation was created with: lets a retried create finish the job. */
+  initialMembers: string[];
+}
+
+export interface MemberDoc {
+  /** `${conversationId}\n${userId}`: one document per membership, so joining is an upsert. */
+  _id: string;
+  conversationId: string;
+  userId: string;
+  role: MemberRole;
+  joinedAt: number;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+export interface EventDoc {
+  /** The event id. */
+  _id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  /** Kept for every event (system events too): the dedup key. */
+  clientMsgId: string;
+  ts: number;
+  kind: LogEvent['kind'];
+  data: LogEvent['data'];
+}
+
+export interface MongoCollections {
+  conversations: Collection<ConversationDoc>;
+  members: Collection<MemberDoc>;
+  /** Reads that users see: majority read concern by default (no event a failover could undo). */
+  events: Collection<EventDoc>;
+  /** The same collection read at `local`: seq allocation must see the newest write on the primary. */
+  eventsLatest: Collection<EventDoc>;
+}
+
+export function memberKey(conversationId: string, userId: string): string {
+  return `${conversationId}\n${userId}`;
+}
+
+export function openCollections(
+  db: Db,
+  prefix: string,
+  writeConcern: WriteConcernSettings,
+  readConcern: 'majority' | 'local',
+): MongoCollections {
+  // Primary reads: an ACKed message must be readable at once, from any node.
+  const base = { writeConcern, readPreference: 'primary' as const };
+  const latest = { ...base, readConcern: { level: 'local' as const } };
+  const visible = { ...base, readConcern: { level: readConcern } };
+  return {
+    conversations: db.collection<ConversationDoc>(`${prefix}conversations`, latest),
+    members: db.collection<MemberDoc>(`${prefix}members`, latest),
+    events: db.collection<EventDoc>(`${prefix}events`, visible),
+    eventsLatest: db.collection<EventDoc>(`${prefix}events`, latest),
+  };
+}
+
+/**
+ * Creates the indexes Parley's correctness rests on (idempotent). The unique ones are not an
+ * optimisation: they are how concurrent appends from several nodes get distinct, contiguous seqs
+ * and how retries are deduplicated.
+ */
+export async function createMongoIndexes(collections: MongoCollections): Promise<void> {
+  // createIndex is idempotent, so a failed round is simply run again: FerretDB 1.x may drop the
+  // connection when several clients create the same indexes at once (nodes starting together).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createIndexesOnce(collections);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
+  }
+}
+
+async function createIndexesOnce({ events, conversations, members }: MongoCollections): Promise<void> {
+  // One index per command: FerretDB 1.24 crashes on a multi-index createIndexes whose indexes
+  // all exist already, which is every start after the first.
+  await Promise.all([
+    events
+      .createIndex({ conversationId: 1, seq: 1 }, { name: 'parley_events_seq', unique: true })
+      .then(() =>
+        events.createIndex({ conversationId: 1, senderId: 1, clientMsgId: 1 }, { name: 'parley_events_dedup', unique: true }),
+      ),
+    // Sparse rather than partial: FerretDB has no partialFilterExpression; both leave groups out.
+    conversations.createIndex({ directKey: 1 }, { name: 'parley_conversations_direct', unique: true, sparse: true }),
+    members
+      .createIndex({ conversationId: 1, userId: 1 }, { name: 'parley_members_conversation', unique: true })
+      .then(() => members.createIndex({ userId: 1 }, { name: 'parley_members_user' })),
+  ]);
+}
+
+export function isDuplicateKeyError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+export function toConversation(doc: ConversationDoc): StoredConversation {
+  return {
+    id: doc._id,
+    kind: doc.kind,
+    title: doc.title,
+    directKey: doc.directKey ?? null,
+    createdBy: doc.createdBy,
+    createdAt: doc.createdAt,
+    lastSeq: doc.lastSeq,
+    lastActivityAt: doc.lastActivityAt,
+    memberCount: doc.memberCount,
+  };
+}
+
+export function toMember(doc: MemberDoc): StoredMember {
+  return {
+    conversationId: doc.conversationId,
+    userId: doc.userId,
+    role: doc.role,
+    joinedAt: doc.joinedAt,
+    deliveredSeq: doc.deliveredSeq,
+    readSeq: doc.readSeq,
+  };
+}
+
+export function toEventDoc(event: LogEvent, clientMsgId: string): EventDoc {
+  const { id, conversationId, seq, senderId, ts, kind, data } = event;
+  return { _id: id, conversationId, seq, senderId, clientMsgId, ts, kind, data };
+}
+
+export function toEvent(doc: EventDoc): LogEvent {
+  const { _id, seq, ...input } = doc;
+  // The document holds what an append was given; toLogEvent decides the wire shape.
+  return toLogEvent(input as AppendInput, _id, seq);
+}

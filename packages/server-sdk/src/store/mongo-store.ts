@@ -1,0 +1,256 @@
+import type { Db, WriteConcernSettings } from 'mongodb';
+import type { ChatStore, CreateConversationInput, MemberRole, StoredConversation } from './types.js';
+import { createdEventInput, upperBound } from './store-helpers.js';
+import { createMongoAppender } from './mongo-append.js';
+import {
+  createMongoIndexes,
+  isDuplicateKeyError,
+  memberKey,
+  openCollections,
+  toConversation,
+  toEvent,
+  toMember,
+  type ConversationDoc,
+} from './mongo-documents.js';
+
+export interface MongoStoreOptions {
+  /** Your database; the store never closes its client. */
+  db: Db;
+  /** Prefix of the collection names (`conversations`, `members`, `events`). Default `parley_`. */
+  collectionPrefix?: string;
+  /**
+   * Write concern of every write. Default `{ w: 'majority', journal: true }`: a message is ACKed
+   * only once a majority has it on disk, so no failover can lose it or give its seq to another.
+   */
+  writeConcern?: WriteConcernSettings;
+  /**
+   * Read concern of event reads. Default `majority` when writes are majority, else `local`.
+   * `majority` never shows an event a failover could roll back.
+   */
+  readConcern?: 'majority' | 'local';
+  /** Create the indexes before the first operation (idempotent). Default true. */
+  autoIndex?: boolean;
+}
+
+/** A MongoDB-backed `ChatStore`, plus the index set-up it depends on. */
+export interface MongoChatStore extends ChatStore {
+  /** Creates Parley's indexes if missing. Run at deploy/start; `autoIndex` also runs it once. */
+  ensureIndexes(): Promise<void>;
+}
+
+/**
+ * The production store, on the official `mongodb` driver and your own `Db`. Needs no
+ * multi-document transactions, so it runs on a standalone server, a replica set, a sharded
+ * cluster (shard `events` by `conversationId`) or FerretDB; seq allocation stays correct with
+ * any number of server nodes (see docs/storage.md).
+ *
+ * @example
+ * import { MongoClient } from 'mongodb';
+ * import { createMongoStore } from '@parley/server-sdk/mongodb';
+ *
+ * const client = await MongoClient.connect(process.env.MONGODB_URI!);
+ * const store = createMongoStore({ db: client.db('chat') });
+ * await store.ensureIndexes();
+ * const chat = createChatServer({ server, store, authenticate });
+ */
+export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
+  const writeConcern = options.writeConcern ?? { w: 'majority', journal: true };
+  const readConcern = options.readConcern ?? (writeConcern.w === 'majority' ? 'majority' : 'local');
+  const collections = openCollections(options.db, options.collectionPrefix ?? 'parley_', writeConcern, readConcern);
+  const { conversations, members, events } = collections;
+  const appender = createMongoAppender(collections);
+
+  let indexes: Promise<void> | undefined;
+  function ensureIndexes(): Promise<void> {
+    indexes ??= createMongoIndexes(collections).catch((error: unknown) => {
+      indexes = undefined; // let the next call try again
+      throw error;
+    });
+    return indexes;
+  }
+  const ready = () => (options.autoIndex === false ? Promise.resolve() : ensureIndexes());
+
+  // memberCount is recounted rather than $inc'ed, so that a crash mid-change cannot skew it for
+  // good. Concurrent recounts may race; each re-checks after writing and the last one settles it.
+  async function recount(conversationId: string): Promise<void> {
+    for (let round = 0; round < 5; round++) {
+      const count = await members.countDocuments({ conversationId });
+      await conversations.updateOne({ _id: conversationId }, { $set: { memberCount: count } });
+      if ((await members.countDocuments({ conversationId })) === count) return;
+    }
+  }
+
+  async function join(conversationId: string, userIds: string[], roleOf: (userId: string) => MemberRole, ts: number) {
+    const unique = [...new Set(userIds)];
+    const added = await Promise.all(
+      unique.map(async (userId) => {
+        try {
+          const result = await members.updateOne(
+            { _id: memberKey(conversationId, userId) },
+            { $setOnInsert: { conversationId, userId, role: roleOf(userId), joinedAt: ts, deliveredSeq: 0, readSeq: 0 } },
+            { upsert: true },
+          );
+          return result.upsertedCount === 1;
+        } catch (error) {
+          // A concurrent upsert of the same membership won: it is a member, not one we added.
+          if (isDuplicateKeyError(error)) return false;
+          throw error;
+        }
+      }),
+    );
+    await recount(conversationId);
+    return unique.filter((_, i) => added[i]);
+  }
+
+  /**
+   * Brings a conversation whose creation may have been cut short (by a crash, or because a
+   * concurrent create is still running) to its complete state: members, then the created event,
+   * which its system clientMsgId makes append once. A lastSeq above 0 means both are done.
+   */
+  async function completeCreation(doc: ConversationDoc): Promise<StoredConversation> {
+    if (doc.lastSeq === 0) {
+      const input: CreateConversationInput = {
+        id: doc._id,
+        kind: doc.kind,
+        title: doc.title,
+        createdBy: doc.createdBy,
+        members: doc.initialMembers,
+        directKey: doc.directKey ?? null,
+        ts: doc.createdAt,
+      };
+      await join(doc._id, input.members, (userId) => (userId === input.createdBy ? 'owner' : 'member'), input.ts);
+      await appender.append(createdEventInput(input));
+    }
+    const done = await conversations.findOne({ _id: doc._id });
+    if (!done) throw new Error(`conversation ${doc._id} vanished while it was being created`);
+    return toConversation(done);
+  }
+
+  async function existingDirect(directKey: string | null) {
+    return directKey ? conversations.findOne({ directKey }) : null;
+  }
+
+  return {
+    ensureIndexes,
+
+    async createConversation(input) {
+      await ready();
+      const existing = await existingDirect(input.directKey);
+      if (existing) return { conversation: await completeCreation(existing), created: false };
+      const doc: ConversationDoc = {
+        _id: input.id,
+        kind: input.kind,
+        title: input.title,
+        ...(input.directKey ? { directKey: input.directKey } : {}),
+        createdBy: input.createdBy,
+        createdAt: input.ts,
+        lastSeq: 0,
+        lastActivityAt: input.ts,
+        memberCount: 0,
+        initialMembers: [...new Set(input.members)],
+      };
+      try {
+        await conversations.insertOne(doc);
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        // A concurrent create of the same direct conversation won the unique directKey.
+        const winner = await existingDirect(input.directKey);
+        if (!winner) throw new Error(`conversation ${input.id} already exists`, { cause: error });
+        return { conversation: await completeCreation(winner), created: false };
+      }
+      return { conversation: await completeCreation(doc), created: true };
+    },
+
+    async getConversation(conversationId) {
+      await ready();
+      const doc = await conversations.findOne({ _id: conversationId });
+      return doc ? toConversation(doc) : null;
+    },
+
+    async getMember(conversationId, userId) {
+      await ready();
+      const doc = await members.findOne({ _id: memberKey(conversationId, userId) });
+      return doc ? toMember(doc) : null;
+    },
+
+    async listMembers(conversationId) {
+      await ready();
+      return (await members.find({ conversationId }).toArray()).map(toMember);
+    },
+
+    async listMemberships(userId) {
+      await ready();
+      const memberships = await members.find({ userId }).toArray();
+      if (memberships.length === 0) return [];
+      const docs = await conversations.find({ _id: { $in: memberships.map((m) => m.conversationId) } }).toArray();
+      const byId = new Map(docs.map((doc) => [doc._id, doc]));
+      return memberships
+        .flatMap((m) => {
+          const doc = byId.get(m.conversationId);
+          return doc ? [{ conversation: toConversation(doc), member: toMember(m) }] : [];
+        })
+        .sort((a, b) => b.conversation.lastActivityAt - a.conversation.lastActivityAt || a.conversation.id.localeCompare(b.conversation.id));
+    },
+
+    async addMembers(conversationId, userIds, role, ts) {
+      await ready();
+      if (!(await conversations.findOne({ _id: conversationId }, { projection: { _id: 1 } }))) return [];
+      return join(conversationId, userIds, () => role, ts);
+    },
+
+    async removeMembers(conversationId, userIds) {
+      await ready();
+      const unique = [...new Set(userIds)];
+      const removed = await Promise.all(
+        unique.map(async (userId) => (await members.deleteOne({ _id: memberKey(conversationId, userId) })).deletedCount === 1),
+      );
+      const ids = unique.filter((_, i) => removed[i]);
+      if (ids.length > 0) await recount(conversationId);
+      return ids;
+    },
+
+    async append(input) {
+      await ready();
+      return appender.append(input);
+    },
+
+    async readAfter(conversationId, afterSeq, limit) {
+      await ready();
+      // limit(0) means "no limit" to MongoDB.
+      if (limit <= 0) return [];
+      const docs = await events.find({ conversationId, seq: { $gt: afterSeq } }).sort({ seq: 1 }).limit(limit).toArray();
+      return docs.map(toEvent);
+    },
+
+    async readBefore(conversationId, beforeSeq, limit) {
+      await ready();
+      if (limit <= 0) return [];
+      const docs = await events.find({ conversationId, seq: { $lt: beforeSeq } }).sort({ seq: -1 }).limit(limit).toArray();
+      return docs.map(toEvent).reverse();
+    },
+
+    async updateWatermarks(conversationId, userId, update) {
+      await ready();
+      // Clamp to the log itself: the conversation's lastSeq hint may lag after a crash.
+      const last = await appender.highestSeq(conversationId);
+      const readSeq = upperBound(update.readSeq, last);
+      const deliveredSeq = Math.max(upperBound(update.deliveredSeq, last), readSeq);
+      const doc = await members.findOneAndUpdate(
+        { _id: memberKey(conversationId, userId) },
+        { $max: { readSeq, deliveredSeq } },
+        { returnDocument: 'after' },
+      );
+      return doc ? toMember(doc) : null;
+    },
+
+    async countUnread(conversationId, userId, afterSeq) {
+      await ready();
+      return events.countDocuments({ conversationId, seq: { $gt: afterSeq }, kind: 'message', senderId: { $ne: userId } });
+    },
+
+    async close() {
+      // The client is the caller's; only let this store's own appends finish.
+      await appender.settled();
+    },
+  };
+}
