@@ -81,7 +81,11 @@ export function createChatClientWith(options: ChatClientOptions, internals: Chat
       path: options.path ?? '/parley/socket.io',
       transports: options.transports ?? ['websocket'],
     }),
-    auth: async () => ({ token: await options.getToken(), deviceId: deviceId ?? '', protocol: PROTOCOL_VERSION }),
+    auth: async () => {
+      // The device id may still be loading from storage on the very first attempt.
+      await ready;
+      return { token: await options.getToken(), deviceId: deviceId ?? '', protocol: PROTOCOL_VERSION };
+    },
     backoff,
     welcomeTimeoutMs: requestTimeoutMs,
     timers,
@@ -119,7 +123,7 @@ export function createChatClientWith(options: ChatClientOptions, internals: Chat
       connection.restart(ParleyError.from(err, ErrorCode.TIMEOUT));
     },
     dropUnplaced: () => {
-      const unplaced = [...state.conversations.values()].filter((c) => c.cursor === null && !c.server).map((c) => c.id);
+      const unplaced = [...state.conversations.values()].filter((c) => !c.server).map((c) => c.id);
       commit(removeConversations(state, unplaced));
     },
   });
@@ -281,9 +285,8 @@ export function createChatClientWith(options: ChatClientOptions, internals: Chat
     },
     connect() {
       closed = false;
-      void ready.then(() => {
-        if (!closed) connection.start();
-      });
+      // Starts at once so requests made right away wait for the connection instead of failing.
+      connection.start();
     },
     close() {
       closed = true;

@@ -57,8 +57,8 @@ export async function loadCachedConversations(
   for (const summary of summaries) {
     const cursor = cursors[summary.id];
     const events = await storage.events.list(summary.id, cursor === undefined ? { limit: pageSize } : { beforeSeq: cursor + 1, limit: pageSize });
-    // Only what is contiguous up to the cursor is trusted; anything past it will come by sync.
-    const kept = cursor === undefined ? [] : events.slice(0, firstIndexAbove(events, cursor));
+    // Past the cursor only sync is trusted; without one, events placed from seq 1 still count.
+    const kept = cursor === undefined ? events : events.slice(0, firstIndexAbove(events, cursor));
     const conv = { ...emptyConversation(summary.id), cursor: cursor ?? null, events: kept };
     conversations.set(summary.id, applyServerSummary(conv, summary));
   }

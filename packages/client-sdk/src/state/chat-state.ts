@@ -148,11 +148,14 @@ export function syncNeeds(state: ChatState): { gaps: Gap[]; fullSync: boolean } 
   return { gaps, fullSync };
 }
 
-/** The cursors a sync names: every conversation the client holds a position in. */
+/**
+ * The cursors a full sync names: every conversation the client holds a position and a summary
+ * for. The rest are left unnamed so the server sends their summary and tail.
+ */
 export function syncCursors(state: ChatState): { conversationId: string; seq: number }[] {
   const cursors: { conversationId: string; seq: number }[] = [];
   for (const conv of state.conversations.values()) {
-    if (conv.cursor !== null) cursors.push({ conversationId: conv.id, seq: conv.cursor });
+    if (conv.cursor !== null && conv.server !== null) cursors.push({ conversationId: conv.id, seq: conv.cursor });
   }
   return cursors;
 }

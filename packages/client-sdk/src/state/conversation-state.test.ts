@@ -17,6 +17,11 @@ import { membersEvent, message, summary } from '../test-support/fixtures.js';
 
 const seqs = (conv: ConversationState) => conv.events.map((e) => e.seq);
 
+/** A conversation the client has a summary of but no position in. */
+function known(): ConversationState {
+  return applyServerSummary(emptyConversation('c1'), summary());
+}
+
 function atCursor(cursor: number): ConversationState {
   return { ...emptyConversation('c1'), cursor };
 }
@@ -65,7 +70,7 @@ describe('conversation log folding', () => {
   });
 
   it('places a tail when it holds no position, dropping older pushed events that would leave a hole', () => {
-    let conv = applyEvents(emptyConversation('c1'), [message(3), message(61)]);
+    let conv = applyEvents(known(), [message(3), message(61)]);
     expect(needsTail(conv)).toBe(true);
     expect(findGap(conv)).toBeNull();
     conv = applyTail(conv, Array.from({ length: 50 }, (_, i) => message(11 + i)));
@@ -74,6 +79,22 @@ describe('conversation log folding', () => {
     expect(needsTail(conv)).toBe(false);
     expect(olderPageBefore(conv)).toBe(11);
     expect(hasOlder(conv)).toBe(true);
+  });
+
+  it('places events from seq 1 without a sync: nothing comes before the first event', () => {
+    const conv = applyEvents(known(), [message(2), message(1), message(4)]);
+    expect(conv.cursor).toBe(2);
+    expect(needsTail(conv)).toBe(false);
+    // Without a summary the conversation still needs a full sync.
+    expect(needsTail(applyEvents(emptyConversation('c1'), [message(1)]))).toBe(true);
+    expect(findGap(conv)).toEqual({ conversationId: 'c1', afterSeq: 2, beforeSeq: 4 });
+  });
+
+  it('places a tail that only repeats events already pushed', () => {
+    let conv = applyEvents(emptyConversation('c1'), [message(1), message(2)]);
+    conv = applyTail(conv, [message(1), message(2)]);
+    expect(conv.cursor).toBe(2);
+    expect(findGap(conv)).toBeNull();
   });
 
   it('merges an older history page below the held events', () => {

@@ -12,7 +12,7 @@ export interface ConversationState {
   readonly summary: ConversationSummary | null;
   /**
    * Highest seq up to which the held log is contiguous; `null` while the client holds no
-   * position in the log yet (a full sync then fetches its tail).
+   * position in the log yet (a full sync then fetches its tail), unless it holds seq 1.
    */
   readonly cursor: number | null;
   /** Held events, ascending by seq, unique by seq. Events past `cursor + 1` wait for a gap fill. */
@@ -68,9 +68,10 @@ export function firstIndexAbove(events: readonly LogEvent[], seq: number): numbe
 }
 
 function advanceCursor(cursor: number | null, events: readonly LogEvent[]): number | null {
-  if (cursor === null) return null;
-  let next = cursor;
-  for (let i = firstIndexAbove(events, cursor); i < events.length && events[i]?.seq === next + 1; i += 1) next += 1;
+  // Holding seq 1 places the log without a sync: nothing can come before the first event.
+  if (cursor === null && events[0]?.seq !== 1) return null;
+  let next = cursor ?? 0;
+  for (let i = firstIndexAbove(events, next); i < events.length && events[i]?.seq === next + 1; i += 1) next += 1;
   return next;
 }
 
@@ -102,7 +103,9 @@ export function applyTail(conv: ConversationState, tail: readonly LogEvent[]): C
   if (conv.cursor !== null || !first) return applyEvents(conv, tail);
   // Events pushed before the tail and older than it would leave a hole below it: drop them.
   const kept = conv.events.filter((e) => e.seq >= first.seq);
-  return applyEvents({ ...conv, events: kept, cursor: first.seq - 1 }, tail);
+  // Advance over the held events too: the tail may repeat only what was already pushed.
+  const placed = withEvents(conv, kept, first.seq - 1);
+  return applyEvents(placed, tail);
 }
 
 /** After a sync that brought no events for a conversation, its position is its last seq. */
@@ -139,9 +142,13 @@ export function findGap(conv: ConversationState): Gap | null {
   return next ? { conversationId: conv.id, afterSeq: conv.cursor, beforeSeq: next.seq } : null;
 }
 
-/** True when events are held but no position in the log is: only a full sync can place them. */
+/**
+ * True when events are held for a conversation without a position in its log or without a
+ * summary (one the client just learned of): only a full sync (which returns the tail and the
+ * summary of every conversation it does not name) completes it.
+ */
 export function needsTail(conv: ConversationState): boolean {
-  return conv.cursor === null && conv.events.length > 0;
+  return (conv.cursor === null || conv.server === null) && conv.events.length > 0;
 }
 
 /** The `beforeSeq` for the next older history page, or undefined for the newest page. */
