@@ -86,8 +86,9 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       unique.map(async (userId) => {
         try {
           const result = await members.updateOne(
-            { _id: memberKey(conversationId, userId) },
-            { $setOnInsert: { conversationId, userId, role: roleOf(userId), joinedAt: ts, deliveredSeq: 0, readSeq: 0 } },
+            // The filter carries conversationId (the shard key, if sharded) and the upsert copies it.
+            { _id: memberKey(conversationId, userId), conversationId },
+            { $setOnInsert: { userId, role: roleOf(userId), joinedAt: ts, deliveredSeq: 0, readSeq: 0 } },
             { upsert: true },
           );
           return result.upsertedCount === 1;
@@ -169,7 +170,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
 
     async getMember(conversationId, userId) {
       await ready();
-      const doc = await members.findOne({ _id: memberKey(conversationId, userId) });
+      const doc = await members.findOne({ _id: memberKey(conversationId, userId), conversationId });
       return doc ? toMember(doc) : null;
     },
 
@@ -202,7 +203,10 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       await ready();
       const unique = [...new Set(userIds)];
       const removed = await Promise.all(
-        unique.map(async (userId) => (await members.deleteOne({ _id: memberKey(conversationId, userId) })).deletedCount === 1),
+        unique.map(async (userId) => {
+          const result = await members.deleteOne({ _id: memberKey(conversationId, userId), conversationId });
+          return result.deletedCount === 1;
+        }),
       );
       const ids = unique.filter((_, i) => removed[i]);
       if (ids.length > 0) await recount(conversationId);
@@ -236,7 +240,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       const readSeq = upperBound(update.readSeq, last);
       const deliveredSeq = Math.max(upperBound(update.deliveredSeq, last), readSeq);
       const doc = await members.findOneAndUpdate(
-        { _id: memberKey(conversationId, userId) },
+        { _id: memberKey(conversationId, userId), conversationId },
         { $max: { readSeq, deliveredSeq } },
         { returnDocument: 'after' },
       );
