@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, ParleyError, PROTOCOL_VERSION, isParleyError, type SyncFrame } from '@parley/protocol';
 import { createChatClientWith } from './chat-client.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
-import { createFakeWire, createManualTimers, flushAsync } from '../test-support/fake-wire.js';
-import { message, summary } from '../test-support/fixtures.js';
+import { createFakeWire, createManualTimers, flushAsync } from '../../test/support/fake-wire.js';
+import { message, summary } from '../../test/support/fixtures.js';
 import type { ClientStorage } from '../storage/client-storage.js';
 
 const welcome = { type: 'welcome', protocol: PROTOCOL_VERSION, userId: 'me', deviceId: 'd1', serverTime: 1, limits: {} } as const;

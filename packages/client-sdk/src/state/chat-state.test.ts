@@ -10,7 +10,7 @@ import {
   type ChatState,
 } from './chat-state.js';
 import { newEntry, putEntry } from './outbox.js';
-import { message, summary } from '../test-support/fixtures.js';
+import { message, summary } from '../../test/support/fixtures.js';
 
 function stateWithPending(...ids: string[]): ChatState {
   let outbox = initialChatState({ status: 'online', attempt: 0 }).outbox;

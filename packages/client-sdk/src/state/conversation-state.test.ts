@@ -13,7 +13,7 @@ import {
   unreadCount,
   type ConversationState,
 } from './conversation-state.js';
-import { membersEvent, message, summary } from '../test-support/fixtures.js';
+import { membersEvent, message, summary } from '../../test/support/fixtures.js';
 
 const seqs = (conv: ConversationState) => conv.events.map((e) => e.seq);
 

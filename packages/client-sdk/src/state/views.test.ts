@@ -3,7 +3,7 @@ import type { AckFrame } from '@parley/protocol';
 import { applyAck, applyIncomingEvents, applyRead, applySyncResult, initialChatState, type ChatState } from './chat-state.js';
 import { applyNack, markEmitted, newEntry, putEntry } from './outbox.js';
 import { createSnapshotBuilder } from './views.js';
-import { message, summary } from '../test-support/fixtures.js';
+import { message, summary } from '../../test/support/fixtures.js';
 
 const backoff = { baseMs: 100, maxMs: 1_000 };
 

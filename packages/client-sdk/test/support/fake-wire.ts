@@ -1,7 +1,7 @@
 import type { ClientFrame, HandshakeAuth, ServerFrame } from '@parley/protocol';
 import type { ParleyError } from '@parley/protocol';
-import type { Timers } from '../client/timers.js';
-import type { TransportFactory, TransportHandlers } from '../transport/transport.js';
+import type { Timers } from '../../src/client/timers.js';
+import type { TransportFactory, TransportHandlers } from '../../src/transport/transport.js';
 
 /** A manual clock: timers run only when the test advances time. */
 export function createManualTimers(random = 0.5) {
