@@ -9,5 +9,7 @@ const { id } = await chat.openDirect('bob');
 await chat.send(id, 'Hello, Bob!'); // in the outbox now: shown as pending, retried until stored
 chat.subscribe(() => {
   const [message] = chat.getMessages(id);
-  if (message?.status === 'sent') console.log(`stored as #${message.seq}`), chat.close();
+  if (message?.status !== 'sent') return;
+  console.log(`stored as #${message.seq}`);
+  chat.close();
 });

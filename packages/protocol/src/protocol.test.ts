@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toJsonSchema } from '@valibot/to-json-schema';
 import {
@@ -30,7 +31,13 @@ describe('wire compatibility', () => {
   it('changes PROTOCOL_VERSION (and docs/protocol.md) whenever a frame schema changes', () => {
     // If this fails you changed the wire: bump PROTOCOL_VERSION, describe the change in
     // docs/protocol.md, and record the new hash here next to the new version.
-    expect({ version: PROTOCOL_VERSION, hash: schemaHash() }).toEqual({ version: 1, hash: 'RECORD_ME' });
+    expect({ version: PROTOCOL_VERSION, hash: schemaHash() }).toEqual({ version: 1, hash: '0a21cad4ac73e663' });
+  });
+
+  it('is described by docs/protocol.md at this version and schema hash', () => {
+    const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+    expect(doc).toContain(`Protocol version: **${PROTOCOL_VERSION}**`);
+    expect(doc).toContain(`schema hash \`${schemaHash()}\``);
   });
 });
 
