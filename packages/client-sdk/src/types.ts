@@ -12,6 +12,11 @@ import type { ClientStorage } from './storage/client-storage.js';
  */
 export type ConnectionStatus = 'idle' | 'connecting' | 'online' | 'reconnecting' | 'offline' | 'closed';
 
+/**
+ * @example
+ * const { status, nextAttemptAt, lastError } = chat.getSnapshot().connection;
+ * if (status === 'reconnecting' && nextAttemptAt) showRetryIn(nextAttemptAt - Date.now(), lastError?.message);
+ */
 export interface ConnectionState {
   readonly status: ConnectionStatus;
   /** Consecutive failed attempts; 0 once online. */
@@ -22,7 +27,12 @@ export interface ConnectionState {
   readonly lastError?: ParleyError;
 }
 
-/** A message as a UI shows it. */
+/**
+ * A message as a UI shows it.
+ *
+ * @example
+ * chat.getMessages(id).map((m) => <Bubble key={m.key} text={m.text} failed={m.status === 'failed'} />);
+ */
 export interface MessageView {
   /** Stable across pending → sent: the clientMsgId for own messages, the event id otherwise. */
   readonly key: string;
@@ -40,7 +50,12 @@ export interface MessageView {
   readonly error?: { readonly code: number; readonly message: string };
 }
 
-/** A conversation summary with the locally maintained unread count and read watermark. */
+/**
+ * A conversation summary with the locally maintained unread count and read watermark.
+ *
+ * @example
+ * const badge = chat.getConversation(id)?.unread ?? 0;
+ */
 export interface ConversationView extends ConversationSummary {
   readonly unread: number;
   readonly readSeq: number;
@@ -48,7 +63,12 @@ export interface ConversationView extends ConversationSummary {
   readonly hasOlder: boolean;
 }
 
-/** An immutable picture of the client; a new object only when something in it changed. */
+/**
+ * An immutable picture of the client; a new object only when something in it changed.
+ *
+ * @example
+ * const snapshot = useSyncExternalStore(chat.subscribe, chat.getSnapshot, chat.getSnapshot);
+ */
 export interface ChatSnapshot {
   readonly connection: ConnectionState;
   /** The authenticated user, once a server welcomed the client. */
@@ -59,7 +79,12 @@ export interface ChatSnapshot {
   readonly messages: Readonly<Record<string, readonly MessageView[]>>;
 }
 
-/** Structured logging; pass pino, console-like or your own. */
+/**
+ * Structured logging; pass pino, console-like or your own.
+ *
+ * @example
+ * createChatClient({ url, getToken, logger: { debug() {}, info: console.info, warn: console.warn, error: console.error } });
+ */
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
@@ -67,6 +92,10 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * @example
+ * createChatClient({ url: 'https://chat.example.com', getToken, reconnect: { baseMs: 1000, maxMs: 60_000 } });
+ */
 export interface ChatClientOptions {
   /** Server origin, e.g. `https://chat.example.com`. */
   url: string;
@@ -92,7 +121,12 @@ export interface ChatClientOptions {
   autoConnect?: boolean;
 }
 
-/** What `loadOlder` fetched. */
+/**
+ * What `loadOlder` fetched.
+ *
+ * @example
+ * const { hasMore } = await chat.loadOlder(id);
+ */
 export interface LoadOlderResult {
   /** Events added to the log (messages and membership changes). */
   readonly loaded: number;
@@ -100,6 +134,14 @@ export interface LoadOlderResult {
   readonly hasMore: boolean;
 }
 
+/**
+ * The client returned by `createChatClient`.
+ *
+ * @example
+ * const { id } = await chat.createGroup({ title: 'team', members: ['bob', 'carol'] });
+ * await chat.send(id, 'hello team');
+ * chat.markRead(id);
+ */
 export interface ChatClient {
   /** Queues a message: it is in the outbox and shown as `pending` when the promise resolves. */
   send(conversationId: string, text: string): Promise<MessageView>;

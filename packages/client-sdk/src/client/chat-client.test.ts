@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, ParleyError, PROTOCOL_VERSION, isParleyError, type SyncFrame } from '@parley/protocol';
 import { createChatClientWith } from './chat-client.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
@@ -217,5 +217,29 @@ describe('createChatClient over a fake wire', () => {
     await online(wire, []);
     expect(wire.frames('send').map((f) => f.data.text)).toEqual(['survives']);
     second.close();
+  });
+
+  describe('with a runtime that reports the network', () => {
+    afterEach(() => vi.unstubAllGlobals());
+
+    it('goes offline without retrying, and reconnects at once when the network is back', async () => {
+      const target = new EventTarget();
+      vi.stubGlobal('addEventListener', target.addEventListener.bind(target));
+      vi.stubGlobal('removeEventListener', target.removeEventListener.bind(target));
+      const { wire, clock, chat } = await setup();
+      await online(wire);
+      target.dispatchEvent(new Event('offline'));
+      expect(chat.getSnapshot().connection.status).toBe('offline');
+      clock.advance(60_000);
+      expect(wire.opens).toBe(1);
+      await expect(chat.openDirect('bob')).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+      target.dispatchEvent(new Event('online'));
+      expect(wire.opens).toBe(2);
+      await online(wire);
+      chat.close();
+      // Listeners are released on close.
+      target.dispatchEvent(new Event('online'));
+      expect(wire.opens).toBe(2);
+    });
   });
 });

@@ -89,7 +89,13 @@ export function createChatClientWith(options: ChatClientOptions, internals: Chat
     backoff,
     welcomeTimeoutMs: requestTimeoutMs,
     timers,
-    onState: (connectionState) => commit({ ...state, connection: connectionState }),
+    onState: (connectionState) => {
+      commit({ ...state, connection: connectionState });
+      // Requests waiting for a connection that will not come (refused protocol) fail now.
+      if (connectionState.status === 'closed') {
+        requests.rejectAll(connectionState.lastError ?? new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
+      }
+    },
     onFrame: (raw) => handleFrame(raw),
     onLost: () => {
       requests.connectionLost();

@@ -71,7 +71,12 @@ export function createUuidv7(options: Uuidv7Options = {}): () => string {
   };
 }
 
-/** The shared generator. */
+/**
+ * The shared generator: monotonic within this process.
+ *
+ * @example
+ * const clientMsgId = uuidv7(); // '0190f5c2-8a4b-7c3d-9e1f-…'
+ */
 export const uuidv7: () => string = createUuidv7();
 
 /** Reads the millisecond timestamp back out of a UUIDv7. */

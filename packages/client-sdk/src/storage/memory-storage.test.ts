@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryStorage } from './memory-storage.js';
+import { newEntry } from '../state/outbox.js';
+import { message, summary } from '../../test/support/fixtures.js';
+
+describe('memory storage', () => {
+  it('lists the outbox in clientMsgId order and deletes by id', async () => {
+    const storage = createMemoryStorage();
+    await storage.outbox.put(newEntry('b-0000001', 'c1', 'b', 0));
+    await storage.outbox.put(newEntry('a-0000001', 'c1', 'a', 0));
+    expect((await storage.outbox.list()).map((e) => e.text)).toEqual(['a', 'b']);
+    await storage.outbox.delete('a-0000001');
+    expect((await storage.outbox.list()).map((e) => e.text)).toEqual(['b']);
+  });
+
+  it('pages cached events from the newest, before a seq, and never rewrites a stored seq', async () => {
+    const storage = createMemoryStorage();
+    await storage.events.put([message(3), message(1), message(2), message(4)]);
+    await storage.events.put([message(2, 'mallory')]);
+    expect((await storage.events.list('c1', { limit: 2 })).map((e) => e.seq)).toEqual([3, 4]);
+    expect((await storage.events.list('c1', { beforeSeq: 3, limit: 5 })).map((e) => e.seq)).toEqual([1, 2]);
+    expect((await storage.events.list('c1')).find((e) => e.seq === 2)?.senderId).toBe('bob');
+  });
+
+  it('drops a conversation with its events and cursor', async () => {
+    const storage = createMemoryStorage();
+    await storage.conversations.put(summary());
+    await storage.events.put([message(1)]);
+    await storage.cursors.set('c1', 1);
+    await storage.conversations.delete('c1');
+    expect(await storage.conversations.list()).toEqual([]);
+    expect(await storage.events.list('c1')).toEqual([]);
+    expect(await storage.cursors.list()).toEqual({});
+  });
+});
