@@ -4,7 +4,6 @@ import {
   PROTOCOL_VERSION,
   ParleyError,
   parseClientFrame,
-  parseServerFrame,
   type ClientFrame,
   type ConversationSummary,
   type HistoryResultFrame,
@@ -15,7 +14,6 @@ import { uuidv7 } from '../ids/uuidv7.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
 import {
   applyHistoryResult,
-  applyIncomingEvents,
   applyRead,
   applySummary,
   initialChatState,
@@ -31,6 +29,7 @@ import { DEFAULT_BACKOFF } from './backoff.js';
 import { createConnection } from './connection.js';
 import { createOutboxSender } from './outbox-sender.js';
 import { createCachePersistence, loadCachedConversations } from './persistence.js';
+import { createFrameHandler } from './frame-handler.js';
 import { createRequestTracker } from './requests.js';
 import { createSyncCoordinator } from './sync-coordinator.js';
 import { systemTimers, type Timers } from './timers.js';
@@ -134,6 +133,18 @@ export function createChatClientWith(options: ChatClientOptions, internals: Chat
     },
   });
 
+  const handleFrame = createFrameHandler({
+    getState: () => state,
+    commit,
+    logger,
+    markOnline: () => connection.markOnline(),
+    sync,
+    outbox,
+    requests,
+    takeSummary,
+    sendReceipt,
+  });
+
   async function request(frame: Extract<ClientFrame, { reqId: string }>, answer: ServerFrame['type']): Promise<ServerFrame> {
     const status = state.connection.status;
     if (status === 'idle' || status === 'closed' || status === 'offline') {
@@ -153,75 +164,6 @@ export function createChatClientWith(options: ChatClientOptions, internals: Chat
   function takeSummary(summary: ConversationSummary) {
     commit(applySummary(state, summary));
     if (state.conversations.get(summary.id)?.cursor === null) sync.requestFull();
-  }
-
-  function handleFrame(raw: unknown) {
-    const parsed = parseServerFrame(raw);
-    if (!parsed.ok) {
-      logger.warn('parley: ignored an invalid frame', { reason: parsed.message });
-      return;
-    }
-    const frame = parsed.frame;
-    switch (frame.type) {
-      case 'welcome': {
-        if (state.userId !== null && state.userId !== frame.userId) {
-          logger.warn('parley: the server welcomed a different user', { was: state.userId, now: frame.userId });
-        }
-        commit({ ...state, userId: frame.userId });
-        connection.markOnline();
-        sync.requestFull();
-        outbox.flushAll();
-        requests.flush();
-        for (const conv of state.conversations.values()) {
-          // Read receipts made while offline.
-          if (conv.server && conv.readSeq > conv.server.readSeq) sendReceipt(conv.id, conv.readSeq);
-        }
-        return;
-      }
-      case 'ack':
-        outbox.onAck(frame);
-        sync.check();
-        return;
-      case 'nack':
-        outbox.onNack(frame);
-        return;
-      case 'event': {
-        const { event } = frame;
-        commit(applyIncomingEvents(state, [event]));
-        if (event.kind === 'members.removed' && state.userId !== null && event.data.userIds.includes(state.userId)) {
-          commit(removeConversations(state, [event.conversationId]));
-        }
-        sync.check();
-        return;
-      }
-      case 'conversation':
-        // Applied before the request settles, so the caller finds the conversation in the store.
-        takeSummary(frame.conversation);
-        if (frame.reqId !== undefined) requests.answer(frame.reqId, frame);
-        return;
-      case 'sync.result':
-      case 'history.result':
-        if (!requests.answer(frame.reqId, frame)) logger.debug('parley: late answer', { reqId: frame.reqId });
-        return;
-      case 'error': {
-        const error = new ParleyError(frame.code as ErrorCode, frame.message);
-        if (frame.reqId === undefined || !requests.fail(frame.reqId, error)) {
-          logger.warn('parley: server error', { code: frame.code, message: frame.message });
-        }
-        return;
-      }
-      case 'receipt.update':
-        // Another device of this user read further.
-        if (frame.userId === state.userId) commit(applyRead(state, frame.conversationId, frame.readSeq));
-        return;
-      case 'typing.update':
-      case 'presence':
-        return;
-      default: {
-        const unknown: never = frame;
-        logger.debug('parley: unhandled frame', { frame: unknown });
-      }
-    }
   }
 
   function sendReceipt(conversationId: string, seq: number) {

@@ -1,0 +1,97 @@
+import { ParleyError, parseServerFrame, type ConversationSummary, type ErrorCode } from '@parley/protocol';
+import { applyIncomingEvents, applyRead, removeConversations, type ChatState } from '../state/chat-state.js';
+import type { Logger } from '../types.js';
+import type { OutboxSender } from './outbox-sender.js';
+import type { RequestTracker } from './requests.js';
+import type { SyncCoordinator } from './sync-coordinator.js';
+
+export interface FrameHandlerDeps {
+  getState(): ChatState;
+  commit(next: ChatState): void;
+  logger: Logger;
+  /** The connection got its `welcome`. */
+  markOnline(): void;
+  sync: SyncCoordinator;
+  outbox: OutboxSender;
+  requests: RequestTracker;
+  /** Applies a conversation summary (and fetches its tail if the log is not held yet). */
+  takeSummary(summary: ConversationSummary): void;
+  sendReceipt(conversationId: string, seq: number): void;
+}
+
+/**
+ * Routes each inbound frame: validated first (the client does not trust the wire either), invalid
+ * ones logged and dropped, every frame type handled exhaustively.
+ */
+export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => void {
+  return (raw: unknown): void => {
+    const parsed = parseServerFrame(raw);
+    if (!parsed.ok) {
+      deps.logger.warn('parley: ignored an invalid frame', { reason: parsed.message });
+      return;
+    }
+    const frame = parsed.frame;
+    const state = deps.getState();
+    switch (frame.type) {
+      case 'welcome': {
+        if (state.userId !== null && state.userId !== frame.userId) {
+          deps.logger.warn('parley: the server welcomed a different user', { was: state.userId, now: frame.userId });
+        }
+        deps.commit({ ...state, userId: frame.userId });
+        deps.markOnline();
+        deps.sync.requestFull();
+        deps.outbox.flushAll();
+        deps.requests.flush();
+        for (const conv of deps.getState().conversations.values()) {
+          // Read receipts made while offline.
+          if (conv.server && conv.readSeq > conv.server.readSeq) deps.sendReceipt(conv.id, conv.readSeq);
+        }
+        return;
+      }
+      case 'ack':
+        deps.outbox.onAck(frame);
+        deps.sync.check();
+        return;
+      case 'nack':
+        deps.outbox.onNack(frame);
+        return;
+      case 'event': {
+        const { event } = frame;
+        deps.commit(applyIncomingEvents(state, [event]));
+        const me = state.userId;
+        if (event.kind === 'members.removed' && me !== null && event.data.userIds.includes(me)) {
+          deps.commit(removeConversations(deps.getState(), [event.conversationId]));
+        }
+        deps.sync.check();
+        return;
+      }
+      case 'conversation':
+        // Applied before the request settles, so the caller finds the conversation in the store.
+        deps.takeSummary(frame.conversation);
+        if (frame.reqId !== undefined) deps.requests.answer(frame.reqId, frame);
+        return;
+      case 'sync.result':
+      case 'history.result':
+        if (!deps.requests.answer(frame.reqId, frame)) deps.logger.debug('parley: late answer', { reqId: frame.reqId });
+        return;
+      case 'error': {
+        const error = new ParleyError(frame.code as ErrorCode, frame.message);
+        if (frame.reqId === undefined || !deps.requests.fail(frame.reqId, error)) {
+          deps.logger.warn('parley: server error', { code: frame.code, message: frame.message });
+        }
+        return;
+      }
+      case 'receipt.update':
+        // Another device of this user read further.
+        if (frame.userId === state.userId) deps.commit(applyRead(state, frame.conversationId, frame.readSeq));
+        return;
+      case 'typing.update':
+      case 'presence':
+        return;
+      default: {
+        const unknown: never = frame;
+        deps.logger.debug('parley: unhandled frame', { frame: unknown });
+      }
+    }
+  };
+}
