@@ -37,8 +37,9 @@ async function startServer() {
     await new Promise<void>((resolve) => http.close(() => resolve()));
   });
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const client = (userId: string, token?: string) => {
-    const c = createChatClient({ url, getToken: () => token ?? dev.issueToken(userId), reconnect: { baseMs: 50, maxMs: 200 } });
+  const client = (userId: string, token?: string | (() => Promise<string>)) => {
+    const getToken = typeof token === 'function' ? token : () => token ?? dev.issueToken(userId);
+    const c = createChatClient({ url, getToken, reconnect: { baseMs: 50, maxMs: 200 } });
     cleanup.push(() => c.close());
     return c;
   };
@@ -68,5 +69,19 @@ describe('client-sdk against a real Parley server', () => {
     const mallory = client('mallory', 'not-a-token');
     await until(mallory, () => mallory.getSnapshot().connection.lastError?.code === ErrorCode.UNAUTHORIZED, 'refusal');
     expect(mallory.getSnapshot().connection.status).toBe('reconnecting');
+  });
+
+  it('treats a failing getToken as a failed attempt and recovers when it works again', async () => {
+    const { client } = await startServer();
+    let calls = 0;
+    const chat = client('alice', async () => {
+      calls += 1;
+      if (calls < 3) throw new Error('token service down');
+      return 'not-a-token-either';
+    });
+    await until(chat, () => chat.getSnapshot().connection.lastError?.message === 'token service down', 'token failure');
+    // The third attempt reaches the server, which refuses the token itself.
+    await until(chat, () => calls >= 3 && chat.getSnapshot().connection.lastError?.message !== 'token service down', 'server refusal');
+    expect(chat.getSnapshot().connection).toMatchObject({ status: 'reconnecting', lastError: { code: ErrorCode.UNAUTHORIZED } });
   });
 });

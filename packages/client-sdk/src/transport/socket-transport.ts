@@ -47,7 +47,10 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
           // A function, so every attempt carries fresh credentials.
           auth: (cb) => {
             auth().then(
-              (payload) => cb(payload),
+              (payload) => {
+                // The attempt may have been dropped while the token was being fetched.
+                if (socket === s) cb(payload);
+              },
               (err: unknown) => {
                 if (socket !== s) return;
                 drop(s);
