@@ -7,4 +7,6 @@ export { createDevAuth, type DevAuth } from './auth/dev-auth.js';
 export type { Authenticate, AuthContext, AuthIdentity } from './auth/types.js';
 export { createJsonLogger, silentLogger, type Logger, type LogLevel, type LogFields } from './logger.js';
 export * from './store/index.js';
+export { createChatMetrics, type ChatMetrics } from './metrics/chat-metrics.js';
+export { Registry, Counter, Gauge, Histogram } from './metrics/registry.js';
 export { ParleyError, isParleyError, ErrorCode, Limits, PROTOCOL_VERSION } from '@parley/protocol';

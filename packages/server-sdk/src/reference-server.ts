@@ -54,12 +54,26 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
     ...config.chatOptions,
   });
   let ready = true;
+  /** Ready while not draining and the store answers a read within 2 s. */
+  const readiness = async (): Promise<{ ready: boolean; store: 'ok' | 'error' | 'timeout' }> => {
+    if (!ready) return { ready: false, store: 'ok' };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 2000)));
+    const probe = store.getConversation('readiness-probe').then(() => 'ok' as const, () => 'error' as const);
+    const result = await Promise.race([probe, timeout]);
+    clearTimeout(timer);
+    return { ready: result === 'ok', store: result };
+  };
 
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path?.startsWith('/parley/socket.io')) return; // socket.io answers these
     if (path === '/healthz') return json(res, 200, { ok: true });
-    if (path === '/readyz') return json(res, ready ? 200 : 503, { ready });
+    if (path === '/readyz') return void readiness().then((body) => json(res, body.ready ? 200 : 503, body));
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      return void res.end(chat.metrics.registry.render());
+    }
     if (path === '/api/dev/token' && dev) return void issueDevToken(req, res, dev.issueToken);
     if (path?.startsWith('/api/')) {
       req.url = req.url!.slice('/api'.length);

@@ -3,6 +3,7 @@ import { ErrorCode, ParleyError, FRAME_EVENT, type ServerFrame, type LimitsShape
 import type { ChatStore, StoredConversation, StoredMember } from '../store/types.js';
 import type { Logger } from '../logger.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { ChatMetrics } from '../metrics/chat-metrics.js';
 
 /** Decides whether a user may create a conversation with these members. */
 export type CanCreateConversation = (request: {
@@ -22,6 +23,7 @@ export interface ServerContext {
   canCreateConversation: CanCreateConversation | undefined;
   /** Conversations up to this size get receipt updates pushed to every member. */
   receiptFanoutMax: number;
+  metrics: ChatMetrics;
   now(): number;
 }
 
@@ -42,6 +44,7 @@ export function userRoom(userId: string): string {
 export function pushToUsers(ctx: ServerContext, userIds: Iterable<string>, frame: ServerFrame, exceptSocketId?: string): void {
   const rooms = [...userIds].map(userRoom);
   if (rooms.length === 0) return;
+  if (frame.type === 'event') ctx.metrics.fanout.observe(rooms.length);
   const target = exceptSocketId ? ctx.nsp.to(rooms).except(exceptSocketId) : ctx.nsp.to(rooms);
   target.emit(FRAME_EVENT, frame);
 }

@@ -3,6 +3,7 @@ import { Server as SocketServer, type Namespace, type Socket } from 'socket.io';
 import * as v from 'valibot';
 import {
   ErrorCode,
+  errorCodeName,
   FRAME_EVENT,
   HandshakeAuth,
   Limits,
@@ -20,6 +21,8 @@ import { isOriginAllowed } from './origins.js';
 import { userRoom, type CanCreateConversation, type Connection, type ServerContext } from './context.js';
 import { dispatchFrame } from './dispatch.js';
 import { createRestHandler, type RestHandler } from './rest.js';
+import { createChatMetrics, type ChatMetrics } from '../metrics/chat-metrics.js';
+import { instrumentStore } from '../metrics/instrumented-store.js';
 
 export interface ChatServerOptions {
   /** The Node HTTP server to mount on (plain `http`, Express's, Fastify's `server`). */
@@ -43,6 +46,8 @@ export interface ChatServerOptions {
   /** Conversations up to this many members get receipt updates pushed to all (default 100). */
   receiptFanoutMax?: number;
   logger?: Logger;
+  /** Where Parley records its metrics (default: a registry of its own, see `chat.metrics`). */
+  metrics?: ChatMetrics;
 }
 
 export interface ChatServer {
@@ -52,6 +57,8 @@ export interface ChatServer {
   readonly nsp: Namespace;
   /** REST middleware: `GET /conversations`, `GET /conversations/:id/messages`. Works with Express too. */
   readonly rest: RestHandler;
+  /** Prometheus metrics: `chat.metrics.registry.render()` is the text exposition. */
+  readonly metrics: ChatMetrics;
   /** Stops accepting connections and disconnects clients (they reconnect elsewhere). Leaves the store open. */
   close(): Promise<void>;
 }
@@ -95,24 +102,31 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     });
   const nsp = io.of(options.namespace ?? (ownsIo ? '/' : '/parley'));
   const rates = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  const metrics = options.metrics ?? createChatMetrics();
+  const store = instrumentStore(options.store, metrics);
   const ctx: ServerContext = {
     nsp,
-    store: options.store,
+    store,
     logger,
     limits,
     sendLimiter: new RateLimiter(rates.sends),
     typingLimiter: new RateLimiter(rates.typing),
     canCreateConversation: options.canCreateConversation,
     receiptFanoutMax: options.receiptFanoutMax ?? 100,
+    metrics,
     now: Date.now,
   };
   const frameLimiter = new RateLimiter(rates.frames);
 
   nsp.use((socket, next) => {
     authenticateSocket(socket, options.authenticate)
-      .then(() => next())
+      .then(() => {
+        metrics.handshakes.inc({ result: 'ok' });
+        next();
+      })
       .catch((err: unknown) => {
         const error = ParleyError.from(err, ErrorCode.UNAUTHORIZED);
+        metrics.handshakes.inc({ result: errorCodeName(error.code) });
         if (error.code >= 5000) logger.error('handshake failed', { err });
         const refusal = new Error(error.message) as Error & { data: unknown };
         refusal.data = { code: error.code, message: error.message, retryable: error.retryable };
@@ -135,6 +149,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     expiry?.unref?.();
     socket.on(FRAME_EVENT, (raw: unknown) => {
       if (!frameLimiter.take(socket.id)) {
+        metrics.rateLimited.inc({ limit: 'frames' });
         conn.send({ type: 'error', code: ErrorCode.RATE_LIMITED, message: 'too many frames', retryable: true });
         return;
       }
@@ -144,13 +159,18 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       if (event === FRAME_EVENT) return;
       conn.send({ type: 'error', code: ErrorCode.BAD_FRAME, message: `unknown event; use '${FRAME_EVENT}'`, retryable: false });
     });
-    socket.on('disconnect', () => clearTimeout(expiry));
+    metrics.connections.inc();
+    socket.on('disconnect', () => {
+      clearTimeout(expiry);
+      metrics.connections.dec();
+    });
   });
 
   return {
     io,
     nsp,
     rest: createRestHandler(ctx, options.authenticate),
+    metrics,
     async close() {
       nsp.disconnectSockets(true);
       if (ownsIo) await new Promise<void>((resolve) => void io.close(() => resolve()));

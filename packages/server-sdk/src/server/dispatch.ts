@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import {
   ErrorCode,
+  errorCodeName,
   Id,
   ParleyError,
   parseClientFrame,
@@ -32,12 +33,15 @@ export async function dispatchFrame(
       throw new ParleyError(ErrorCode.FRAME_TOO_LARGE, `frame of ${size} bytes exceeds ${ctx.limits.maxFrameBytes}`);
     }
     const parsed = parseClientFrame(raw);
+    if (!parsed.ok) ctx.metrics.frames.inc({ type: 'invalid' });
     if (!parsed.ok) throw new ParleyError(ErrorCode.BAD_FRAME, parsed.message);
     frame = parsed.frame;
+    ctx.metrics.frames.inc({ type: frame.type });
     if (frame.type === 'send') {
       const send = frame;
+      const receivedAt = performance.now();
       // Sends of one connection to one conversation persist in the order they were sent.
-      await queue.run(send.conversationId, () => handleSend(ctx, conn, send).catch((err) => reject(ctx, conn, raw, err)));
+      await queue.run(send.conversationId, () => handleSend(ctx, conn, send, receivedAt).catch((err) => reject(ctx, conn, raw, err)));
       return;
     }
     await route(ctx, conn, frame);
@@ -85,6 +89,7 @@ function frameSize(raw: unknown): number {
 /** Turns a failure into the reply the client can act on; logs only what is our fault. */
 function reject(ctx: ServerContext, conn: Connection, raw: unknown, err: unknown): void {
   const error = ParleyError.from(err);
+  ctx.metrics.errors.inc({ code: errorCodeName(error.code) });
   if (error.code >= 5000) ctx.logger.error('frame failed', { userId: conn.userId, err: error.cause ?? error });
   const type = peekString(raw, 'type');
   const clientMsgId = peekString(raw, 'clientMsgId');

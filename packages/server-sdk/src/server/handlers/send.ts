@@ -7,8 +7,9 @@ import { pushToUsers, type Connection, type ServerContext } from '../context.js'
  * A duplicate is pushed again too: if a crash cut the first push short, this repairs it, and
  * clients drop what they already hold by seq.
  */
-export async function handleSend(ctx: ServerContext, conn: Connection, frame: SendFrame): Promise<void> {
+export async function handleSend(ctx: ServerContext, conn: Connection, frame: SendFrame, receivedAt = performance.now()): Promise<void> {
   if (!ctx.sendLimiter.take(conn.userId)) {
+    ctx.metrics.rateLimited.inc({ limit: 'sends' });
     throw new ParleyError(ErrorCode.RATE_LIMITED, 'too many messages, slow down');
   }
   const member = await ctx.store.getMember(frame.conversationId, conn.userId);
@@ -30,6 +31,8 @@ export async function handleSend(ctx: ServerContext, conn: Connection, frame: Se
     ts: event.ts,
     duplicate,
   });
+  ctx.metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'stored' });
+  ctx.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
   const members = await ctx.store.listMembers(frame.conversationId);
   pushToUsers(ctx, members.map((m) => m.userId), { type: 'event', event }, conn.socket.id);
 }

@@ -1,0 +1,36 @@
+import { Counter, Gauge, Histogram, Registry } from './registry.js';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const SIZE_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
+
+/**
+ * Parley's server metrics. `createChatServer` makes one unless you pass yours (to share one
+ * registry between several Parley servers, or to add your own metrics to the same endpoint).
+ *
+ * @example
+ * const metrics = createChatMetrics();
+ * const chat = createChatServer({ server, store, authenticate, metrics });
+ * app.get('/metrics', (_req, res) => res.type('text/plain').send(metrics.registry.render()));
+ */
+export function createChatMetrics(registry = new Registry()) {
+  return {
+    registry,
+    connections: registry.register(new Gauge('parley_connections', 'Open socket connections on this node.')),
+    handshakes: registry.register(new Counter('parley_handshakes_total', 'Socket handshakes by result (ok or an error code name).')),
+    frames: registry.register(new Counter('parley_frames_total', 'Inbound frames by type (invalid frames as "invalid").')),
+    errors: registry.register(new Counter('parley_frame_errors_total', 'Frames answered with an error or nack, by code name.')),
+    sends: registry.register(new Counter('parley_sends_total', 'SEND frames by outcome: stored, duplicate, rejected.')),
+    ackLatency: registry.register(
+      new Histogram('parley_ack_latency_seconds', 'From a SEND frame arriving to its ACK leaving (includes the durable write).', LATENCY_BUCKETS),
+    ),
+    fanout: registry.register(new Histogram('parley_fanout_recipients', 'Users a log event is pushed to.', SIZE_BUCKETS)),
+    storeLatency: registry.register(
+      new Histogram('parley_store_latency_seconds', 'Store calls by operation.', LATENCY_BUCKETS),
+    ),
+    storeErrors: registry.register(new Counter('parley_store_errors_total', 'Store calls that failed, by operation.')),
+    rateLimited: registry.register(new Counter('parley_rate_limited_total', 'Requests refused by a rate limit, by limit.')),
+    redisErrors: registry.register(new Counter('parley_redis_errors_total', 'Errors reported by the Redis clients.')),
+  };
+}
+
+export type ChatMetrics = ReturnType<typeof createChatMetrics>;

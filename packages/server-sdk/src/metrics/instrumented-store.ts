@@ -1,0 +1,33 @@
+import type { ChatStore } from '../store/types.js';
+import type { ChatMetrics } from './chat-metrics.js';
+
+/**
+ * Wraps a store so every call's latency and failures land in the metrics. A proxy, so methods a
+ * store adds beyond the contract (and methods the contract gains later) are measured too.
+ */
+export function instrumentStore<S extends ChatStore>(store: S, metrics: ChatMetrics): S {
+  const cache = new Map<PropertyKey, unknown>();
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      let wrapped = cache.get(prop);
+      if (!wrapped) {
+        const fn = value as (...args: unknown[]) => unknown;
+        wrapped = async (...args: unknown[]) => {
+          const started = performance.now();
+          try {
+            return await fn.apply(target, args);
+          } catch (err) {
+            metrics.storeErrors.inc({ op: prop });
+            throw err;
+          } finally {
+            metrics.storeLatency.observe((performance.now() - started) / 1000, { op: prop });
+          }
+        };
+        cache.set(prop, wrapped);
+      }
+      return wrapped;
+    },
+  });
+}
