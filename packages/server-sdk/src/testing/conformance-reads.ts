@@ -28,7 +28,8 @@ export function readTests(ctx: StoreContext): void {
     it('readAfter pages cover the log exactly once', async () => {
       await twentyEvents();
       const seen: number[] = [];
-      for (let after = 0; ; ) {
+      // Bounded: a store whose pages do not advance must fail, not hang.
+      for (let after = 0, round = 0; round < 10; round++) {
         const page = await ctx.store.readAfter('g1', after, 7);
         if (page.length === 0) break;
         seen.push(...seqs(page));
@@ -53,7 +54,7 @@ export function readTests(ctx: StoreContext): void {
     it('readBefore pages walk back to seq 1 exactly once', async () => {
       await twentyEvents();
       const seen: number[] = [];
-      for (let before = 21; ; ) {
+      for (let before = 21, round = 0; round < 10; round++) {
         const page = await ctx.store.readBefore('g1', before, 6);
         if (page.length === 0) break;
         seen.unshift(...seqs(page));

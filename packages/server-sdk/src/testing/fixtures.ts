@@ -68,9 +68,12 @@ export function sendText(
 export async function readWholeLog(store: ChatStore, conversationId: string, pageSize = 100): Promise<LogEvent[]> {
   const all: LogEvent[] = [];
   for (;;) {
-    const page = await store.readAfter(conversationId, all.at(-1)?.seq ?? 0, pageSize);
+    const after = all.at(-1)?.seq ?? 0;
+    const page = await store.readAfter(conversationId, after, pageSize);
     all.push(...page);
     if (page.length < pageSize) return all;
+    // A store whose pages do not move forward would loop here for ever: report it instead.
+    if (page.at(-1)!.seq <= after) throw new Error(`readAfter(${after}) returned no event after ${after}`);
   }
 }
 
