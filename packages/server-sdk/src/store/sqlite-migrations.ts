@@ -43,7 +43,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** The schema version this build of Parley writes. */
+/**
+ * The schema version this build of Parley writes.
+ *
+ * @example
+ * if (migrateSqlite(db).from < SQLITE_SCHEMA_VERSION) console.log('schema upgraded');
+ */
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
 
 export interface MigrationResult {

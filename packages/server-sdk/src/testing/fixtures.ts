@@ -20,7 +20,12 @@ export interface StoreContext {
 /** A fixed clock for fixtures: tests compare timestamps exactly. */
 export const T0 = 1_700_000_000_000;
 
-/** Creates a group conversation whose creator is the first member. */
+/**
+ * Creates a group conversation whose creator is the first member.
+ *
+ * @example
+ * await createGroup(store, 'g1', ['alice', 'bob']); // alice owns it; seq 1 is conversation.created
+ */
 export async function createGroup(
   store: ChatStore,
   id: string,
@@ -39,7 +44,12 @@ export async function createGroup(
   return conversation;
 }
 
-/** Opens (or re-opens) the direct conversation of two users. */
+/**
+ * Opens (or re-opens) the direct conversation of two users.
+ *
+ * @example
+ * const { conversation, created } = await createDirect(store, 'd1', 'alice', 'bob');
+ */
 export function createDirect(store: ChatStore, id: string, a: string, b: string, ts = T0) {
   return store.createConversation({
     id,
@@ -52,7 +62,12 @@ export function createDirect(store: ChatStore, id: string, a: string, b: string,
   });
 }
 
-/** Appends a text message. */
+/**
+ * Appends a text message.
+ *
+ * @example
+ * const { event, duplicate } = await sendText(store, 'g1', 'alice', 'client-msg-1', 'hello');
+ */
 export function sendText(
   store: ChatStore,
   conversationId: string,
@@ -64,7 +79,12 @@ export function sendText(
   return store.append({ conversationId, senderId, clientMsgId, ts, kind: 'message', data: { text } });
 }
 
-/** Every event of a conversation, read in pages so that no store page limit hides a bug. */
+/**
+ * Every event of a conversation, read in pages so that no store page limit hides a bug.
+ *
+ * @example
+ * expect((await readWholeLog(store, 'g1')).map((e) => e.seq)).toEqual([1, 2, 3]);
+ */
 export async function readWholeLog(store: ChatStore, conversationId: string, pageSize = 100): Promise<LogEvent[]> {
   const all: LogEvent[] = [];
   for (;;) {

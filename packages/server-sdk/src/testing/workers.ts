@@ -78,6 +78,11 @@ function watch(child: ChildProcess) {
 /**
  * Worker side of `runWorkers`: tells the parent this process is ready and waits for the signal
  * that releases all workers at once.
+ *
+ * @example
+ * const store = openMyStore();
+ * await awaitStartSignal();
+ * reportWorkerResult(await appendBurst(store, { conversationId: 'c1', senderId: 'w1', count: 100 }));
  */
 export function awaitStartSignal(): Promise<void> {
   return new Promise((resolve) => {
@@ -91,7 +96,12 @@ export function awaitStartSignal(): Promise<void> {
   });
 }
 
-/** Worker side of `runWorkers`: hands a JSON-serialisable result to the parent. */
+/**
+ * Worker side of `runWorkers`: hands a JSON-serialisable result to the parent.
+ *
+ * @example
+ * reportWorkerResult({ seqs: results.map((r) => r.event.seq) });
+ */
 export function reportWorkerResult(value: unknown): void {
   process.stdout.write(`${RESULT}${JSON.stringify(value)}\n`);
 }
