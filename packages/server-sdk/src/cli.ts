@@ -14,6 +14,8 @@ Usage: parley-server [--dev] [--port 8080] [--host 127.0.0.1] [--store sqlite|me
   --store, PARLEY_STORE        sqlite (default), memory, or mongodb (default when MONGODB_URI is set)
   --data-dir, PARLEY_DATA_DIR  where the SQLite file lives (default ./.parley-data)
   MONGODB_URI                  use MongoDB
+  REDIS_URL                    join a cluster of nodes over Redis
+  PARLEY_DEV_SECRET            with --dev: the token secret every node of a dev cluster shares
   PARLEY_JWT_SECRET, PARLEY_JWT_ISSUER, PARLEY_JWT_AUDIENCE, PARLEY_JWT_ALGORITHMS (default HS256)
   PARLEY_ALLOWED_ORIGINS       comma-separated browser origins, or *
   PARLEY_LOG_LEVEL             debug | info (default) | warn | error
@@ -46,6 +48,8 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
     logLevel: (env.PARLEY_LOG_LEVEL as LogLevel | undefined) ?? 'info',
   };
   if (env.MONGODB_URI) config.mongodbUri = env.MONGODB_URI;
+  if (env.REDIS_URL) config.redisUrl = env.REDIS_URL;
+  if (env.PARLEY_DEV_SECRET) config.devSecret = env.PARLEY_DEV_SECRET;
   if (env.PARLEY_JWT_SECRET) {
     config.jwt = {
       secret: env.PARLEY_JWT_SECRET,

@@ -15,8 +15,12 @@ export interface ReferenceServerConfig {
   store: 'memory' | 'sqlite' | 'mongodb';
   dataDir: string;
   mongodbUri?: string;
+  /** Join a cluster of nodes over this Redis (cross-node delivery, shared limits). */
+  redisUrl?: string;
   /** DEVELOPMENT ONLY: issue tokens for any user at `POST /api/dev/token`. */
   devAuth: boolean;
+  /** Development tokens' signing secret; set the same on every node of a dev cluster (default: random). */
+  devSecret?: string;
   jwt?: { secret: string; issuer: string; audience: string; algorithms: JwtAlgorithm[] };
   allowedOrigins: string[] | '*';
   logLevel: LogLevel;
@@ -42,12 +46,14 @@ export interface ReferenceServer {
 export async function startReferenceServer(config: ReferenceServerConfig): Promise<ReferenceServer> {
   const logger = createJsonLogger({ level: config.logLevel });
   const { store, closeStore } = await openStore(config, logger);
-  const dev = config.devAuth ? createDevAuth() : undefined;
+  const dev = config.devAuth ? createDevAuth(config.devSecret ? { secret: config.devSecret } : {}) : undefined;
   const authenticate = resolveAuth(config, dev?.authenticate);
+  const scaleOut = config.redisUrl ? await openRedisScaleOut(config.redisUrl, logger) : undefined;
   const http = createServer();
   const chat = createChatServer({
     server: http,
     store,
+    ...(scaleOut ? { scaleOut: scaleOut.scaleOut } : {}),
     authenticate,
     allowedOrigins: config.allowedOrigins,
     logger,
@@ -98,6 +104,7 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
       await chat.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await closeStore();
+      await scaleOut?.close();
     },
   };
 }
@@ -115,6 +122,25 @@ function resolveAuth(config: ReferenceServerConfig, devAuthenticate: Authenticat
   }
   if (devAuthenticate) return devAuthenticate;
   throw new Error('no authentication configured: set PARLEY_JWT_SECRET (with issuer and audience) or use --dev');
+}
+
+async function openRedisScaleOut(url: string, logger: Logger) {
+  const { createClient } = await import('redis');
+  const { redisScaleOut } = await import('./redis/redis-scale-out.js');
+  // Reconnect forever with a capped delay: a node must outlive a Redis restart.
+  const pubClient = createClient({ url, socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) } });
+  const subClient = pubClient.duplicate();
+  // node-redis emits 'error' on every failed reconnect; the scale-out counts and logs them.
+  pubClient.on('error', () => {});
+  subClient.on('error', () => {});
+  await Promise.all([pubClient.connect(), subClient.connect()]);
+  logger.info('cluster: redis', { url: url.replace(/\/\/[^@]*@/, '//***@') });
+  return {
+    scaleOut: redisScaleOut({ pubClient, subClient }),
+    async close() {
+      await Promise.allSettled([pubClient.quit(), subClient.quit()]);
+    },
+  };
 }
 
 async function openStore(config: ReferenceServerConfig, logger: Logger): Promise<{ store: ChatStore; closeStore: () => Promise<void> }> {

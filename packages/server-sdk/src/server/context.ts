@@ -2,8 +2,9 @@ import type { Namespace, Socket } from 'socket.io';
 import { ErrorCode, ParleyError, FRAME_EVENT, type ServerFrame, type LimitsShape } from '@parley/protocol';
 import type { ChatStore, StoredConversation, StoredMember } from '../store/types.js';
 import type { Logger } from '../logger.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { Limiter } from '../scale-out/types.js';
 import type { ChatMetrics } from '../metrics/chat-metrics.js';
+import type { PresenceService } from '../presence/presence-service.js';
 
 /** Decides whether a user may create a conversation with these members. */
 export type CanCreateConversation = (request: {
@@ -18,11 +19,16 @@ export interface ServerContext {
   store: ChatStore;
   logger: Logger;
   limits: LimitsShape;
-  sendLimiter: RateLimiter;
-  typingLimiter: RateLimiter;
+  sendLimiter: Limiter;
+  typingLimiter: Limiter;
   canCreateConversation: CanCreateConversation | undefined;
   /** Conversations up to this size get receipt updates pushed to every member. */
   receiptFanoutMax: number;
+  /** Conversations above this many members push live events to watchers only. */
+  fanoutThreshold: number;
+  /** How long a typing indicator shows without a new `typing` frame. */
+  typingTtlMs: number;
+  presence: PresenceService;
   metrics: ChatMetrics;
   now(): number;
 }

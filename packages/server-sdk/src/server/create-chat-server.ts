@@ -23,6 +23,8 @@ import { dispatchFrame } from './dispatch.js';
 import { createRestHandler, type RestHandler } from './rest.js';
 import { createChatMetrics, type ChatMetrics } from '../metrics/chat-metrics.js';
 import { instrumentStore } from '../metrics/instrumented-store.js';
+import { createPresenceService, type PresenceOptions } from '../presence/presence-service.js';
+import type { ScaleOut } from '../scale-out/types.js';
 
 export interface ChatServerOptions {
   /** The Node HTTP server to mount on (plain `http`, Express's, Fastify's `server`). */
@@ -45,9 +47,24 @@ export interface ChatServerOptions {
   canCreateConversation?: CanCreateConversation;
   /** Conversations up to this many members get receipt updates pushed to all (default 100). */
   receiptFanoutMax?: number;
+  /** Presence: its backend, and the TTL, grace period and heartbeat interval (see `PresenceOptions`). */
+  presence?: PresenceOptions;
+  /** How long a typing indicator shows on receiving clients without a new `typing` frame (default 5000). */
+  typingTtlMs?: number;
+  /** socket.io's ping interval when Parley creates the server (default 25 000 ms). */
+  pingIntervalMs?: number;
+  /** How long socket.io waits for a pong before closing the connection (default 20 000 ms). */
+  pingTimeoutMs?: number;
   logger?: Logger;
   /** Where Parley records its metrics (default: a registry of its own, see `chat.metrics`). */
   metrics?: ChatMetrics;
+  /**
+   * Run several nodes as one (see `@parley/server-sdk/redis`): cross-node delivery, shared rate
+   * limits, resync after bus outages. When you pass your own `io`, set its adapter yourself.
+   */
+  scaleOut?: ScaleOut;
+  /** Conversations above this many members push live events only to watching connections (default 200). */
+  fanoutThreshold?: number;
 }
 
 export interface ChatServer {
@@ -59,8 +76,11 @@ export interface ChatServer {
   readonly rest: RestHandler;
   /** Prometheus metrics: `chat.metrics.registry.render()` is the text exposition. */
   readonly metrics: ChatMetrics;
-  /** Stops accepting connections and disconnects clients (they reconnect elsewhere). Leaves the store open. */
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: refuses new connections, waits up to `drainMs` (default 5 s) for frames in
+   * flight, then disconnects clients (they reconnect elsewhere). Leaves the store open.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 const DEFAULT_RATE_LIMITS = {
@@ -99,26 +119,58 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       allowRequest: (req, done) => done(null, isOriginAllowed(req, allowedOrigins)),
       cors: allowedOrigins === '*' ? { origin: true } : { origin: allowedOrigins },
       serveClient: false,
+      pingInterval: options.pingIntervalMs ?? 25_000,
+      pingTimeout: options.pingTimeoutMs ?? 20_000,
     });
+  if (options.scaleOut && ownsIo) io.adapter(options.scaleOut.adapter);
   const nsp = io.of(options.namespace ?? (ownsIo ? '/' : '/parley'));
   const rates = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const metrics = options.metrics ?? createChatMetrics();
   const store = instrumentStore(options.store, metrics);
+  const presence = createPresenceService({
+    nsp,
+    store,
+    logger,
+    maxSubscriptions: limits.maxPresenceSubscriptions,
+    ...(options.presence ? { options: options.presence } : {}),
+  });
   const ctx: ServerContext = {
     nsp,
     store,
     logger,
     limits,
-    sendLimiter: new RateLimiter(rates.sends),
-    typingLimiter: new RateLimiter(rates.typing),
+    sendLimiter: options.scaleOut ? options.scaleOut.limiter('sends', rates.sends) : new RateLimiter(rates.sends),
+    typingLimiter: options.scaleOut ? options.scaleOut.limiter('typing', rates.typing) : new RateLimiter(rates.typing),
     canCreateConversation: options.canCreateConversation,
     receiptFanoutMax: options.receiptFanoutMax ?? 100,
+    fanoutThreshold: options.fanoutThreshold ?? 200,
     metrics,
+    typingTtlMs: options.typingTtlMs ?? 5_000,
+    presence,
     now: Date.now,
   };
+  // Frames are limited per connection, so this one stays local even with a scale-out.
   const frameLimiter = new RateLimiter(rates.frames);
+  let draining = false;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const unsubscribeScaleOut = [
+    options.scaleOut?.onRecovered(() => {
+      logger.warn('cross-node bus recovered: asking local clients to resync');
+      nsp.local.emit(FRAME_EVENT, { type: 'resync', reason: 'bus-recovered' } satisfies ServerFrame);
+    }),
+    options.scaleOut?.onError((err) => {
+      metrics.redisErrors.inc();
+      logger.warn('cross-node bus error', { err });
+    }),
+  ];
 
   nsp.use((socket, next) => {
+    if (draining) {
+      const refusal = new Error('server is shutting down') as Error & { data: unknown };
+      refusal.data = { code: ErrorCode.UNAVAILABLE, message: 'server is shutting down', retryable: true };
+      return next(refusal);
+    }
     authenticateSocket(socket, options.authenticate)
       .then(() => {
         metrics.handshakes.inc({ result: 'ok' });
@@ -153,16 +205,21 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
         conn.send({ type: 'error', code: ErrorCode.RATE_LIMITED, message: 'too many frames', retryable: true });
         return;
       }
-      void dispatchFrame(ctx, conn, queue, raw);
+      inFlight++;
+      void dispatchFrame(ctx, conn, queue, raw).finally(() => {
+        if (--inFlight === 0) drained?.();
+      });
     });
     socket.onAny((event: string) => {
       if (event === FRAME_EVENT) return;
       conn.send({ type: 'error', code: ErrorCode.BAD_FRAME, message: `unknown event; use '${FRAME_EVENT}'`, retryable: false });
     });
     metrics.connections.inc();
+    presence.connected(conn).catch((err: unknown) => logger.error('presence: connect failed', { err }));
     socket.on('disconnect', () => {
       clearTimeout(expiry);
       metrics.connections.dec();
+      presence.disconnected(conn).catch((err: unknown) => logger.error('presence: disconnect failed', { err }));
     });
   });
 
@@ -171,8 +228,22 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     nsp,
     rest: createRestHandler(ctx, options.authenticate),
     metrics,
-    async close() {
+    async close(closeOptions: { drainMs?: number } = {}) {
+      // Stop taking connections, let frames already being handled finish (their ACKs go out),
+      // then disconnect everyone: clients reconnect, with jittered backoff, to another node.
+      draining = true;
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, closeOptions.drainMs ?? 5_000);
+          drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
       nsp.disconnectSockets(true);
+      presence.close();
+      for (const unsubscribe of unsubscribeScaleOut) unsubscribe?.();
       if (ownsIo) await new Promise<void>((resolve) => void io.close(() => resolve()));
     },
   };

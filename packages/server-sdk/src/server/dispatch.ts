@@ -14,7 +14,9 @@ import { handleSend } from './handlers/send.js';
 import { handleSync } from './handlers/sync.js';
 import { handleHistory } from './handlers/history.js';
 import { handleDirectOpen, handleGroupCreate, handleMembersAdd, handleMembersRemove } from './handlers/conversations.js';
-import { handleReceipt, handleTyping, handlePresenceSubscribe } from './handlers/signals.js';
+import { handleReceipt, handleSettings, handleTyping } from './handlers/signals.js';
+import { handlePresenceSet, handlePresenceSubscribe, handlePresenceUnsubscribe } from './handlers/presence.js';
+import { handleWatch } from './handlers/watch.js';
 
 /**
  * Handles one inbound frame: size check, schema validation, then its handler. Never throws:
@@ -70,6 +72,14 @@ async function route(ctx: ServerContext, conn: Connection, frame: Exclude<Client
       return handleTyping(ctx, conn, frame);
     case 'presence.subscribe':
       return handlePresenceSubscribe(ctx, conn, frame);
+    case 'presence.unsubscribe':
+      return handlePresenceUnsubscribe(ctx, conn, frame);
+    case 'presence.set':
+      return handlePresenceSet(ctx, conn, frame);
+    case 'settings':
+      return handleSettings(ctx, conn, frame);
+    case 'watch':
+      return handleWatch(ctx, conn, frame);
     default: {
       const unreachable: never = frame;
       throw new ParleyError(ErrorCode.BAD_FRAME, `unknown frame ${String(unreachable)}`);

@@ -10,7 +10,9 @@ import {
 import { directKeyOf } from '../../store/store-helpers.js';
 import type { StoredConversation } from '../../store/types.js';
 import { summarize } from '../summaries.js';
-import { pushToUsers, requireMembership, type Connection, type ServerContext } from '../context.js';
+import { pushToUsers, requireMembership, userRoom, type Connection, type ServerContext } from '../context.js';
+import { pushEvent } from '../fanout.js';
+import { watchRoom } from './watch.js';
 
 async function authorizeCreate(ctx: ServerContext, userId: string, kind: 'direct' | 'group', members: string[]) {
   if (ctx.canCreateConversation && !(await ctx.canCreateConversation({ userId, kind, members }))) {
@@ -27,12 +29,12 @@ async function announce(
   notify: string[],
 ): Promise<void> {
   const member = await ctx.store.getMember(conversation.id, conn.userId);
-  if (member) conn.send({ type: 'conversation', reqId, conversation: await summarize(ctx.store, conversation, member) });
+  if (member) conn.send({ type: 'conversation', reqId, conversation: await summarize(ctx, conversation, member) });
   await Promise.all(
     notify.map(async (userId) => {
       const theirs = await ctx.store.getMember(conversation.id, userId);
       if (!theirs) return;
-      const summary = await summarize(ctx.store, conversation, theirs);
+      const summary = await summarize(ctx, conversation, theirs);
       pushToUsers(ctx, [userId], { type: 'conversation', conversation: summary }, conn.socket.id);
     }),
   );
@@ -108,12 +110,12 @@ export async function handleMembersRemove(ctx: ServerContext, conn: Connection, 
   const updated = (await ctx.store.getConversation(conversation.id)) ?? conversation;
   const stillMember = await ctx.store.getMember(conversation.id, conn.userId);
   if (stillMember) {
-    conn.send({ type: 'conversation', reqId: frame.reqId, conversation: await summarize(ctx.store, updated, stillMember) });
+    conn.send({ type: 'conversation', reqId: frame.reqId, conversation: await summarize(ctx, updated, stillMember) });
   } else {
     conn.send({
       type: 'conversation',
       reqId: frame.reqId,
-      conversation: { ...(await summarize(ctx.store, updated, member)), members: [], memberCount: updated.memberCount },
+      conversation: { ...(await summarize(ctx, updated, member)), members: [], memberCount: updated.memberCount, receipts: [] },
     });
   }
 }
@@ -135,9 +137,14 @@ async function recordMembershipChange(
     kind,
     data: { userIds },
   });
-  const members = await ctx.store.listMembers(conversationId);
+  const conversation = await ctx.store.getConversation(conversationId);
+  if (!conversation) return;
   // The requester's own connection gets the event too: its cursor must not skip a seq.
-  pushToUsers(ctx, new Set([...members.map((m) => m.userId), ...alsoNotify]), { type: 'event', event });
+  await pushEvent(ctx, conversation, event, { alsoNotify: [conn.userId, ...alsoNotify] });
+  if (kind === 'members.removed') {
+    // Removed users stop watching: nothing more about the conversation reaches them.
+    ctx.nsp.in(userIds.map(userRoom)).socketsLeave(watchRoom(conversationId));
+  }
 }
 
 /** Pushes a new conversation's first event (seq 1), so every member's cursor starts at the log's start. */

@@ -1,5 +1,6 @@
 import { ErrorCode, ParleyError, type SendFrame } from '@parley/protocol';
-import { pushToUsers, type Connection, type ServerContext } from '../context.js';
+import { requireMembership, type Connection, type ServerContext } from '../context.js';
+import { pushEvent } from '../fanout.js';
 
 /**
  * SEND: check membership, persist (the store assigns seq and dedups by clientMsgId), ACK the
@@ -8,12 +9,11 @@ import { pushToUsers, type Connection, type ServerContext } from '../context.js'
  * clients drop what they already hold by seq.
  */
 export async function handleSend(ctx: ServerContext, conn: Connection, frame: SendFrame, receivedAt = performance.now()): Promise<void> {
-  if (!ctx.sendLimiter.take(conn.userId)) {
+  if (!(await ctx.sendLimiter.take(conn.userId))) {
     ctx.metrics.rateLimited.inc({ limit: 'sends' });
     throw new ParleyError(ErrorCode.RATE_LIMITED, 'too many messages, slow down');
   }
-  const member = await ctx.store.getMember(frame.conversationId, conn.userId);
-  if (!member) throw new ParleyError(ErrorCode.NOT_FOUND, 'conversation not found');
+  const { conversation } = await requireMembership(ctx, frame.conversationId, conn.userId);
   const { event, duplicate } = await ctx.store.append({
     conversationId: frame.conversationId,
     senderId: conn.userId,
@@ -33,6 +33,5 @@ export async function handleSend(ctx: ServerContext, conn: Connection, frame: Se
   });
   ctx.metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'stored' });
   ctx.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
-  const members = await ctx.store.listMembers(frame.conversationId);
-  pushToUsers(ctx, members.map((m) => m.userId), { type: 'event', event }, conn.socket.id);
+  await pushEvent(ctx, conversation, event, { exceptSocketId: conn.socket.id, alsoNotify: [conn.userId] });
 }
