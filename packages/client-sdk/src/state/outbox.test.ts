@@ -70,6 +70,17 @@ describe('outbox state machine', () => {
     expect(resetForConnection(outbox)).toBe(outbox);
   });
 
+  it('holds later messages of a conversation behind one waiting out a backoff, never overtaking it', () => {
+    const first = applyNack(markEmitted(newEntry('m1', 'c1', 'first', 0), 0), { code: 4290, message: '', retryable: true }, 0, backoff, () => 0.5);
+    const second = newEntry('m2', 'c1', 'second', 0);
+    const elsewhere = newEntry('m3', 'c2', 'other conversation', 0);
+    const outbox = [first, second, elsewhere];
+    const retryAt = first.retryAt ?? 0;
+    expect(dueEntries(outbox, retryAt - 1, ACK_TIMEOUT).map((e) => e.clientMsgId)).toEqual(['m3']);
+    expect(nextDueAt([first, second], ACK_TIMEOUT)).toBe(retryAt);
+    expect(dueEntries(outbox, retryAt, ACK_TIMEOUT).map((e) => e.clientMsgId)).toEqual(['m1', 'm2', 'm3']);
+  });
+
   it('removes only the named entry, and returns the same outbox when absent', () => {
     const outbox = [newEntry('m1', 'c1', 'a', 0), newEntry('m2', 'c1', 'b', 0)];
     expect(removeEntry(outbox, 'm1').map((e) => e.clientMsgId)).toEqual(['m2']);

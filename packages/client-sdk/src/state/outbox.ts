@@ -74,20 +74,32 @@ export function dueAt(entry: OutboxEntry, ackTimeoutMs: number): number | undefi
   return entry.retryAt ?? 0;
 }
 
-/** Pending entries due at `now`, in creation order. */
-export function dueEntries(outbox: Outbox, now: number, ackTimeoutMs: number): OutboxEntry[] {
-  return outbox.filter((e) => {
-    const at = dueAt(e, ackTimeoutMs);
-    return at !== undefined && at <= now;
-  });
-}
-
-/** The earliest future due time, to arm one timer for the whole outbox. */
-export function nextDueAt(outbox: Outbox, ackTimeoutMs: number): number | undefined {
-  let next: number | undefined;
+/**
+ * Whether each pending entry may go out now, in creation order. An entry waiting out a backoff
+ * holds back the later entries of its conversation, so a retry never lets a newer message be
+ * stored before an older one. Entries on the wire (awaiting their ack) hold nothing back: one
+ * connection delivers in order.
+ */
+function schedule(outbox: Outbox, ackTimeoutMs: number, now = Number.NEGATIVE_INFINITY): { entry: OutboxEntry; at: number }[] {
+  const held = new Set<string>();
+  const out: { entry: OutboxEntry; at: number }[] = [];
   for (const entry of outbox) {
     const at = dueAt(entry, ackTimeoutMs);
-    if (at !== undefined && (next === undefined || at < next)) next = at;
+    if (at === undefined || held.has(entry.conversationId)) continue;
+    out.push({ entry, at });
+    if (entry.lastSentAt === undefined && entry.retryAt !== undefined && entry.retryAt > now) held.add(entry.conversationId);
   }
+  return out;
+}
+
+/** Pending entries due at `now`, in creation order. */
+export function dueEntries(outbox: Outbox, now: number, ackTimeoutMs: number): OutboxEntry[] {
+  return schedule(outbox, ackTimeoutMs, now).filter(({ at }) => at <= now).map(({ entry }) => entry);
+}
+
+/** The earliest due time of an entry not held back, to arm one timer for the whole outbox. */
+export function nextDueAt(outbox: Outbox, ackTimeoutMs: number): number | undefined {
+  let next: number | undefined;
+  for (const { at } of schedule(outbox, ackTimeoutMs)) if (next === undefined || at < next) next = at;
   return next;
 }

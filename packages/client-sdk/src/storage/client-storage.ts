@@ -28,6 +28,12 @@ export interface OutboxEntry {
  * const chat = createChatClient({ url, getToken, storage: createMemoryStorage() });
  */
 export interface ClientStorage {
+  /**
+   * Set by storage that several tabs (or windows) of one origin share, such as one IndexedDB
+   * database: clients on the same scope elect one of them to hold the connection. Unset for
+   * storage private to one client.
+   */
+  readonly scope?: string;
   readonly outbox: {
     /** Every entry, in `clientMsgId` order. */
     list(): Promise<OutboxEntry[]>;
