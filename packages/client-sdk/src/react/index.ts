@@ -1,0 +1,20 @@
+/**
+ * @parley/client-sdk/react: React bindings over the framework-neutral Parley client. Every hook
+ * reads the client's store through `useSyncExternalStore`, so renders are tear-free, StrictMode
+ * safe and server-renderable (the server renders an idle, empty chat).
+ *
+ * @example
+ * import { ParleyProvider, useConversations, useCreateChatClient } from '@parley/client-sdk/react';
+ * function App() {
+ *   const chat = useCreateChatClient(() => createChatClient({ url, getToken }), []);
+ *   return <ParleyProvider client={chat}><Inbox /></ParleyProvider>;
+ * }
+ */
+export { ParleyProvider, useChatClient, type ParleyProviderProps } from './context.js';
+export { useChatStore, SERVER_SNAPSHOT } from './use-chat-store.js';
+export { useCreateChatClient } from './use-create-chat-client.js';
+export { useConversations, useConversation, type ConversationsState } from './use-conversations.js';
+export { useMessages, type MessagesState } from './use-messages.js';
+export { useSendMessage, type SendActions } from './use-send-message.js';
+export { useMarkRead } from './use-mark-read.js';
+export { useConnection, useCurrentUserId, useOutbox, type OutboxState } from './use-connection.js';
