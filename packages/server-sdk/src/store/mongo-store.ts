@@ -2,6 +2,7 @@ import type { Db, WriteConcernSettings } from 'mongodb';
 import type { ChatStore, CreateConversationInput, MemberRole, StoredConversation } from './types.js';
 import { createdEventInput, upperBound } from './store-helpers.js';
 import { createMongoAppender } from './mongo-append.js';
+import { createMongoSignals } from './mongo-signals.js';
 import {
   createMongoIndexes,
   isDuplicateKeyError,
@@ -59,10 +60,17 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
   const collections = openCollections(options.db, options.collectionPrefix ?? 'parley_', writeConcern, readConcern);
   const { conversations, members, events } = collections;
   const appender = createMongoAppender(collections);
+  const signals = createMongoSignals({
+    db: options.db,
+    prefix: options.collectionPrefix ?? 'parley_',
+    writeConcern,
+    members,
+    highestSeq: appender.highestSeq,
+  });
 
   let indexes: Promise<void> | undefined;
   function ensureIndexes(): Promise<void> {
-    indexes ??= createMongoIndexes(collections).catch((error: unknown) => {
+    indexes ??= createMongoIndexes(collections).then(() => signals.ensureIndexes()).catch((error: unknown) => {
       indexes = undefined; // let the next call try again
       throw error;
     });
@@ -209,6 +217,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
         }),
       );
       const ids = unique.filter((_, i) => removed[i]);
+      if (ids.length > 0) await signals.devices.deleteMany({ conversationId, userId: { $in: ids } });
       if (ids.length > 0) await recount(conversationId);
       return ids;
     },
@@ -245,6 +254,31 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
         { returnDocument: 'after' },
       );
       return doc ? toMember(doc) : null;
+    },
+
+    async updateDeviceWatermarks(conversationId, userId, deviceId, update, ts) {
+      await ready();
+      return signals.updateDeviceWatermarks(conversationId, userId, deviceId, update, ts);
+    },
+
+    async listDeviceWatermarks(conversationId, userId) {
+      await ready();
+      return signals.listDeviceWatermarks(conversationId, userId);
+    },
+
+    async filterCoMembers(userId, candidates) {
+      await ready();
+      return signals.filterCoMembers(userId, candidates);
+    },
+
+    async getUserSettings(userId) {
+      await ready();
+      return signals.getUserSettings(userId);
+    },
+
+    async updateUserSettings(userId, patch) {
+      await ready();
+      return signals.updateUserSettings(userId, patch);
     },
 
     async countUnread(conversationId, userId, afterSeq) {

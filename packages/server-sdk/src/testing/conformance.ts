@@ -4,6 +4,7 @@ import { appendTests } from './conformance-append.js';
 import { conversationTests } from './conformance-conversations.js';
 import { memberTests } from './conformance-members.js';
 import { readTests } from './conformance-reads.js';
+import { signalTests } from './conformance-signals.js';
 import type { ConformanceOptions, MakeStore, StoreContext } from './fixtures.js';
 
 /**
@@ -51,5 +52,6 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
     appendTests(ctx, resolved);
     readTests(ctx);
     memberTests(ctx);
+    signalTests(ctx);
   });
 }
