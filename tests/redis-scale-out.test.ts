@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'redis';
+import { ErrorCode, type NackFrame } from '@parley/protocol';
+import { createMemoryStore } from '@parley/server-sdk';
+import { redisScaleOut } from '@parley/server-sdk/redis';
+import { requireRedis, startRedis, type RedisProcess } from './helpers/redis-server.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { connectAs, openDirect, until } from './helpers/fixtures.js';
+import { nextId } from './helpers/wire-client.js';
+
+const hasRedis = requireRedis();
+
+describe.skipIf(!hasRedis)('@parley/server-sdk/redis', () => {
+  let redis: RedisProcess;
+  const keyPrefix = `test${Date.now()}:`;
+  const cleanups: Array<() => Promise<unknown>> = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await redis.close();
+  });
+
+  async function node(store: ReturnType<typeof createMemoryStore>): Promise<TestServer> {
+    const pubClient = createClient({ url: redis.url });
+    const subClient = pubClient.duplicate();
+    await Promise.all([pubClient.connect(), subClient.connect()]);
+    const server = await startTestServer({
+      store,
+      keepStoreOpen: true,
+      devSecret: 'shared-dev-secret-for-both-nodes-32b!',
+      scaleOut: redisScaleOut({ pubClient, subClient, keyPrefix }),
+      rateLimits: { sends: { perSecond: 0.001, burst: 4 } },
+    });
+    cleanups.push(() => Promise.allSettled([pubClient.quit(), subClient.quit()]), () => server.close());
+    return server;
+  }
+
+  it('enforces one send rate limit for a user across all nodes', async () => {
+    const store = createMemoryStore();
+    const [a, b] = [await node(store), await node(store)];
+    const onA = await connectAs(a, 'alice', 'alice-a');
+    const onB = await connectAs(b, 'alice', 'alice-b');
+    const id = await openDirect(onA, 'bob');
+    for (const client of [onA, onB, onA, onB, onA, onB]) {
+      client.send({ type: 'send', conversationId: id, clientMsgId: nextId('rl-'), data: { text: 'x' } });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const answers = () => [...onA.frames, ...onB.frames].filter((f) => f.type === 'ack' || f.type === 'nack');
+    await until(() => answers().length === 6, 5000, 'six answers');
+    const nacks = answers().filter((f): f is NackFrame => f.type === 'nack');
+    expect(answers().filter((f) => f.type === 'ack')).toHaveLength(4);
+    expect(nacks).toHaveLength(2);
+    expect(nacks.every((n) => n.code === ErrorCode.RATE_LIMITED && n.retryable)).toBe(true);
+    onA.close();
+    onB.close();
+  });
+});
