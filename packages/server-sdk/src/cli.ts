@@ -6,13 +6,14 @@ import { startReferenceServer, type ReferenceServerConfig } from './reference-se
 
 const HELP = `parley-server: the Parley reference server
 
-Usage: parley-server [--dev] [--port 8080] [--host 127.0.0.1] [--store sqlite|memory|mongodb] [--data-dir DIR]
+Usage: parley-server [--dev] [--port 8080] [--host 127.0.0.1] [--store sqlite|memory|mongodb] [--data-dir DIR] [--static DIR]
 
   --dev            DEVELOPMENT ONLY auth: POST /api/dev/token {"userId":"alice"} issues a token for anyone
   --port, PORT                 port (default 8080; 0 picks a free one)
   --host, HOST                 interface (default 127.0.0.1)
   --store, PARLEY_STORE        sqlite (default), memory, or mongodb (default when MONGODB_URI is set)
   --data-dir, PARLEY_DATA_DIR  where the SQLite file lives (default ./.parley-data)
+  --static, PARLEY_STATIC_DIR  serve a built web app from DIR (index.html for client-side routes)
   MONGODB_URI                  use MongoDB
   REDIS_URL                    join a cluster of nodes over Redis
   PARLEY_DEV_SECRET            with --dev: the token secret every node of a dev cluster shares
@@ -31,6 +32,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
       host: { type: 'string' },
       store: { type: 'string' },
       'data-dir': { type: 'string' },
+      static: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -48,6 +50,8 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
     logLevel: (env.PARLEY_LOG_LEVEL as LogLevel | undefined) ?? 'info',
   };
   if (env.MONGODB_URI) config.mongodbUri = env.MONGODB_URI;
+  const staticDir = values.static ?? env.PARLEY_STATIC_DIR;
+  if (staticDir) config.staticDir = resolve(staticDir);
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL;
   if (env.PARLEY_DEV_SECRET) config.devSecret = env.PARLEY_DEV_SECRET;
   if (env.PARLEY_JWT_SECRET) {

@@ -7,6 +7,7 @@ import type { Authenticate } from './auth/types.js';
 import type { ChatStore } from './store/types.js';
 import { createMemoryStore } from './store/memory-store.js';
 import { createJsonLogger, type Logger, type LogLevel } from './logger.js';
+import { createStaticHandler } from './static-files.js';
 
 export interface ReferenceServerConfig {
   port: number;
@@ -25,6 +26,8 @@ export interface ReferenceServerConfig {
   allowedOrigins: string[] | '*';
   logLevel: LogLevel;
   chatOptions?: Partial<ChatServerOptions>;
+  /** Serve a built web app (e.g. examples/web-chat/dist) from this directory for other GET requests. */
+  staticDir?: string;
 }
 
 export interface ReferenceServer {
@@ -71,6 +74,7 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
     return { ready: result === 'ok', store: result };
   };
 
+  const serveStatic = config.staticDir ? createStaticHandler(config.staticDir) : undefined;
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path?.startsWith('/parley/socket.io')) return; // socket.io answers these
@@ -84,6 +88,9 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
     if (path?.startsWith('/api/')) {
       req.url = req.url!.slice('/api'.length);
       return chat.rest(req, res);
+    }
+    if (serveStatic && path !== '/api') {
+      return void serveStatic(req, res).then((served) => served || json(res, 404, { error: 'not found' }));
     }
     json(res, 404, { error: 'not found' });
   });
