@@ -11,6 +11,7 @@ export { createMemoryStorage } from './storage/memory-storage.js';
 export { uuidv7 } from './ids/uuidv7.js';
 export { fullJitterDelay, type BackoffOptions } from './client/backoff.js';
 export type { ClientStorage, OutboxEntry } from './storage/client-storage.js';
+export type { TabChannel, TabEnvironment, TabLocks, TabsOption } from './tabs/tab-environment.js';
 export type {
   ChatClient,
   ChatClientOptions,

@@ -1,5 +1,6 @@
 import type { ConversationSummary, ParleyError } from '@parley/protocol';
 import type { ClientStorage } from './storage/client-storage.js';
+import type { TabsOption } from './tabs/tab-environment.js';
 
 /**
  * Where the connection stands:
@@ -119,6 +120,15 @@ export interface ChatClientOptions {
   logger?: Logger;
   /** Connect at creation. Default true. */
   autoConnect?: boolean;
+  /**
+   * Several tabs of one app on storage they share (IndexedDB). `'auto'` (default): the tabs elect
+   * one leader (Web Locks) that holds the only connection and flushes the shared outbox, and
+   * share its state with the others (BroadcastChannel); where either API is missing, or the
+   * storage is private (memory), the client runs on its own. `'single'`: every tab connects and
+   * flushes the outbox itself (the server's dedup still keeps each message single). Or pass the
+   * two APIs yourself.
+   */
+  tabs?: TabsOption;
 }
 
 /**

@@ -25,6 +25,9 @@ import { createSnapshotBuilder } from '../state/views.js';
 import { createSocketTransport } from '../transport/socket-transport.js';
 import type { TransportFactory } from '../transport/transport.js';
 import type { ChatClient, ChatClientOptions, Logger, MessageView } from '../types.js';
+import type { OutboxEntry } from '../storage/client-storage.js';
+import { createTabClient, type ChatCore } from '../tabs/tab-client.js';
+import { resolveTabEnvironment } from '../tabs/tab-environment.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import { createConnection } from './connection.js';
 import { createOutboxSender } from './outbox-sender.js';
@@ -40,6 +43,10 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 export interface ChatClientInternals {
   transport?: TransportFactory;
   timers?: Timers;
+  /** The state to start from (a tab taking over the connection starts from what it shows). */
+  initialState?: Pick<ChatState, 'userId' | 'conversations' | 'outbox'>;
+  /** Sees every committed state (the leading tab shares it with the other tabs). */
+  onCommit?(before: ChatState, after: ChatState): void;
 }
 
 function validated(frame: ClientFrame): ClientFrame {
@@ -49,6 +56,11 @@ function validated(frame: ClientFrame): ClientFrame {
 }
 
 export function createChatClientWith(options: ChatClientOptions, internals: ChatClientInternals = {}): ChatClient {
+  return createChatCore(options, internals).client;
+}
+
+/** The full client, plus what the leading tab needs to serve the others. */
+export function createChatCore(options: ChatClientOptions, internals: ChatClientInternals = {}): ChatCore {
   const logger = options.logger ?? silent;
   const timers = internals.timers ?? systemTimers;
   const storage = options.storage ?? createMemoryStorage();
@@ -57,7 +69,7 @@ export function createChatClientWith(options: ChatClientOptions, internals: Chat
   const listeners = new Set<() => void>();
   const buildSnapshot = createSnapshotBuilder();
   const cache = createCachePersistence(storage, logger);
-  let state: ChatState = initialChatState({ status: 'idle', attempt: 0 });
+  let state: ChatState = { ...initialChatState({ status: 'idle', attempt: 0 }), ...internals.initialState };
   let snapshot = buildSnapshot(state);
   let deviceId = options.deviceId;
   let closed = false;
@@ -68,6 +80,7 @@ export function createChatClientWith(options: ChatClientOptions, internals: Chat
     state = next;
     cache.persist(before, next);
     outbox.forgetSettled(before, next);
+    internals.onCommit?.(before, next);
     const nextSnapshot = buildSnapshot(next);
     if (nextSnapshot === snapshot) return;
     snapshot = nextSnapshot;
@@ -176,11 +189,13 @@ export function createChatClientWith(options: ChatClientOptions, internals: Chat
         deviceId = (await storage.meta.get('deviceId')) ?? uuidv7();
         await storage.meta.set('deviceId', deviceId);
       }
-      const [entries, conversations] = await Promise.all([
+      const [entries, conversations, userId] = await Promise.all([
         storage.outbox.list(),
         loadCachedConversations(storage, Limits.syncTailEvents),
+        storage.meta.get('userId'),
       ]);
-      commit({ ...state, conversations: new Map([...conversations, ...state.conversations]), outbox: entries });
+      // The last user is known before any welcome, so a cold start offline shows own messages as own.
+      commit({ ...state, userId: state.userId ?? userId ?? null, conversations: new Map([...conversations, ...state.conversations]), outbox: entries });
     } catch (err) {
       logger.error('parley: could not read storage', { error: String(err) });
       deviceId ??= uuidv7();
@@ -253,7 +268,11 @@ export function createChatClientWith(options: ChatClientOptions, internals: Chat
   };
 
   if (options.autoConnect ?? true) client.connect();
-  return client;
+  return {
+    client,
+    // After start-up, so the outbox read from storage cannot replace an entry adopted meanwhile.
+    adoptOutboxEntry: (entry: OutboxEntry) => void ready.then(() => outbox.adopt(entry)),
+  };
 }
 
 const EMPTY: readonly MessageView[] = Object.freeze([]);
@@ -269,5 +288,16 @@ const EMPTY: readonly MessageView[] = Object.freeze([]);
  * await chat.send(id, 'hi Bob');
  */
 export function createChatClient(options: ChatClientOptions): ChatClient {
-  return createChatClientWith(options);
+  const storage = options.storage;
+  const env = resolveTabEnvironment(options.tabs, storage?.scope);
+  if (!env || storage?.scope === undefined) return createChatClientWith(options);
+  return createTabClient({
+    storage: { ...storage, scope: storage.scope },
+    env,
+    timers: systemTimers,
+    logger: options.logger ?? silent,
+    requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+    autoConnect: options.autoConnect ?? true,
+    createCore: ({ initialState, onCommit }) => createChatCore({ ...options, autoConnect: true }, { initialState, onCommit }),
+  });
 }

@@ -105,6 +105,18 @@ export function createOutboxSender(options: OutboxSenderOptions) {
       if (next.status === 'failed') persist(next);
       pump();
     },
+    /** Takes an entry another tab already stored in the shared outbox, and sends it. */
+    adopt(entry: OutboxEntry) {
+      const state = options.getState();
+      if (findEntry(state.outbox, entry.clientMsgId)) return;
+      const conv = state.conversations.get(entry.conversationId);
+      if (conv?.events.some((e) => e.kind === 'message' && e.clientMsgId === entry.clientMsgId)) {
+        forget(entry.clientMsgId);
+        return;
+      }
+      update(entry);
+      pump();
+    },
     /** Sends a failed message again, same clientMsgId. */
     async retry(clientMsgId: string): Promise<void> {
       const entry = findEntry(options.getState().outbox, clientMsgId);

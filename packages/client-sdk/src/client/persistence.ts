@@ -21,6 +21,8 @@ export function createCachePersistence(storage: ClientStorage, logger: Logger) {
   return {
     /** Persists what changed between two states. */
     persist(before: ChatState, after: ChatState): void {
+      const userId = after.userId;
+      if (userId !== null && userId !== before.userId) enqueue(() => storage.meta.set('userId', userId));
       if (before.conversations === after.conversations) return;
       for (const id of before.conversations.keys()) {
         if (!after.conversations.has(id)) enqueue(() => storage.conversations.delete(id));
@@ -58,9 +60,20 @@ export async function loadCachedConversations(
     const cursor = cursors[summary.id];
     const events = await storage.events.list(summary.id, cursor === undefined ? { limit: pageSize } : { beforeSeq: cursor + 1, limit: pageSize });
     // Past the cursor only sync is trusted; without one, events placed from seq 1 still count.
-    const kept = cursor === undefined ? events : events.slice(0, firstIndexAbove(events, cursor));
+    const kept = cursor === undefined ? events : runEndingAt(events.slice(0, firstIndexAbove(events, cursor)), cursor);
     const conv = { ...emptyConversation(summary.id), cursor: cursor ?? null, events: kept };
     conversations.set(summary.id, applyServerSummary(conv, summary));
   }
   return conversations;
+}
+
+/**
+ * The events that run without a hole up to `cursor`. A bounded cache evicts old events and whole
+ * conversations, so what is left below a hole (or short of the cursor) could never be completed
+ * by a gap fill: it is dropped, and `loadOlder` brings that history back from the server.
+ */
+function runEndingAt(events: readonly LogEvent[], cursor: number): LogEvent[] {
+  let start = events.length;
+  while (start > 0 && events[start - 1]?.seq === cursor - (events.length - start)) start -= 1;
+  return events.slice(start);
 }

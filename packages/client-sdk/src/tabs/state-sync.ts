@@ -1,0 +1,86 @@
+import { ParleyError, type ErrorCode } from '@parley/protocol';
+import type { OutboxEntry } from '../storage/client-storage.js';
+import type { ChatState } from '../state/chat-state.js';
+import type { ConversationState } from '../state/conversation-state.js';
+import type { ConnectionState } from '../types.js';
+
+/** `ConnectionState` as it crosses to another tab (an error class does not survive cloning). */
+export interface SharedConnection {
+  readonly status: ConnectionState['status'];
+  readonly attempt: number;
+  readonly nextAttemptAt?: number;
+  readonly lastError?: { readonly code: number; readonly message: string };
+}
+
+/**
+ * What the leading tab tells the others about its state: everything (`full`) or what changed
+ * since its last update. Plain data, so it survives structured cloning.
+ */
+export interface StateUpdate {
+  readonly full: boolean;
+  readonly userId: string | null;
+  readonly connection?: SharedConnection;
+  readonly outbox?: readonly OutboxEntry[];
+  /** Changed conversations (every one when `full`). */
+  readonly conversations: readonly ConversationState[];
+  readonly removed: readonly string[];
+}
+
+function shareConnection({ status, attempt, nextAttemptAt, lastError }: ConnectionState): SharedConnection {
+  return {
+    status,
+    attempt,
+    ...(nextAttemptAt === undefined ? {} : { nextAttemptAt }),
+    ...(lastError ? { lastError: { code: lastError.code, message: lastError.message } } : {}),
+  };
+}
+
+function takeConnection({ lastError, ...rest }: SharedConnection): ConnectionState {
+  return lastError ? { ...rest, lastError: new ParleyError(lastError.code as ErrorCode, lastError.message) } : rest;
+}
+
+export function fullUpdate(state: ChatState): StateUpdate {
+  return {
+    full: true,
+    userId: state.userId,
+    connection: shareConnection(state.connection),
+    outbox: state.outbox,
+    conversations: [...state.conversations.values()],
+    removed: [],
+  };
+}
+
+/** What changed between two states, or null if nothing another tab shows did. */
+export function diffUpdate(before: ChatState, after: ChatState): StateUpdate | null {
+  const conversations: ConversationState[] = [];
+  const removed: string[] = [];
+  if (before.conversations !== after.conversations) {
+    for (const [id, conv] of after.conversations) if (before.conversations.get(id) !== conv) conversations.push(conv);
+    for (const id of before.conversations.keys()) if (!after.conversations.has(id)) removed.push(id);
+  }
+  const connectionChanged = before.connection !== after.connection;
+  const outboxChanged = before.outbox !== after.outbox;
+  if (!connectionChanged && !outboxChanged && before.userId === after.userId && conversations.length + removed.length === 0) return null;
+  return {
+    full: false,
+    userId: after.userId,
+    ...(connectionChanged ? { connection: shareConnection(after.connection) } : {}),
+    ...(outboxChanged ? { outbox: after.outbox } : {}),
+    conversations,
+    removed,
+  };
+}
+
+/** Folds an update into a tab's state; conversations it does not name keep their identity. */
+export function applyUpdate(state: ChatState, update: StateUpdate): ChatState {
+  const conversations = new Map(update.full ? [] : state.conversations);
+  for (const id of update.removed) conversations.delete(id);
+  for (const conv of update.conversations) conversations.set(conv.id, conv);
+  return {
+    ...state,
+    userId: update.userId,
+    connection: update.connection ? takeConnection(update.connection) : state.connection,
+    outbox: update.outbox ?? state.outbox,
+    conversations,
+  };
+}
