@@ -1,0 +1,35 @@
+import { useState } from 'react';
+import { ParleyProvider, useCreateChatClient } from '@parley/client-sdk/react';
+import { createWebChatClient, savedUser } from './session.js';
+import { SignIn } from './sign-in.js';
+import { ChatLayout } from './chat-layout.js';
+
+export function App() {
+  const [userId, setUserId] = useState(savedUser.get);
+  if (!userId) {
+    return (
+      <SignIn
+        onSignedIn={(name) => {
+          savedUser.set(name);
+          setUserId(name);
+        }}
+      />
+    );
+  }
+  const signOut = () => {
+    savedUser.clear();
+    window.location.hash = '';
+    setUserId(null);
+  };
+  // A new user means a new client: the key remounts everything below with fresh state.
+  return <SignedIn key={userId} userId={userId} onSignOut={signOut} />;
+}
+
+function SignedIn({ userId, onSignOut }: { userId: string; onSignOut: () => void }) {
+  const chat = useCreateChatClient(() => createWebChatClient(userId), [userId]);
+  return (
+    <ParleyProvider client={chat}>
+      <ChatLayout userId={userId} onSignOut={onSignOut} />
+    </ParleyProvider>
+  );
+}

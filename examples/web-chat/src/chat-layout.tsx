@@ -1,0 +1,68 @@
+import { useEffect, useState } from 'react';
+import { useAwayWhenHidden, useConversations } from '@parley/client-sdk/react';
+import { ConnectionBanner } from './connection-banner.js';
+import { ConversationList } from './conversation-list.js';
+import { ConversationScreen } from './conversation-screen.js';
+import { NewChat } from './new-chat.js';
+import { Avatar } from './avatar.js';
+
+/** The open conversation lives in the URL hash, so a reload (or a shared link) reopens it. */
+function useOpenConversation(): [string | null, (id: string | null) => void] {
+  const read = () => /^#\/c\/(.+)$/.exec(window.location.hash)?.[1] ?? null;
+  const [openId, setOpenId] = useState(read);
+  useEffect(() => {
+    const onHash = () => setOpenId(read());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const open = (id: string | null) => {
+    window.location.hash = id ? `#/c/${id}` : '';
+    setOpenId(id);
+  };
+  return [openId, open];
+}
+
+export function ChatLayout({ userId, onSignOut }: { userId: string; onSignOut: () => void }) {
+  const [openId, open] = useOpenConversation();
+  const [composing, setComposing] = useState(false);
+  const { totalUnread } = useConversations();
+  useAwayWhenHidden();
+
+  useEffect(() => {
+    document.title = totalUnread > 0 ? `(${totalUnread}) Parley chat` : 'Parley chat';
+  }, [totalUnread]);
+
+  return (
+    <div className={`layout ${openId ? 'has-open' : ''}`}>
+      <aside className="sidebar">
+        <header className="me">
+          <Avatar name={userId} />
+          <strong className="grow" data-testid="me">{userId}</strong>
+          <button className="ghost" onClick={onSignOut}>Sign out</button>
+        </header>
+        <button className="new-chat-button" onClick={() => setComposing(true)}>+ New chat</button>
+        <ConversationList me={userId} openId={openId} onOpen={open} />
+      </aside>
+      <main className="main">
+        <ConnectionBanner />
+        {openId ? (
+          <ConversationScreen key={openId} id={openId} me={userId} onBack={() => open(null)} />
+        ) : (
+          <div className="empty">
+            <p>Pick a conversation, or start one with <strong>+ New chat</strong>.</p>
+          </div>
+        )}
+      </main>
+      {composing && (
+        <NewChat
+          me={userId}
+          onClose={() => setComposing(false)}
+          onCreated={(id) => {
+            setComposing(false);
+            open(id);
+          }}
+        />
+      )}
+    </div>
+  );
+}

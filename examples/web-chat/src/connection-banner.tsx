@@ -1,0 +1,15 @@
+import { useConnection, useOutbox } from '@parley/client-sdk/react';
+
+/** Says when messages cannot go out right now, and how many are waiting. */
+export function ConnectionBanner() {
+  const { status, attempt } = useConnection();
+  const { pending } = useOutbox();
+  const queued = pending.length > 0 ? ` ${pending.length} ${pending.length === 1 ? 'message' : 'messages'} queued, sent when you're back.` : '';
+  if (status === 'offline') {
+    return <div className="banner offline" role="status" data-testid="banner">You're offline.{queued}</div>;
+  }
+  if (status === 'reconnecting' || (status === 'connecting' && attempt > 0)) {
+    return <div className="banner reconnecting" role="status" data-testid="banner">Reconnecting…{queued}</div>;
+  }
+  return null;
+}

@@ -1,0 +1,94 @@
+import { useEffect, useLayoutEffect, useRef } from 'react';
+import type { MessageView } from '@parley/client-sdk';
+import { useMessages, useSendMessage } from '@parley/client-sdk/react';
+import { Ticks, tickOf } from './ticks.js';
+import { clockOf, hueOf } from './names.js';
+
+/** Load the previous page when the reader is this close to the top. */
+const NEAR_TOP_PX = 160;
+
+export function MessageList({ id, me, group }: { id: string; me: string; group: boolean }) {
+  const { messages, hasOlder, loadingOlder, loadOlder } = useMessages(id, { pageSize: 30 });
+  const { retry, discard } = useSendMessage(id);
+  const scroller = useRef<HTMLDivElement>(null);
+  // What the list looked like before this render: to keep the reader's place when a page lands.
+  const before = useRef({ first: undefined as string | undefined, last: undefined as string | undefined, height: 0, top: 0, atBottom: true });
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const was = before.current;
+    const first = messages[0]?.key;
+    const last = messages.at(-1);
+    if (was.first !== undefined && first !== was.first && last?.key === was.last) {
+      // Older messages were added above: stay on the message the reader was looking at.
+      el.scrollTop = was.top + (el.scrollHeight - was.height);
+    } else if (last?.key !== was.last && (was.atBottom || last?.senderId === me)) {
+      // A new message: follow it if the reader was at the end, or wrote it.
+      el.scrollTop = el.scrollHeight;
+    }
+    before.current = { first, last: last?.key, height: el.scrollHeight, top: el.scrollTop, atBottom: isAtBottom(el) };
+  }, [messages, me]);
+
+  // A short conversation does not fill the screen, so no scroll would ever ask for more.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && hasOlder && !loadingOlder && el.scrollHeight <= el.clientHeight + NEAR_TOP_PX) void loadOlder();
+  }, [hasOlder, loadingOlder, loadOlder, messages]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    before.current = { ...before.current, height: el.scrollHeight, top: el.scrollTop, atBottom: isAtBottom(el) };
+    if (el.scrollTop < NEAR_TOP_PX && hasOlder && !loadingOlder) void loadOlder();
+  };
+
+  return (
+    <div className="messages" ref={scroller} onScroll={onScroll} data-testid="messages">
+      <div className="history-edge">
+        {loadingOlder ? 'Loading earlier messages…' : hasOlder ? '' : messages.length > 0 ? 'This is the beginning of the conversation.' : 'Say hello!'}
+      </div>
+      {messages.map((message, i) => (
+        <Bubble
+          key={message.key}
+          message={message}
+          mine={message.senderId === me}
+          showSender={group && message.senderId !== me && messages[i - 1]?.senderId !== message.senderId}
+          onRetry={() => void retry(message.key)}
+          onDiscard={() => void discard(message.key)}
+        />
+      ))}
+    </div>
+  );
+}
+
+function isAtBottom(el: HTMLElement): boolean {
+  return el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+}
+
+type BubbleProps = { message: MessageView; mine: boolean; showSender: boolean; onRetry: () => void; onDiscard: () => void };
+
+function Bubble({ message, mine, showSender, onRetry, onDiscard }: BubbleProps) {
+  const tick = mine ? tickOf(message) : undefined;
+  return (
+    <div className={`bubble-row ${mine ? 'mine' : 'theirs'}`}>
+      <div className={`bubble ${message.status}`} data-testid="message" data-status={tick ?? 'received'}>
+        {showSender && (
+          <span className="sender" style={{ color: `hsl(${hueOf(message.senderId)} 55% 40%)` }}>{message.senderId}</span>
+        )}
+        <span className="text">{message.text}</span>
+        <span className="meta">
+          {clockOf(message.ts)}
+          {tick && <Ticks status={tick} />}
+        </span>
+        {message.status === 'failed' && (
+          <span className="failed-actions">
+            <span>Not sent{message.error ? `: ${message.error.message}` : ''}.</span>
+            <button className="link" onClick={onRetry}>Retry</button>
+            <button className="link" onClick={onDiscard}>Delete</button>
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
