@@ -1,0 +1,76 @@
+// `npm run bench`: every Parley workload next to its baselines, measured in the same run, as a
+// table; the raw results go to bench/results/. Loopback only; every workload has a deadline.
+//
+//   npm run bench [-- --quick] [-- --only W1,W3]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, pinning, runLoad } from './lib/processes.mjs';
+import { TARGETS } from './lib/targets.mjs';
+import { evaluate } from './lib/table.mjs';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
+const quick = values.quick === true;
+const only = values.only ? new Set(values.only.split(',')) : null;
+const seconds = quick ? '2' : '5';
+
+/** Workload → the systems it runs on and the generator's arguments. */
+const WORKLOADS = [
+  { id: 'W1', script: 'bench/load/w1-direct.mjs', on: ['B1', 'B2', 'B4', 'memory', 'sqlite'], args: ['--seconds', seconds] },
+  { id: 'W2', script: 'bench/load/w2-fanout.mjs', on: ['B1', 'B2', 'B4', 'memory', 'sqlite'], args: ['--seconds', seconds] },
+  {
+    id: 'W3', script: 'bench/load/w3-idle.mjs', on: ['B2', 'memory'],
+    args: ['--connections', quick ? '2000' : '10000'], timeoutMs: 180_000,
+  },
+  {
+    id: 'W4', script: 'bench/load/w4-resync.mjs', on: ['memory', 'sqlite'],
+    args: quick ? ['--repeats', '3', '--clients', '200'] : [], timeoutMs: 240_000,
+  },
+];
+
+const machine = `${availableParallelism()} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${pinning}`;
+const startLoad = loadavg()[0].toFixed(2);
+process.stderr.write(`Parley bench: ${machine}\n`);
+const results = {};
+for (const workload of WORKLOADS) {
+  if (only && !only.has(workload.id)) continue;
+  results[workload.id] = {};
+  for (const name of workload.on) {
+    const system = TARGETS[name];
+    if (system.available && !system.available()) {
+      results[workload.id][name] = { skipped: 'redis-server not installed' };
+      continue;
+    }
+    process.stderr.write(`${workload.id} on ${system.label}… `);
+    const running = await system.start();
+    try {
+      results[workload.id][name] = await runLoad(workload.script, running.target, workload.args, { timeoutMs: workload.timeoutMs ?? 90_000 });
+    } finally {
+      await running.stop();
+    }
+    process.stderr.write(`${JSON.stringify(results[workload.id][name])}\n`);
+  }
+}
+
+let storeTable = '';
+if (!only || only.has('store')) {
+  process.stderr.write('store micro-bench (bench/store.mjs)…\n');
+  const store = spawnSync(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', 'bench/store.mjs', '--seconds', quick ? '1' : '2'], {
+    cwd: ROOT, encoding: 'utf8', timeout: 120_000,
+  });
+  storeTable = store.status === 0 ? store.stdout.trim() : `store bench failed: ${store.stderr.trim().split('\n').at(-1)}`;
+}
+
+const table = evaluate(results);
+// Other work on the machine skews absolute figures; the load average says how much there was.
+const load = `load average at start ${startLoad}, at end ${loadavg()[0].toFixed(2)} (${availableParallelism()} cores)`;
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const text = [`Parley bench, ${stamp}`, machine, load, `command: npm run bench${quick ? ' -- --quick' : ''}`, '', table, '', storeTable].join('\n');
+console.log(`\n${text}`);
+const dir = join(ROOT, 'bench/results');
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({ machine, load, quick, results }, null, 2));
+writeFileSync(join(dir, `${stamp}.md`), `${text}\n`);
+process.stderr.write(`results: bench/results/${stamp}.{json,md}\n`);
