@@ -1,4 +1,4 @@
-import { useConversation, useMarkRead, usePresence, useTyping } from '@parley/client-sdk/react';
+import { useConnection, useConversation, useMarkRead, usePresence, useTyping } from '@parley/client-sdk/react';
 import { Avatar } from './avatar.js';
 import { Composer } from './composer.js';
 import { MessageList } from './message-list.js';
@@ -12,7 +12,9 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
   useMarkRead(id);
 
   const peer = conversation?.kind === 'direct' ? others[0] : undefined;
-  const peerPresence = peer ? presence[peer] : undefined;
+  // Offline, the last presence heard is stale: show none rather than a wrong "online".
+  const online = useConnection().status === 'online';
+  const peerPresence = peer && online ? presence[peer] : undefined;
   let subtitle = conversation?.kind === 'group' ? `${conversation.members.length} members: ${conversation.members.join(', ')}` : '';
   if (peerPresence) subtitle = peerPresence.status === 'online' ? 'online' : peerPresence.status === 'away' ? 'away' : lastSeenOf(peerPresence.lastSeenAt);
   if (typingUserIds.length > 0) {

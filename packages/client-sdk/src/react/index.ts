@@ -18,3 +18,6 @@ export { useMessages, type MessagesState } from './use-messages.js';
 export { useSendMessage, type SendActions } from './use-send-message.js';
 export { useMarkRead } from './use-mark-read.js';
 export { useConnection, useCurrentUserId, useOutbox, type OutboxState } from './use-connection.js';
+export { useTyping, type TypingState } from './use-typing.js';
+export { usePresence, useAwayWhenHidden, type UserPresence } from './use-presence.js';
+export { useReceipts, type MemberReceiptStatus } from './use-receipts.js';

@@ -12,6 +12,8 @@ export const SERVER_SNAPSHOT: ChatSnapshot = Object.freeze({
   userId: null,
   conversations: Object.freeze([]),
   messages: Object.freeze({}),
+  typing: Object.freeze({}),
+  presence: Object.freeze({}),
 }) as ChatSnapshot;
 
 const getServerSnapshot = () => SERVER_SNAPSHOT;

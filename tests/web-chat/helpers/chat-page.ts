@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+const SCREENSHOTS = resolve(fileURLToPath(new URL('../../../docs/screenshots', import.meta.url)));
+
+/** One person in their own browser profile (cookies, IndexedDB and network state of their own). */
+export interface Person {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+  /** Open the conversation whose row shows this title. */
+  open(title: string): Promise<void>;
+  /** Type into the composer and press Enter. */
+  send(text: string): Promise<void>;
+  /** Texts of the messages in the open conversation, oldest first. */
+  texts(): Promise<string[]>;
+  /** The tick of the user's own message with this text (`pending`, `sent`, `delivered`, `read`). */
+  tick(text: string): Promise<string | null>;
+}
+
+export async function signIn(browser: Browser, url: string, name: string, prepare?: (context: BrowserContext) => Promise<void>): Promise<Person> {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
+  await prepare?.(context);
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Start chatting' }).click();
+  await page.getByTestId('me').waitFor();
+  const messages = page.getByTestId('message');
+  return {
+    name,
+    context,
+    page,
+    async open(title) {
+      await page.getByTestId('conversation').filter({ hasText: title }).click();
+      await page.getByTestId('title').filter({ hasText: title }).waitFor();
+    },
+    async send(text) {
+      await page.getByLabel('Message').fill(text);
+      await page.getByLabel('Message').press('Enter');
+    },
+    texts: () => messages.locator('.text').allTextContents(),
+    tick: async (text) => {
+      const bubble = messages.filter({ has: page.locator('.text', { hasText: text }) });
+      return (await bubble.count()) === 1 ? bubble.getAttribute('data-status') : null;
+    },
+  };
+}
+
+/** Starts a direct chat (one name) or a group (several names, or a title). */
+export async function startChat(person: Person, names: string[], title?: string): Promise<void> {
+  const { page } = person;
+  await page.getByRole('button', { name: '+ New chat' }).click();
+  await page.getByLabel('Chat with').fill(names.join(', '));
+  if (title) await page.getByLabel('Group name').fill(title);
+  await page.getByRole('button', { name: names.length > 1 || title ? 'Create group' : 'Start chat' }).click();
+  await page.getByLabel('Message').waitFor();
+}
+
+/** Screenshots for docs/screenshots, only when asked (`PARLEY_SCREENSHOTS=1`): they are committed. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.PARLEY_SCREENSHOTS !== '1') return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}

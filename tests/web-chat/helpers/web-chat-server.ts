@@ -1,0 +1,55 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+
+export interface WebChatServer {
+  url: string;
+  token(userId: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds examples/web-chat into a temporary folder and runs `parley-server --dev --static` on it,
+ * as `npm start` does (memory store, a free port), so the tests drive what a user would run.
+ */
+export async function startWebChatServer(): Promise<WebChatServer> {
+  const outDir = mkdtempSync(join(tmpdir(), 'parley-web-chat-'));
+  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
+    cwd: join(ROOT, 'examples/web-chat'),
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) throw new Error(`web chat build failed:\n${build.stdout}${build.stderr}`);
+
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@parley/source', '--import', 'tsx', 'packages/server-sdk/src/cli.ts', '--dev', '--store', 'memory', '--port', '0', '--static', outDir],
+    { cwd: ROOT, env: { ...process.env, PARLEY_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += String(chunk)));
+  child.stderr.on('data', (chunk) => (output += String(chunk)));
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const url = await new Promise<string>((done, fail) => {
+    child.stdout.on('data', () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) done(match[1]!);
+    });
+    void exited.then(() => fail(new Error(`parley-server exited:\n${output}`)));
+  });
+  return {
+    url,
+    async token(userId) {
+      const res = await fetch(`${url}/api/dev/token`, { method: 'POST', body: JSON.stringify({ userId }) });
+      return ((await res.json()) as { token: string }).token;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(outDir, { recursive: true, force: true });
+    },
+  };
+}
