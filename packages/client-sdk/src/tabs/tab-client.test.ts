@@ -1,0 +1,118 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION, type SyncFrame } from '@parley/protocol';
+import { createChatCore } from '../client/chat-client.js';
+import { systemTimers } from '../client/timers.js';
+import { createIndexedDbStorage } from '../storage/indexeddb-storage.js';
+import type { ChatClient } from '../types.js';
+import { createTabClient } from './tab-client.js';
+import type { TabEnvironment } from './tab-environment.js';
+import { createFakeWire } from '../../test/support/fake-wire.js';
+import { createMemoryLocks } from '../../test/support/memory-locks.js';
+import { message, summary } from '../../test/support/fixtures.js';
+
+const welcome = { type: 'welcome', protocol: PROTOCOL_VERSION, userId: 'me', deviceId: 'd1', serverTime: 1, limits: {} } as const;
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const close of closers.splice(0)) close();
+});
+
+/** Resolves once `check` holds, letting IndexedDB, channels and timers run meanwhile. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i += 1) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+/** Tabs of one origin in this process: one database, Node's BroadcastChannel, in-memory Web Locks. */
+function origin() {
+  const dbName = `tabs-${Math.random().toString(36).slice(2)}`;
+  const env: TabEnvironment = { locks: createMemoryLocks(), openChannel: (name) => new BroadcastChannel(name) as unknown as ReturnType<TabEnvironment['openChannel']> };
+  const wires: ReturnType<typeof createFakeWire>[] = [];
+  const openTab = (): ChatClient => {
+    const storage = createIndexedDbStorage({ dbName });
+    const tab = createTabClient({
+      storage, env, timers: systemTimers, logger: console, requestTimeoutMs: 2_000, autoConnect: true,
+      createCore: ({ initialState, onCommit }) => {
+        const wire = createFakeWire();
+        wires.push(wire);
+        return createChatCore(
+          { url: 'http://parley.test', getToken: () => 'tok', deviceId: 'd1', storage, ackTimeoutMs: 60_000 },
+          { transport: wire.factory, initialState, onCommit },
+        );
+      },
+    });
+    closers.push(() => tab.close(), () => storage.close());
+    return tab;
+  };
+  return { openTab, wires };
+}
+
+/** Accepts a leader's connection and answers its first sync with conversation c1. */
+async function serve(wire: ReturnType<typeof createFakeWire>): Promise<void> {
+  await until(() => wire.opens > 0 && wire.auths.length > 0, 'a connection attempt');
+  wire.accept();
+  wire.push(welcome);
+  const sync = wire.frames('sync').at(-1) as SyncFrame;
+  wire.push({ type: 'sync.result', reqId: sync.reqId, conversations: [summary({ lastSeq: 1 })], removed: [], events: [message(1)], hasMore: false });
+}
+
+describe('several tabs on one database', () => {
+  it('opens one connection; a follower shows the leader state and its sends go out on the leader socket', async () => {
+    const { openTab, wires } = origin();
+    const leader = openTab();
+    await until(() => wires.length === 1, 'a leader');
+    await serve(wires[0]!);
+    const follower = openTab();
+    await until(() => follower.getSnapshot().connection.status === 'online' && follower.getMessages('c1').length === 1, 'the follower to mirror');
+    expect(wires).toHaveLength(1);
+
+    const sent = await follower.send('c1', 'from the follower');
+    expect(follower.getMessages('c1').at(-1)).toMatchObject({ key: sent.key, status: 'pending' });
+    await until(() => wires[0]!.frames('send').length === 1, 'the leader to send it');
+    expect(wires[0]!.frames('send')[0]).toMatchObject({ clientMsgId: sent.clientMsgId, data: { text: 'from the follower' } });
+    wires[0]!.push({ type: 'ack', conversationId: 'c1', clientMsgId: sent.key, eventId: 'e2', seq: 2, ts: 2, duplicate: false });
+    await until(() => follower.getMessages('c1').at(-1)?.status === 'sent', 'the ack to reach the follower');
+    expect(leader.getMessages('c1').map((m) => [m.text, m.status])).toEqual([['text 1', 'sent'], ['from the follower', 'sent']]);
+  });
+
+  it('hands the connection over when the leader closes, resending the unacked messages with the same ids', async () => {
+    const { openTab, wires } = origin();
+    const leader = openTab();
+    await until(() => wires.length === 1, 'a leader');
+    await serve(wires[0]!);
+    const follower = openTab();
+    await until(() => follower.getSnapshot().connection.status === 'online', 'the follower to mirror');
+    const a = await leader.send('c1', 'a');
+    const b = await follower.send('c1', 'b');
+    await until(() => wires[0]!.frames('send').length === 2, 'both on the wire');
+    leader.close();
+
+    await until(() => wires.length === 2, 'the follower to take over');
+    await serve(wires[1]!);
+    await until(() => wires[1]!.frames('send').length === 2, 'the resend');
+    expect(wires[1]!.frames('send').map((f) => f.clientMsgId)).toEqual([a.clientMsgId, b.clientMsgId]);
+    for (const [i, m] of [a, b].entries()) {
+      wires[1]!.push({ type: 'ack', conversationId: 'c1', clientMsgId: m.key, eventId: `e${i + 2}`, seq: i + 2, ts: 2, duplicate: true });
+    }
+    await until(() => follower.getMessages('c1').filter((m) => m.status === 'sent').length === 3, 'both acked');
+    expect(follower.getMessages('c1').map((m) => m.text)).toEqual(['text 1', 'a', 'b']);
+  });
+
+  it('forwards a follower request to the leader and answers it', async () => {
+    const { openTab, wires } = origin();
+    openTab();
+    await until(() => wires.length === 1, 'a leader');
+    await serve(wires[0]!);
+    const follower = openTab();
+    await until(() => follower.getSnapshot().connection.status === 'online', 'the follower to mirror');
+    const opened = follower.openDirect('bob');
+    await until(() => wires[0]!.frames('direct.open').length === 1, 'the forwarded request');
+    const req = wires[0]!.frames('direct.open')[0]!;
+    wires[0]!.push({ type: 'conversation', reqId: req.reqId, conversation: summary({ id: 'd-bob', kind: 'direct', title: null, lastSeq: 1 }) });
+    await expect(opened).resolves.toMatchObject({ id: 'd-bob' });
+    expect(follower.getConversation('d-bob')).toBeDefined();
+  });
+});
