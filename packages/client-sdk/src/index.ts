@@ -23,4 +23,16 @@ export type {
   Logger,
   MessageView,
 } from './types.js';
-export { ParleyError, isParleyError, ErrorCode, type ConversationSummary, type LogEvent } from '@parley/protocol';
+export type { ReceiptStatus, MemberReceiptStatus } from './signals/receipts.js';
+export {
+  ParleyError,
+  isParleyError,
+  ErrorCode,
+  isUnread,
+  countUnread,
+  type ConversationSummary,
+  type LogEvent,
+  type MemberReceipt,
+  type UserPresence,
+  type UserSettings,
+} from '@parley/protocol';

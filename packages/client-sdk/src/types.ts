@@ -1,4 +1,5 @@
-import type { ConversationSummary, ParleyError } from '@parley/protocol';
+import type { ConversationSummary, ParleyError, UserPresence, UserSettings } from '@parley/protocol';
+import type { MemberReceiptStatus, ReceiptStatus } from './signals/receipts.js';
 import type { ClientStorage } from './storage/client-storage.js';
 import type { TabsOption } from './tabs/tab-environment.js';
 
@@ -49,6 +50,11 @@ export interface MessageView {
   readonly ts: number;
   readonly status: 'pending' | 'sent' | 'failed';
   readonly error?: { readonly code: number; readonly message: string };
+  /**
+   * On the user's own stored messages: `delivered` once every other member has it on a device,
+   * `read` once every member who shares read receipts read it. Per member: `chat.getReceipts()`.
+   */
+  readonly receipt?: ReceiptStatus;
 }
 
 /**
@@ -78,6 +84,10 @@ export interface ChatSnapshot {
   readonly conversations: readonly ConversationView[];
   /** Per conversation: confirmed messages by seq, then own pending/failed ones in creation order. */
   readonly messages: Readonly<Record<string, readonly MessageView[]>>;
+  /** Per conversation: the ids of other users typing now; indicators expire by themselves. */
+  readonly typing: Readonly<Record<string, readonly string[]>>;
+  /** Presence of the users followed with `subscribePresence`. */
+  readonly presence: Readonly<Record<string, UserPresence>>;
 }
 
 /**
@@ -120,6 +130,10 @@ export interface ChatClientOptions {
   logger?: Logger;
   /** Connect at creation. Default true. */
   autoConnect?: boolean;
+  /** Delivered receipts are sent in batches, at most this long after a message arrives. Default 300. */
+  deliveredDelayMs?: number;
+  /** `typing()` sends at most one frame per conversation per this interval. Default 2000. */
+  typingThrottleMs?: number;
   /**
    * Several tabs of one app on storage they share (IndexedDB). `'auto'` (default): the tabs elect
    * one leader (Web Locks) that holds the only connection and flushes the shared outbox, and
@@ -167,6 +181,19 @@ export interface ChatClient {
   loadOlder(conversationId: string, limit?: number): Promise<LoadOlderResult>;
   /** Moves the read watermark (default: the newest held seq) and tells the server. */
   markRead(conversationId: string, seq?: number): void;
+  /** Each other member's status for one of the user's messages (small conversations only). */
+  getReceipts(conversationId: string, seq: number): readonly MemberReceiptStatus[];
+  /** The user is typing: call on every keystroke; throttled, and others' indicators expire by themselves. */
+  typing(conversationId: string): void;
+  /** Follows users' presence (only those who share a conversation; the others come back `denied`). */
+  subscribePresence(userIds: readonly string[]): Promise<{ denied: string[] }>;
+  unsubscribePresence(userIds: readonly string[]): void;
+  /** Marks this device idle (`away`) or active; the user is `online` while any device is active. */
+  setAway(away: boolean): void;
+  /** The user's privacy settings, kept by the server for all their devices. */
+  getSettings(): Promise<UserSettings>;
+  /** Changes privacy settings: hide read receipts, presence or last seen. */
+  updateSettings(patch: Partial<UserSettings>): Promise<UserSettings>;
   connect(): void;
   /** Stops timers, listeners and the socket. Pending requests reject; the outbox stays in storage. */
   close(): void;

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { ConversationKind, Id, Seq, Timestamp } from './primitives.js';
 import { Limits } from './limits.js';
+import { MemberReceipt } from './receipts.js';
 
 /** What a member sees of a conversation in lists and sync results. */
 export const ConversationSummary = v.strictObject({
@@ -21,6 +22,11 @@ export const ConversationSummary = v.strictObject({
   deliveredSeq: Seq,
   /** Messages after `readSeq` sent by other members. */
   unread: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /**
+   * Every member's watermarks as this user may see them (`readSeq` absent for members who hide
+   * it); empty for conversations above the server's receipt fan-out size.
+   */
+  receipts: v.array(MemberReceipt),
 });
 
 export type ConversationSummary = v.InferOutput<typeof ConversationSummary>;

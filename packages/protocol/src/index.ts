@@ -5,6 +5,7 @@ export { ParleyError, isParleyError } from './parley-error.js';
 export * from './primitives.js';
 export * from './event.js';
 export * from './conversation.js';
+export * from './receipts.js';
 export * from './handshake.js';
 export * from './frames/index.js';
 export * from './parse.js';

@@ -26,6 +26,8 @@ export const Limits = {
   maxSyncEvents: 500,
   /** Events the server returns for a conversation the client has no cursor for (its tail). */
   syncTailEvents: 50,
+  /** Users one connection may follow the presence of. */
+  maxPresenceSubscriptions: 1000,
   /** Largest history page. */
   maxPageSize: 200,
   /** History page size when the client names none. */

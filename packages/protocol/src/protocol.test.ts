@@ -31,7 +31,7 @@ describe('wire compatibility', () => {
   it('changes PROTOCOL_VERSION (and docs/protocol.md) whenever a frame schema changes', () => {
     // If this fails you changed the wire: bump PROTOCOL_VERSION, describe the change in
     // docs/protocol.md, and record the new hash here next to the new version.
-    expect({ version: PROTOCOL_VERSION, hash: schemaHash() }).toEqual({ version: 1, hash: '0a21cad4ac73e663' });
+    expect({ version: PROTOCOL_VERSION, hash: schemaHash() }).toEqual({ version: 2, hash: 'd43380a3312363e1' });
   });
 
   it('is described by docs/protocol.md at this version and schema hash', () => {

@@ -35,6 +35,8 @@ import { createCachePersistence, loadCachedConversations } from './persistence.j
 import { createFrameHandler } from './frame-handler.js';
 import { createRequestTracker } from './requests.js';
 import { createSyncCoordinator } from './sync-coordinator.js';
+import { createClientSignals } from '../signals/client-signals.js';
+import { memberStatuses } from '../signals/receipts.js';
 import { systemTimers, type Timers } from './timers.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -80,12 +82,25 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     state = next;
     cache.persist(before, next);
     outbox.forgetSettled(before, next);
+    if (before.conversations !== next.conversations) signals.conversationsChanged();
     internals.onCommit?.(before, next);
     const nextSnapshot = buildSnapshot(next);
     if (nextSnapshot === snapshot) return;
     snapshot = nextSnapshot;
     for (const listener of [...listeners]) listener();
   };
+
+  const signals = createClientSignals({
+    getState: () => state,
+    commit,
+    send: (frame) => isOnline() && connection.send(frame),
+    request: (frame, answer) => request(frame, answer),
+    newId: uuidv7,
+    timers,
+    logger,
+    deliveredDelayMs: options.deliveredDelayMs ?? 300,
+    typingThrottleMs: options.typingThrottleMs ?? 2000,
+  });
 
   const connection = createConnection({
     transport: internals.transport ?? createSocketTransport({
@@ -156,6 +171,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     requests,
     takeSummary,
     sendReceipt,
+    signals,
   });
 
   async function request(frame: Extract<ClientFrame, { reqId: string }>, answer: ServerFrame['type']): Promise<ServerFrame> {
@@ -209,6 +225,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       if (closed) throw new ParleyError(ErrorCode.UNAVAILABLE, 'the client is closed');
       await ready;
       const entry = await outbox.enqueue(clientMsgId, conversationId, text);
+      signals.messageSent(conversationId);
       const shown = client.getMessages(conversationId).find((m) => m.key === clientMsgId);
       const pending: MessageView = {
         key: clientMsgId, clientMsgId, conversationId, senderId: state.userId ?? '', text, ts: entry.createdAt, status: 'pending',
@@ -246,6 +263,16 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       commit(applyRead(state, conversationId, target));
       sendReceipt(conversationId, target);
     },
+    getReceipts(conversationId, seq) {
+      const conv = state.conversations.get(conversationId);
+      return conv ? memberStatuses(conv.receipts, seq, state.userId) : [];
+    },
+    typing: (conversationId) => signals.typing(conversationId),
+    subscribePresence: (userIds) => signals.subscribePresence(userIds),
+    unsubscribePresence: (userIds) => signals.unsubscribePresence(userIds),
+    setAway: (away) => signals.setAway(away),
+    getSettings: () => signals.settings({}),
+    updateSettings: (patch) => signals.settings(patch),
     connect() {
       closed = false;
       // Starts at once so requests made right away wait for the connection instead of failing.
@@ -255,6 +282,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       closed = true;
       connection.stop();
       outbox.stop();
+      signals.close();
       sync.reset();
       requests.rejectAll(new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
     },

@@ -1,5 +1,6 @@
 import { ParleyError, parseServerFrame, type ConversationSummary, type ErrorCode } from '@parley/protocol';
-import { applyIncomingEvents, applyRead, removeConversations, type ChatState } from '../state/chat-state.js';
+import { applyIncomingEvents, applyReceipt, removeConversations, type ChatState } from '../state/chat-state.js';
+import type { ClientSignals } from '../signals/client-signals.js';
 import type { Logger } from '../types.js';
 import type { OutboxSender } from './outbox-sender.js';
 import type { RequestTracker } from './requests.js';
@@ -17,6 +18,8 @@ export interface FrameHandlerDeps {
   /** Applies a conversation summary (and fetches its tail if the log is not held yet). */
   takeSummary(summary: ConversationSummary): void;
   sendReceipt(conversationId: string, seq: number): void;
+  /** Receipts, typing and presence. */
+  signals: ClientSignals;
 }
 
 /**
@@ -46,6 +49,7 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
           // Read receipts made while offline.
           if (conv.server && conv.readSeq > conv.server.readSeq) deps.sendReceipt(conv.id, conv.readSeq);
         }
+        deps.signals.welcomed();
         return;
       }
       case 'ack':
@@ -58,6 +62,8 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
       case 'event': {
         const { event } = frame;
         deps.commit(applyIncomingEvents(state, [event]));
+        // A message ends its sender's typing indicator.
+        deps.signals.eventsArrived([event]);
         const me = state.userId;
         if (event.kind === 'members.removed' && me !== null && event.data.userIds.includes(me)) {
           deps.commit(removeConversations(deps.getState(), [event.conversationId]));
@@ -82,11 +88,23 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         return;
       }
       case 'receipt.update':
-        // Another device of this user read further.
-        if (frame.userId === state.userId) deps.commit(applyRead(state, frame.conversationId, frame.readSeq));
+        // A member's watermarks moved; this user's own (another device read further) move the read position too.
+        deps.commit(applyReceipt(state, frame));
         return;
       case 'typing.update':
+        deps.signals.typingUpdate(frame);
+        return;
       case 'presence':
+        deps.signals.presence(frame);
+        return;
+      case 'presence.result':
+      case 'settings.result':
+        if (frame.reqId === undefined) return; // a settings change made on another device
+        if (!deps.requests.answer(frame.reqId, frame)) deps.logger.debug('parley: late answer', { reqId: frame.reqId });
+        return;
+      case 'resync':
+        // Pushes may have been lost upstream: converge to the log again.
+        deps.sync.requestFull();
         return;
       default: {
         const unknown: never = frame;

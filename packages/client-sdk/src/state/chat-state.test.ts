@@ -60,7 +60,7 @@ describe('chat state', () => {
   it('asks for a full sync when events arrive for a conversation it holds no position in', () => {
     const state = applyIncomingEvents(stateWithPending(), [message(1, 'bob', { conversationId: 'c9' })]);
     expect(syncNeeds(state)).toEqual({ gaps: [], fullSync: true });
-    expect(syncCursors(state)).toEqual([{ conversationId: 'c1', seq: 0 }]);
+    expect(syncCursors(state)).toEqual([{ conversationId: 'c1', seq: 0, readSeq: 0 }]);
   });
 
   it('takes tails for unnamed conversations and removes the ones the user left', () => {
@@ -73,12 +73,12 @@ describe('chat state', () => {
       hasMore: false,
     });
     expect([...state.conversations.keys()]).toEqual(['c2']);
-    expect(syncCursors(state)).toEqual([{ conversationId: 'c2', seq: 60 }]);
+    expect(syncCursors(state)).toEqual([{ conversationId: 'c2', seq: 60, readSeq: 0 }]);
   });
 
   it('continues from the advanced cursors when a page has more', () => {
     let state = stateWithPending();
     state = applySyncResult(state, { type: 'sync.result', reqId: 'r', conversations: [summary({ lastSeq: 3 })], removed: [], events: [message(1), message(2)], hasMore: true });
-    expect(syncCursors(state)).toEqual([{ conversationId: 'c1', seq: 2 }]);
+    expect(syncCursors(state)).toEqual([{ conversationId: 'c1', seq: 2, readSeq: 0 }]);
   });
 });

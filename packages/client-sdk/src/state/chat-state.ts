@@ -19,6 +19,9 @@ import {
   type Gap,
 } from './conversation-state.js';
 import { findEntry, removeEntry, type Outbox } from './outbox.js';
+import { applyReceiptUpdate, receiptsCursor, summaryReceipts } from '../signals/receipts.js';
+import { NO_TYPING, type TypingState } from '../signals/typing.js';
+import { NO_PRESENCE, type PresenceState } from '../signals/presence.js';
 
 /** Everything the client knows, as one immutable value; the snapshot is derived from it. */
 export interface ChatState {
@@ -26,10 +29,14 @@ export interface ChatState {
   readonly connection: ConnectionState;
   readonly conversations: ReadonlyMap<string, ConversationState>;
   readonly outbox: Outbox;
+  /** Who is typing where, until when (soft state, never stored). */
+  readonly typing: TypingState;
+  /** Followed users' presence. */
+  readonly presence: PresenceState;
 }
 
 export function initialChatState(connection: ConnectionState): ChatState {
-  return { userId: null, connection, conversations: new Map(), outbox: [] };
+  return { userId: null, connection, conversations: new Map(), outbox: [], typing: NO_TYPING, presence: NO_PRESENCE };
 }
 
 function updateConversation(
@@ -136,6 +143,24 @@ export function applyRead(state: ChatState, conversationId: string, seq: number)
   return updateConversation(state, conversationId, (conv) => markRead(conv, seq));
 }
 
+/** A member's watermarks moved (`receipt.update`): theirs in the receipts, ours also as read position. */
+export function applyReceipt(
+  state: ChatState,
+  frame: { conversationId: string; userId: string; deliveredSeq: number; readSeq?: number },
+): ChatState {
+  if (!state.conversations.has(frame.conversationId)) return state;
+  const receipt = frame.readSeq === undefined
+    ? { userId: frame.userId, deliveredSeq: frame.deliveredSeq }
+    : { userId: frame.userId, deliveredSeq: frame.deliveredSeq, readSeq: frame.readSeq };
+  const next = updateConversation(state, frame.conversationId, (conv) => {
+    // Large conversations carry no receipts: only this user's own position is kept there.
+    const tracked = Object.keys(conv.receipts).length > 0 || (conv.server !== null && summaryReceipts(conv.server).length > 0);
+    const receipts = tracked ? applyReceiptUpdate(conv.receipts, receipt) : conv.receipts;
+    return receipts === conv.receipts ? conv : { ...conv, receipts };
+  });
+  return frame.userId === state.userId && frame.readSeq !== undefined ? applyRead(next, frame.conversationId, frame.readSeq) : next;
+}
+
 /** What the held state asks of the server: gap fills, and whether only a full sync will do. */
 export function syncNeeds(state: ChatState): { gaps: Gap[]; fullSync: boolean } {
   const gaps: Gap[] = [];
@@ -152,10 +177,16 @@ export function syncNeeds(state: ChatState): { gaps: Gap[]; fullSync: boolean } 
  * The cursors a full sync names: every conversation the client holds a position and a summary
  * for. The rest are left unnamed so the server sends their summary and tail.
  */
-export function syncCursors(state: ChatState): { conversationId: string; seq: number }[] {
-  const cursors: { conversationId: string; seq: number }[] = [];
+export function syncCursors(state: ChatState): SyncCursor[] {
+  const cursors: SyncCursor[] = [];
   for (const conv of state.conversations.values()) {
-    if (conv.cursor !== null && conv.server !== null) cursors.push({ conversationId: conv.id, seq: conv.cursor });
+    if (conv.cursor === null || conv.server === null) continue;
+    // The read position and receipts held let the server return what moved while we were away.
+    const cursor: SyncCursor = { conversationId: conv.id, seq: conv.cursor, readSeq: conv.readSeq };
+    if (summaryReceipts(conv.server).length > 0) cursor.receipts = receiptsCursor(conv.receipts);
+    cursors.push(cursor);
   }
   return cursors;
 }
+
+type SyncCursor = { conversationId: string; seq: number; readSeq?: number; receipts?: number };

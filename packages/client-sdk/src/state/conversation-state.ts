@@ -1,4 +1,5 @@
-import type { ConversationSummary, LogEvent } from '@parley/protocol';
+import { isUnread, type ConversationSummary, type LogEvent } from '@parley/protocol';
+import { NO_RECEIPTS, mergeSummaryReceipts, type ReceiptMap } from '../signals/receipts.js';
 
 /**
  * What the client holds of one conversation. Immutable: every change returns a new object and
@@ -19,10 +20,12 @@ export interface ConversationState {
   readonly events: readonly LogEvent[];
   /** This user's read watermark as known locally (never behind the server's). */
   readonly readSeq: number;
+  /** Members' watermarks as this user sees them (empty for large conversations). */
+  readonly receipts: ReceiptMap;
 }
 
 export function emptyConversation(id: string): ConversationState {
-  return { id, server: null, summary: null, cursor: null, events: [], readSeq: 0 };
+  return { id, server: null, summary: null, cursor: null, events: [], readSeq: 0, receipts: NO_RECEIPTS };
 }
 
 function foldSummary(server: ConversationSummary | null, events: readonly LogEvent[]): ConversationSummary | null {
@@ -117,7 +120,7 @@ export function settleCursor(conv: ConversationState): ConversationState {
 /** Takes a summary from the server unless it is older than the one held. */
 export function applyServerSummary(conv: ConversationState, server: ConversationSummary): ConversationState {
   if (conv.server && server.lastSeq < conv.server.lastSeq) return conv;
-  const next = { ...conv, server, readSeq: Math.max(conv.readSeq, server.readSeq) };
+  const next = { ...conv, server, readSeq: Math.max(conv.readSeq, server.readSeq), receipts: mergeSummaryReceipts(conv.receipts, server) };
   return { ...next, summary: foldSummary(server, next.events) };
 }
 
@@ -169,7 +172,6 @@ export function hasOlder(conv: ConversationState): boolean {
  */
 export function unreadCount(conv: ConversationState, userId: string | null): number {
   const base = conv.server ?? { lastSeq: 0, unread: 0, readSeq: 0 };
-  const fromOthers = (e: LogEvent) => e.kind === 'message' && e.senderId !== userId;
   let unread = 0;
   if (conv.readSeq < base.lastSeq) {
     // Read part of the range the server counted: subtract what we hold of that part.
@@ -177,14 +179,14 @@ export function unreadCount(conv: ConversationState, userId: string | null): num
     for (let i = firstIndexAbove(conv.events, base.readSeq); i < conv.events.length; i += 1) {
       const e = conv.events[i];
       if (!e || e.seq > conv.readSeq) break;
-      if (fromOthers(e)) readSince += 1;
+      if (isUnread(e, userId, base.readSeq)) readSince += 1;
     }
     unread = Math.max(0, base.unread - readSince);
   }
   const from = Math.max(conv.readSeq, base.lastSeq);
   for (let i = firstIndexAbove(conv.events, from); i < conv.events.length; i += 1) {
     const e = conv.events[i];
-    if (e && fromOthers(e)) unread += 1;
+    if (e && isUnread(e, userId, conv.readSeq)) unread += 1;
   }
   return unread;
 }

@@ -3,9 +3,12 @@ import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatSnapshot, ConversationView, MessageView } from '../types.js';
 import type { ChatState } from './chat-state.js';
 import { hasOlder, unreadCount, type ConversationState } from './conversation-state.js';
+import { aggregateStatus, type ReceiptMap } from '../signals/receipts.js';
+import { typingView } from '../signals/typing.js';
+import { presenceView } from '../signals/presence.js';
 
-function messageFromEvent(event: LogEvent & { kind: 'message' }, userId: string | null): MessageView {
-  return {
+function messageFromEvent(event: LogEvent & { kind: 'message' }, userId: string | null, receipts: ReceiptMap): MessageView {
+  const view: MessageView = {
     // Own messages keep the clientMsgId key they had while pending, so lists do not remount them.
     key: event.senderId === userId ? event.clientMsgId : event.id,
     clientMsgId: event.clientMsgId,
@@ -17,6 +20,18 @@ function messageFromEvent(event: LogEvent & { kind: 'message' }, userId: string 
     ts: event.ts,
     status: 'sent',
   };
+  // The sender follows its own messages: sent → delivered → read (aggregated over members).
+  return event.senderId === userId ? { ...view, receipt: aggregateStatus(receipts, event.seq, userId) } : view;
+}
+
+/** Receipts of current members only: someone who left never reads, and must not hold others back. */
+function currentReceipts(conv: ConversationState | undefined): ReceiptMap {
+  const summary = conv?.summary;
+  if (!conv || !summary || summary.members.length !== summary.memberCount) return conv?.receipts ?? {};
+  const members = new Set(summary.members);
+  const ids = Object.keys(conv.receipts);
+  if (ids.every((id) => members.has(id))) return conv.receipts;
+  return Object.fromEntries(ids.filter((id) => members.has(id)).map((id) => [id, conv.receipts[id]!]));
 }
 
 function messageFromEntry(entry: OutboxEntry, userId: string | null): MessageView {
@@ -44,9 +59,10 @@ export function buildMessages(
 ): MessageView[] {
   const views: MessageView[] = [];
   const confirmed = new Set<string>();
+  const receipts = currentReceipts(conv);
   for (const event of conv?.events ?? []) {
     if (event.kind !== 'message') continue;
-    views.push(messageFromEvent(event, userId));
+    views.push(messageFromEvent(event, userId, receipts));
     if (event.senderId === userId) confirmed.add(event.clientMsgId);
   }
   for (const entry of entries) if (!confirmed.has(entry.clientMsgId)) views.push(messageFromEntry(entry, userId));
@@ -126,10 +142,13 @@ export function createSnapshotBuilder(): (state: ChatState) => ChatSnapshot {
     viewCache = nextViews;
 
     const previous = lastSnapshot;
+    const prevState = lastState;
     const unchanged =
       previous &&
       previous.connection === state.connection &&
       previous.userId === state.userId &&
+      prevState?.typing === state.typing &&
+      prevState.presence === state.presence &&
       sameItems(previous.conversations, conversations) &&
       Object.keys(previous.messages).length === ids.size &&
       [...ids].every((id) => previous.messages[id] === messages[id]);
@@ -141,6 +160,8 @@ export function createSnapshotBuilder(): (state: ChatState) => ChatSnapshot {
           userId: state.userId,
           conversations: Object.freeze(conversations),
           messages: Object.freeze(messages),
+          typing: previous && prevState?.typing === state.typing ? previous.typing : typingView(state.typing),
+          presence: previous && prevState?.presence === state.presence ? previous.presence : presenceView(state.presence),
         });
     return lastSnapshot;
   };

@@ -32,6 +32,7 @@ export function summary(overrides: Partial<ConversationSummary> = {}): Conversat
     readSeq: 0,
     deliveredSeq: 0,
     unread: 0,
+    receipts: [],
     ...overrides,
   };
 }

@@ -16,7 +16,16 @@ import {
 import { ErrorFrame } from './error.js';
 import { ReceiptFrame, ReceiptUpdateFrame } from './receipt.js';
 import { TypingFrame, TypingUpdateFrame } from './typing.js';
-import { PresenceFrame, PresenceSubscribeFrame } from './presence.js';
+import {
+  PresenceFrame,
+  PresenceResultFrame,
+  PresenceSetFrame,
+  PresenceSubscribeFrame,
+  PresenceUnsubscribeFrame,
+} from './presence.js';
+import { SettingsFrame, SettingsResultFrame } from './settings.js';
+import { ResyncFrame } from './resync.js';
+import { WatchFrame } from './watch.js';
 
 export * from './send.js';
 export * from './ack.js';
@@ -30,6 +39,9 @@ export * from './error.js';
 export * from './receipt.js';
 export * from './typing.js';
 export * from './presence.js';
+export * from './settings.js';
+export * from './resync.js';
+export * from './watch.js';
 
 /** Every frame a client may send. */
 export const ClientFrame = v.variant('type', [
@@ -43,6 +55,10 @@ export const ClientFrame = v.variant('type', [
   ReceiptFrame,
   TypingFrame,
   PresenceSubscribeFrame,
+  PresenceUnsubscribeFrame,
+  PresenceSetFrame,
+  SettingsFrame,
+  WatchFrame,
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
@@ -60,6 +76,9 @@ export const ServerFrame = v.variant('type', [
   ReceiptUpdateFrame,
   TypingUpdateFrame,
   PresenceFrame,
+  PresenceResultFrame,
+  SettingsResultFrame,
+  ResyncFrame,
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame['type'];

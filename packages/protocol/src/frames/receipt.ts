@@ -13,12 +13,15 @@ export const ReceiptFrame = v.strictObject({
 });
 export type ReceiptFrame = v.InferOutput<typeof ReceiptFrame>;
 
-/** RECEIPT update (server → members): a member's watermarks moved. */
+/**
+ * RECEIPT update (server → members): a member's watermarks moved. The member's own devices always
+ * get `readSeq`; other members get it only when the member shares read receipts.
+ */
 export const ReceiptUpdateFrame = v.strictObject({
   type: v.literal('receipt.update'),
   conversationId: Id,
   userId: Id,
   deliveredSeq: Seq,
-  readSeq: Seq,
+  readSeq: v.optional(Seq),
 });
 export type ReceiptUpdateFrame = v.InferOutput<typeof ReceiptUpdateFrame>;

@@ -46,7 +46,7 @@ export function createRestHandler(ctx: ServerContext, authenticate: Authenticate
     const userId = await authenticateRequest(req);
     if (conversationId === null) {
       const memberships = await ctx.store.listMemberships(userId);
-      return { conversations: await Promise.all(memberships.map((m) => summarize(ctx.store, m.conversation, m.member))) };
+      return { conversations: await Promise.all(memberships.map((m) => summarize(ctx, m.conversation, m.member))) };
     }
     if (!v.is(Id, conversationId)) throw new ParleyError(ErrorCode.NOT_FOUND, 'conversation not found');
     const { conversation } = await requireMembership(ctx, conversationId, userId);

@@ -1,4 +1,4 @@
-import type { LogEvent } from '@parley/protocol';
+import { countUnread, type LogEvent } from '@parley/protocol';
 import type {
   AppendInput,
   AppendResult,
@@ -6,10 +6,13 @@ import type {
   CreateConversationInput,
   MemberRole,
   StoredConversation,
+  StoredDeviceWatermarks,
   StoredMember,
+  StoredUserSettings,
   WatermarkUpdate,
 } from './types.js';
-import { createdEventInput, nextEventId, toLogEvent, upperBound } from './store-helpers.js';
+import { DEFAULT_USER_SETTINGS } from './types.js';
+import { advanceWatermarks, createdEventInput, nextEventId, patchSettings, toLogEvent, upperBound } from './store-helpers.js';
 
 interface ConversationState {
   conversation: StoredConversation;
@@ -29,6 +32,9 @@ export function createMemoryStore(): ChatStore {
   const conversations = new Map<string, ConversationState>();
   const directs = new Map<string, string>();
   const memberships = new Map<string, Set<string>>();
+  /** Per `${conversationId}\n${userId}`: the member's devices' watermarks. */
+  const devices = new Map<string, Map<string, StoredDeviceWatermarks>>();
+  const settings = new Map<string, StoredUserSettings>();
 
   const state = (id: string) => conversations.get(id);
   const copy = <T extends object>(value: T): T => structuredClone(value);
@@ -122,7 +128,10 @@ export function createMemoryStore(): ChatStore {
       const conv = state(conversationId);
       if (!conv) return [];
       const removed = [...new Set(userIds)].filter((userId) => conv.members.delete(userId));
-      for (const userId of removed) memberships.get(userId)?.delete(conversationId);
+      for (const userId of removed) {
+        memberships.get(userId)?.delete(conversationId);
+        devices.delete(`${conversationId}\n${userId}`);
+      }
       conv.conversation.memberCount = conv.members.size;
       return removed;
     },
@@ -155,20 +164,52 @@ export function createMemoryStore(): ChatStore {
       return copy(member);
     },
 
+    async updateDeviceWatermarks(conversationId, userId, deviceId, update, ts) {
+      const conv = state(conversationId);
+      const member = conv?.members.get(userId);
+      if (!conv || !member) return null;
+      const key = `${conversationId}\n${userId}`;
+      let byDevice = devices.get(key);
+      if (!byDevice) devices.set(key, (byDevice = new Map()));
+      const before = byDevice.get(deviceId) ?? { conversationId, userId, deviceId, deliveredSeq: 0, readSeq: 0, updatedAt: ts };
+      const marks = advanceWatermarks(before, update, conv.conversation.lastSeq);
+      const moved = marks.deliveredSeq !== before.deliveredSeq || marks.readSeq !== before.readSeq;
+      const device = { ...before, ...marks, updatedAt: moved ? ts : before.updatedAt };
+      byDevice.set(deviceId, device);
+      Object.assign(member, advanceWatermarks(member, marks, conv.conversation.lastSeq));
+      return { member: copy(member), device: copy(device) };
+    },
+
+    async listDeviceWatermarks(conversationId, userId) {
+      return [...(devices.get(`${conversationId}\n${userId}`)?.values() ?? [])].map(copy);
+    },
+
+    async filterCoMembers(userId, candidates) {
+      const mine = [...(memberships.get(userId) ?? [])];
+      return [...new Set(candidates)].filter((other) => mine.some((id) => state(id)?.members.has(other)));
+    },
+
+    async getUserSettings(userIds) {
+      return new Map(userIds.map((id) => [id, { ...(settings.get(id) ?? DEFAULT_USER_SETTINGS) }]));
+    },
+
+    async updateUserSettings(userId, patch) {
+      const next = patchSettings(settings.get(userId) ?? { ...DEFAULT_USER_SETTINGS }, patch);
+      settings.set(userId, next);
+      return { ...next };
+    },
+
     async countUnread(conversationId, userId, afterSeq) {
-      const events = state(conversationId)?.events ?? [];
-      let count = 0;
-      for (let i = Math.max(0, afterSeq); i < events.length; i++) {
-        const event = events[i]!;
-        if (event.kind === 'message' && event.senderId !== userId) count++;
-      }
-      return count;
+      // events[i].seq === i + 1: only the part after the watermark is looked at.
+      return countUnread((state(conversationId)?.events ?? []).slice(Math.max(0, afterSeq)), userId, afterSeq);
     },
 
     async close() {
       conversations.clear();
       directs.clear();
       memberships.clear();
+      devices.clear();
+      settings.clear();
     },
   };
 }

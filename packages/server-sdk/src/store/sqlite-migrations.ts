@@ -41,6 +41,24 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX parley_events_dedup ON parley_events (conversation_id, sender_id, client_msg_id);
   `,
+  // 2: per-device watermarks and user settings (receipts, privacy).
+  `
+  CREATE TABLE parley_device_watermarks (
+    conversation_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    delivered_seq INTEGER NOT NULL DEFAULT 0,
+    read_seq INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, user_id, device_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE parley_user_settings (
+    user_id TEXT PRIMARY KEY,
+    read_receipts INTEGER NOT NULL,
+    presence INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**

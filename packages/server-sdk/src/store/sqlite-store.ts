@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, MemberRole } from './types.js';
 import { createdEventInput, nextEventId, toLogEvent, upperBound } from './store-helpers.js';
 import { migrateSqlite } from './sqlite-migrations.js';
+import { createSqliteSignals } from './sqlite-signals.js';
 import {
   eventParams,
   toConversation,
@@ -50,6 +51,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
   migrateSqlite(db);
+  const signals = createSqliteSignals(db);
 
   const sql = {
     conversation: db.prepare<[string], ConversationRow>('SELECT * FROM parley_conversations WHERE id = ?'),
@@ -136,6 +138,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     ),
     remove: db.transaction((conversationId: string, userIds: string[]) => {
       const removed = [...new Set(userIds)].filter((userId) => sql.leave.run(conversationId, userId).changes === 1);
+      for (const userId of removed) signals.forgetDevices(conversationId, userId);
       if (removed.length) sql.recount.run(conversationId, conversationId);
       return removed;
     }),
@@ -187,6 +190,11 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     async updateWatermarks(conversationId, userId, update) {
       return tx.watermarks.immediate(conversationId, userId, update.readSeq, update.deliveredSeq);
     },
+    updateDeviceWatermarks: signals.updateDeviceWatermarks,
+    listDeviceWatermarks: signals.listDeviceWatermarks,
+    filterCoMembers: signals.filterCoMembers,
+    getUserSettings: signals.getUserSettings,
+    updateUserSettings: signals.updateUserSettings,
     async countUnread(conversationId, userId, afterSeq) {
       return sql.unread.get(conversationId, afterSeq, userId)?.n ?? 0;
     },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LogEvent } from '@parley/protocol';
-import type { AppendInput, CreateConversationInput } from './types.js';
+import type { AppendInput, CreateConversationInput, StoredUserSettings } from './types.js';
 
 /** The dedup key system events use, so a retried operation appends its event once. */
 export const SYSTEM_CREATED_ID = 'system:created';
@@ -39,4 +39,28 @@ export function directKeyOf(a: string, b: string): string {
 export function toLogEvent(input: AppendInput, id: string, seq: number): LogEvent {
   const { clientMsgId, ...rest } = input;
   return (input.kind === 'message' ? { ...rest, clientMsgId, id, seq } : { ...rest, id, seq }) as LogEvent;
+}
+
+/**
+ * Watermarks after an update: clamped to [0, lastSeq], never below the current ones, and a read
+ * counts as delivered.
+ */
+export function advanceWatermarks(
+  current: { deliveredSeq: number; readSeq: number },
+  update: { deliveredSeq?: number; readSeq?: number },
+  lastSeq: number,
+): { deliveredSeq: number; readSeq: number } {
+  const read = Math.max(current.readSeq, upperBound(update.readSeq, lastSeq));
+  const delivered = Math.max(current.deliveredSeq, upperBound(update.deliveredSeq, lastSeq), read);
+  return { deliveredSeq: delivered, readSeq: read };
+}
+
+/** Settings after a patch: only the boolean fields named in it change. */
+export function patchSettings(current: StoredUserSettings, patch: Partial<StoredUserSettings>): StoredUserSettings {
+  const next = { ...current };
+  for (const key of ['readReceipts', 'presence', 'lastSeen'] as const) {
+    const value = patch[key];
+    if (typeof value === 'boolean') next[key] = value;
+  }
+  return next;
 }

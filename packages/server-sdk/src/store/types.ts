@@ -68,6 +68,34 @@ export interface WatermarkUpdate {
   readSeq?: number;
 }
 
+/** One device's own watermarks in one conversation: what that device reported. */
+export interface StoredDeviceWatermarks {
+  conversationId: string;
+  userId: string;
+  deviceId: string;
+  /** Monotonic, ≤ lastSeq, ≥ readSeq, like the member's. */
+  deliveredSeq: number;
+  readSeq: number;
+  /** When the device last reported watermarks (monotonic). */
+  updatedAt: number;
+}
+
+/** A user's privacy settings; `DEFAULT_USER_SETTINGS` until the user changes one. */
+export interface StoredUserSettings {
+  /** Others see how far this user read. */
+  readReceipts: boolean;
+  /** Others see this user's online/away status. */
+  presence: boolean;
+  /** Others see when this user was last online. */
+  lastSeen: boolean;
+}
+
+export const DEFAULT_USER_SETTINGS: Readonly<StoredUserSettings> = Object.freeze({
+  readReceipts: true,
+  presence: true,
+  lastSeen: true,
+});
+
 /**
  * The storage contract every Parley store implements. All methods are async; the store is the
  * truth of the whole system, so each must keep the promises below even when several server
@@ -107,6 +135,26 @@ export interface ChatStore {
    * and a read implies delivered. Returns the member after the update, or null for a non-member.
    */
   updateWatermarks(conversationId: string, userId: string, update: WatermarkUpdate): Promise<StoredMember | null>;
+  /**
+   * Moves one device's watermarks forward (same rules as `updateWatermarks`) and the member's
+   * with them: the member's watermarks are never below any of their devices'. Returns both after
+   * the update, or null for a non-member. Removing a member drops their device watermarks.
+   */
+  updateDeviceWatermarks(
+    conversationId: string,
+    userId: string,
+    deviceId: string,
+    update: WatermarkUpdate,
+    ts: number,
+  ): Promise<{ member: StoredMember; device: StoredDeviceWatermarks } | null>;
+  /** The watermarks of each device of a member that ever reported one, in no particular order. */
+  listDeviceWatermarks(conversationId: string, userId: string): Promise<StoredDeviceWatermarks[]>;
+  /** Of `candidates`, those who share at least one conversation with `userId` (`userId` itself included if named). */
+  filterCoMembers(userId: string, candidates: string[]): Promise<string[]>;
+  /** Each named user's settings (the defaults for one who never changed any), keyed by user id. */
+  getUserSettings(userIds: readonly string[]): Promise<Map<string, StoredUserSettings>>;
+  /** Changes some of a user's settings; returns all of them after the change. */
+  updateUserSettings(userId: string, patch: Partial<StoredUserSettings>): Promise<StoredUserSettings>;
   /** Number of `message` events with seq > `afterSeq` whose sender is not `userId`. */
   countUnread(conversationId: string, userId: string, afterSeq: number): Promise<number>;
   /** Releases resources the store opened itself (never the user's own client or Db). */

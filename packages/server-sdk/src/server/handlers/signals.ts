@@ -1,35 +1,47 @@
-import { ErrorCode, ParleyError, type PresenceSubscribeFrame, type ReceiptFrame, type TypingFrame } from '@parley/protocol';
+import type { ReceiptFrame, ReceiptUpdateFrame, SettingsFrame, TypingFrame } from '@parley/protocol';
 import { pushToUsers, requireMembership, type Connection, type ServerContext } from '../context.js';
 
-const TYPING_TTL_MS = 5_000;
-
 /**
- * RECEIPT: move the member's watermarks forward (the store keeps them monotonic and clamped).
- * Small conversations hear about it; large ones only the user's own devices (counts, not fan-out).
+ * RECEIPT: move this device's watermarks forward, and the member's with them (the store keeps
+ * both monotonic and clamped). The user's own devices always hear of it, so a read on one clears
+ * the unread count on the others. Other members of small conversations hear of it too, without
+ * `readSeq` if the user turned read receipts off; large conversations keep counts, not fan-out.
  */
 export async function handleReceipt(ctx: ServerContext, conn: Connection, frame: ReceiptFrame): Promise<void> {
   const { conversation, member: before } = await requireMembership(ctx, frame.conversationId, conn.userId);
   const update: { deliveredSeq?: number; readSeq?: number } = {};
   if (frame.deliveredSeq !== undefined) update.deliveredSeq = frame.deliveredSeq;
   if (frame.readSeq !== undefined) update.readSeq = frame.readSeq;
-  const after = await ctx.store.updateWatermarks(frame.conversationId, conn.userId, update);
-  if (!after || (after.deliveredSeq === before.deliveredSeq && after.readSeq === before.readSeq)) return;
-  const audience =
-    conversation.memberCount <= ctx.receiptFanoutMax
-      ? (await ctx.store.listMembers(conversation.id)).map((m) => m.userId)
-      : [conn.userId];
-  pushToUsers(ctx, audience, {
+  const after = await ctx.store.updateDeviceWatermarks(frame.conversationId, conn.userId, conn.deviceId, update, ctx.now());
+  if (!after) return;
+  const { member } = after;
+  const deliveredMoved = member.deliveredSeq !== before.deliveredSeq;
+  const readMoved = member.readSeq !== before.readSeq;
+  if (!deliveredMoved && !readMoved) return;
+  const full: ReceiptUpdateFrame = {
     type: 'receipt.update',
     conversationId: conversation.id,
     userId: conn.userId,
-    deliveredSeq: after.deliveredSeq,
-    readSeq: after.readSeq,
-  });
+    deliveredSeq: member.deliveredSeq,
+    readSeq: member.readSeq,
+  };
+  pushToUsers(ctx, [conn.userId], full);
+  if (conversation.memberCount > ctx.receiptFanoutMax) return;
+  const [members, settings] = await Promise.all([
+    ctx.store.listMembers(conversation.id),
+    ctx.store.getUserSettings([conn.userId]),
+  ]);
+  const sharesReads = settings.get(conn.userId)?.readReceipts !== false;
+  if (!sharesReads && !deliveredMoved) return;
+  const others = members.map((m) => m.userId).filter((id) => id !== conn.userId);
+  const { readSeq, ...withoutRead } = full;
+  void readSeq;
+  pushToUsers(ctx, others, sharesReads ? full : withoutRead);
 }
 
 /** TYPING: relayed volatile to the other members; never stored, expires by itself. */
 export async function handleTyping(ctx: ServerContext, conn: Connection, frame: TypingFrame): Promise<void> {
-  if (!ctx.typingLimiter.take(`${conn.userId}\n${frame.conversationId}`)) return;
+  if (!(await ctx.typingLimiter.take(`${conn.userId}\n${frame.conversationId}`))) return;
   await requireMembership(ctx, frame.conversationId, conn.userId);
   const others = (await ctx.store.listMembers(frame.conversationId))
     .map((m) => m.userId)
@@ -41,15 +53,26 @@ export async function handleTyping(ctx: ServerContext, conn: Connection, frame: 
       type: 'typing.update',
       conversationId: frame.conversationId,
       userId: conn.userId,
-      expiresInMs: TYPING_TTL_MS,
+      expiresInMs: ctx.typingTtlMs,
     });
 }
 
-/** PRESENCE.SUBSCRIBE: not served yet; answered with a clear error instead of silence. */
-export async function handlePresenceSubscribe(
-  _ctx: ServerContext,
-  _conn: Connection,
-  _frame: PresenceSubscribeFrame,
-): Promise<void> {
-  throw new ParleyError(ErrorCode.FORBIDDEN, 'presence is not enabled on this server');
+/**
+ * SETTINGS: read or change the user's privacy settings. The answer goes to the asking connection,
+ * the change to the user's other devices; presence subscribers see a presence change at once.
+ */
+export async function handleSettings(ctx: ServerContext, conn: Connection, frame: SettingsFrame): Promise<void> {
+  const patch: { readReceipts?: boolean; presence?: boolean; lastSeen?: boolean } = {};
+  if (frame.readReceipts !== undefined) patch.readReceipts = frame.readReceipts;
+  if (frame.presence !== undefined) patch.presence = frame.presence;
+  if (frame.lastSeen !== undefined) patch.lastSeen = frame.lastSeen;
+  if (Object.keys(patch).length === 0) {
+    const settings = (await ctx.store.getUserSettings([conn.userId])).get(conn.userId)!;
+    conn.send({ type: 'settings.result', reqId: frame.reqId, settings });
+    return;
+  }
+  const settings = await ctx.store.updateUserSettings(conn.userId, patch);
+  conn.send({ type: 'settings.result', reqId: frame.reqId, settings });
+  pushToUsers(ctx, [conn.userId], { type: 'settings.result', settings }, conn.socket.id);
+  if (patch.presence !== undefined || patch.lastSeen !== undefined) await ctx.presence.settingsChanged(conn.userId);
 }

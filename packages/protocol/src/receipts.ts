@@ -1,0 +1,58 @@
+import * as v from 'valibot';
+import { Id, Seq } from './primitives.js';
+import type { LogEvent } from './event.js';
+
+/**
+ * One member's watermarks as other members may see them. `readSeq` is absent when the member
+ * turned off read receipts: their reads still clear their own unread counts, but nobody else
+ * learns how far they read.
+ */
+export const MemberReceipt = v.strictObject({
+  userId: Id,
+  /** Highest seq delivered to any of the member's devices. */
+  deliveredSeq: Seq,
+  /** Highest seq the member read, when they share it. */
+  readSeq: v.optional(Seq),
+});
+export type MemberReceipt = v.InferOutput<typeof MemberReceipt>;
+
+/**
+ * The one unread formula, shared by server and client: a `message` event after the reader's read
+ * watermark, sent by someone else. Own messages never count.
+ *
+ * @example
+ * const unread = events.filter((e) => isUnread(e, me, readSeq)).length;
+ */
+export function isUnread(event: Pick<LogEvent, 'kind' | 'seq' | 'senderId'>, userId: string | null, readSeq: number): boolean {
+  return event.kind === 'message' && event.seq > readSeq && event.senderId !== userId;
+}
+
+/**
+ * How many of `events` are unread for `userId` at `readSeq` (see `isUnread`).
+ *
+ * @example
+ * countUnread(log, 'bob', summary.readSeq);
+ */
+export function countUnread(
+  events: Iterable<Pick<LogEvent, 'kind' | 'seq' | 'senderId'>>,
+  userId: string | null,
+  readSeq: number,
+): number {
+  let count = 0;
+  for (const event of events) if (isUnread(event, userId, readSeq)) count += 1;
+  return count;
+}
+
+/**
+ * The sum of the watermarks in a receipts list, as a sync cursor's `receipts` names it.
+ * Watermarks only grow and a client only learns them from the server, so the client's sum equals
+ * the server's exactly when it holds every member's current watermarks.
+ *
+ * @example
+ * cursor.receipts = receiptsMark(view.receipts);
+ */
+export function receiptsMark(receipts: readonly MemberReceipt[]): number {
+  let sum = 0;
+  for (const r of receipts) sum += r.deliveredSeq + (r.readSeq ?? 0);
+  return sum;
+}

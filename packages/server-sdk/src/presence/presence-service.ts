@@ -1,0 +1,199 @@
+import type { Namespace } from 'socket.io';
+import { ErrorCode, FRAME_EVENT, ParleyError, type PresenceFrame, type UserPresence } from '@parley/protocol';
+import type { ChatStore, StoredUserSettings } from '../store/types.js';
+import type { Logger } from '../logger.js';
+import type { AggregatePresence, DeviceStatus, PresenceBackend } from './presence-backend.js';
+import { createMemoryPresenceBackend } from './memory-presence-backend.js';
+
+/**
+ * @example
+ * createChatServer({ server, store, authenticate, presence: { ttlMs: 30_000, graceMs: 3_000, heartbeatMs: 5_000 } });
+ */
+export interface PresenceOptions {
+  /** Where presence lives. Default: this process's memory (one node). */
+  backend?: PresenceBackend;
+  /**
+   * A connection that shows no sign of life (no pong, no frame) for this long counts as gone,
+   * even if its socket looks open. Keep it above socket.io's ping interval plus `heartbeatMs`.
+   * Default 60 000.
+   */
+  ttlMs?: number;
+  /** A user must stay offline this long before subscribers are told, so flapping stays silent. Default 5 000. */
+  graceMs?: number;
+  /** How often each node refreshes its connections' records and expires dead ones. Default 10 000. */
+  heartbeatMs?: number;
+}
+
+/** The connection facts presence needs; a subset of the server's `Connection`. */
+export interface PresenceConnection {
+  userId: string;
+  socket: {
+    id: string;
+    conn: { on(event: 'packet', listener: () => void): unknown };
+    join(room: string): unknown;
+    leave(room: string): unknown;
+    disconnect(close?: boolean): unknown;
+  };
+}
+
+export interface PresenceService {
+  connected(conn: PresenceConnection): Promise<void>;
+  disconnected(conn: PresenceConnection): Promise<void>;
+  setStatus(conn: PresenceConnection, status: DeviceStatus): Promise<void>;
+  /** Follows the users who share a conversation with the caller; the rest are denied. */
+  subscribe(conn: PresenceConnection, userIds: readonly string[]): Promise<{ users: UserPresence[]; denied: string[] }>;
+  unsubscribe(conn: PresenceConnection, userIds: readonly string[]): void;
+  /** A user's privacy settings changed: tell their subscribers what they may now see. */
+  settingsChanged(userId: string): Promise<void>;
+  close(): void;
+}
+
+interface Local {
+  conn: PresenceConnection;
+  status: DeviceStatus;
+  seenAt: number;
+  subscriptions: Set<string>;
+}
+
+export const presenceRoom = (userId: string) => `presence:${userId}`;
+
+/** What a subscriber may see of a user, given their privacy settings. */
+export function visiblePresence(userId: string, presence: AggregatePresence, settings: StoredUserSettings | undefined): UserPresence {
+  if (settings?.presence === false) return { userId, status: 'offline', lastSeenAt: null };
+  const lastSeenAt = presence.status === 'offline' && settings?.lastSeen !== false ? presence.lastSeenAt : null;
+  return { userId, status: presence.status, lastSeenAt };
+}
+
+/**
+ * Presence over a `PresenceBackend`: each node heartbeats the connections it holds, expires the
+ * ones that stopped answering (on any node), and tells subscribers when a user's aggregate status
+ * changes: at once for online/away, after the grace period for offline, once per change.
+ */
+export function createPresenceService(deps: {
+  nsp: Namespace;
+  store: ChatStore;
+  logger: Logger;
+  maxSubscriptions: number;
+  options?: PresenceOptions;
+  now?: () => number;
+}): PresenceService {
+  const backend = deps.options?.backend ?? createMemoryPresenceBackend();
+  const ttlMs = deps.options?.ttlMs ?? 60_000;
+  const graceMs = deps.options?.graceMs ?? 5_000;
+  const heartbeatMs = deps.options?.heartbeatMs ?? 10_000;
+  const now = deps.now ?? Date.now;
+  const local = new Map<string, Local>();
+  const settling = new Map<string, ReturnType<typeof setTimeout>>();
+  let closed = false;
+
+  const record = (entry: Local) => ({
+    userId: entry.conn.userId,
+    connectionId: entry.conn.socket.id,
+    status: entry.status,
+    seenAt: entry.seenAt,
+    expiresAt: entry.seenAt + ttlMs,
+  });
+
+  const failed = (what: string) => (err: unknown) => deps.logger.error(`presence: ${what} failed`, { err });
+
+  async function publish(userId: string, force = false): Promise<void> {
+    const [presence, settings] = await Promise.all([backend.read([userId], now()), deps.store.getUserSettings([userId])]);
+    const view = visiblePresence(userId, presence.get(userId) ?? { status: 'offline', lastSeenAt: null }, settings.get(userId));
+    const before = await backend.swapPublished(userId, view.status);
+    if (before === view.status && !force) return;
+    const frame: PresenceFrame = { type: 'presence', ...view };
+    deps.nsp.to(presenceRoom(userId)).emit(FRAME_EVENT, frame);
+  }
+
+  /** Offline is only told once it has lasted the grace period; a reconnect in between says nothing. */
+  function settleLater(userId: string): void {
+    if (closed) return;
+    clearTimeout(settling.get(userId));
+    const timer = setTimeout(() => {
+      settling.delete(userId);
+      publish(userId).catch(failed('settle'));
+    }, graceMs);
+    timer.unref?.();
+    settling.set(userId, timer);
+  }
+
+  async function refresh(userId: string): Promise<void> {
+    const presence = (await backend.read([userId], now())).get(userId);
+    if (!presence || presence.status === 'offline') settleLater(userId);
+    else await publish(userId);
+  }
+
+  async function heartbeat(): Promise<void> {
+    const at = now();
+    const alive = [...local.values()].filter((entry) => entry.seenAt + ttlMs > at).map(record);
+    if (alive.length > 0) await backend.touch(alive);
+    const expired = await backend.expire(at);
+    for (const gone of expired) {
+      // A socket that stopped answering is closed too; if it was only slow, its client reconnects.
+      local.get(gone.connectionId)?.conn.socket.disconnect(true);
+      settleLater(gone.userId);
+    }
+  }
+
+  const timer = setInterval(() => void heartbeat().catch(failed('heartbeat')), heartbeatMs);
+  timer.unref?.();
+
+  return {
+    async connected(conn) {
+      const entry: Local = { conn, status: 'online', seenAt: now(), subscriptions: new Set() };
+      local.set(conn.socket.id, entry);
+      // Every packet, socket.io's pongs included, proves the client is alive.
+      conn.socket.conn.on('packet', () => void (entry.seenAt = now()));
+      await backend.touch([record(entry)]);
+      await refresh(conn.userId);
+    },
+    async disconnected(conn) {
+      local.delete(conn.socket.id);
+      if (closed) return;
+      await backend.remove(conn.userId, conn.socket.id, now());
+      await refresh(conn.userId);
+    },
+    async setStatus(conn, status) {
+      const entry = local.get(conn.socket.id);
+      if (!entry || entry.status === status) return;
+      entry.status = status;
+      entry.seenAt = now();
+      await backend.touch([record(entry)]);
+      await refresh(conn.userId);
+    },
+    async subscribe(conn, userIds) {
+      const entry = local.get(conn.socket.id);
+      if (!entry) throw new ParleyError(ErrorCode.UNAVAILABLE, 'connection is closing');
+      const unique = [...new Set(userIds)];
+      const allowed = new Set(await deps.store.filterCoMembers(conn.userId, unique));
+      const fresh = [...allowed].filter((id) => !entry.subscriptions.has(id));
+      if (entry.subscriptions.size + fresh.length > deps.maxSubscriptions) {
+        throw new ParleyError(ErrorCode.LIMIT_EXCEEDED, `at most ${deps.maxSubscriptions} presence subscriptions per connection`);
+      }
+      for (const id of fresh) {
+        entry.subscriptions.add(id);
+        void conn.socket.join(presenceRoom(id));
+      }
+      const ids = [...allowed];
+      const [presence, settings] = await Promise.all([backend.read(ids, now()), deps.store.getUserSettings(ids)]);
+      return {
+        users: ids.map((id) => visiblePresence(id, presence.get(id) ?? { status: 'offline', lastSeenAt: null }, settings.get(id))),
+        denied: unique.filter((id) => !allowed.has(id)),
+      };
+    },
+    unsubscribe(conn, userIds) {
+      const entry = local.get(conn.socket.id);
+      for (const id of userIds) {
+        entry?.subscriptions.delete(id);
+        void conn.socket.leave(presenceRoom(id));
+      }
+    },
+    settingsChanged: (userId) => publish(userId, true),
+    close() {
+      closed = true;
+      clearInterval(timer);
+      for (const pending of settling.values()) clearTimeout(pending);
+      settling.clear();
+    },
+  };
+}
