@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDevAuth, type ChatStore } from '@parley/server-sdk';
+import { createSqliteStore } from '@parley/server-sdk/sqlite';
+import { ChaosProxy } from './chaos-proxy.js';
+import { checkRun, converged, type ChaosReport, type ConcurrentSend } from './oracle.js';
+import { createRng, type Rng } from './prng.js';
+import { ServerProcess } from './server-process.js';
+import { sleep, World } from './world.js';
+
+/** How big a run is: the short one fits `npm test`, the long one is `npm run chaos`. */
+export interface Scale {
+  users: number;
+  devicesPerUser: number;
+  groups: number;
+  trafficMs: number;
+  /** Average pause between two sends of one device. */
+  everyMs: number;
+  /** Clients of the mass-reconnect scenario. */
+  crowd: number;
+}
+
+export const SHORT: Scale = { users: 4, devicesPerUser: 2, groups: 2, trafficMs: 2500, everyMs: 120, crowd: 60 };
+export const LONG: Scale = { users: 10, devicesPerUser: 2, groups: 4, trafficMs: 20_000, everyMs: 60, crowd: 1000 };
+
+/** What a scenario gets: the attack surface (server process, proxy) and the world to drive. */
+export interface ChaosContext {
+  rng: Rng;
+  scale: Scale;
+  proxy: ChaosProxy;
+  server: ServerProcess;
+  world: World;
+  issueToken(userId: string): Promise<string>;
+  /** Raw same-id sends, for the oracle. */
+  concurrent: ConcurrentSend[];
+  note(text: string): void;
+}
+
+/**
+ * A chaos scenario is one function: set up users and conversations in `ctx.world`, make traffic
+ * and break things. The runner then heals everything, waits for the clients to converge and
+ * runs the oracle. Scenarios that need Redis or several nodes (stop Redis, one id sent to two
+ * nodes) plug in here once Parley scales out.
+ */
+export interface Scenario {
+  name: string;
+  run(ctx: ChaosContext): Promise<void>;
+}
+
+export interface RunOptions {
+  seed: number;
+  scale: Scale;
+  /** Longest wait for outboxes to settle and devices to converge after the chaos. */
+  settleMs?: number;
+}
+
+export async function runChaos(scenario: Scenario, options: RunOptions): Promise<ChaosReport> {
+  const rng = createRng(options.seed);
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-chaos-'));
+  const secret = randomBytes(16).toString('hex');
+  const dev = createDevAuth({ secret });
+  const proxy = new ChaosProxy(rng);
+  await proxy.listen();
+  const server = new ServerProcess(dataDir, secret, (port) => (proxy.upstreamPort = port));
+  const notes: string[] = [];
+  const world = new World({ url: proxy.url, issueToken: (userId) => dev.issueToken(userId), rng });
+  const ctx: ChaosContext = { rng, scale: options.scale, proxy, server, world, issueToken: (u) => dev.issueToken(u), concurrent: [], note: (t) => notes.push(t) };
+  let store: ChatStore | undefined;
+  try {
+    await server.start();
+    await scenario.run(ctx);
+    // Heal: no more faults, the server up and running; the clients must now converge.
+    proxy.faults.delayMs = null;
+    proxy.faults.dropAcks = 0;
+    server.thaw();
+    const settleMs = options.settleMs ?? 30_000;
+    if (!(await world.settle(settleMs))) notes.push(`outboxes not settled after ${settleMs} ms`);
+    store = createSqliteStore({ filename: join(dataDir, 'chaos.sqlite') });
+    const deadline = Date.now() + settleMs;
+    while (!(await converged(store, world)) && Date.now() < deadline) await sleep(200);
+    if (Date.now() >= deadline) notes.push(`devices not converged after ${settleMs} ms`);
+    world.close();
+    await server.stop();
+    const result = await checkRun(store, world, ctx.concurrent);
+    return { scenario: scenario.name, seed: options.seed, ...result, notes };
+  } finally {
+    world.close();
+    await server.stop();
+    await proxy.close();
+    await store?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

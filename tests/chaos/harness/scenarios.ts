@@ -1,0 +1,142 @@
+import type { AckFrame } from '@parley/protocol';
+import { connectWire } from '../../helpers/wire-client.js';
+import type { ChaosContext, Scenario } from './run-chaos.js';
+import { sleep, until } from './world.js';
+
+/** Users u0…, each with its devices; random groups; one outsider in none of them. */
+async function populate(ctx: ChaosContext): Promise<void> {
+  const { world, rng, scale } = ctx;
+  const users = Array.from({ length: scale.users }, (_, i) => `u${i}`);
+  for (const user of users) for (let d = 0; d < scale.devicesPerUser; d++) world.addDevice(user);
+  world.addDevice('outsider');
+  for (let g = 0; g < scale.groups; g++) {
+    const members = users.filter(() => rng.chance(0.6));
+    for (const fallback of users.slice(g % users.length)) if (members.length < 2 && !members.includes(fallback)) members.push(fallback);
+    await world.createGroup(world.devices.find((d) => d.userId === members[0])!, members);
+  }
+}
+
+/** Runs `strike` again and again until `traffic` is over. */
+async function whileRunning(traffic: Promise<void>, strike: () => Promise<void>): Promise<void> {
+  let done = false;
+  void traffic.finally(() => (done = true));
+  while (!done) await strike();
+  await traffic;
+}
+
+export const sigkill: Scenario = {
+  name: 'SIGKILL + restart on the same SQLite file',
+  async run(ctx) {
+    await populate(ctx);
+    let kills = 0;
+    await whileRunning(ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs), async () => {
+      await sleep(ctx.rng.int(300, 1200));
+      await ctx.server.kill();
+      kills++;
+      await sleep(ctx.rng.int(50, 600));
+      await ctx.server.restart();
+    });
+    ctx.note(`${kills} SIGKILLs`);
+  },
+};
+
+export const sigstop: Scenario = {
+  name: 'SIGSTOP / SIGCONT',
+  async run(ctx) {
+    await populate(ctx);
+    let pauses = 0;
+    await whileRunning(ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs), async () => {
+      await sleep(ctx.rng.int(200, 800));
+      ctx.server.freeze();
+      pauses++;
+      await sleep(ctx.rng.int(300, 2500));
+      ctx.server.thaw();
+    });
+    ctx.note(`${pauses} pauses`);
+  },
+};
+
+export const proxyFaults: Scenario = {
+  name: 'proxy: delay, cut mid-frame, reset, black hole',
+  async run(ctx) {
+    await populate(ctx);
+    ctx.proxy.faults.delayMs = [0, 40];
+    const struck: Record<string, number> = {};
+    await whileRunning(ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs), async () => {
+      await sleep(ctx.rng.int(80, 400));
+      const fault = ctx.proxy.strike();
+      struck[fault] = (struck[fault] ?? 0) + 1;
+    });
+    ctx.note(`faults: ${JSON.stringify(struck)}`);
+  },
+};
+
+export const lostAcks: Scenario = {
+  name: 'lost ACKs (30% swallowed)',
+  async run(ctx) {
+    await populate(ctx);
+    ctx.proxy.faults.dropAcks = 0.3;
+    await ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs);
+    ctx.note(`${ctx.proxy.acksDropped} ACK frames dropped`);
+  },
+};
+
+export const concurrentIds: Scenario = {
+  name: 'same clientMsgId on two connections at once',
+  async run(ctx) {
+    await populate(ctx);
+    const [conversationId, members] = [...ctx.world.conversations][0]!;
+    const userId = members[0]!;
+    const token = await ctx.issueToken(userId);
+    const pair = await Promise.all(['raw-a', 'raw-b'].map((deviceId) => connectWire(ctx.server.url, { token, deviceId })));
+    const traffic = ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs);
+    const count = Math.round(ctx.scale.trafficMs / 25);
+    try {
+      for (let i = 0; i < count; i++) {
+        const clientMsgId = `concurrent-${ctx.rng.seed}-${i}`;
+        const frame = { type: 'send' as const, conversationId, clientMsgId, data: { text: `twice ${i}` } };
+        // Same tick, or a hair apart: both land in the store's dedup window.
+        pair[0]!.send(frame);
+        if (ctx.rng.chance(0.5)) await sleep(ctx.rng.int(0, 2));
+        pair[1]!.send(frame);
+        ctx.concurrent.push({ userId, conversationId, clientMsgId, connections: 2, acks: [] });
+        if (i % 10 === 9) await sleep(20);
+      }
+      const acked = () => pair.flatMap((client) => client.frames.filter((f): f is AckFrame => f.type === 'ack'));
+      await until(() => acked().length >= count * 2, 20_000, 'every concurrent send answered').catch(() => undefined);
+      for (const ack of acked()) {
+        ctx.concurrent.find((c) => c.clientMsgId === ack.clientMsgId)?.acks.push({ seq: ack.seq, eventId: ack.eventId });
+      }
+      const duplicates = acked().filter((a) => a.duplicate).length;
+      ctx.note(`${count} ids × 2 connections; ${duplicates} answered as duplicate`);
+    } finally {
+      for (const client of pair) client.close();
+      await traffic;
+    }
+  },
+};
+
+export const massReconnect: Scenario = {
+  name: 'many clients dropped and reconnecting at once',
+  async run(ctx) {
+    const { world, scale } = ctx;
+    const users = Array.from({ length: scale.crowd }, (_, i) => `c${i}`);
+    for (const user of users) world.addDevice(user);
+    world.addDevice('outsider');
+    for (let g = 0; g * 10 < users.length; g++) {
+      const members = users.slice(g * 10, g * 10 + 10);
+      await world.createGroup(world.devices.find((d) => d.userId === members[0])!, members, 60_000);
+    }
+    // Light traffic per client; what matters is the stampede after each drop.
+    const traffic = world.traffic(scale.trafficMs, 1500);
+    let dropped = 0;
+    for (const share of [0.3, 0.65]) {
+      await sleep(scale.trafficMs * share - (share === 0.65 ? scale.trafficMs * 0.3 : 0));
+      dropped += ctx.proxy.resetAll();
+    }
+    await traffic;
+    ctx.note(`${users.length} clients; ${dropped} connections reset in two waves`);
+  },
+};
+
+export const SCENARIOS: Scenario[] = [sigkill, sigstop, proxyFaults, lostAcks, concurrentIds, massReconnect];

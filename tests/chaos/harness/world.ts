@@ -1,0 +1,120 @@
+import { createChatClient, createMemoryStorage, type ChatClient } from '@parley/client-sdk';
+import type { Rng } from './prng.js';
+
+/** One installation of the real client SDK (outbox, retries, sync), connected through the proxy. */
+export interface Device {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly chat: ChatClient;
+}
+
+/** A `chat.send()` the harness made: the oracle checks that each ends ACKed or visibly failed. */
+export interface SentRecord {
+  readonly device: Device;
+  readonly conversationId: string;
+  readonly clientMsgId: string;
+  readonly text: string;
+}
+
+export interface WorldOptions {
+  url: string;
+  issueToken(userId: string): Promise<string>;
+  rng: Rng;
+  /** Resend after this long without an ACK (the SDK's default is 10 s; chaos runs are short). */
+  ackTimeoutMs?: number;
+}
+
+/**
+ * The users, their devices and conversations of a chaos run, and the traffic they make. All of
+ * it goes through the SDK exactly as an app would use it.
+ */
+export class World {
+  readonly devices: Device[] = [];
+  /** Conversation id → member user ids (membership does not change during a run). */
+  readonly conversations = new Map<string, readonly string[]>();
+  readonly sent: SentRecord[] = [];
+
+  constructor(private readonly options: WorldOptions) {}
+
+  addDevice(userId: string, deviceId = `${userId}-d${this.devices.filter((d) => d.userId === userId).length}`): Device {
+    const chat = createChatClient({
+      url: this.options.url,
+      getToken: () => this.options.issueToken(userId),
+      storage: createMemoryStorage(),
+      deviceId,
+      reconnect: { baseMs: 50, maxMs: 1000 },
+      ackTimeoutMs: this.options.ackTimeoutMs ?? 1500,
+      requestTimeoutMs: 5000,
+    });
+    const device = { userId, deviceId, chat };
+    this.devices.push(device);
+    return device;
+  }
+
+  /** Creates a group and waits until every member device knows it, so each holds it from seq 1. */
+  async createGroup(owner: Device, members: readonly string[], timeoutMs = 20_000): Promise<string> {
+    await until(() => owner.chat.getSnapshot().connection.status === 'online', timeoutMs, `${owner.deviceId} online`);
+    const { id } = await owner.chat.createGroup({ title: `chaos ${this.conversations.size}`, members: members.filter((m) => m !== owner.userId) });
+    const all = [...new Set([owner.userId, ...members])];
+    this.conversations.set(id, all);
+    await until(() => this.membersOf(id).every((d) => d.chat.getConversation(id) !== undefined), timeoutMs, `group ${id} on every device`);
+    return id;
+  }
+
+  membersOf(conversationId: string): Device[] {
+    const members = this.conversations.get(conversationId) ?? [];
+    return this.devices.filter((d) => members.includes(d.userId));
+  }
+
+  async send(device: Device, conversationId: string): Promise<void> {
+    const text = `${device.deviceId}#${this.sent.length}`;
+    const view = await device.chat.send(conversationId, text);
+    this.sent.push({ device, conversationId, clientMsgId: view.clientMsgId!, text });
+  }
+
+  /**
+   * Every device that belongs to a conversation sends to random ones of its conversations, one
+   * message every `everyMs` on average, until `durationMs` passed. Resolves when it stopped.
+   */
+  async traffic(durationMs: number, everyMs: number, senders: readonly Device[] = this.devices): Promise<void> {
+    const { rng } = this.options;
+    const stopAt = Date.now() + durationMs;
+    await Promise.all(
+      senders.map(async (device) => {
+        const mine = [...this.conversations].filter(([, members]) => members.includes(device.userId)).map(([id]) => id);
+        if (mine.length === 0) return;
+        await sleep(rng.int(0, everyMs));
+        while (Date.now() < stopAt) {
+          await this.send(device, rng.pick(mine));
+          await sleep(rng.int(everyMs >> 1, everyMs + (everyMs >> 1)));
+        }
+      }),
+    );
+  }
+
+  /** Waits until no outbox entry is still pending: each is ACKed or failed. */
+  async settle(timeoutMs: number): Promise<boolean> {
+    return until(() => this.sent.every((s) => statusOf(s) !== 'pending'), timeoutMs, 'outboxes settled').then(
+      () => true,
+      () => false,
+    );
+  }
+
+  close(): void {
+    for (const device of this.devices) device.chat.close();
+  }
+}
+
+export function statusOf(record: SentRecord): 'pending' | 'sent' | 'failed' | 'missing' {
+  return record.device.chat.getMessages(record.conversationId).find((m) => m.clientMsgId === record.clientMsgId)?.status ?? 'missing';
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}

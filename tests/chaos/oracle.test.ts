@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatClient, MessageView } from '@parley/client-sdk';
+import { createMemoryStore } from '@parley/server-sdk';
+import { checkRun } from './harness/oracle.js';
+import type { Device, SentRecord } from './harness/world.js';
+
+// The oracle itself must catch what it claims to: each case below breaks one promise.
+async function storeWithThree() {
+  const store = createMemoryStore();
+  await store.createConversation({ id: 'c1', kind: 'group', title: null, createdBy: 'a', members: ['a', 'b'], directKey: null, ts: 1 });
+  const stored = [];
+  for (const [senderId, clientMsgId] of [['a', 'msg-a-0001'], ['a', 'msg-a-0002'], ['b', 'msg-b-0001']] as const) {
+    stored.push((await store.append({ conversationId: 'c1', senderId, clientMsgId, ts: 2, kind: 'message', data: { text: clientMsgId } })).event);
+  }
+  const views: MessageView[] = stored.map((e) => ({
+    key: e.id, id: e.id, seq: e.seq, conversationId: 'c1', senderId: e.senderId, text: e.kind === 'message' ? e.data.text : '', ts: e.ts, status: 'sent',
+    clientMsgId: e.kind === 'message' ? e.clientMsgId : undefined,
+  }));
+  return { store, views };
+}
+
+/** A device whose client shows exactly `views` for c1. */
+function device(userId: string, views: MessageView[]): Device {
+  const chat = {
+    getMessages: (id: string) => (id === 'c1' ? views : []),
+    getConversation: (id: string) => (id === 'c1' && views.length > 0 ? { id } : undefined),
+  } as unknown as ChatClient;
+  return { userId, deviceId: `${userId}-d0`, chat };
+}
+
+function world(devices: Device[], sent: SentRecord[] = []) {
+  return { devices, sent, conversations: new Map([['c1', ['a', 'b']]]) };
+}
+
+describe('chaos oracle', () => {
+  it('passes a run where every device holds every stored message once', async () => {
+    const { store, views } = await storeWithThree();
+    const a = device('a', views);
+    const sent = [{ device: a, conversationId: 'c1', clientMsgId: 'msg-a-0001', text: 'msg-a-0001' }];
+    const report = await checkRun(store, world([a, device('b', views)], sent));
+    expect(report).toMatchObject({ violations: [], lost: 0, duplicated: 0, acked: 1, delivered: 6 });
+  });
+
+  it('counts a message a member device never got as lost', async () => {
+    const { store, views } = await storeWithThree();
+    const report = await checkRun(store, world([device('a', views), device('b', views.slice(0, 2))]));
+    expect(report.lost).toBe(1);
+    expect(report.violations.join()).toMatch(/b-d0 misses 1 of 3/);
+  });
+
+  it('counts a message a device holds twice as duplicated, and a wrong order as a violation', async () => {
+    const { store, views } = await storeWithThree();
+    const report = await checkRun(store, world([device('a', views), device('b', [views[1]!, ...views])]));
+    expect(report.duplicated).toBe(1);
+    expect(report.violations.join()).toMatch(/out of seq order/);
+  });
+
+  it('flags a non-member that holds the conversation', async () => {
+    const { store, views } = await storeWithThree();
+    const report = await checkRun(store, world([device('a', views), device('b', views), device('mallory', views)]));
+    expect(report.violations.join()).toMatch(/mallory-d0 is not a member of c1/);
+  });
+
+  it('flags an outbox entry still pending, and an ACK for a message the store does not have', async () => {
+    const { store, views } = await storeWithThree();
+    const ghost: MessageView = { ...views[0]!, key: 'ghost', clientMsgId: 'msg-a-ghost', seq: 9 };
+    const waiting: MessageView = { ...views[0]!, key: 'waiting', clientMsgId: 'msg-a-wait', seq: undefined, status: 'pending' };
+    const a = device('a', [...views, ghost, waiting]);
+    const sent = ['msg-a-ghost', 'msg-a-wait'].map((clientMsgId) => ({ device: a, conversationId: 'c1', clientMsgId, text: clientMsgId }));
+    const report = await checkRun(store, world([a, device('b', views)], sent));
+    expect(report.lost).toBeGreaterThanOrEqual(1);
+    expect(report.violations.join()).toMatch(/ACKed as seq 9 but not in the store/);
+    expect(report.violations.join()).toMatch(/msg-a-wait .* ended pending/);
+  });
+
+  it('flags concurrent sends of one id whose ACKs disagree with the stored event', async () => {
+    const { store, views } = await storeWithThree();
+    const concurrent = [{ userId: 'a', conversationId: 'c1', clientMsgId: 'msg-a-0001', connections: 2, acks: [{ seq: 2, eventId: views[0]!.id! }, { seq: 5, eventId: 'other' }] }];
+    const report = await checkRun(store, world([device('a', views), device('b', views)]), concurrent);
+    expect(report.violations).toEqual([expect.stringMatching(/ACKed as 5\/other/)]);
+  });
+});
