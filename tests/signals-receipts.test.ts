@@ -120,6 +120,7 @@ describe('receipts over real sockets', () => {
     await alice.send(id, 'private read');
     await waitFor(alice, (c) => lastMessage(c, id)?.receipt === 'delivered', 5000, 'delivered');
     await waitFor(laptop, (c) => c.getConversation(id)?.unread === 1, 5000, 'unread on laptop');
+    await waitFor(phone, (c) => c.getConversation(id)?.unread === 1, 5000, 'unread on phone');
     phone.markRead(id);
     await waitFor(laptop, (c) => c.getConversation(id)?.unread === 0, 5000, 'laptop cleared');
     // The choice is kept by the server: another session reads it back.

@@ -89,6 +89,8 @@ describe('unread counts across devices and reconnects', () => {
     await alice.send(id, 'one');
     await alice.send(id, 'two');
     await waitFor(laptop, (c) => unread(c, id) === 2, 5000, 'laptop sees 2');
+    // markRead() reads up to what this device holds: the phone must hold both first.
+    await waitFor(phone, (c) => unread(c, id) === 2, 5000, 'phone sees 2');
     laptop.close();
     phone.markRead(id);
     await waitFor(phone, (c) => unread(c, id) === 0);
