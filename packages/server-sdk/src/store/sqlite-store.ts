@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, MemberRole } from './types.js';
+import { createGroupCommit } from './sqlite-group-commit.js';
 import { createdEventInput, nextEventId, toLogEvent, upperBound } from './store-helpers.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { createSqliteSignals } from './sqlite-signals.js';
@@ -119,6 +120,8 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     return added;
   }
 
+  const groupAppend = createGroupCommit(db, appendInTx);
+
   const tx = {
     create: db.transaction((input: CreateConversationInput) => {
       const existing = input.directKey ? sql.direct.get(input.directKey) : undefined;
@@ -132,7 +135,6 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       appendInTx(createdEventInput(input));
       return { conversation: toConversation(sql.conversation.get(input.id)!), created: true };
     }),
-    append: db.transaction(appendInTx),
     add: db.transaction((conversationId: string, userIds: string[], role: MemberRole, ts: number) =>
       sql.conversation.get(conversationId) ? joinInTx(conversationId, userIds, role, ts) : [],
     ),
@@ -176,9 +178,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     async removeMembers(conversationId, userIds) {
       return tx.remove.immediate(conversationId, userIds);
     },
-    async append(input) {
-      return tx.append.immediate(input);
-    },
+    append: groupAppend,
     async readAfter(conversationId, afterSeq, limit) {
       if (limit <= 0) return [];
       return sql.after.all(conversationId, afterSeq, limit).map(toEvent);
