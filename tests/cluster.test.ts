@@ -18,10 +18,11 @@ const nodes: ReferenceProcess[] = [];
 const chats: ChatClient[] = [];
 const balancers: Balancer[] = [];
 
-async function startNode(): Promise<ReferenceProcess> {
+async function startNode(env: NodeJS.ProcessEnv = {}): Promise<ReferenceProcess> {
   const node = await startReferenceProcess(['--dev', '--store', 'sqlite', '--data-dir', dataDir], {
     REDIS_URL: redis.url,
     PARLEY_DEV_SECRET: DEV_SECRET,
+    ...env,
   });
   nodes.push(node);
   return node;
@@ -77,6 +78,32 @@ describe.skipIf(!hasRedis)('several nodes over Redis', () => {
     aliceWire.close();
     bobWire.close();
   });
+
+  it('shares presence across nodes; users of a killed node go offline after the TTL', async () => {
+    freshData();
+    const fast = { PARLEY_PRESENCE_TTL_MS: '1500', PARLEY_PRESENCE_GRACE_MS: '300', PARLEY_PRESENCE_HEARTBEAT_MS: '300' };
+    const [a, b] = [await startNode(fast), await startNode(fast)];
+    const alice = client(a.url, (u) => a.issueToken(u), 'alice');
+    const bobPhone = client(b.url, (u) => b.issueToken(u), 'bob', 'bob-phone');
+    await waitFor(alice, online);
+    await waitFor(bobPhone, online);
+    await alice.openDirect('bob');
+    expect(await alice.subscribePresence(['bob'])).toEqual({ denied: [] });
+    await waitFor(alice, (c) => c.getSnapshot().presence.bob?.status === 'online', 10_000, 'bob online, seen from node A');
+
+    // Bob's laptop, on node A, goes away; his phone on node B is still active: online wins.
+    const bobLaptop = client(a.url, (u) => a.issueToken(u), 'bob', 'bob-laptop');
+    await waitFor(bobLaptop, online);
+    bobLaptop.setAway(true);
+    bobPhone.setAway(true);
+    await waitFor(alice, (c) => c.getSnapshot().presence.bob?.status === 'away', 10_000, 'all of bob\'s devices away');
+    bobLaptop.close();
+
+    // Node B dies with bob's phone on it: nobody says goodbye, the TTL does.
+    await b.kill();
+    await waitFor(alice, (c) => c.getSnapshot().presence.bob?.status === 'offline', 15_000, 'bob offline after the TTL');
+    expect(alice.getSnapshot().presence.bob?.lastSeenAt).toEqual(expect.any(Number));
+  }, 60_000);
 
   it('makes one message of one clientMsgId sent concurrently to two nodes', async () => {
     freshData();

@@ -17,6 +17,7 @@ Usage: parley-server [--dev] [--port 8080] [--host 127.0.0.1] [--store sqlite|me
   MONGODB_URI                  use MongoDB
   REDIS_URL                    join a cluster of nodes over Redis
   PARLEY_DEV_SECRET            with --dev: the token secret every node of a dev cluster shares
+  PARLEY_PRESENCE_TTL_MS, PARLEY_PRESENCE_GRACE_MS, PARLEY_PRESENCE_HEARTBEAT_MS   presence timing
   PARLEY_JWT_SECRET, PARLEY_JWT_ISSUER, PARLEY_JWT_AUDIENCE, PARLEY_JWT_ALGORITHMS (default HS256)
   PARLEY_ALLOWED_ORIGINS       comma-separated browser origins, or *
   PARLEY_LOG_LEVEL             debug | info (default) | warn | error
@@ -54,6 +55,12 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
   if (staticDir) config.staticDir = resolve(staticDir);
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL;
   if (env.PARLEY_DEV_SECRET) config.devSecret = env.PARLEY_DEV_SECRET;
+  const presence = {
+    ...(env.PARLEY_PRESENCE_TTL_MS ? { ttlMs: Number(env.PARLEY_PRESENCE_TTL_MS) } : {}),
+    ...(env.PARLEY_PRESENCE_GRACE_MS ? { graceMs: Number(env.PARLEY_PRESENCE_GRACE_MS) } : {}),
+    ...(env.PARLEY_PRESENCE_HEARTBEAT_MS ? { heartbeatMs: Number(env.PARLEY_PRESENCE_HEARTBEAT_MS) } : {}),
+  };
+  if (Object.keys(presence).length > 0) config.chatOptions = { presence };
   if (env.PARLEY_JWT_SECRET) {
     config.jwt = {
       secret: env.PARLEY_JWT_SECRET,

@@ -1,6 +1,7 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { ScaleOut } from '../scale-out/types.js';
 import { createRedisLimiter } from './redis-limiter.js';
+import { createRedisPresenceBackend } from './redis-presence-backend.js';
 
 /**
  * The part of a node-redis (v4+) client Parley uses for its own keys. Pass your own connected
@@ -26,7 +27,8 @@ export interface RedisScaleOutOptions {
 
 /**
  * Several Parley nodes behind a load balancer, over Redis: cross-node fan-out with
- * `@socket.io/redis-adapter` (optionally sharded), rate limits shared by all nodes, and a resync
+ * `@socket.io/redis-adapter` (optionally sharded), rate limits and presence (per-device TTL
+ * records) shared by all nodes, and a resync
  * signal when the subscriber connection recovers (a push published while it was down, or dropped
  * because it fell behind Redis' output buffer limit, is never silently lost: clients resync).
  *
@@ -73,6 +75,7 @@ export function redisScaleOut(options: RedisScaleOutOptions): ScaleOut {
   return {
     adapter,
     limiter: (name, limit) => createRedisLimiter(options.pubClient, prefix, name, limit, reportError),
+    presence: createRedisPresenceBackend(options.pubClient, prefix),
     onRecovered(listener) {
       recovered.add(listener);
       return () => recovered.delete(listener);

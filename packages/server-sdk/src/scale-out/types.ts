@@ -1,5 +1,6 @@
 import type { Server } from 'socket.io';
 import type { RateLimit } from '../server/rate-limiter.js';
+import type { PresenceBackend } from '../presence/presence-backend.js';
 
 /** Takes one token for `key`; false when the caller must slow down. */
 export interface Limiter {
@@ -17,6 +18,8 @@ export type AdapterFactory = Parameters<Server['adapter']>[0];
 export interface ScaleOut {
   readonly adapter: AdapterFactory;
   limiter(name: string, limit: RateLimit): Limiter;
+  /** Presence shared by all nodes (used unless `createChatServer({ presence: { backend } })` names one). */
+  readonly presence?: PresenceBackend;
   /** Calls `listener` each time the bus is back after an outage; returns an unsubscribe. */
   onRecovered(listener: () => void): () => void;
   /** Reports bus errors (counted in metrics, logged). */

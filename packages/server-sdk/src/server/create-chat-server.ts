@@ -132,7 +132,8 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     store,
     logger,
     maxSubscriptions: limits.maxPresenceSubscriptions,
-    ...(options.presence ? { options: options.presence } : {}),
+    // A scale-out brings a shared presence backend, so every node sees every device.
+    options: { ...options.presence, backend: options.presence?.backend ?? options.scaleOut?.presence },
   });
   const ctx: ServerContext = {
     nsp,
