@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 import { nextId, type WireClient } from './helpers/wire-client.js';
 import { connectAs, createGroup, isEvent, syncAll, until } from './helpers/fixtures.js';
+import { online, sdkClient, texts, waitFor } from './helpers/sdk.js';
 
 let server: TestServer;
 const clients: WireClient[] = [];
@@ -62,5 +63,31 @@ describe('hybrid fan-out', () => {
     await until(() => owner.frames.some((f) => f.type === 'ack'));
     await new Promise((r) => setTimeout(r, 200));
     expect(JSON.stringify(gone.frames)).not.toContain('secret');
+  });
+});
+
+describe('watching from the client SDK', () => {
+  it('gets live messages of a large conversation while watching it, and catches up when it starts watching', async () => {
+    server = await startTestServer({ fanoutThreshold: 2 });
+    const owner = await connectAs(server, 'owner');
+    clients.push(owner);
+    const big = await createGroup(owner, ['reader', 'x1', 'x2']);
+    const reader = sdkClient(server, 'reader');
+    try {
+      await waitFor(reader, online);
+      await waitFor(reader, (c) => c.getConversation(big) !== undefined, 5000, 'conversation known');
+      owner.send({ type: 'send', conversationId: big, clientMsgId: nextId('w-'), data: { text: 'unwatched' } });
+      await until(() => owner.frames.filter((f) => f.type === 'ack').length === 1);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(texts(reader, big)).toEqual([]); // not pushed: nobody watches it
+
+      reader.watch([big]);
+      await waitFor(reader, (c) => texts(c, big).length === 1, 5000, 'catch-up on watch');
+      owner.send({ type: 'send', conversationId: big, clientMsgId: nextId('w-'), data: { text: 'live' } });
+      await waitFor(reader, (c) => texts(c, big).length === 2, 5000, 'live while watching');
+      expect(texts(reader, big)).toEqual(['unwatched', 'live']);
+    } finally {
+      reader.close();
+    }
   });
 });

@@ -190,6 +190,13 @@ export interface ChatClient {
   unsubscribePresence(userIds: readonly string[]): void;
   /** Marks this device idle (`away`) or active; the user is `online` while any device is active. */
   setAway(away: boolean): void;
+  /**
+   * Says these conversations are on screen. Conversations above the server's fan-out threshold
+   * push live events only to watching connections; the client also catches up on them at once.
+   * Counted: each `watch` needs one `unwatch`. Kept across reconnects.
+   */
+  watch(conversationIds: readonly string[]): void;
+  unwatch(conversationIds: readonly string[]): void;
   /** The user's privacy settings, kept by the server for all their devices. */
   getSettings(): Promise<UserSettings>;
   /** Changes privacy settings: hide read receipts, presence or last seen. */

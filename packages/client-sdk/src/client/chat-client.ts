@@ -119,6 +119,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     onState: (connectionState) => {
       commit({ ...state, connection: connectionState });
       // Requests waiting for a connection that will not come (refused protocol) fail now.
+      if (connectionState.status === 'online') sendWatched();
       if (connectionState.status === 'closed') {
         requests.rejectAll(connectionState.lastError ?? new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
       }
@@ -130,6 +131,11 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     },
   });
   const isOnline = () => state.connection.status === 'online';
+  /** Conversations on screen, counted by how many views show them. */
+  const watched = new Map<string, number>();
+  const sendWatched = () => {
+    if (isOnline()) connection.send({ type: 'watch', conversationIds: [...watched.keys()].slice(-Limits.maxUserIdsPerRequest) });
+  };
 
   const requests = createRequestTracker({
     timeoutMs: requestTimeoutMs,
@@ -271,6 +277,21 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     subscribePresence: (userIds) => signals.subscribePresence(userIds),
     unsubscribePresence: (userIds) => signals.unsubscribePresence(userIds),
     setAway: (away) => signals.setAway(away),
+    watch(conversationIds) {
+      for (const id of conversationIds) watched.set(id, (watched.get(id) ?? 0) + 1);
+      sendWatched();
+      // A large conversation pushed nothing while unwatched: catch up now (on reconnect, the
+      // sync after welcome does it).
+      if (isOnline()) sync.requestFull();
+    },
+    unwatch(conversationIds) {
+      for (const id of conversationIds) {
+        const count = (watched.get(id) ?? 0) - 1;
+        if (count > 0) watched.set(id, count);
+        else watched.delete(id);
+      }
+      sendWatched();
+    },
     getSettings: () => signals.settings({}),
     updateSettings: (patch) => signals.settings(patch),
     connect() {

@@ -42,6 +42,13 @@ export function useMessages(conversationId: string | null | undefined, options: 
     setError(null);
   }, [conversationId, client]);
 
+  // On screen = watched: large conversations push live only to watchers.
+  useEffect(() => {
+    if (!client || !conversationId) return;
+    client.watch([conversationId]);
+    return () => client.unwatch([conversationId]);
+  }, [client, conversationId]);
+
   const loadOlder = useCallback(async () => {
     if (!client || !conversationId) return;
     if (inFlight.current?.conversationId === conversationId) return inFlight.current.done;
