@@ -130,8 +130,9 @@ export const massReconnect: Scenario = {
     // Light traffic per client; what matters is the stampede after each drop.
     const traffic = world.traffic(scale.trafficMs, 1500);
     let dropped = 0;
-    for (const share of [0.3, 0.65]) {
-      await sleep(scale.trafficMs * share - (share === 0.65 ? scale.trafficMs * 0.3 : 0));
+    // Two waves, at about a third and two thirds of the traffic.
+    for (const wait of [0.3, 0.35]) {
+      await sleep(scale.trafficMs * wait);
       dropped += ctx.proxy.resetAll();
     }
     await traffic;
