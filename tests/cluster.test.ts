@@ -53,7 +53,7 @@ describe.skipIf(!hasRedis)('several nodes over Redis', () => {
   });
   const freshData = () => (dataDir = mkdtempSync(join(tmpdir(), 'parley-cluster-')));
 
-  it('lets users on different nodes chat live, with typing relayed across nodes', async () => {
+  it('lets users on different nodes chat live, with receipts and typing relayed across nodes', async () => {
     freshData();
     const [a, b] = [await startNode(), await startNode()];
     const alice = client(a.url, (u) => a.issueToken(u), 'alice');
@@ -67,6 +67,10 @@ describe.skipIf(!hasRedis)('several nodes over Redis', () => {
     await waitFor(alice, (c) => sentTexts(c, id).length === 2, 10_000, 'reply across nodes');
     expect(sentTexts(alice, id)).toEqual(['from node A', 'from node B']);
     expect(sentTexts(bob, id)).toEqual(['from node A', 'from node B']);
+
+    // Receipts cross nodes too: bob reads on node B, alice's message turns to read on node A.
+    bob.markRead(id);
+    await waitFor(alice, (c) => c.getMessages(id)[0]?.receipt === 'read', 10_000, 'read receipt across nodes');
 
     // Typing, relayed volatile through Redis (seen at the wire level).
     const bobWire = await connectWire(b.url, { token: await b.issueToken('bob') });
