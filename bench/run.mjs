@@ -1,7 +1,7 @@
 // `npm run bench`: every Parley workload next to its baselines, measured in the same run, as a
 // table; the raw results go to bench/results/. Loopback only; every workload has a deadline.
 //
-//   npm run bench [-- --quick] [-- --only W1,W3]
+//   npm run bench [-- --quick] [-- --only W1,W3,W5]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -28,6 +28,8 @@ const WORKLOADS = [
     id: 'W4', script: 'bench/load/w4-resync.mjs', on: ['memory', 'sqlite'],
     args: quick ? ['--repeats', '3', '--clients', '200'] : [], timeoutMs: 240_000,
   },
+  // One node against two over Redis, both on SQLite: the only store two processes can share.
+  { id: 'W5', script: 'bench/load/w5-cross-node.mjs', on: ['sqlite', 'sqlite2'], args: ['--seconds', seconds] },
 ];
 
 const machine = `${availableParallelism()} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${pinning}`;

@@ -1,6 +1,7 @@
 // The systems under test. Each `start()` runs fresh server processes (so one workload's memory
 // never counts against the next) and returns `{ target, stats, stop }`.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ export const TARGETS = {
   B4: { label: 'B4 2× socket.io + Redis adapter', start: startRedisPair, available: hasRedis },
   memory: { label: 'Parley, memory store', start: single('bench/servers/parley.mjs', 'parley', ['--store', 'memory']) },
   sqlite: { label: 'Parley, SQLite store', start: startParleySqlite },
+  sqlite2: { label: 'Parley, SQLite store, 2 nodes + Redis', start: startParleyPair, available: hasRedis },
 };
 
 async function startParleySqlite() {
@@ -46,12 +48,42 @@ async function freePort() {
   return port;
 }
 
-async function startRedisPair() {
+/** A fresh redis-server on a free loopback port, nothing persisted (pub/sub and presence only). */
+async function startRedis() {
   const port = await freePort();
-  // Loopback only, nothing persisted: the adapter uses pub/sub, not storage.
   const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
   await waitForPort(port);
+  return { redis, url: `redis://127.0.0.1:${port}` };
+}
+
+/**
+ * W5: two Parley nodes over one Redis, opening the same SQLite file (WAL, so both processes may
+ * write) and signing dev tokens with the same secret. A memory store cannot be shared between
+ * processes, so the single node W5 is compared to is the SQLite one.
+ */
+async function startParleyPair() {
+  const { redis, url } = await startRedis();
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const args = ['--store', 'sqlite', '--data-dir', dir, '--redis', url, '--dev-secret', randomBytes(24).toString('hex')];
+  const nodes = [];
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    redis.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    // One after the other: the first creates the schema the second then finds.
+    for (let i = 0; i < 2; i++) nodes.push(await startServer('bench/servers/parley.mjs', args));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { target: { kind: 'parley', url: nodes[0].url, urls: nodes.map((n) => n.url) }, stats: nodes[0].stats, stop };
+}
+
+async function startRedisPair() {
+  // Loopback only, nothing persisted: the adapter uses pub/sub, not storage.
+  const { redis, url } = await startRedis();
   const nodes = [];
   try {
     for (let i = 0; i < 2; i++) nodes.push(await startServer('bench/servers/sio-relay.mjs', ['--redis', url]));

@@ -2,13 +2,18 @@
 // auth, and rate limits lifted (the bench measures capacity, not the limiter). Tokens come from
 // `POST /bench/tokens { users }` so the load generator needs none of the server code.
 //
-//   node --expose-gc --conditions=@parley/source --import tsx bench/servers/parley.mjs --store memory|sqlite [--data-dir DIR]
+// With `--redis URL` the node joins a cluster (W5): every node of it must open the same SQLite
+// file and sign tokens with the same `--dev-secret`.
+//
+//   node --expose-gc --conditions=@parley/source --import tsx bench/servers/parley.mjs --store memory|sqlite [--data-dir DIR] [--redis URL --dev-secret S]
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createChatServer, createDevAuth, createMemoryStore, silentLogger } from '@parley/server-sdk';
 import { announce, readJson, startHttp, stopOnSignal } from './common.mjs';
 
-const { values } = parseArgs({ options: { store: { type: 'string', default: 'memory' }, 'data-dir': { type: 'string' } } });
+const { values } = parseArgs({
+  options: { store: { type: 'string', default: 'memory' }, 'data-dir': { type: 'string' }, redis: { type: 'string' }, 'dev-secret': { type: 'string' } },
+});
 const unlimited = { perSecond: Infinity, burst: Infinity };
 
 async function openStore() {
@@ -17,8 +22,19 @@ async function openStore() {
   return createSqliteStore({ filename: join(values['data-dir'], 'bench.sqlite') });
 }
 
+async function openScaleOut() {
+  if (!values.redis) return undefined;
+  const { createClient } = await import('redis');
+  const { redisScaleOut } = await import('@parley/server-sdk/redis');
+  const pubClient = createClient({ url: values.redis });
+  const subClient = pubClient.duplicate();
+  await Promise.all([pubClient.connect(), subClient.connect()]);
+  return { scaleOut: redisScaleOut({ pubClient, subClient }), clients: [pubClient, subClient] };
+}
+
 const store = await openStore();
-const dev = createDevAuth();
+const cluster = await openScaleOut();
+const dev = createDevAuth(values['dev-secret'] ? { secret: values['dev-secret'] } : {});
 const http = await startHttp({
   '/bench/tokens': async (req) => {
     const { users } = await readJson(req);
@@ -28,6 +44,7 @@ const http = await startHttp({
 const chat = createChatServer({
   server: http,
   store,
+  ...(cluster ? { scaleOut: cluster.scaleOut } : {}),
   authenticate: dev.authenticate,
   logger: silentLogger,
   rateLimits: { sends: unlimited, frames: unlimited, typing: unlimited },
@@ -39,4 +56,5 @@ announce(http);
 stopOnSignal(async () => {
   await chat.close();
   await store.close();
+  await Promise.allSettled(cluster?.clients.map((client) => client.quit()) ?? []);
 });
