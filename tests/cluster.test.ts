@@ -160,7 +160,12 @@ describe.skipIf(!hasRedis)('several nodes over Redis', () => {
     });
     await Promise.all(burst);
     balancer.setBackends([portOf(all[0]!.url), portOf(all[2]!.url)]);
-    for (const d of devices) await waitFor(d, (c) => sentTexts(c, id).length === 160, 30_000, 'every message on every device');
+    for (const d of devices) {
+      await waitFor(d, (c) => sentTexts(c, id).length === 160, 60_000, 'every message on every device').catch((err: unknown) => {
+        const seqs = d.getMessages(id).map((m) => `${m.seq ?? '?'}${m.status[0]}`);
+        throw new Error(`${String(err)}; device ${devices.indexOf(d)} holds ${seqs.length}: ${seqs.join(' ')}`);
+      });
+    }
     const order = sentTexts(devices[0]!, id);
     for (const d of devices) {
       const messages = d.getMessages(id);
@@ -172,7 +177,7 @@ describe.skipIf(!hasRedis)('several nodes over Redis', () => {
     for (let i = 0; i < senders.length; i++) {
       expect(order.filter((t) => t.startsWith(`${i}:`))).toEqual(Array.from({ length: 40 }, (_, n) => `${i}:${n}`));
     }
-  }, 90_000);
+  }, 150_000);
 
   it('keeps sending through a Redis outage and converges every device after it returns', async () => {
     freshData();

@@ -162,6 +162,13 @@ describe.runIf(browserAvailable())('the client in a real browser (Chromium)', ()
     await waitStatus(page, ['online']);
     for (const text of ['h1', 'h2', 'h3']) await bob.send(id, text);
     await waitMessages(page, id, sent('h1', 'h2', 'h3'));
+    // The cache is written behind the screen: reload once it holds what the page shows.
+    const shownSeqs = (await messages(page, id)).map((m) => m.seq);
+    for (let i = 0; i < 200; i++) {
+      const cached = await page.evaluate((c) => window.parley.cachedSeqs(c), id);
+      if (shownSeqs.every((seq) => seq !== undefined && cached.includes(seq))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
 
     await server.close();
     await page.reload();

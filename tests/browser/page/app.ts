@@ -17,6 +17,8 @@ export interface ParleyPage {
   status(): string;
   messages(conversationId: string): PageMessage[];
   conversationIds(): string[];
+  /** Seqs of the events the IndexedDB cache holds for a conversation (what a cold start shows). */
+  cachedSeqs(conversationId: string): Promise<number[]>;
 }
 
 declare global {
@@ -27,6 +29,7 @@ declare global {
 
 const params = new URLSearchParams(location.search);
 const userId = params.get('user') ?? 'alice';
+const storage = createIndexedDbStorage({ dbName: `parley-${userId}` });
 const chat = createChatClient({
   url: params.get('server') ?? location.origin,
   getToken: async () => {
@@ -34,7 +37,7 @@ const chat = createChatClient({
     if (!response.ok) throw new Error(`token: ${response.status}`);
     return ((await response.json()) as { token: string }).token;
   },
-  storage: createIndexedDbStorage({ dbName: `parley-${userId}` }),
+  storage,
   reconnect: { baseMs: 50, maxMs: 300 },
   ackTimeoutMs: 1_000,
 });
@@ -45,4 +48,5 @@ window.parley = {
   messages: (conversationId) =>
     chat.getMessages(conversationId).map(({ text, status, senderId, seq }) => (seq === undefined ? { text, status, senderId } : { text, status, senderId, seq })),
   conversationIds: () => chat.getSnapshot().conversations.map((c) => c.id),
+  cachedSeqs: async (conversationId) => (await storage.events.list(conversationId)).map((e) => e.seq),
 };
