@@ -75,6 +75,8 @@ describe('several tabs on one database', () => {
     expect(wires[0]!.frames('send')[0]).toMatchObject({ clientMsgId: sent.clientMsgId, data: { text: 'from the follower' } });
     wires[0]!.push({ type: 'ack', conversationId: 'c1', clientMsgId: sent.key, eventId: 'e2', seq: 2, ts: 2, duplicate: false });
     await until(() => follower.getMessages('c1').at(-1)?.status === 'sent', 'the ack to reach the follower');
+    // Synchronous queries answer in the follower too (not a promise from the leader).
+    expect(Array.isArray(follower.getReceipts('c1', 1))).toBe(true);
     expect(leader.getMessages('c1').map((m) => [m.text, m.status])).toEqual([['text 1', 'sent'], ['from the follower', 'sent']]);
   });
 

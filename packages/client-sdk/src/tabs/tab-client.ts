@@ -8,6 +8,7 @@ import { loadCachedConversations } from '../client/persistence.js';
 import type { Timers } from '../client/timers.js';
 import type { ChatClient, LoadOlderResult, Logger, MessageView } from '../types.js';
 import { applyUpdate, diffUpdate, fullUpdate, type StateUpdate } from './state-sync.js';
+import { memberStatuses } from '../signals/receipts.js';
 import { isTabMessage, type TabMessage } from './tab-messages.js';
 import type { TabEnvironment } from './tab-environment.js';
 
@@ -204,6 +205,12 @@ export function createTabClient(options: TabClientOptions): ChatClient {
       show(applyRead(state, conversationId, target));
       call<void>('markRead', [conversationId, target]).catch(() => undefined);
     },
+    // Synchronous by contract, so a following tab answers from the state the leader shares.
+    getReceipts(conversationId, seq) {
+      if (role === 'leader' && core) return core.client.getReceipts(conversationId, seq);
+      const conv = state.conversations.get(conversationId);
+      return conv ? memberStatuses(conv.receipts, seq, state.userId) : [];
+    },
     connect() {
       if (role !== 'idle') return;
       role = 'follower';
@@ -270,6 +277,7 @@ export function createTabClient(options: TabClientOptions): ChatClient {
 type OwnMethods = Pick<
   ChatClient,
   | 'send' | 'retry' | 'discard' | 'openDirect' | 'createGroup' | 'addMembers' | 'removeMembers' | 'loadOlder' | 'markRead'
+  | 'getReceipts'
   | 'connect' | 'close' | 'subscribe' | 'getSnapshot' | 'getConversation' | 'getMessages'
 >;
 
@@ -287,4 +295,4 @@ function invoke(client: ChatClient, method: string, args: readonly unknown[]): P
 }
 
 /** What each tab does for itself and never asks the leader to do. */
-const LOCAL_ONLY = new Set(['send', 'connect', 'close', 'subscribe', 'getSnapshot', 'getConversation', 'getMessages']);
+const LOCAL_ONLY = new Set(['send', 'connect', 'close', 'subscribe', 'getSnapshot', 'getConversation', 'getMessages', 'getReceipts']);
