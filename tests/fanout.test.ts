@@ -49,6 +49,24 @@ describe('hybrid fan-out', () => {
     expect(messagesSeen(watcher, big)).toBe(3);
   });
 
+  it('shows typing in a large conversation to watchers only, never to the typist', async () => {
+    server = await startTestServer({ fanoutThreshold: 2 });
+    const typist = await connectAs(server, 'typist');
+    const typistWatching = await connectAs(server, 'typist', 'typist-2');
+    const watcher = await connectAs(server, 'w');
+    const idle = await connectAs(server, 'idle');
+    clients.push(typist, typistWatching, watcher, idle);
+    const big = await createGroup(typist, ['w', 'idle', 'x1']);
+    watcher.send({ type: 'watch', conversationIds: [big] });
+    typistWatching.send({ type: 'watch', conversationIds: [big] });
+    await new Promise((r) => setTimeout(r, 100));
+    typist.send({ type: 'typing', conversationId: big });
+    await watcher.waitFor((f) => f.type === 'typing.update' && f.userId === 'typist');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(idle.frames.filter((f) => f.type === 'typing.update')).toEqual([]);
+    expect(typistWatching.frames.filter((f) => f.type === 'typing.update')).toEqual([]);
+  });
+
   it('stops pushing to a removed member who was watching', async () => {
     server = await startTestServer({ fanoutThreshold: 2 });
     const owner = await connectAs(server, 'owner');

@@ -46,13 +46,26 @@ export function userRoom(userId: string): string {
   return `user:${userId}`;
 }
 
-/** Pushes a frame to every connection of these users, on every node, except `exceptSocketId`. */
-export function pushToUsers(ctx: ServerContext, userIds: Iterable<string>, frame: ServerFrame, exceptSocketId?: string): void {
-  const rooms = [...userIds].map(userRoom);
+/**
+ * The one way frames leave for other connections: to these rooms on every node, minus `except`
+ * (socket ids or rooms). `volatile` frames may be dropped under backpressure (typing).
+ */
+export function emitToRooms(
+  ctx: ServerContext,
+  rooms: readonly string[],
+  frame: ServerFrame,
+  options: { except?: readonly string[]; volatile?: boolean } = {},
+): void {
   if (rooms.length === 0) return;
   if (frame.type === 'event') ctx.metrics.fanout.observe(rooms.length);
-  const target = exceptSocketId ? ctx.nsp.to(rooms).except(exceptSocketId) : ctx.nsp.to(rooms);
-  target.emit(FRAME_EVENT, frame);
+  let target = ctx.nsp.to([...rooms]);
+  if (options.except && options.except.length > 0) target = target.except([...options.except]);
+  (options.volatile ? target.volatile : target).emit(FRAME_EVENT, frame);
+}
+
+/** Pushes a frame to every connection of these users, on every node, except `exceptSocketId`. */
+export function pushToUsers(ctx: ServerContext, userIds: Iterable<string>, frame: ServerFrame, exceptSocketId?: string): void {
+  emitToRooms(ctx, [...userIds].map(userRoom), frame, exceptSocketId ? { except: [exceptSocketId] } : {});
 }
 
 /**

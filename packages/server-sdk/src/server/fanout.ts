@@ -1,30 +1,41 @@
-import type { LogEvent } from '@parley/protocol';
+import type { ServerFrame } from '@parley/protocol';
 import type { StoredConversation } from '../store/types.js';
-import { pushToUsers, userRoom, type ServerContext } from './context.js';
+import { emitToRooms, userRoom, type ServerContext } from './context.js';
 import { watchRoom } from './handlers/watch.js';
-import { FRAME_EVENT } from '@parley/protocol';
+
+export interface ConversationPushOptions {
+  /** The sending connection (it got its answer already). */
+  exceptSocketId?: string;
+  /** A user none of whose connections gets it (a typist does not see their own typing). */
+  exceptUserId?: string;
+  /** Users who get it even above the threshold: the sender's other devices, users a membership change is about. */
+  alsoNotify?: readonly string[];
+  volatile?: boolean;
+}
 
 /**
- * Pushes a log event live. Conversations up to `fanoutThreshold` members push to every member's
- * connections; larger ones only to the connections watching the conversation (plus `alsoNotify`,
- * e.g. the sender's own devices or the users a membership change is about). Everyone else
- * catches up by seq when they open the conversation: fan-out on read.
+ * Pushes a frame about a conversation (a log event, typing) live. Conversations up to
+ * `fanoutThreshold` members push to every member's connections; larger ones only to the
+ * connections watching the conversation, plus `alsoNotify`. Everyone else catches up by seq when
+ * they open the conversation: fan-out on read.
  */
-export async function pushEvent(
+export async function pushToConversation(
   ctx: ServerContext,
   conversation: Pick<StoredConversation, 'id' | 'memberCount'>,
-  event: LogEvent,
-  options: { exceptSocketId?: string; alsoNotify?: readonly string[] } = {},
+  frame: ServerFrame,
+  options: ConversationPushOptions = {},
 ): Promise<void> {
-  const frame = { type: 'event', event } as const;
+  const except = [
+    ...(options.exceptSocketId ? [options.exceptSocketId] : []),
+    ...(options.exceptUserId ? [userRoom(options.exceptUserId)] : []),
+  ];
+  const also = options.alsoNotify ?? [];
+  let rooms: string[];
   if (conversation.memberCount <= ctx.fanoutThreshold) {
     const members = await ctx.store.listMembers(conversation.id);
-    const users = new Set([...members.map((m) => m.userId), ...(options.alsoNotify ?? [])]);
-    pushToUsers(ctx, users, frame, options.exceptSocketId);
-    return;
+    rooms = [...new Set([...members.map((m) => m.userId), ...also])].map(userRoom);
+  } else {
+    rooms = [watchRoom(conversation.id), ...also.map(userRoom)];
   }
-  const rooms = [watchRoom(conversation.id), ...(options.alsoNotify ?? []).map(userRoom)];
-  ctx.metrics.fanout.observe(rooms.length);
-  const target = options.exceptSocketId ? ctx.nsp.to(rooms).except(options.exceptSocketId) : ctx.nsp.to(rooms);
-  target.emit(FRAME_EVENT, frame);
+  emitToRooms(ctx, rooms, frame, { except, ...(options.volatile ? { volatile: true } : {}) });
 }

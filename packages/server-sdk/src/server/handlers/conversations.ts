@@ -11,7 +11,7 @@ import { directKeyOf } from '../../store/store-helpers.js';
 import type { StoredConversation } from '../../store/types.js';
 import { summarize } from '../summaries.js';
 import { pushToUsers, requireMembership, userRoom, type Connection, type ServerContext } from '../context.js';
-import { pushEvent } from '../fanout.js';
+import { pushToConversation } from '../fanout.js';
 import { watchRoom } from './watch.js';
 
 async function authorizeCreate(ctx: ServerContext, userId: string, kind: 'direct' | 'group', members: string[]) {
@@ -140,7 +140,7 @@ async function recordMembershipChange(
   const conversation = await ctx.store.getConversation(conversationId);
   if (!conversation) return;
   // The requester's own connection gets the event too: its cursor must not skip a seq.
-  await pushEvent(ctx, conversation, event, { alsoNotify: [conn.userId, ...alsoNotify] });
+  await pushToConversation(ctx, conversation, { type: 'event', event }, { alsoNotify: [conn.userId, ...alsoNotify] });
   if (kind === 'members.removed') {
     // Removed users stop watching: nothing more about the conversation reaches them.
     ctx.nsp.in(userIds.map(userRoom)).socketsLeave(watchRoom(conversationId));

@@ -1,6 +1,6 @@
 import { ErrorCode, ParleyError, type SendFrame } from '@parley/protocol';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
-import { pushEvent } from '../fanout.js';
+import { pushToConversation } from '../fanout.js';
 
 /**
  * SEND: check membership, persist (the store assigns seq and dedups by clientMsgId), ACK the
@@ -33,5 +33,5 @@ export async function handleSend(ctx: ServerContext, conn: Connection, frame: Se
   });
   ctx.metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'stored' });
   ctx.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
-  await pushEvent(ctx, conversation, event, { exceptSocketId: conn.socket.id, alsoNotify: [conn.userId] });
+  await pushToConversation(ctx, conversation, { type: 'event', event }, { exceptSocketId: conn.socket.id, alsoNotify: [conn.userId] });
 }

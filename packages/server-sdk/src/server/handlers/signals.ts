@@ -1,5 +1,6 @@
 import type { ReceiptFrame, ReceiptUpdateFrame, SettingsFrame, TypingFrame } from '@parley/protocol';
 import { pushToUsers, requireMembership, type Connection, type ServerContext } from '../context.js';
+import { pushToConversation } from '../fanout.js';
 
 /**
  * RECEIPT: move this device's watermarks forward, and the member's with them (the store keeps
@@ -42,19 +43,10 @@ export async function handleReceipt(ctx: ServerContext, conn: Connection, frame:
 /** TYPING: relayed volatile to the other members; never stored, expires by itself. */
 export async function handleTyping(ctx: ServerContext, conn: Connection, frame: TypingFrame): Promise<void> {
   if (!(await ctx.typingLimiter.take(`${conn.userId}\n${frame.conversationId}`))) return;
-  await requireMembership(ctx, frame.conversationId, conn.userId);
-  const others = (await ctx.store.listMembers(frame.conversationId))
-    .map((m) => m.userId)
-    .filter((id) => id !== conn.userId);
-  if (others.length === 0) return;
-  ctx.nsp
-    .to(others.map((id) => `user:${id}`))
-    .volatile.emit('parley', {
-      type: 'typing.update',
-      conversationId: frame.conversationId,
-      userId: conn.userId,
-      expiresInMs: ctx.typingTtlMs,
-    });
+  const { conversation } = await requireMembership(ctx, frame.conversationId, conn.userId);
+  const update = { type: 'typing.update', conversationId: conversation.id, userId: conn.userId, expiresInMs: ctx.typingTtlMs } as const;
+  // Same audience rule as messages: in large conversations only watchers see who is typing.
+  await pushToConversation(ctx, conversation, update, { exceptUserId: conn.userId, volatile: true });
 }
 
 /**
