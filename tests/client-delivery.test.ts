@@ -1,26 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FRAME_EVENT, type EventFrame, type ServerFrame } from '@parley/protocol';
-import { createMemoryStorage, type ChatClient } from '@parley/client-sdk';
+import { createMemoryStorage } from '@parley/client-sdk';
 import { createMemoryStore } from '@parley/server-sdk';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { online, sdkClient, sentTexts, texts, waitFor } from './helpers/sdk.js';
+import { testScope } from './helpers/scope.js';
+import { online, sentTexts, texts, waitFor } from './helpers/sdk.js';
 
-const servers: TestServer[] = [];
-const chats: ChatClient[] = [];
-async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  servers.push(s);
-  return s;
-}
-function client(s: TestServer, userId: string, options: Parameters<typeof sdkClient>[2] = {}): ChatClient {
-  const chat = sdkClient(s, userId, options);
-  chats.push(chat);
-  return chat;
-}
-afterEach(async () => {
-  for (const chat of chats.splice(0)) chat.close();
-  for (const s of servers.splice(0)) await s.close().catch(() => {});
-});
+const scope = testScope();
+const server = scope.server;
+const client = scope.client;
+
 
 describe('the client SDK over real sockets', () => {
   it('shows a sent message at once as pending, then sent with its seq; the recipient gets it once', async () => {

@@ -53,14 +53,20 @@ describe.skipIf(!hasRedis)('several nodes over Redis', () => {
   });
   const freshData = () => (dataDir = mkdtempSync(join(tmpdir(), 'parley-cluster-')));
 
-  it('lets users on different nodes chat live, with receipts and typing relayed across nodes', async () => {
-    freshData();
+  /** Two nodes; alice connected to the first, bob to the second, and their direct conversation. */
+  async function aliceOnNodeAWithBobOnNodeB() {
     const [a, b] = [await startNode(), await startNode()];
     const alice = client(a.url, (u) => a.issueToken(u), 'alice');
     const bob = client(b.url, (u) => b.issueToken(u), 'bob');
     await waitFor(alice, online);
     await waitFor(bob, online);
     const { id } = await alice.openDirect('bob');
+    return { a, b, alice, bob, id };
+  }
+
+  it('lets users on different nodes chat live, with receipts and typing relayed across nodes', async () => {
+    freshData();
+    const { a, b, alice, bob, id } = await aliceOnNodeAWithBobOnNodeB();
     await alice.send(id, 'from node A');
     await waitFor(bob, (c) => texts(c, id).includes('from node A'), 10_000, 'cross-node delivery');
     await bob.send(id, 'from node B');
@@ -181,12 +187,7 @@ describe.skipIf(!hasRedis)('several nodes over Redis', () => {
 
   it('keeps sending through a Redis outage and converges every device after it returns', async () => {
     freshData();
-    const [a, b] = [await startNode(), await startNode()];
-    const alice = client(a.url, (u) => a.issueToken(u), 'alice');
-    const bob = client(b.url, (u) => b.issueToken(u), 'bob');
-    await waitFor(alice, online);
-    await waitFor(bob, online);
-    const { id } = await alice.openDirect('bob');
+    const { alice, bob, id } = await aliceOnNodeAWithBobOnNodeB();
     await alice.send(id, 'before');
     await waitFor(bob, (c) => texts(c, id).length === 1, 10_000, 'first delivery');
 
@@ -206,12 +207,7 @@ describe.skipIf(!hasRedis)('several nodes over Redis', () => {
     await redis.close();
     // A tiny pub/sub output buffer: a burst of pushes makes Redis cut the subscriber off.
     redis = await startRedis(['--client-output-buffer-limit', 'pubsub 32kb 16kb 1']);
-    const [a, b] = [await startNode(), await startNode()];
-    const alice = client(a.url, (u) => a.issueToken(u), 'alice');
-    const bob = client(b.url, (u) => b.issueToken(u), 'bob');
-    await waitFor(alice, online);
-    await waitFor(bob, online);
-    const { id } = await alice.openDirect('bob');
+    const { alice, bob, id } = await aliceOnNodeAWithBobOnNodeB();
     const big = 'x'.repeat(4000);
     await Promise.all(Array.from({ length: 200 }, (_, i) => alice.send(id, `${i} ${big}`)));
     await waitFor(alice, (c) => sentTexts(c, id).length === 200, 30_000, 'acks');

@@ -1,34 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReceiptUpdateFrame, ServerFrame } from '@parley/protocol';
 import type { ChatClient } from '@parley/client-sdk';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { online, sdkClient, waitFor } from './helpers/sdk.js';
-import { connectAs, createGroup, sendText } from './helpers/fixtures.js';
+import type { TestServer } from './helpers/test-server.js';
+import { testScope } from './helpers/scope.js';
+import { online, waitFor } from './helpers/sdk.js';
+import { createGroup, sendText } from './helpers/fixtures.js';
 import type { WireClient } from './helpers/wire-client.js';
 
-const servers: TestServer[] = [];
-const chats: ChatClient[] = [];
-const wires: WireClient[] = [];
-async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  servers.push(s);
-  return s;
-}
-function client(s: TestServer, userId: string, deviceId?: string): ChatClient {
-  const chat = sdkClient(s, userId, deviceId ? { deviceId } : {});
-  chats.push(chat);
-  return chat;
-}
-async function wire(s: TestServer, userId: string, deviceId?: string): Promise<WireClient> {
-  const w = await connectAs(s, userId, deviceId);
-  wires.push(w);
-  return w;
-}
-afterEach(async () => {
-  for (const chat of chats.splice(0)) chat.close();
-  for (const w of wires.splice(0)) w.close();
-  for (const s of servers.splice(0)) await s.close().catch(() => {});
-});
+const scope = testScope();
+const server = scope.server;
+const client = (s: TestServer, userId: string, deviceId?: string) => scope.client(s, userId, deviceId ? { deviceId } : {});
+const wire = scope.wire;
+
 
 const receiptsOf = (w: WireClient, userId: string) =>
   w.frames.filter((f: ServerFrame): f is ReceiptUpdateFrame => f.type === 'receipt.update' && f.userId === userId);

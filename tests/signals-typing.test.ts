@@ -1,34 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, type ServerFrame, type TypingUpdateFrame } from '@parley/protocol';
 import type { ChatClient } from '@parley/client-sdk';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { online, sdkClient, texts, waitFor } from './helpers/sdk.js';
-import { connectAs, createGroup, sendText } from './helpers/fixtures.js';
+import type { TestServer } from './helpers/test-server.js';
+import { testScope } from './helpers/scope.js';
+import { online, texts, waitFor } from './helpers/sdk.js';
+import { createGroup, sendText } from './helpers/fixtures.js';
 import type { WireClient } from './helpers/wire-client.js';
 
-const servers: TestServer[] = [];
-const chats: ChatClient[] = [];
-const wires: WireClient[] = [];
-async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  servers.push(s);
-  return s;
-}
-function client(s: TestServer, userId: string): ChatClient {
-  const chat = sdkClient(s, userId);
-  chats.push(chat);
-  return chat;
-}
-async function wire(s: TestServer, userId: string): Promise<WireClient> {
-  const w = await connectAs(s, userId);
-  wires.push(w);
-  return w;
-}
-afterEach(async () => {
-  for (const chat of chats.splice(0)) chat.close();
-  for (const w of wires.splice(0)) w.close();
-  for (const s of servers.splice(0)) await s.close().catch(() => {});
-});
+const scope = testScope();
+const server = scope.server;
+const client = (s: TestServer, userId: string) => scope.client(s, userId);
+const wire = (s: TestServer, userId: string) => scope.wire(s, userId);
+
 
 const typingIn = (chat: ChatClient, id: string) => chat.getSnapshot().typing[id] ?? [];
 const typingFrames = (w: WireClient) => w.frames.filter((f: ServerFrame): f is TypingUpdateFrame => f.type === 'typing.update');

@@ -1,0 +1,38 @@
+import { afterEach } from 'vitest';
+import type { ChatClient } from '@parley/client-sdk';
+import { startTestServer, type TestServer } from './test-server.js';
+import { sdkClient, type SdkClientOptions } from './sdk.js';
+import { connectAs } from './fixtures.js';
+import type { WireClient } from './wire-client.js';
+
+/**
+ * Servers and clients a test file starts, all closed after each test (clients first, then
+ * servers), so no test leaks sockets into the next.
+ */
+export function testScope() {
+  const servers: TestServer[] = [];
+  const chats: ChatClient[] = [];
+  const wires: WireClient[] = [];
+  afterEach(async () => {
+    for (const chat of chats.splice(0)) chat.close();
+    for (const w of wires.splice(0)) w.close();
+    for (const s of servers.splice(0)) await s.close().catch(() => {});
+  });
+  return {
+    async server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+      const s = await startTestServer(options);
+      servers.push(s);
+      return s;
+    },
+    client(s: Pick<TestServer, 'url' | 'token'>, userId: string, options: SdkClientOptions = {}): ChatClient {
+      const chat = sdkClient(s, userId, options);
+      chats.push(chat);
+      return chat;
+    },
+    async wire(s: TestServer, userId: string, deviceId?: string): Promise<WireClient> {
+      const w = await connectAs(s, userId, deviceId);
+      wires.push(w);
+      return w;
+    },
+  };
+}
