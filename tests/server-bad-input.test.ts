@@ -77,20 +77,26 @@ describe('bad input gets a typed error, nothing is stored, nothing crashes', () 
     await stillServing();
   });
 
-  it('survives deeply nested frames', async () => {
+  it('survives deeply nested frames: BAD_FRAME within the size limit, FRAME_TOO_LARGE past it', async () => {
     // Written straight to the engine: socket.io's own encoder cannot even produce these.
-    const depth = 100_000;
-    const reqId = nextId();
-    const nestedObject = '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
-    alice.socket.io.engine.write(`2["parley",{"type":"history","reqId":"${reqId}","conversationId":"${conversationId}","beforeSeq":${nestedObject}}]`);
-    expect(await alice.waitFor((f) => f.type === 'error' && f.reqId === reqId)).toMatchObject({ code: ErrorCode.BAD_FRAME });
-    const clientMsgId = nextId('deep-');
-    const nestedArray = '['.repeat(depth) + ']'.repeat(depth);
-    alice.socket.io.engine.write(`2["parley",{"type":"send","conversationId":"${conversationId}","clientMsgId":"${clientMsgId}","data":{"text":${nestedArray}}}]`);
-    expect(await nackFor(clientMsgId)).toMatchObject({ code: ErrorCode.BAD_FRAME });
+    const cases = [
+      { depth: 10_000, code: ErrorCode.BAD_FRAME }, // 30–40 KB: under maxFrameBytes, refused by validation
+      { depth: 100_000, code: ErrorCode.FRAME_TOO_LARGE }, // 300–400 KB: refused before it is even parsed into a frame
+    ];
+    for (const { depth, code } of cases) {
+      const reqId = nextId();
+      const nestedObject = '{"a":'.repeat(depth / 2) + '1' + '}'.repeat(depth / 2);
+      alice.socket.io.engine.write(`2["parley",{"type":"history","reqId":"${reqId}","conversationId":"${conversationId}","beforeSeq":${nestedObject}}]`);
+      expect(await alice.waitFor((f) => f.type === 'error' && f.reqId === reqId)).toMatchObject({ code });
+      const clientMsgId = nextId('deep-');
+      const nestedArray = '['.repeat(depth * 2) + ']'.repeat(depth * 2);
+      alice.socket.io.engine.write(`2["parley",{"type":"send","conversationId":"${conversationId}","clientMsgId":"${clientMsgId}","data":{"text":${nestedArray}}}]`);
+      expect(await nackFor(clientMsgId)).toMatchObject({ code });
+    }
     expect(await messageCount()).toBe(0);
     await stillServing();
   });
+;
 
   it('gives a non-member the same answer for "no such conversation" and "not a member"', async () => {
     const mallory = await connectAs(server, 'mallory');

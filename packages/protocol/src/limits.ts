@@ -6,7 +6,7 @@
  * if (text.length > Limits.maxTextLength) throw new Error('too long');
  */
 export const Limits = {
-  /** Largest accepted frame, in bytes of its JSON encoding. */
+  /** Largest accepted frame, in bytes of the socket.io packet that carried it (its JSON plus a few bytes of framing). */
   maxFrameBytes: 64 * 1024,
   /** Longest message text, in UTF-16 code units (what `string.length` counts). */
   maxTextLength: 8000,

@@ -200,6 +200,14 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     conn.send({ type: 'welcome', protocol: PROTOCOL_VERSION, userId, deviceId, serverTime: Date.now(), limits });
     const expiry = expiresAt ? setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now())) : undefined;
     expiry?.unref?.();
+    // The size of the packet being decoded, read off the transport so that no frame is serialized
+    // again to be measured: the engine emits `packet` and then, synchronously, the decoded event.
+    let packetBytes = 0;
+    socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
+      if (packet.type !== 'message') return;
+      const { data } = packet;
+      packetBytes = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : 0;
+    });
     socket.on(FRAME_EVENT, (raw: unknown) => {
       if (!frameLimiter.take(socket.id)) {
         metrics.rateLimited.inc({ limit: 'frames' });
@@ -207,7 +215,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
         return;
       }
       inFlight++;
-      void dispatchFrame(ctx, conn, queue, raw).finally(() => {
+      void dispatchFrame(ctx, conn, queue, raw, packetBytes).finally(() => {
         if (--inFlight === 0) drained?.();
       });
     });

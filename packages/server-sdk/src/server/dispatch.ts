@@ -27,10 +27,11 @@ export async function dispatchFrame(
   conn: Connection,
   queue: KeyedQueue,
   raw: unknown,
+  /** The frame's size on the wire, as the transport received it. */
+  size: number,
 ): Promise<void> {
   let frame: ClientFrame | undefined;
   try {
-    const size = frameSize(raw);
     if (size > ctx.limits.maxFrameBytes) {
       throw new ParleyError(ErrorCode.FRAME_TOO_LARGE, `frame of ${size} bytes exceeds ${ctx.limits.maxFrameBytes}`);
     }
@@ -84,15 +85,6 @@ async function route(ctx: ServerContext, conn: Connection, frame: Exclude<Client
       const unreachable: never = frame;
       throw new ParleyError(ErrorCode.BAD_FRAME, `unknown frame ${String(unreachable)}`);
     }
-  }
-}
-
-function frameSize(raw: unknown): number {
-  try {
-    return Buffer.byteLength(JSON.stringify(raw) ?? '');
-  } catch {
-    // Too deep to serialize: certainly not a valid frame.
-    throw new ParleyError(ErrorCode.BAD_FRAME, 'frame is not serializable');
   }
 }
 
