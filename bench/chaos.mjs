@@ -27,9 +27,9 @@ for (const [key, scenario] of chosen) {
   process.stderr.write(`${report.violations.length === 0 ? 'clean' : `${report.violations.length} VIOLATIONS`}\n`);
 }
 
-const header = ['scenario', 'sent', 'ACKed', 'failed', 'delivered', 'lost', 'duplicated', 'violations', 'notes', 's'];
+const header = ['scenario', 'sent', 'ACKed', 'failed', 'delivered', 'lost', 'duplicated', 'reordered', 'violations', 'notes', 's'];
 const rows = reports.map((r) => [
-  r.scenario, r.sent, r.acked, r.failed, r.delivered, r.lost, r.duplicated, r.violations.length, r.notes.join('; '), r.seconds,
+  r.scenario, r.sent, r.acked, r.failed, r.delivered, r.lost, r.duplicated, r.reordered, r.violations.length, r.notes.join('; '), r.seconds,
 ]);
 const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 console.log(`\nParley chaos, seed ${seed} (replay: npm run chaos -- --seed ${seed})\n\n${table}`);

@@ -9,10 +9,10 @@ const seed = chaosSeed();
 
 describe(`chaos (seed ${seed})`, () => {
   for (const scenario of SCENARIOS) {
-    it(`${scenario.name}: nothing lost, nothing doubled, one order everywhere`, async () => {
+    it(`${scenario.name}: nothing lost, nothing doubled, nothing reordered, one order everywhere`, async () => {
       const report = await runChaos(scenario, { seed, scale: SHORT, settleMs: 20_000 });
       expect(report.violations, `seed ${seed}: ${report.notes.join('; ')}`).toEqual([]);
-      expect(report).toMatchObject({ lost: 0, duplicated: 0 });
+      expect(report).toMatchObject({ lost: 0, duplicated: 0, reordered: 0 });
       expect(report.acked).toBeGreaterThan(0);
       expect(report.notes.filter((n) => n.includes('not settled') || n.includes('not converged'))).toEqual([]);
     }, 60_000);

@@ -36,9 +36,28 @@ describe('chaos oracle', () => {
   it('passes a run where every device holds every stored message once', async () => {
     const { store, views } = await storeWithThree();
     const a = device('a', views);
-    const sent = [{ device: a, conversationId: 'c1', clientMsgId: 'msg-a-0001', text: 'msg-a-0001' }];
+    const sent = ['msg-a-0001', 'msg-a-0002'].map((clientMsgId, callIndex) => ({ device: a, conversationId: 'c1', clientMsgId, text: clientMsgId, callIndex }));
     const report = await checkRun(store, world([a, device('b', views)], sent));
-    expect(report).toMatchObject({ violations: [], lost: 0, duplicated: 0, acked: 1, delivered: 6 });
+    expect(report).toMatchObject({ violations: [], lost: 0, duplicated: 0, reordered: 0, acked: 2, delivered: 6 });
+  });
+
+  it('counts a message stored after one its device sent later as reordered', async () => {
+    const { store, views } = await storeWithThree();
+    const a = device('a', views);
+    // The device called send() for 0002 first, yet the store holds 0001 (seq 2) before it (seq 3).
+    const sent = ['msg-a-0002', 'msg-a-0001'].map((clientMsgId, callIndex) => ({ device: a, conversationId: 'c1', clientMsgId, text: clientMsgId, callIndex }));
+    const report = await checkRun(store, world([a, device('b', views)], sent));
+    expect(report).toMatchObject({ reordered: 1, lost: 0, duplicated: 0 });
+    expect(report.violations).toEqual([expect.stringMatching(/msg-a-0001 stored as seq 2 of c1, after msg-a-0002 \(sent later\) at seq 3/)]);
+  });
+
+  it('leaves a visibly failed message out of the send order', async () => {
+    const { store, views } = await storeWithThree();
+    const failed: MessageView = { ...views[1]!, status: 'failed' };
+    const a = device('a', [views[0]!, failed, views[2]!]);
+    const sent = ['msg-a-0002', 'msg-a-0001'].map((clientMsgId, callIndex) => ({ device: a, conversationId: 'c1', clientMsgId, text: clientMsgId, callIndex }));
+    const report = await checkRun(store, world([a, device('b', views)], sent));
+    expect(report).toMatchObject({ reordered: 0, failed: 1 });
   });
 
   it('counts a message a member device never got as lost', async () => {
@@ -66,7 +85,7 @@ describe('chaos oracle', () => {
     const ghost: MessageView = { ...views[0]!, key: 'ghost', clientMsgId: 'msg-a-ghost', seq: 9 };
     const waiting: MessageView = { ...views[0]!, key: 'waiting', clientMsgId: 'msg-a-wait', seq: undefined, status: 'pending' };
     const a = device('a', [...views, ghost, waiting]);
-    const sent = ['msg-a-ghost', 'msg-a-wait'].map((clientMsgId) => ({ device: a, conversationId: 'c1', clientMsgId, text: clientMsgId }));
+    const sent = ['msg-a-ghost', 'msg-a-wait'].map((clientMsgId, callIndex) => ({ device: a, conversationId: 'c1', clientMsgId, text: clientMsgId, callIndex }));
     const report = await checkRun(store, world([a, device('b', views)], sent));
     expect(report.lost).toBeGreaterThanOrEqual(1);
     expect(report.violations.join()).toMatch(/ACKed as seq 9 but not in the store/);

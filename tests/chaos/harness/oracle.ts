@@ -1,5 +1,6 @@
 import type { LogEvent } from '@parley/protocol';
 import type { ChatStore } from '@parley/server-sdk';
+import { checkSendOrder } from './oracle-order.js';
 import { statusOf, type Device, type World } from './world.js';
 
 /** Same clientMsgId sent by raw connections at once; every answer must name one stored event. */
@@ -26,6 +27,8 @@ export interface ChaosReport {
   lost: number;
   /** Stored twice, or held twice by a device. */
   duplicated: number;
+  /** ACKed messages stored behind a message their device sent later (same conversation). */
+  reordered: number;
   /** Everything the oracle found wrong, spelled out (empty when the run is clean). */
   violations: string[];
   notes: string[];
@@ -48,11 +51,12 @@ export async function readLog(store: ChatStore, conversationId: string): Promise
  * seqs contiguous and unique; no (sender, clientMsgId) stored twice; every ACKed message stored
  * at its ACKed seq; every member device holds exactly the stored messages, once each, in seq
  * order (so all devices agree); no device of a non-member holds anything; every outbox entry
- * ended ACKed or visibly failed; concurrent sends of one id all name the one stored event.
+ * ended ACKed or visibly failed; each device's messages stored in the order it called send();
+ * concurrent sends of one id all name the one stored event.
  */
 export async function checkRun(store: ChatStore, world: Pick<World, 'devices' | 'conversations' | 'sent'>, concurrent: ConcurrentSend[] = []): Promise<Omit<ChaosReport, 'scenario' | 'seed' | 'notes'>> {
   const violations: string[] = [];
-  const report = { sent: world.sent.length + concurrent.length, acked: 0, failed: 0, delivered: 0, lost: 0, duplicated: 0, violations };
+  const report = { sent: world.sent.length + concurrent.length, acked: 0, failed: 0, delivered: 0, lost: 0, duplicated: 0, reordered: 0, violations };
   const stored = new Map<string, Map<string, MessageEvent>>();
 
   for (const [conversationId, members] of world.conversations) {
@@ -94,6 +98,10 @@ export async function checkRun(store: ChatStore, world: Pick<World, 'devices' | 
       violations.push(`${record.text}: ACKed as seq ${view.seq}, stored as ${event.seq}`);
     }
   }
+
+  const reorders = checkSendOrder(world.sent, stored);
+  report.reordered = reorders.length;
+  violations.push(...reorders);
 
   for (const send of concurrent) {
     const event = stored.get(send.conversationId)?.get(`${send.userId}\n${send.clientMsgId}`);

@@ -14,6 +14,8 @@ export interface SentRecord {
   readonly conversationId: string;
   readonly clientMsgId: string;
   readonly text: string;
+  /** Position of this `send()` call among the device's calls: the order its messages must be stored in. */
+  readonly callIndex: number;
 }
 
 export interface WorldOptions {
@@ -33,6 +35,8 @@ export class World {
   /** Conversation id → member user ids (membership does not change during a run). */
   readonly conversations = new Map<string, readonly string[]>();
   readonly sent: SentRecord[] = [];
+  /** `send()` calls made per device so far; numbered when called, not when they resolve. */
+  private readonly calls = new Map<Device, number>();
 
   constructor(private readonly options: WorldOptions) {}
 
@@ -67,9 +71,11 @@ export class World {
   }
 
   async send(device: Device, conversationId: string): Promise<void> {
-    const text = `${device.deviceId}#${this.sent.length}`;
+    const callIndex = this.calls.get(device) ?? 0;
+    this.calls.set(device, callIndex + 1);
+    const text = `${device.deviceId}#${callIndex}`;
     const view = await device.chat.send(conversationId, text);
-    this.sent.push({ device, conversationId, clientMsgId: view.clientMsgId!, text });
+    this.sent.push({ device, conversationId, clientMsgId: view.clientMsgId!, text, callIndex });
   }
 
   /**
