@@ -12,7 +12,7 @@ import type {
   WatermarkUpdate,
 } from './types.js';
 import { DEFAULT_USER_SETTINGS } from './types.js';
-import { advanceWatermarks, createdEventInput, nextEventId, patchSettings, toLogEvent, upperBound } from './store-helpers.js';
+import { advanceWatermarks, bySeniority, createdEventInput, nextEventId, patchSettings, toLogEvent, upperBound } from './store-helpers.js';
 
 interface ConversationState {
   conversation: StoredConversation;
@@ -116,8 +116,9 @@ export function createMemoryStore(): ChatStore {
       return member ? copy(member) : null;
     },
 
-    async listMembers(conversationId) {
-      return [...(state(conversationId)?.members.values() ?? [])].map(copy);
+    async listMembers(conversationId, filter) {
+      const all = [...(state(conversationId)?.members.values() ?? [])];
+      return (filter?.role ? all.filter((m) => m.role === filter.role) : all).map(copy);
     },
 
     async listMemberships(userId) {
@@ -142,6 +143,9 @@ export function createMemoryStore(): ChatStore {
         devices.delete(`${conversationId}\n${userId}`);
       }
       conv.conversation.memberCount = conv.members.size;
+      const members = [...conv.members.values()];
+      const heir = members.some((m) => m.role === 'owner') ? undefined : members.sort(bySeniority)[0];
+      if (heir) heir.role = 'owner';
       return removed;
     },
 

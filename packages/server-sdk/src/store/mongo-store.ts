@@ -112,6 +112,17 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
   }
 
   /**
+   * Makes the longest-standing member owner if no owner is left. Without transactions this is a
+   * check then a write: two removals racing may each promote someone (two owners, never none),
+   * and a crash in between leaves none until the next removal runs it again.
+   */
+  async function passOwnership(conversationId: string): Promise<void> {
+    if (await members.findOne({ conversationId, role: 'owner' }, { projection: { _id: 1 } })) return;
+    const [heir] = await members.find({ conversationId }).sort({ joinedAt: 1, userId: 1 }).limit(1).toArray();
+    if (heir) await members.updateOne({ _id: heir._id, conversationId }, { $set: { role: 'owner' } });
+  }
+
+  /**
    * Brings a conversation whose creation may have been cut short (by a crash, or because a
    * concurrent create is still running) to its complete state: members, then the created event,
    * which its system clientMsgId makes append once. A lastSeq above 0 means both are done.
@@ -182,9 +193,9 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       return doc ? toMember(doc) : null;
     },
 
-    async listMembers(conversationId) {
+    async listMembers(conversationId, filter) {
       await ready();
-      return (await members.find({ conversationId }).toArray()).map(toMember);
+      return (await members.find({ conversationId, ...(filter?.role ? { role: filter.role } : {}) }).toArray()).map(toMember);
     },
 
     async listMemberships(userId) {
@@ -219,6 +230,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       const ids = unique.filter((_, i) => removed[i]);
       if (ids.length > 0) await signals.devices.deleteMany({ conversationId, userId: { $in: ids } });
       if (ids.length > 0) await recount(conversationId);
+      await passOwnership(conversationId);
       return ids;
     },
 

@@ -69,6 +69,13 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     ),
     member: db.prepare<[string, string], MemberRow>('SELECT * FROM parley_members WHERE conversation_id = ? AND user_id = ?'),
     members: db.prepare<[string], MemberRow>('SELECT * FROM parley_members WHERE conversation_id = ?'),
+    membersWithRole: db.prepare<[string, MemberRole], MemberRow>('SELECT * FROM parley_members WHERE conversation_id = ? AND role = ?'),
+    // The longest-standing member becomes owner when none is left (bySeniority's order).
+    passOwnership: db.prepare<[string, string, string]>(
+      `UPDATE parley_members SET role = 'owner' WHERE conversation_id = ? AND user_id = (
+         SELECT user_id FROM parley_members WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1)
+       AND NOT EXISTS (SELECT 1 FROM parley_members WHERE conversation_id = ? AND role = 'owner')`,
+    ),
     memberships: db.prepare<[string], MembershipRow>(
       `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.delivered_seq AS m_delivered_seq, m.read_seq AS m_read_seq
        FROM parley_members m JOIN parley_conversations c ON c.id = m.conversation_id
@@ -142,6 +149,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       const removed = [...new Set(userIds)].filter((userId) => sql.leave.run(conversationId, userId).changes === 1);
       for (const userId of removed) signals.forgetDevices(conversationId, userId);
       if (removed.length) sql.recount.run(conversationId, conversationId);
+      sql.passOwnership.run(conversationId, conversationId, conversationId);
       return removed;
     }),
     watermarks: db.transaction((conversationId: string, userId: string, read?: number, delivered?: number) => {
@@ -166,8 +174,9 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       const row = sql.member.get(conversationId, userId);
       return row ? toMember(row) : null;
     },
-    async listMembers(conversationId) {
-      return sql.members.all(conversationId).map(toMember);
+    async listMembers(conversationId, filter) {
+      const rows = filter?.role ? sql.membersWithRole.all(conversationId, filter.role) : sql.members.all(conversationId);
+      return rows.map(toMember);
     },
     async listMemberships(userId) {
       return sql.memberships.all(userId).map((row) => toMembership(row, userId));

@@ -55,6 +55,11 @@ export function advanceWatermarks(
   return { deliveredSeq: delivered, readSeq: read };
 }
 
+/** Orders members longest-standing first (earliest `joinedAt`, then smallest user id): who inherits ownership. */
+export function bySeniority(a: { joinedAt: number; userId: string }, b: { joinedAt: number; userId: string }): number {
+  return a.joinedAt - b.joinedAt || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
+}
+
 /** Settings after a patch: only the boolean fields named in it change. */
 export function patchSettings(current: StoredUserSettings, patch: Partial<StoredUserSettings>): StoredUserSettings {
   const next = { ...current };

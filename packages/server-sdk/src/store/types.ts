@@ -111,13 +111,20 @@ export interface ChatStore {
   createConversation(input: CreateConversationInput): Promise<{ conversation: StoredConversation; created: boolean }>;
   getConversation(conversationId: string): Promise<StoredConversation | null>;
   getMember(conversationId: string, userId: string): Promise<StoredMember | null>;
-  /** Every member of a conversation (for fan-out), in no particular order. */
-  listMembers(conversationId: string): Promise<StoredMember[]>;
+  /**
+   * Every member of a conversation (for fan-out), in no particular order; with `filter.role`, only
+   * the members with that role (callers filter again, so a store may ignore the filter).
+   */
+  listMembers(conversationId: string, filter?: { role?: MemberRole }): Promise<StoredMember[]>;
   /** A user's memberships with their conversations, newest activity first. */
   listMemberships(userId: string): Promise<Array<{ conversation: StoredConversation; member: StoredMember }>>;
   /** Adds members (idempotent); returns the ids that were not members before. */
   addMembers(conversationId: string, userIds: string[], role: MemberRole, ts: number): Promise<string[]>;
-  /** Removes members (idempotent); returns the ids that were members before. */
+  /**
+   * Removes members (idempotent); returns the ids that were members before. A conversation left
+   * with members but no owner passes ownership on: its longest-standing member (earliest
+   * `joinedAt`, then smallest user id) becomes `owner`.
+   */
   removeMembers(conversationId: string, userIds: string[]): Promise<string[]>;
   /**
    * Appends an event at `lastSeq + 1`, atomically: seqs are contiguous from 1, unique and never

@@ -68,6 +68,45 @@ export function memberTests(ctx: StoreContext): void {
     });
   });
 
+  describe('ownership', () => {
+    const roles = async (id: string) =>
+      Object.fromEntries((await ctx.store.listMembers(id)).map((m) => [m.userId, m.role]));
+    const owners = async (id: string) =>
+      (await ctx.store.listMembers(id, { role: 'owner' })).filter((m) => m.role === 'owner').map((m) => m.userId).sort();
+
+    it('passes to the longest-standing member when the owner leaves', async () => {
+      await createGroup(ctx.store, 'g1', ['alice', 'zed'], T0);
+      await ctx.store.addMembers('g1', ['bob'], 'member', T0 + 5);
+      expect(await ctx.store.removeMembers('g1', ['alice'])).toEqual(['alice']);
+      expect(await roles('g1')).toEqual({ zed: 'owner', bob: 'member' });
+      expect(await owners('g1')).toEqual(['zed']);
+      expect((await ctx.store.listMemberships('zed'))[0]?.member.role).toBe('owner');
+    });
+
+    it('breaks a tie in joining time by the smallest user id, also when the owner is removed with others', async () => {
+      await createGroup(ctx.store, 'g1', ['alice', 'dave', 'carol', 'bob']);
+      expect((await ctx.store.removeMembers('g1', ['alice', 'bob'])).sort()).toEqual(['alice', 'bob']);
+      expect(await roles('g1')).toEqual({ carol: 'owner', dave: 'member' });
+    });
+
+    it('stays with the owner when others leave, and with a remaining owner when one of two leaves', async () => {
+      await createGroup(ctx.store, 'g1', ['alice', 'bob', 'carol']);
+      await ctx.store.removeMembers('g1', ['bob']);
+      expect(await roles('g1')).toEqual({ alice: 'owner', carol: 'member' });
+      await ctx.store.addMembers('g1', ['bob'], 'owner', T0 + 5);
+      await ctx.store.removeMembers('g1', ['alice']);
+      expect(await roles('g1')).toEqual({ bob: 'owner', carol: 'member' });
+    });
+
+    it('leaves nobody to own a conversation everyone left', async () => {
+      await createGroup(ctx.store, 'g1', ['alice', 'bob']);
+      expect((await ctx.store.removeMembers('g1', ['bob', 'alice'])).sort()).toEqual(['alice', 'bob']);
+      expect(await ctx.store.listMembers('g1')).toEqual([]);
+      expect(await owners('g1')).toEqual([]);
+      expect((await ctx.store.getConversation('g1'))?.memberCount).toBe(0);
+    });
+  });
+
   describe('watermarks', () => {
     async function withFiveEvents(): Promise<void> {
       await createGroup(ctx.store, 'g1', ['alice', 'bob']);
