@@ -32,7 +32,11 @@ export async function startTestServer(
     store,
     authenticate: dev.authenticate,
     logger: silentLogger,
-    rateLimits: { sends: { perSecond: 10_000, burst: 10_000 }, frames: { perSecond: 10_000, burst: 10_000 } },
+    rateLimits: {
+      sends: { perSecond: 10_000, burst: 10_000 },
+      frames: { perSecond: 10_000, burst: 10_000 },
+      userFrames: { perSecond: 10_000, burst: 10_000 },
+    },
     ...chatOptions,
   });
   http.on('request', (req, res) => {

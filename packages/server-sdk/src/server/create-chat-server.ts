@@ -17,8 +17,10 @@ import type { Authenticate } from '../auth/types.js';
 import { createJsonLogger, type Logger } from '../logger.js';
 import { RateLimiter, type RateLimit } from './rate-limiter.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { isOriginAllowed } from './origins.js';
-import { userRoom, type CanCreateConversation, type Connection, type ServerContext } from './context.js';
+import { isOriginAllowed, normalizeOrigin } from './origins.js';
+import { atDeadline } from './deadline-timer.js';
+import { guardInbound, UserConnections } from './connection-guard.js';
+import { userRoom, type CanAddMembers, type CanCreateConversation, type Connection, type ServerContext } from './context.js';
 import { dispatchFrame } from './dispatch.js';
 import { createRestHandler, type RestHandler } from './rest.js';
 import { createChatMetrics, type ChatMetrics } from '../metrics/chat-metrics.js';
@@ -42,9 +44,20 @@ export interface ChatServerOptions {
   allowedOrigins?: string[] | '*';
   /** Lower the protocol limits for this deployment (never above `Limits`). */
   limits?: Partial<LimitsShape>;
-  rateLimits?: { sends?: RateLimit; frames?: RateLimit; typing?: RateLimit };
+  /**
+   * Token buckets: `sends` per user, `frames` per connection, `userFrames` per user over all of
+   * their connections on this node, `typing` per user and conversation.
+   */
+  rateLimits?: { sends?: RateLimit; conversations?: RateLimit; frames?: RateLimit; userFrames?: RateLimit; typing?: RateLimit };
+  /** Connections one user may hold open on this node; more are refused at the handshake (default 20). */
+  maxConnectionsPerUser?: number;
   /** Decide who may create which conversations (default: anyone, with anyone). */
   canCreateConversation?: CanCreateConversation;
+  /**
+   * Decide whether a user may put others into a conversation: direct opens that create one,
+   * group creation, members.add (default: anyone may add anyone). Refused: FORBIDDEN.
+   */
+  canAddMembers?: CanAddMembers;
   /** Conversations up to this many members get receipt updates pushed to all (default 100). */
   receiptFanoutMax?: number;
   /** Presence: its backend, and the TTL, grace period and heartbeat interval (see `PresenceOptions`). */
@@ -86,7 +99,10 @@ export interface ChatServer {
 const DEFAULT_RATE_LIMITS = {
   sends: { perSecond: 50, burst: 200 },
   frames: { perSecond: 200, burst: 400 },
+  userFrames: { perSecond: 400, burst: 800 },
   typing: { perSecond: 1, burst: 3 },
+  // Conversations a user creates: 30 at once, then one every 2 s (30 a minute).
+  conversations: { perSecond: 0.5, burst: 30 },
 } satisfies Record<string, RateLimit>;
 
 /**
@@ -117,7 +133,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       // Frames between maxFrameBytes and this get a typed FRAME_TOO_LARGE; larger ones close the connection.
       maxHttpBufferSize: Math.max(1_000_000, limits.maxFrameBytes * 2),
       allowRequest: (req, done) => done(null, isOriginAllowed(req, allowedOrigins)),
-      cors: allowedOrigins === '*' ? { origin: true } : { origin: allowedOrigins },
+      cors: allowedOrigins === '*' ? { origin: true } : { origin: allowedOrigins.map((o) => normalizeOrigin(o) ?? o) },
       serveClient: false,
       pingInterval: options.pingIntervalMs ?? 25_000,
       pingTimeout: options.pingTimeoutMs ?? 20_000,
@@ -143,6 +159,10 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     sendLimiter: options.scaleOut ? options.scaleOut.limiter('sends', rates.sends) : new RateLimiter(rates.sends),
     typingLimiter: options.scaleOut ? options.scaleOut.limiter('typing', rates.typing) : new RateLimiter(rates.typing),
     canCreateConversation: options.canCreateConversation,
+    canAddMembers: options.canAddMembers,
+    createLimiter: options.scaleOut
+      ? options.scaleOut.limiter('conversations', rates.conversations)
+      : new RateLimiter(rates.conversations),
     receiptFanoutMax: options.receiptFanoutMax ?? 100,
     fanoutThreshold: options.fanoutThreshold ?? 200,
     metrics,
@@ -150,8 +170,10 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     presence,
     now: Date.now,
   };
-  // Frames are limited per connection, so this one stays local even with a scale-out.
-  const frameLimiter = new RateLimiter(rates.frames);
+  // Frames are limited per connection and per user on this node (whose connections the node
+  // counts), so these stay local even with a scale-out.
+  const frameBudget = { perConnection: new RateLimiter(rates.frames), perUser: new RateLimiter(rates.userFrames), metrics };
+  const userConnections = new UserConnections(options.maxConnectionsPerUser ?? 20);
   let draining = false;
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -174,6 +196,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     }
     authenticateSocket(socket, options.authenticate)
       .then(() => {
+        userConnections.hold(socket, (socket.data as SocketData).userId);
         metrics.handshakes.inc({ result: 'ok' });
         next();
       })
@@ -198,8 +221,6 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     const queue = new KeyedQueue();
     void socket.join(userRoom(userId));
     conn.send({ type: 'welcome', protocol: PROTOCOL_VERSION, userId, deviceId, serverTime: Date.now(), limits });
-    const expiry = expiresAt ? setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now())) : undefined;
-    expiry?.unref?.();
     // The size of the packet being decoded, read off the transport so that no frame is serialized
     // again to be measured: the engine emits `packet` and then, synchronously, the decoded event.
     let packetBytes = 0;
@@ -208,28 +229,24 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       const { data } = packet;
       packetBytes = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : 0;
     });
+    guardInbound(socket, conn, frameBudget);
     socket.on(FRAME_EVENT, (raw: unknown) => {
-      if (!frameLimiter.take(socket.id)) {
-        metrics.rateLimited.inc({ limit: 'frames' });
-        conn.send({ type: 'error', code: ErrorCode.RATE_LIMITED, message: 'too many frames', retryable: true });
-        return;
-      }
       inFlight++;
       void dispatchFrame(ctx, conn, queue, raw, packetBytes).finally(() => {
         if (--inFlight === 0) drained?.();
       });
     });
-    socket.onAny((event: string) => {
-      if (event === FRAME_EVENT) return;
-      conn.send({ type: 'error', code: ErrorCode.BAD_FRAME, message: `unknown event; use '${FRAME_EVENT}'`, retryable: false });
-    });
     metrics.connections.inc();
     presence.connected(conn).catch((err: unknown) => logger.error('presence: connect failed', { err }));
+    let cancelExpiry: (() => void) | undefined;
     socket.on('disconnect', () => {
-      clearTimeout(expiry);
+      cancelExpiry?.();
       metrics.connections.dec();
       presence.disconnected(conn).catch((err: unknown) => logger.error('presence: disconnect failed', { err }));
     });
+    // Armed last: a token already past its expiry disconnects at once, and the handler above must
+    // see it. Any expiry works, even beyond setTimeout's 24.8-day range.
+    if (expiresAt) cancelExpiry = atDeadline(expiresAt, () => socket.disconnect(true));
   });
 
   return {
