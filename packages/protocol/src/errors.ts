@@ -24,6 +24,11 @@ export const ErrorCode = {
   LIMIT_EXCEEDED: 4131,
   /** Too many requests; retry after a pause. */
   RATE_LIMITED: 4290,
+  /**
+   * A SEND's `after` (the device's previous message in that conversation) is not stored yet:
+   * send that one first, then this one again. Never a backoff on its own.
+   */
+  OUT_OF_ORDER: 4291,
   /** Unexpected server failure. */
   INTERNAL: 5000,
   /** The server or its store is unavailable or shutting down. */

@@ -8,6 +8,7 @@ import {
   markEmitted,
   newEntry,
   nextDueAt,
+  predecessors,
   putEntry,
   removeEntry,
   resetForConnection,
@@ -56,11 +57,14 @@ export function createOutboxSender(options: OutboxSenderOptions) {
     if (!options.isOnline()) return;
     const now = timers.now();
     let outbox = options.getState().outbox;
+    const after = predecessors(outbox);
     for (const entry of dueEntries(outbox, now, options.ackTimeoutMs)) {
+      const previous = after.get(entry.clientMsgId);
       const sent = options.emit({
         type: 'send',
         conversationId: entry.conversationId,
         clientMsgId: entry.clientMsgId,
+        ...(previous !== undefined ? { after: previous } : {}),
         data: { text: entry.text },
       });
       if (!sent) break;

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@parley/protocol';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import { fullJitterDelay, type BackoffOptions } from '../client/backoff.js';
 
@@ -7,6 +8,7 @@ import { fullJitterDelay, type BackoffOptions } from '../client/backoff.js';
  * ```
  * pending ──ack──▶ (removed: the message is in the log)
  * pending ──retryable nack──▶ pending (retryAt = now + full-jitter backoff)
+ * pending ──OUT_OF_ORDER nack──▶ pending (unsent: goes out again right behind its predecessor)
  * pending ──definitive nack──▶ failed ──retry()──▶ pending
  * failed  ──discard()──▶ (removed)
  * ```
@@ -47,6 +49,9 @@ export function applyNack(
   random: () => number = Math.random,
 ): OutboxEntry {
   const { lastSentAt: _lastSentAt, retryAt: _retryAt, ...rest } = entry;
+  // The server stores this one only after the device's previous one, which is either still
+  // pending here (and holds this one back while it waits) or no longer (and is not named again).
+  if (nack.code === ErrorCode.OUT_OF_ORDER) return rest;
   if (!nack.retryable) return { ...rest, status: 'failed', error: { code: nack.code, message: nack.message } };
   return { ...rest, retryAt: now + fullJitterDelay(Math.max(0, entry.attempts - 1), backoff, random) };
 }
@@ -65,6 +70,22 @@ export function resetForConnection(outbox: Outbox): Outbox {
     const { lastSentAt: _lastSentAt, retryAt: _retryAt, ...rest } = entry;
     return rest;
   });
+}
+
+/**
+ * For each pending entry, the pending entry before it in its conversation: the device's previous
+ * message that the server must store first (SEND's `after`). Failed entries are out of the chain.
+ */
+export function predecessors(outbox: Outbox): Map<string, string> {
+  const last = new Map<string, string>();
+  const out = new Map<string, string>();
+  for (const entry of outbox) {
+    if (entry.status !== 'pending') continue;
+    const before = last.get(entry.conversationId);
+    if (before !== undefined) out.set(entry.clientMsgId, before);
+    last.set(entry.conversationId, entry.clientMsgId);
+  }
+  return out;
 }
 
 /** When a pending entry should (re)go out: now if never sent, after a backoff, or after the ack timeout. */

@@ -4,11 +4,18 @@ import { ClientMsgId, Id, Text } from '../primitives.js';
 /**
  * SEND (client → server): append a message. Retried with the same `clientMsgId` until an `ack`
  * or a definitive `nack`; the server turns repeats into the original `ack`.
+ *
+ * `after` keeps one device's messages in the order it sent them, whatever is refused on the way:
+ * it names the device's previous message in this conversation that the device has not seen
+ * acknowledged yet (absent when there is none). The server stores this message only once that
+ * one is stored, and otherwise answers the retryable `OUT_OF_ORDER`, so the device sends the
+ * earlier one first and this one again after it.
  */
 export const SendFrame = v.strictObject({
   type: v.literal('send'),
   conversationId: Id,
   clientMsgId: ClientMsgId,
+  after: v.optional(ClientMsgId),
   data: v.strictObject({ text: Text }),
 });
 export type SendFrame = v.InferOutput<typeof SendFrame>;

@@ -1,9 +1,12 @@
+import { ErrorCode, isParleyError, ParleyError } from '@parley/protocol';
 import type { ChatStore } from '../store/types.js';
 import type { ChatMetrics } from './chat-metrics.js';
 
 /**
- * Wraps a store so every call's latency and failures land in the metrics. A proxy, so methods a
- * store adds beyond the contract (and methods the contract gains later) are measured too.
+ * Wraps a store so every call's latency and failures land in the metrics, and a failing store
+ * reaches clients as the documented, retryable `UNAVAILABLE` (the driver's error kept as `cause`
+ * for the logs) rather than as an internal error. A proxy, so methods a store adds beyond the
+ * contract (and methods the contract gains later) are covered too.
  */
 export function instrumentStore<S extends ChatStore>(store: S, metrics: ChatMetrics): S {
   const cache = new Map<PropertyKey, unknown>();
@@ -20,7 +23,7 @@ export function instrumentStore<S extends ChatStore>(store: S, metrics: ChatMetr
             return await fn.apply(target, args);
           } catch (err) {
             metrics.storeErrors.inc({ op: prop });
-            throw err;
+            throw isParleyError(err) ? err : new ParleyError(ErrorCode.UNAVAILABLE, 'the store is unavailable, retry', { cause: err });
           } finally {
             metrics.storeLatency.observe((performance.now() - started) / 1000, { op: prop });
           }

@@ -153,6 +153,11 @@ export function createMemoryStore(): ChatStore {
       return appendNow(input);
     },
 
+    async findEvent(conversationId, senderId, clientMsgId) {
+      const event = state(conversationId)?.dedup.get(`${senderId}\n${clientMsgId}`);
+      return event ? copy(event) : null;
+    },
+
     async readAfter(conversationId, afterSeq, limit) {
       const events = state(conversationId)?.events ?? [];
       // events[i].seq === i + 1: the log is contiguous from 1.

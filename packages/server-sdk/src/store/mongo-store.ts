@@ -239,6 +239,12 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       return appender.append(input);
     },
 
+    async findEvent(conversationId, senderId, clientMsgId) {
+      await ready();
+      const doc = await events.findOne({ conversationId, senderId, clientMsgId });
+      return doc ? toEvent(doc) : null;
+    },
+
     async readAfter(conversationId, afterSeq, limit) {
       await ready();
       // limit(0) means "no limit" to MongoDB.

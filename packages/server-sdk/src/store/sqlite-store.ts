@@ -188,6 +188,10 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       return tx.remove.immediate(conversationId, userIds);
     },
     append: groupAppend,
+    async findEvent(conversationId, senderId, clientMsgId) {
+      const row = sql.dedup.get(conversationId, senderId, clientMsgId);
+      return row ? toEvent(row) : null;
+    },
     async readAfter(conversationId, afterSeq, limit) {
       if (limit <= 0) return [];
       return sql.after.all(conversationId, afterSeq, limit).map(toEvent);

@@ -133,6 +133,11 @@ export interface ChatStore {
    * Resolves only once the event is durable (as durable as the store is configured to be).
    */
   append(input: AppendInput): Promise<AppendResult>;
+  /**
+   * The event `senderId` appended with this dedup key, or null if there is none (yet). Once an
+   * append has resolved, this finds its event, from any process.
+   */
+  findEvent(conversationId: string, senderId: string, clientMsgId: string): Promise<LogEvent | null>;
   /** Up to `limit` events with seq > `afterSeq`, ascending, contiguous. */
   readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LogEvent[]>;
   /** The `limit` events just before `beforeSeq` (exclusive), returned ascending. */

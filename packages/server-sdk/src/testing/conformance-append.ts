@@ -55,6 +55,17 @@ export function appendTests(ctx: StoreContext, options: Required<ConformanceOpti
       expect((await readWholeLog(ctx.store, 'g1')).map((e) => e.seq)).toEqual([1, 2, 3]);
     });
 
+    it('finds an appended event by (conversation, sender, clientMsgId), and nothing for others', async () => {
+      await createGroup(ctx.store, 'g1', ['alice', 'bob']);
+      await createGroup(ctx.store, 'g2', ['alice', 'bob']);
+      expect(await ctx.store.findEvent('g1', 'alice', 'cmid-0001')).toBeNull();
+      const stored = await sendText(ctx.store, 'g1', 'alice', 'cmid-0001', 'first', T0 + 1);
+      expect(await ctx.store.findEvent('g1', 'alice', 'cmid-0001')).toEqual(stored.event);
+      expect(await ctx.store.findEvent('g1', 'bob', 'cmid-0001')).toBeNull();
+      expect(await ctx.store.findEvent('g2', 'alice', 'cmid-0001')).toBeNull();
+      expect(await ctx.store.findEvent('missing', 'alice', 'cmid-0001')).toBeNull();
+    });
+
     it('treats the same clientMsgId from another sender or in another conversation as a new message', async () => {
       await createGroup(ctx.store, 'g1', ['alice', 'bob']);
       await createGroup(ctx.store, 'g2', ['alice', 'bob']);

@@ -1,27 +1,24 @@
 import { ErrorCode, ParleyError, type SendFrame } from '@parley/protocol';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
 import { pushToConversation } from '../fanout.js';
+import { sendOrder } from '../send-order.js';
 
 /**
- * SEND: check membership, persist (the store assigns seq and dedups by clientMsgId), ACK the
- * sender, then push the event to every member connection, the sender's other devices included.
- * A duplicate is pushed again too: if a crash cut the first push short, this repairs it, and
- * clients drop what they already hold by seq.
+ * SEND: keep the device's order, check the rate limit and membership, persist (the store assigns
+ * seq and dedups by clientMsgId), ACK the sender, then push the event to every member
+ * connection, the sender's other devices included. A duplicate is pushed again too: if a crash
+ * cut the first push short, this repairs it, and clients drop what they already hold by seq.
  */
 export async function handleSend(ctx: ServerContext, conn: Connection, frame: SendFrame, receivedAt = performance.now()): Promise<void> {
-  if (!(await ctx.sendLimiter.take(conn.userId))) {
-    ctx.metrics.rateLimited.inc({ limit: 'sends' });
-    throw new ParleyError(ErrorCode.RATE_LIMITED, 'too many messages, slow down');
+  let stored;
+  try {
+    stored = await store(ctx, conn, frame);
+  } catch (err) {
+    sendOrder.refused(conn, frame);
+    throw err;
   }
-  const { conversation } = await requireMembership(ctx, frame.conversationId, conn.userId);
-  const { event, duplicate } = await ctx.store.append({
-    conversationId: frame.conversationId,
-    senderId: conn.userId,
-    clientMsgId: frame.clientMsgId,
-    ts: ctx.now(),
-    kind: 'message',
-    data: { text: frame.data.text },
-  });
+  const { conversation, event, duplicate } = stored;
+  sendOrder.stored(conn, frame);
   conn.send({
     type: 'ack',
     conversationId: event.conversationId,
@@ -34,4 +31,23 @@ export async function handleSend(ctx: ServerContext, conn: Connection, frame: Se
   ctx.metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'stored' });
   ctx.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
   await pushToConversation(ctx, conversation, { type: 'event', event }, { exceptSocketId: conn.socket.id, alsoNotify: [conn.userId] });
+}
+
+async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
+  sendOrder.checkQueued(conn, frame);
+  if (!(await ctx.sendLimiter.take(conn.userId))) {
+    ctx.metrics.rateLimited.inc({ limit: 'sends' });
+    throw new ParleyError(ErrorCode.RATE_LIMITED, 'too many messages, slow down');
+  }
+  const { conversation } = await requireMembership(ctx, frame.conversationId, conn.userId);
+  await sendOrder.checkStored(ctx, conn, frame);
+  const { event, duplicate } = await ctx.store.append({
+    conversationId: frame.conversationId,
+    senderId: conn.userId,
+    clientMsgId: frame.clientMsgId,
+    ts: ctx.now(),
+    kind: 'message',
+    data: { text: frame.data.text },
+  });
+  return { conversation, event, duplicate };
 }
