@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type LogEvent, type NackFrame } from '@parley/protocol';
-import type { ChatClient } from '@parley/client-sdk';
+import { createMemoryStorage, type ChatClient } from '@parley/client-sdk';
 import { createMemoryStore, type ChatStore } from '@parley/server-sdk';
 import { createSqliteStore } from '@parley/server-sdk/sqlite';
 import { testScope } from './helpers/scope.js';
@@ -104,6 +104,45 @@ describe.each(stores)("a sender's messages are stored in the order it sent them 
     for (const d of [0, 1]) {
       expect(stored.filter((t) => t.startsWith(`${d}:`))).toEqual(Array.from({ length: 60 }, (_, i) => `${d}:${i}`));
     }
+  });
+});
+
+describe('order across a reload and a server restart, under the rate limit', () => {
+  const devSecret = 'a-dev-secret-long-enough-for-hs256!!';
+
+  it('a reloaded client (same storage and device) goes on in order from its stored outbox', async () => {
+    const store = createMemoryStore();
+    const s = await scope.server({ store, rateLimits: { sends: { perSecond: 30, burst: 5 } } });
+    const storage = createMemoryStorage();
+    const before = scope.client(s, 'alice', { storage, deviceId: 'alice-web' });
+    await waitFor(before, online);
+    const { id } = await before.openDirect('bob');
+    const sent = Array.from({ length: 80 }, (_, i) => `m${i}`);
+    for (const text of sent) await before.send(id, text);
+    // The tab goes away mid-burst, some sends refused and some not yet sent.
+    await waitFor(before, (c) => c.getMessages(id).filter((m) => m.status === 'sent').length >= 10, 30_000, 'ten stored');
+    before.close();
+    const after = scope.client(s, 'alice', { storage, deviceId: 'alice-web' });
+    await waitFor(after, allSent(id, 80), 90_000, 'all 80 sent after the reload');
+    expect(await storedTexts(store, id, 'alice')).toEqual(sent);
+  });
+
+  it('a server restart mid-burst (same SQLite file) keeps the order', async () => {
+    const filename = join(dir, `${nextId('restart')}.sqlite`);
+    const limits = { sends: { perSecond: 30, burst: 5 } };
+    const first = await scope.server({ store: createSqliteStore({ filename }), rateLimits: limits, devSecret });
+    const port = Number(new URL(first.url).port);
+    const alice = scope.client(first, 'alice', { deviceId: 'alice-web' });
+    await waitFor(alice, online);
+    const { id } = await alice.openDirect('bob');
+    const sent = Array.from({ length: 80 }, (_, i) => `m${i}`);
+    for (const text of sent) await alice.send(id, text);
+    await waitFor(alice, (c) => c.getMessages(id).filter((m) => m.status === 'sent').length >= 10, 30_000, 'ten stored');
+    await first.close();
+    const store = createSqliteStore({ filename });
+    await scope.server({ store, port, rateLimits: limits, devSecret });
+    await waitFor(alice, allSent(id, 80), 90_000, 'all 80 sent after the restart');
+    expect(await storedTexts(store, id, 'alice')).toEqual(sent);
   });
 });
 
