@@ -1,4 +1,5 @@
 import { countUnread, type LogEvent } from '@parley/protocol';
+import { pageOf } from './membership-page.js';
 import type {
   AppendInput,
   AppendResult,
@@ -121,13 +122,14 @@ export function createMemoryStore(): ChatStore {
       return (filter?.role ? all.filter((m) => m.role === filter.role) : all).map(copy);
     },
 
-    async listMemberships(userId) {
+    async listMemberships(userId, page) {
       const rows = [...(memberships.get(userId) ?? [])].flatMap((id) => {
         const conv = state(id);
         const member = conv?.members.get(userId);
-        return conv && member ? [{ conversation: copy(conv.conversation), member: copy(member) }] : [];
+        // Only the page's rows are copied: sorting reads the live records.
+        return conv && member ? [{ conversation: conv.conversation, member }] : [];
       });
-      return rows.sort((a, b) => b.conversation.lastActivityAt - a.conversation.lastActivityAt);
+      return pageOf(rows, page).map((row) => ({ conversation: copy(row.conversation), member: copy(row.member) }));
     },
 
     async addMembers(conversationId, userIds, role, ts) {

@@ -1,6 +1,7 @@
 import type { Db, WriteConcernSettings } from 'mongodb';
 import type { ChatStore, CreateConversationInput, MemberRole, StoredConversation } from './types.js';
 import { createdEventInput, upperBound } from './store-helpers.js';
+import { pageOf } from './membership-page.js';
 import { createMongoAppender } from './mongo-append.js';
 import { createMongoSignals } from './mongo-signals.js';
 import {
@@ -198,18 +199,19 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       return (await members.find({ conversationId, ...(filter?.role ? { role: filter.role } : {}) }).toArray()).map(toMember);
     },
 
-    async listMemberships(userId) {
+    async listMemberships(userId, page) {
       await ready();
       const memberships = await members.find({ userId }).toArray();
       if (memberships.length === 0) return [];
       const docs = await conversations.find({ _id: { $in: memberships.map((m) => m.conversationId) } }).toArray();
       const byId = new Map(docs.map((doc) => [doc._id, doc]));
-      return memberships
-        .flatMap((m) => {
-          const doc = byId.get(m.conversationId);
-          return doc ? [{ conversation: toConversation(doc), member: toMember(m) }] : [];
-        })
-        .sort((a, b) => b.conversation.lastActivityAt - a.conversation.lastActivityAt || a.conversation.id.localeCompare(b.conversation.id));
+      const rows = memberships.flatMap((m) => {
+        const doc = byId.get(m.conversationId);
+        return doc ? [{ conversation: toConversation(doc), member: toMember(m) }] : [];
+      });
+      // Paged after the read: the order key is the repaired lastActivityAt, which a query on the
+      // stored hint could not sort by. The membership documents are small even for thousands.
+      return pageOf(rows, page);
     },
 
     async addMembers(conversationId, userIds, role, ts) {

@@ -81,6 +81,13 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
        FROM parley_members m JOIN parley_conversations c ON c.id = m.conversation_id
        WHERE m.user_id = ? ORDER BY c.last_activity_at DESC, c.id`,
     ),
+    // A page of the same list: strictly after (last_activity_at, id) in that order.
+    membershipPage: db.prepare<[string, number, number, string, number], MembershipRow>(
+      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.delivered_seq AS m_delivered_seq, m.read_seq AS m_read_seq
+       FROM parley_members m JOIN parley_conversations c ON c.id = m.conversation_id
+       WHERE m.user_id = ? AND (c.last_activity_at < ? OR (c.last_activity_at = ? AND c.id > ?))
+       ORDER BY c.last_activity_at DESC, c.id LIMIT ?`,
+    ),
     join: db.prepare<[string, string, MemberRole, number]>(
       'INSERT OR IGNORE INTO parley_members (conversation_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)',
     ),
@@ -178,8 +185,11 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       const rows = filter?.role ? sql.membersWithRole.all(conversationId, filter.role) : sql.members.all(conversationId);
       return rows.map(toMember);
     },
-    async listMemberships(userId) {
-      return sql.memberships.all(userId).map((row) => toMembership(row, userId));
+    async listMemberships(userId, page) {
+      if (!page) return sql.memberships.all(userId).map((row) => toMembership(row, userId));
+      if (page.limit <= 0) return [];
+      const { lastActivityAt, conversationId } = page.after ?? { lastActivityAt: Number.MAX_SAFE_INTEGER, conversationId: '' };
+      return sql.membershipPage.all(userId, lastActivityAt, lastActivityAt, conversationId, page.limit).map((row) => toMembership(row, userId));
     },
     async addMembers(conversationId, userIds, role, ts) {
       return tx.add.immediate(conversationId, userIds, role, ts);

@@ -30,6 +30,18 @@ export interface StoredMember {
   readSeq: number;
 }
 
+/** One row of `listMemberships`. */
+export interface StoredMembership {
+  conversation: StoredConversation;
+  member: StoredMember;
+}
+
+/** A page of `listMemberships`: the position is the `(lastActivityAt, conversationId)` of the last row of the previous page. */
+export interface MembershipPage {
+  after?: { lastActivityAt: number; conversationId: string };
+  limit: number;
+}
+
 export interface CreateConversationInput {
   /** Used when a new conversation is made; ignored when a direct one already exists. */
   id: string;
@@ -116,8 +128,13 @@ export interface ChatStore {
    * the members with that role (callers filter again, so a store may ignore the filter).
    */
   listMembers(conversationId: string, filter?: { role?: MemberRole }): Promise<StoredMember[]>;
-  /** A user's memberships with their conversations, newest activity first. */
-  listMemberships(userId: string): Promise<Array<{ conversation: StoredConversation; member: StoredMember }>>;
+  /**
+   * A user's memberships with their conversations, newest activity first and, at equal
+   * `lastActivityAt`, by conversation id ascending. With `page`: at most `page.limit` of them,
+   * strictly after `page.after` in that order, so that a user in thousands of conversations is
+   * read a bounded page at a time (sync and REST never read the whole list).
+   */
+  listMemberships(userId: string, page?: MembershipPage): Promise<StoredMembership[]>;
   /** Adds members (idempotent); returns the ids that were not members before. */
   addMembers(conversationId: string, userIds: string[], role: MemberRole, ts: number): Promise<string[]>;
   /**

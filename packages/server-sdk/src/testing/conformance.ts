@@ -3,6 +3,7 @@ import type { ChatStore } from '../store/types.js';
 import { appendTests } from './conformance-append.js';
 import { conversationTests } from './conformance-conversations.js';
 import { memberTests } from './conformance-members.js';
+import { membershipPageTests } from './conformance-membership-pages.js';
 import { readTests } from './conformance-reads.js';
 import { signalTests } from './conformance-signals.js';
 import type { ConformanceOptions, MakeStore, StoreContext } from './fixtures.js';
@@ -52,6 +53,7 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
     appendTests(ctx, resolved);
     readTests(ctx);
     memberTests(ctx);
+    membershipPageTests(ctx);
     signalTests(ctx);
   });
 }
