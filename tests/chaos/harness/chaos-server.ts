@@ -1,34 +1,69 @@
 // The Parley server a chaos run attacks, as its own process: SQLite in CHAOS_DATA_DIR (so a
-// SIGKILL loses only what was never ACKed), development auth under CHAOS_SECRET (the harness
-// issues tokens itself, even while this process is stopped), rate limits lifted, and short
-// heartbeats so a black-holed connection is noticed within seconds.
+// SIGKILL loses only what was never ACKed) or MongoDB at CHAOS_MONGODB_URI, development auth
+// under CHAOS_SECRET (the harness issues tokens itself, even while this process is stopped),
+// rate limits lifted unless CHAOS_SEND_RATE ("perSecond,burst") sets the per-user send limit,
+// store blips when CHAOS_STORE_BLIPS names a seed (SIGUSR2 turns them on and off, so setup
+// runs clean), and short heartbeats so a black-holed
+// connection is noticed within seconds.
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
 import { Server } from 'socket.io';
-import { createChatServer, createDevAuth, silentLogger } from '@parley/server-sdk';
+import { createChatServer, createDevAuth, silentLogger, type ChatStore } from '@parley/server-sdk';
+import { createMongoStore } from '@parley/server-sdk/mongodb';
 import { createSqliteStore } from '@parley/server-sdk/sqlite';
+import { createRng } from './prng.js';
+import { withStoreBlips, type BlipStats } from './store-blips.js';
 
-const dataDir = process.env.CHAOS_DATA_DIR;
-const secret = process.env.CHAOS_SECRET;
+const { CHAOS_DATA_DIR: dataDir, CHAOS_SECRET: secret, CHAOS_MONGODB_URI: mongoUri, CHAOS_MONGODB_DB: mongoDb } = process.env;
 if (!dataDir || !secret) throw new Error('CHAOS_DATA_DIR and CHAOS_SECRET are required');
+
+async function openStore(): Promise<{ store: ChatStore; close(): Promise<void> }> {
+  if (!mongoUri) {
+    const store = createSqliteStore({ filename: join(dataDir!, 'chaos.sqlite') });
+    return { store, close: () => store.close() };
+  }
+  // Fail fast while the database is down: the client gets a retryable NACK, not a hang.
+  const client = await MongoClient.connect(mongoUri, { serverSelectionTimeoutMS: 2000 });
+  const store = createMongoStore({ db: client.db(mongoDb ?? 'parley_chaos') });
+  await store.ensureIndexes();
+  return { store, close: () => store.close().finally(() => client.close()) };
+}
+
+const opened = await openStore();
+const stats: BlipStats = { windows: 0, failedBefore: 0, failedAfter: 0 };
+const blips = process.env.CHAOS_STORE_BLIPS ? withStoreBlips(opened.store, createRng(Number(process.env.CHAOS_STORE_BLIPS)), stats) : null;
+const [perSecond, burst] = (process.env.CHAOS_SEND_RATE ?? '').split(',').map(Number);
+const unlimited = { perSecond: Infinity, burst: Infinity };
 
 const http = createServer();
 const io = new Server(http, { path: '/parley/socket.io', serveClient: false, pingInterval: 1000, pingTimeout: 1500 });
-const store = createSqliteStore({ filename: join(dataDir, 'chaos.sqlite') });
-const unlimited = { perSecond: Infinity, burst: Infinity };
-createChatServer({
+const chat = createChatServer({
   io,
   namespace: '/',
-  store,
+  store: blips?.store ?? opened.store,
   authenticate: createDevAuth({ secret }).authenticate,
   logger: silentLogger,
-  rateLimits: { sends: unlimited, frames: unlimited, typing: unlimited },
+  rateLimits: { sends: perSecond && burst ? { perSecond, burst } : unlimited, frames: unlimited, userFrames: unlimited, typing: unlimited },
 });
 http.listen(0, '127.0.0.1', () => {
   const { port } = http.address() as { port: number };
   process.stdout.write(`chaos server listening on ${port}\n`);
 });
+let blipping = false;
+process.on('SIGUSR2', () => {
+  blipping = !blipping;
+  if (blipping) blips?.start();
+  else blips?.stop();
+});
 process.on('SIGTERM', () => {
+  blips?.stop();
   io.close();
-  void store.close().finally(() => process.exit(0));
+  // The harness reads this line for its notes.
+  const refusals = {
+    rateLimited: chat.metrics.rateLimited.get({ limit: 'sends' }),
+    outOfOrder: chat.metrics.errors.get({ code: 'OUT_OF_ORDER' }),
+  };
+  process.stdout.write(`chaos server stats ${JSON.stringify({ ...stats, ...refusals })}\n`);
+  void opened.close().finally(() => process.exit(0));
 });

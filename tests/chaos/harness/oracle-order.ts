@@ -7,7 +7,8 @@ type MessageEvent = Extract<LogEvent, { kind: 'message' }>;
  * Per device and conversation, the stored seqs of its ACKed messages must rise in the order
  * `send()` was called: a retryable refusal (rate limit, store blip) of message k must never let
  * k+1 be stored first. Visibly failed messages are left out (the user saw them fail); pending or
- * missing ones are reported elsewhere. Returns one violation per message stored behind a later one.
+ * missing ones are reported elsewhere. Returns one violation per message stored behind a later one
+ * (a refused message stored after the five its device sent next counts once).
  */
 export function checkSendOrder(sent: readonly SentRecord[], stored: ReadonlyMap<string, ReadonlyMap<string, MessageEvent>>): string[] {
   const streams = new Map<string, Array<{ record: SentRecord; seq: number }>>();
@@ -21,13 +22,14 @@ export function checkSendOrder(sent: readonly SentRecord[], stored: ReadonlyMap<
   const violations: string[] = [];
   for (const stream of streams.values()) {
     stream.sort((a, b) => a.record.callIndex - b.record.callIndex);
-    let latest = stream[0]!;
-    for (const item of stream.slice(1)) {
-      if (item.seq < latest.seq) {
+    // From the last call back: a message is reordered when one its device sent later has a lower seq.
+    let earliest = stream[stream.length - 1]!;
+    for (const item of stream.slice(0, -1).reverse()) {
+      if (item.seq > earliest.seq) {
         violations.push(
-          `${item.record.text} stored as seq ${item.seq} of ${item.record.conversationId}, after ${latest.record.text} (sent later) at seq ${latest.seq}`,
+          `${item.record.text} stored as seq ${item.seq} of ${item.record.conversationId}, after ${earliest.record.text} (sent later) at seq ${earliest.seq}`,
         );
-      } else latest = item;
+      } else earliest = item;
     }
   }
   return violations;

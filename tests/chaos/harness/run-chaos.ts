@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDevAuth, type ChatStore } from '@parley/server-sdk';
-import { createSqliteStore } from '@parley/server-sdk/sqlite';
+import { createDevAuth, type RateLimit } from '@parley/server-sdk';
+import { openDatabase, type ChaosDatabase } from './chaos-database.js';
 import { ChaosProxy } from './chaos-proxy.js';
 import { checkRun, converged, type ChaosReport, type ConcurrentSend } from './oracle.js';
 import { createRng, type Rng } from './prng.js';
@@ -31,6 +31,8 @@ export interface ChaosContext {
   scale: Scale;
   proxy: ChaosProxy;
   server: ServerProcess;
+  /** The store behind the server (a private FerretDB can be killed through it). */
+  database: ChaosDatabase;
   world: World;
   issueToken(userId: string): Promise<string>;
   /** Raw same-id sends, for the oracle. */
@@ -46,7 +48,27 @@ export interface ChaosContext {
  */
 export interface Scenario {
   name: string;
+  /** How the chaos server runs; default SQLite, no send limit, no store blips. */
+  server?: (scale: Scale) => ServerSettings;
+  /** Why the scenario cannot run on this machine (a missing service), or null when it can. */
+  unavailable?: () => string | null;
   run(ctx: ChaosContext): Promise<void>;
+}
+
+export interface ServerSettings {
+  store?: ChaosDatabase['kind'];
+  /** The per-user send limit (token bucket); lifted when absent. */
+  sendRate?: RateLimit;
+  /** Seeded windows in which the server's store calls fail (see store-blips.ts). */
+  storeBlips?: boolean;
+}
+
+function serverEnv(settings: ServerSettings, database: ChaosDatabase, rng: Rng): Record<string, string> {
+  const env = { ...database.env };
+  if (settings.sendRate) env.CHAOS_SEND_RATE = `${settings.sendRate.perSecond},${settings.sendRate.burst}`;
+  // Its own seed, drawn from the run's: a replay blips the same way.
+  if (settings.storeBlips) env.CHAOS_STORE_BLIPS = String(rng.int(1, 2 ** 31 - 1));
+  return env;
 }
 
 export interface RunOptions {
@@ -63,33 +85,42 @@ export async function runChaos(scenario: Scenario, options: RunOptions): Promise
   const dev = createDevAuth({ secret });
   const proxy = new ChaosProxy(rng);
   await proxy.listen();
-  const server = new ServerProcess(dataDir, secret, (port) => (proxy.upstreamPort = port));
-  const notes: string[] = [];
+  const settings = scenario.server?.(options.scale) ?? {};
+  let database: ChaosDatabase | undefined;
+  let server: ServerProcess | undefined;
   const world = new World({ url: proxy.url, issueToken: (userId) => dev.issueToken(userId), rng });
-  const ctx: ChaosContext = { rng, scale: options.scale, proxy, server, world, issueToken: (u) => dev.issueToken(u), concurrent: [], note: (t) => notes.push(t) };
-  let store: ChatStore | undefined;
   try {
+    database = await openDatabase(settings.store ?? 'sqlite', dataDir);
+    server = new ServerProcess(dataDir, secret, (port) => (proxy.upstreamPort = port), serverEnv(settings, database, rng));
+    const notes: string[] = [];
+    const ctx: ChaosContext = { rng, scale: options.scale, proxy, server, database, world, issueToken: (u) => dev.issueToken(u), concurrent: [], note: (t) => notes.push(t) };
     await server.start();
     await scenario.run(ctx);
     // Heal: no more faults, the server up and running; the clients must now converge.
     proxy.faults.delayMs = null;
     proxy.faults.dropAcks = 0;
     server.thaw();
+    server.storeBlips(false);
+    await database.ferret?.ensureRunning();
     const settleMs = options.settleMs ?? 30_000;
     if (!(await world.settle(settleMs))) notes.push(`outboxes not settled after ${settleMs} ms`);
-    store = createSqliteStore({ filename: join(dataDir, 'chaos.sqlite') });
+    const store = await database.openStore();
     const deadline = Date.now() + settleMs;
     while (!(await converged(store, world)) && Date.now() < deadline) await sleep(200);
     if (Date.now() >= deadline) notes.push(`devices not converged after ${settleMs} ms`);
     world.close();
     await server.stop();
+    const stats = server.stats;
+    if (stats?.windows) notes.push(`${stats.windows} store blip windows: ${stats.failedBefore} calls failed before the write, ${stats.failedAfter} after it`);
+    if (stats?.rateLimited) notes.push(`${stats.rateLimited} sends RATE_LIMITED`);
+    if (stats?.outOfOrder) notes.push(`${stats.outOfOrder} sends refused OUT_OF_ORDER`);
     const result = await checkRun(store, world, ctx.concurrent);
     return { scenario: scenario.name, seed: options.seed, ...result, notes };
   } finally {
     world.close();
-    await server.stop();
+    await server?.stop();
     await proxy.close();
-    await store?.close();
+    await database?.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

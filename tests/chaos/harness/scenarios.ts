@@ -1,28 +1,9 @@
 import type { AckFrame } from '@parley/protocol';
 import { connectWire } from '../../helpers/wire-client.js';
-import type { ChaosContext, Scenario } from './run-chaos.js';
+import { rateLimitPressure, storeBlips, storeBlipsMongo } from './refusal-scenarios.js';
+import type { Scenario } from './run-chaos.js';
+import { populate, whileRunning } from './scenario-helpers.js';
 import { sleep, until } from './world.js';
-
-/** Users u0…, each with its devices; random groups; one outsider in none of them. */
-async function populate(ctx: ChaosContext): Promise<void> {
-  const { world, rng, scale } = ctx;
-  const users = Array.from({ length: scale.users }, (_, i) => `u${i}`);
-  for (const user of users) for (let d = 0; d < scale.devicesPerUser; d++) world.addDevice(user);
-  world.addDevice('outsider');
-  for (let g = 0; g < scale.groups; g++) {
-    const members = users.filter(() => rng.chance(0.6));
-    for (const fallback of users.slice(g % users.length)) if (members.length < 2 && !members.includes(fallback)) members.push(fallback);
-    await world.createGroup(world.devices.find((d) => d.userId === members[0])!, members);
-  }
-}
-
-/** Runs `strike` again and again until `traffic` is over. */
-async function whileRunning(traffic: Promise<void>, strike: () => Promise<void>): Promise<void> {
-  let done = false;
-  void traffic.finally(() => (done = true));
-  while (!done) await strike();
-  await traffic;
-}
 
 export const sigkill: Scenario = {
   name: 'SIGKILL + restart on the same SQLite file',
@@ -140,4 +121,6 @@ export const massReconnect: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [sigkill, sigstop, proxyFaults, lostAcks, concurrentIds, massReconnect];
+export { rateLimitPressure, storeBlips, storeBlipsMongo };
+
+export const SCENARIOS: Scenario[] = [sigkill, sigstop, proxyFaults, lostAcks, concurrentIds, massReconnect, rateLimitPressure, storeBlips, storeBlipsMongo];

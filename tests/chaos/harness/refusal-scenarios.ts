@@ -1,0 +1,52 @@
+import { mongoUnavailable } from './chaos-database.js';
+import type { Scale, Scenario } from './run-chaos.js';
+import { populate, whileRunning } from './scenario-helpers.js';
+import { sleep } from './world.js';
+
+// Scenarios where the server refuses sends retryably (a rate limit, a store that blips) while
+// later sends of the same device are already on the wire: the oracle's `reordered` count says
+// whether a refused message was stored behind one its device sent after it.
+
+/** Sends per second one user offers in `world.traffic`: each device about one per `everyMs`. */
+const offeredPerUser = (scale: Scale) => (scale.devicesPerUser * 1000) / scale.everyMs;
+
+export const rateLimitPressure: Scenario = {
+  name: 'rate-limit pressure (senders at 2× the send limit)',
+  // A small burst: the bucket runs dry within the first second and stays near empty.
+  server: (scale) => ({ sendRate: { perSecond: offeredPerUser(scale) / 2, burst: 2 } }),
+  async run(ctx) {
+    await populate(ctx);
+    await ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs);
+    ctx.note(`send limit ${offeredPerUser(ctx.scale) / 2}/s per user, offered ${offeredPerUser(ctx.scale)}/s`);
+  },
+};
+
+export const storeBlips: Scenario = {
+  name: 'store blips (SQLite calls fail in short seeded windows)',
+  server: () => ({ storeBlips: true }),
+  async run(ctx) {
+    await populate(ctx);
+    ctx.server.storeBlips(true);
+    await ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs);
+  },
+};
+
+export const storeBlipsMongo: Scenario = {
+  name: 'store blips on MongoDB (FerretDB), FerretDB SIGKILLed and restarted mid-burst',
+  server: () => ({ store: 'mongodb', storeBlips: true }),
+  unavailable: mongoUnavailable,
+  async run(ctx) {
+    await populate(ctx);
+    const { ferret } = ctx.database;
+    if (!ferret) ctx.note('the MongoDB of PARLEY_TEST_MONGODB_URI is not ours to kill: store blips only');
+    ctx.server.storeBlips(true);
+    await whileRunning(ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs), async () => {
+      await sleep(ctx.rng.int(500, 1500));
+      if (!ferret) return;
+      await ferret.kill();
+      await sleep(ctx.rng.int(50, 500));
+      await ferret.start();
+    });
+    if (ferret) ctx.note(`${ferret.kills} FerretDB SIGKILLs`);
+  },
+};
