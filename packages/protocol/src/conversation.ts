@@ -1,13 +1,12 @@
 import * as v from 'valibot';
-import { ConversationKind, Id, Seq, Timestamp } from './primitives.js';
-import { Limits } from './limits.js';
+import { ConversationKind, Id, Seq, Timestamp, Title } from './primitives.js';
 import { MemberReceipt } from './receipts.js';
 
 /** What a member sees of a conversation in lists and sync results. */
 export const ConversationSummary = v.strictObject({
   id: Id,
   kind: ConversationKind,
-  title: v.nullable(v.pipe(v.string(), v.maxLength(Limits.maxTitleLength))),
+  title: v.nullable(Title),
   /** Member ids; empty when `memberCount` exceeds `Limits.maxSummaryMembers`. */
   members: v.array(Id),
   memberCount: v.pipe(v.number(), v.integer(), v.minValue(0)),
@@ -30,3 +29,16 @@ export const ConversationSummary = v.strictObject({
 });
 
 export type ConversationSummary = v.InferOutput<typeof ConversationSummary>;
+
+/**
+ * A position in a user's conversation list, which is ordered by `lastActivityAt` (newest first)
+ * and then by id: the list resumes strictly after it. Activity only moves a conversation towards
+ * the front, so a walk never lists one twice; one that moves ahead of the position during a walk
+ * reaches the client by push.
+ */
+export const ConversationCursor = v.strictObject({
+  lastActivityAt: Timestamp,
+  conversationId: Id,
+});
+
+export type ConversationCursor = v.InferOutput<typeof ConversationCursor>;

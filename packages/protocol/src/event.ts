@@ -1,6 +1,5 @@
 import * as v from 'valibot';
-import { ClientMsgId, Id, Seq, Text, Timestamp } from './primitives.js';
-import { Limits } from './limits.js';
+import { ClientMsgId, Id, Seq, Text, Timestamp, Title } from './primitives.js';
 
 const base = {
   /** Server-assigned, globally unique event id. */
@@ -26,7 +25,7 @@ export const ConversationCreatedEvent = v.strictObject({
   kind: v.literal('conversation.created'),
   data: v.strictObject({
     type: v.picklist(['direct', 'group']),
-    title: v.nullable(v.pipe(v.string(), v.maxLength(Limits.maxTitleLength))),
+    title: v.nullable(Title),
     members: v.array(Id),
   }),
 });

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { Id } from './primitives.js';
+import { Id, WellFormedString } from './primitives.js';
 
 /**
  * The socket.io handshake `auth` payload. It is sent on the first connect and on every
@@ -7,7 +7,7 @@ import { Id } from './primitives.js';
  */
 export const HandshakeAuth = v.object({
   /** A bearer token (JWT with the built-in verifier). */
-  token: v.pipe(v.string(), v.minLength(1), v.maxLength(8192)),
+  token: v.pipe(WellFormedString, v.minLength(1), v.maxLength(8192)),
   /** Stable per installation (browser profile, app install). */
   deviceId: Id,
   /** The client's PROTOCOL_VERSION. */

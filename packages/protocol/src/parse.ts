@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { ClientFrame, ServerFrame } from './frames/index.js';
+import { isWellFormedText } from './primitives.js';
 
 export type ParseResult<T> = { ok: true; frame: T } | { ok: false; message: string };
 
@@ -7,7 +8,12 @@ function describe(issues: readonly v.BaseIssue<unknown>[]): string {
   const first = issues[0];
   if (!first) return 'invalid frame';
   const path = first.path?.map((item) => String(item.key)).join('.') ?? '';
-  return path ? `${path}: ${first.message}` : first.message;
+  // Keys come from the peer: keep the error frame itself well-formed UTF-16.
+  return wellFormed(path ? `${path}: ${first.message}` : first.message);
+}
+
+function wellFormed(s: string): string {
+  return isWellFormedText(s) ? s : s.replace(/\p{Cs}/gu, '\uFFFD');
 }
 
 function parseWith<T>(schema: v.GenericSchema<unknown, T>, input: unknown): ParseResult<T> {
@@ -44,5 +50,5 @@ export function parseServerFrame(input: unknown): ParseResult<ServerFrame> {
 export function peekString(input: unknown, key: string): string | undefined {
   if (typeof input !== 'object' || input === null || !Object.hasOwn(input, key)) return undefined;
   const value = (input as Record<string, unknown>)[key];
-  return typeof value === 'string' && value.length <= 256 ? value : undefined;
+  return typeof value === 'string' && value.length <= 256 && isWellFormedText(value) ? value : undefined;
 }

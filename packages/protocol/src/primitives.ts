@@ -3,6 +3,33 @@ import { Limits } from './limits.js';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 
+/**
+ * A lone surrogate (half of a UTF-16 pair) is not a character: UTF-8 stores and JSON encoders
+ * each do something different with it (SQLite turns it into U+FFFD, `JSON.stringify` escapes it),
+ * so one store would keep what another corrupts. The rule, everywhere: every string on the wire
+ * is well-formed UTF-16, and validation refuses the frame otherwise (`BAD_FRAME`). `\p{Cs}` in
+ * `u` mode matches only unpaired surrogates (a pair is one code point there).
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** True when `s` holds no lone surrogate (what `String.prototype.isWellFormed` answers, on any runtime). */
+export function isWellFormedText(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+/**
+ * Any string the protocol carries: well-formed UTF-16 (no lone surrogates), so every store keeps
+ * it exactly. Emoji and other astral characters (a valid surrogate pair) are fine.
+ *
+ * @example
+ * v.is(WellFormedString, 'hi 👋'); // true
+ * v.is(WellFormedString, '\uD83D'); // false: half a pair
+ */
+export const WellFormedString = v.pipe(
+  v.string(),
+  v.check(isWellFormedText, 'must be well-formed UTF-16 (no lone surrogates)'),
+);
+
 /** A user, device, conversation or request id: 1–128 chars of `[A-Za-z0-9._:@-]`. */
 export const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(Limits.maxIdLength), v.regex(ID_PATTERN));
 
@@ -21,7 +48,10 @@ export const Seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Num
 export const Timestamp = v.pipe(v.number(), v.integer(), v.minValue(0));
 
 /** Message text: non-empty, at most `Limits.maxTextLength`. */
-export const Text = v.pipe(v.string(), v.minLength(1), v.maxLength(Limits.maxTextLength));
+export const Text = v.pipe(WellFormedString, v.minLength(1), v.maxLength(Limits.maxTextLength));
+
+/** A group title as stored and shown: at most `Limits.maxTitleLength`, well-formed. */
+export const Title = v.pipe(WellFormedString, v.maxLength(Limits.maxTitleLength));
 
 export const UserIdList = v.pipe(v.array(Id), v.minLength(1), v.maxLength(Limits.maxUserIdsPerRequest));
 

@@ -1,7 +1,6 @@
 import * as v from 'valibot';
 import { ConversationSummary } from '../conversation.js';
-import { Id, UserIdList } from '../primitives.js';
-import { Limits } from '../limits.js';
+import { Id, Title, UserIdList } from '../primitives.js';
 
 /** Open (or create, idempotently) the one direct conversation with `userId`. */
 export const DirectOpenFrame = v.strictObject({
@@ -15,7 +14,7 @@ export type DirectOpenFrame = v.InferOutput<typeof DirectOpenFrame>;
 export const GroupCreateFrame = v.strictObject({
   type: v.literal('group.create'),
   reqId: Id,
-  title: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(Limits.maxTitleLength))),
+  title: v.optional(v.pipe(Title, v.minLength(1))),
   members: UserIdList,
 });
 export type GroupCreateFrame = v.InferOutput<typeof GroupCreateFrame>;
