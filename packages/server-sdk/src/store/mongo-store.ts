@@ -4,6 +4,7 @@ import { createdEventInput, upperBound } from './store-helpers.js';
 import { pageOf } from './membership-page.js';
 import { createMongoAppender } from './mongo-append.js';
 import { createMongoSignals } from './mongo-signals.js';
+import { createMongoLogEnd } from './mongo-log-end.js';
 import {
   createMongoIndexes,
   isDuplicateKeyError,
@@ -61,6 +62,8 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
   const collections = openCollections(options.db, options.collectionPrefix ?? 'parley_', writeConcern, readConcern);
   const { conversations, members, events } = collections;
   const appender = createMongoAppender(collections);
+  // Reads take the end of the log from the log: the conversation's lastSeq may lag after a crash.
+  const logEnd = createMongoLogEnd(collections);
   const signals = createMongoSignals({
     db: options.db,
     prefix: options.collectionPrefix ?? 'parley_',
@@ -184,7 +187,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
 
     async getConversation(conversationId) {
       await ready();
-      const doc = await conversations.findOne({ _id: conversationId });
+      const doc = await logEnd.findConversation(conversationId);
       return doc ? toConversation(doc) : null;
     },
 
@@ -203,7 +206,9 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       await ready();
       const memberships = await members.find({ userId }).toArray();
       if (memberships.length === 0) return [];
-      const docs = await conversations.find({ _id: { $in: memberships.map((m) => m.conversationId) } }).toArray();
+      const docs = await logEnd.withLogEnds(
+        await conversations.find({ _id: { $in: memberships.map((m) => m.conversationId) } }).toArray(),
+      );
       const byId = new Map(docs.map((doc) => [doc._id, doc]));
       const rows = memberships.flatMap((m) => {
         const doc = byId.get(m.conversationId);
