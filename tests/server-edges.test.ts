@@ -4,6 +4,7 @@ import { testScope } from './helpers/scope.js';
 import { connectWire, expectRefused, nextId, type WireClient } from './helpers/wire-client.js';
 import type { TestServer } from './helpers/test-server.js';
 import { until } from './helpers/fixtures.js';
+import { startReferenceProcess } from './helpers/reference-process.js';
 
 const scope = testScope();
 const DAY_SEC = 24 * 3600;
@@ -54,6 +55,19 @@ describe('connections per user', () => {
     await until(() => server.chat.io.of('/').sockets.size === 3, 10_000, 'the server to see the close');
     open.push(await connectFor(server, 'alice'));
     for (const client of [...open, bob]) client.close();
+  });
+
+  it('takes the cap from PARLEY_MAX_CONNECTIONS_PER_USER in parley-server', async () => {
+    const server = await startReferenceProcess(['--dev', '--store', 'memory'], { PARLEY_MAX_CONNECTIONS_PER_USER: '1' });
+    try {
+      const token = await server.issueToken('alice');
+      const first = await connectWire(server.url, { token });
+      const refused = await expectRefused(server.url, { token, deviceId: 'd2', protocol: PROTOCOL_VERSION });
+      expect(refused.data?.code).toBe(ErrorCode.LIMIT_EXCEEDED);
+      first.close();
+    } finally {
+      await server.stop();
+    }
   });
 
   it('caps connections at 20 per user by default', async () => {

@@ -14,6 +14,8 @@ Usage: parley-server [--dev] [--port 8080] [--host 127.0.0.1] [--store sqlite|me
   --store, PARLEY_STORE        sqlite (default), memory, or mongodb (default when MONGODB_URI is set)
   --data-dir, PARLEY_DATA_DIR  where the SQLite file lives (default ./.parley-data)
   --static, PARLEY_STATIC_DIR  serve a built web app from DIR (index.html for client-side routes)
+  --static-csp, PARLEY_STATIC_CSP   the Content-Security-Policy sent with it (default: strict, same-origin)
+  PARLEY_MAX_CONNECTIONS_PER_USER   sockets one user may hold open on this node (default 20)
   MONGODB_URI                  use MongoDB
   REDIS_URL                    join a cluster of nodes over Redis
   PARLEY_DEV_SECRET            with --dev: the token secret every node of a dev cluster shares
@@ -34,6 +36,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
       store: { type: 'string' },
       'data-dir': { type: 'string' },
       static: { type: 'string' },
+      'static-csp': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,6 +56,8 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
   if (env.MONGODB_URI) config.mongodbUri = env.MONGODB_URI;
   const staticDir = values.static ?? env.PARLEY_STATIC_DIR;
   if (staticDir) config.staticDir = resolve(staticDir);
+  const staticCsp = values['static-csp'] ?? env.PARLEY_STATIC_CSP;
+  if (staticCsp) config.staticCsp = staticCsp;
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL;
   if (env.PARLEY_DEV_SECRET) config.devSecret = env.PARLEY_DEV_SECRET;
   const presence = {
@@ -61,6 +66,11 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
     ...(env.PARLEY_PRESENCE_HEARTBEAT_MS ? { heartbeatMs: Number(env.PARLEY_PRESENCE_HEARTBEAT_MS) } : {}),
   };
   if (Object.keys(presence).length > 0) config.chatOptions = { presence };
+  if (env.PARLEY_MAX_CONNECTIONS_PER_USER) {
+    const max = Number(env.PARLEY_MAX_CONNECTIONS_PER_USER);
+    if (!Number.isInteger(max) || max < 1) throw new Error('PARLEY_MAX_CONNECTIONS_PER_USER must be a positive integer');
+    config.chatOptions = { ...config.chatOptions, maxConnectionsPerUser: max };
+  }
   if (env.PARLEY_JWT_SECRET) {
     config.jwt = {
       secret: env.PARLEY_JWT_SECRET,

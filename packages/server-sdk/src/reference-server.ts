@@ -28,6 +28,8 @@ export interface ReferenceServerConfig {
   chatOptions?: Partial<ChatServerOptions>;
   /** Serve a built web app (e.g. examples/web-chat/dist) from this directory for other GET requests. */
   staticDir?: string;
+  /** The `Content-Security-Policy` sent with the static app (default: a strict one for a same-origin SPA). */
+  staticCsp?: string;
 }
 
 export interface ReferenceServer {
@@ -74,7 +76,8 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
     return { ready: result === 'ok', store: result };
   };
 
-  const serveStatic = config.staticDir ? createStaticHandler(config.staticDir) : undefined;
+  const staticOptions = config.staticCsp ? { contentSecurityPolicy: config.staticCsp } : {};
+  const serveStatic = config.staticDir ? createStaticHandler(config.staticDir, staticOptions) : undefined;
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path?.startsWith('/parley/socket.io')) return; // socket.io answers these

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { defaultContentSecurityPolicy, securityHeaders, type ContentSecurityPolicy } from './static-headers.js';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -27,15 +28,22 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 /** Answers a request, or says it is not one for static files (so the caller can 404 or pass it on). */
 export type StaticHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
+export interface StaticOptions {
+  /** The `Content-Security-Policy` header (default `defaultContentSecurityPolicy`): set yours for your own app. */
+  contentSecurityPolicy?: ContentSecurityPolicy;
+}
+
 /**
  * Serves a built single-page app from `dir`: GET and HEAD only, `index.html` for paths that are
- * not files (client-side routes), nothing outside `dir` (no `..`, no symlinks leading out).
+ * not files (client-side routes), nothing outside `dir` (no `..`, no symlinks leading out), no
+ * dotfiles (`.env`, `.git/`), and security headers (a strict CSP, `nosniff`, `no-referrer`).
  *
  * @example
  * const serveApp = createStaticHandler('examples/web-chat/dist');
  * http.on('request', async (req, res) => (await serveApp(req, res)) || notFound(res));
  */
-export function createStaticHandler(dir: string): StaticHandler {
+export function createStaticHandler(dir: string, options: StaticOptions = {}): StaticHandler {
+  const csp = options.contentSecurityPolicy ?? defaultContentSecurityPolicy;
   const root = resolve(dir);
   const realRoot = realpath(root).catch(() => root);
 
@@ -65,6 +73,9 @@ export function createStaticHandler(dir: string): StaticHandler {
       return false;
     }
     if (urlPath.includes('\0')) return false;
+    // Dotfiles (`.env`, `.git/config`) are never part of a built app, and `..` never leads anywhere
+    // wanted: refuse them before the SPA fallback could answer with the shell.
+    if (urlPath.split(/[\\/]/).some((segment) => segment.startsWith('.'))) return false;
     let file = await fileFor(urlPath);
     // A path without an extension is a client-side route: the app's shell handles it.
     if (!file && extname(urlPath) === '') file = await fileFor('/index.html');
@@ -77,7 +88,7 @@ export function createStaticHandler(dir: string): StaticHandler {
       'content-type': type,
       'content-length': size,
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      'x-content-type-options': 'nosniff',
+      ...securityHeaders(req, csp),
     });
     if (req.method === 'HEAD') {
       res.end();
