@@ -10,6 +10,11 @@ export const ConversationSummary = v.strictObject({
   /** Member ids; empty when `memberCount` exceeds `Limits.maxSummaryMembers`. */
   members: v.array(Id),
   memberCount: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /**
+   * The member who manages the group (removes others). When the owner leaves, the
+   * longest-standing remaining member becomes owner. Absent when no member owns it.
+   */
+  ownerId: v.optional(Id),
   /** Seq of the newest event in the log. */
   lastSeq: Seq,
   /** Time of the newest event; lists sort by it. */

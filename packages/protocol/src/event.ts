@@ -39,7 +39,8 @@ export const MembersAddedEvent = v.strictObject({
 export const MembersRemovedEvent = v.strictObject({
   ...base,
   kind: v.literal('members.removed'),
-  data: v.strictObject({ userIds: v.array(Id) }),
+  /** `ownerId`: set when the removal passed ownership on, to the member who owns the group now. */
+  data: v.strictObject({ userIds: v.array(Id), ownerId: v.optional(Id) }),
 });
 
 /**

@@ -4,6 +4,7 @@ import type { ChatStore, StoredUserSettings } from '../store/types.js';
 import type { Logger } from '../logger.js';
 import type { AggregatePresence, DeviceStatus, PresenceBackend } from './presence-backend.js';
 import { createMemoryPresenceBackend } from './memory-presence-backend.js';
+import { userRoom } from '../server/context.js';
 
 /**
  * @example
@@ -30,6 +31,8 @@ export interface PresenceConnection {
   socket: {
     id: string;
     conn: { on(event: 'packet', listener: () => void): unknown };
+    /** The rooms the socket is in: its presence subscriptions are the `presence:` ones. */
+    readonly rooms: ReadonlySet<string>;
     join(room: string): unknown;
     leave(room: string): unknown;
     disconnect(close?: boolean): unknown;
@@ -40,9 +43,17 @@ export interface PresenceService {
   connected(conn: PresenceConnection): Promise<void>;
   disconnected(conn: PresenceConnection): Promise<void>;
   setStatus(conn: PresenceConnection, status: DeviceStatus): Promise<void>;
-  /** Follows the users who share a conversation with the caller; the rest are denied. */
+  /**
+   * Follows the users who share a conversation with the caller; the rest are denied. Checked
+   * here and again on every membership change (see `membershipsEnded`).
+   */
   subscribe(conn: PresenceConnection, userIds: readonly string[]): Promise<{ users: UserPresence[]; denied: string[] }>;
   unsubscribe(conn: PresenceConnection, userIds: readonly string[]): void;
+  /**
+   * `removed` left a conversation whose members are now `remaining`: every pair among them that
+   * shares no conversation any more stops following each other, on every node.
+   */
+  membershipsEnded(removed: readonly string[], remaining: readonly string[]): Promise<void>;
   /** A user's privacy settings changed: tell their subscribers what they may now see. */
   settingsChanged(userId: string): Promise<void>;
   close(): void;
@@ -52,10 +63,15 @@ interface Local {
   conn: PresenceConnection;
   status: DeviceStatus;
   seenAt: number;
-  subscriptions: Set<string>;
 }
 
 export const presenceRoom = (userId: string) => `presence:${userId}`;
+
+/**
+ * A connection's subscriptions are its presence rooms, not a list of our own: a membership change
+ * on any node takes a socket out of a room through the adapter, and the count follows.
+ */
+const subscriptionsOf = (conn: PresenceConnection) => [...conn.socket.rooms].filter((room) => room.startsWith('presence:'));
 
 /** What a subscriber may see of a user, given their privacy settings. */
 export function visiblePresence(userId: string, presence: AggregatePresence, settings: StoredUserSettings | undefined): UserPresence {
@@ -140,7 +156,7 @@ export function createPresenceService(deps: {
 
   return {
     async connected(conn) {
-      const entry: Local = { conn, status: 'online', seenAt: now(), subscriptions: new Set() };
+      const entry: Local = { conn, status: 'online', seenAt: now() };
       local.set(conn.socket.id, entry);
       // Every packet, socket.io's pongs included, proves the client is alive.
       conn.socket.conn.on('packet', () => void (entry.seenAt = now()));
@@ -166,13 +182,20 @@ export function createPresenceService(deps: {
       if (!entry) throw new ParleyError(ErrorCode.UNAVAILABLE, 'connection is closing');
       const unique = [...new Set(userIds)];
       const allowed = new Set(await deps.store.filterCoMembers(conn.userId, unique));
-      const fresh = [...allowed].filter((id) => !entry.subscriptions.has(id));
-      if (entry.subscriptions.size + fresh.length > deps.maxSubscriptions) {
+      const held = subscriptionsOf(conn);
+      const fresh = [...allowed].filter((id) => !held.includes(presenceRoom(id)));
+      if (held.length + fresh.length > deps.maxSubscriptions) {
         throw new ParleyError(ErrorCode.LIMIT_EXCEEDED, `at most ${deps.maxSubscriptions} presence subscriptions per connection`);
       }
-      for (const id of fresh) {
-        entry.subscriptions.add(id);
-        void conn.socket.join(presenceRoom(id));
+      for (const id of fresh) void conn.socket.join(presenceRoom(id));
+      if (fresh.length > 0) {
+        // A membership that ended while we checked found no room to take us out of: check again
+        // now that the rooms are joined, so an ended membership never leaves a subscription.
+        const still = new Set(await deps.store.filterCoMembers(conn.userId, fresh));
+        for (const id of fresh.filter((id) => !still.has(id))) {
+          allowed.delete(id);
+          void conn.socket.leave(presenceRoom(id));
+        }
       }
       const ids = [...allowed];
       const [presence, settings] = await Promise.all([backend.read(ids, now()), deps.store.getUserSettings(ids)]);
@@ -182,11 +205,22 @@ export function createPresenceService(deps: {
       };
     },
     unsubscribe(conn, userIds) {
-      const entry = local.get(conn.socket.id);
-      for (const id of userIds) {
-        entry?.subscriptions.delete(id);
-        void conn.socket.leave(presenceRoom(id));
-      }
+      for (const id of userIds) void conn.socket.leave(presenceRoom(id));
+    },
+    async membershipsEnded(removed, remaining) {
+      const everyone = [...new Set([...removed, ...remaining])];
+      await Promise.all(
+        removed.map(async (userId) => {
+          const others = everyone.filter((id) => id !== userId);
+          if (others.length === 0) return;
+          const still = new Set(await deps.store.filterCoMembers(userId, others));
+          const apart = others.filter((id) => !still.has(id));
+          if (apart.length === 0) return;
+          // Both ways; the adapter takes sockets out of the rooms on whichever node holds them.
+          deps.nsp.in(userRoom(userId)).socketsLeave(apart.map(presenceRoom));
+          deps.nsp.in(apart.map(userRoom)).socketsLeave(presenceRoom(userId));
+        }),
+      );
     },
     settingsChanged: (userId) => publish(userId, true),
     close() {

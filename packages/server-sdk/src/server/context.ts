@@ -13,6 +13,24 @@ export type CanCreateConversation = (request: {
   members: string[];
 }) => boolean | Promise<boolean>;
 
+/** A request to put users into a conversation, as `canAddMembers` sees it. */
+export interface AddMembersRequest {
+  /** The user acting. */
+  actor: string;
+  /** The users who would join: never the actor, never someone already a member. */
+  userIds: string[];
+  /** What puts them there: opening a new direct conversation, creating a group, or adding to one. */
+  action: 'direct.open' | 'group.create' | 'members.add';
+  /** The conversation they would join; null while it does not exist yet. */
+  conversationId: string | null;
+}
+
+/**
+ * Decides whether `actor` may put `userIds` into a conversation (consent, blocking, contacts
+ * only). A refusal answers the actor FORBIDDEN and stores nothing, so the targets learn nothing.
+ */
+export type CanAddMembers = (request: AddMembersRequest) => boolean | Promise<boolean>;
+
 /** Everything a frame handler needs, shared by all connections of one server. */
 export interface ServerContext {
   nsp: Namespace;
@@ -22,6 +40,9 @@ export interface ServerContext {
   sendLimiter: Limiter;
   typingLimiter: Limiter;
   canCreateConversation: CanCreateConversation | undefined;
+  canAddMembers: CanAddMembers | undefined;
+  /** Conversations each user may create (keyed by user id; shared by all nodes with a scale-out). */
+  createLimiter: Limiter;
   /** Conversations up to this size get receipt updates pushed to every member. */
   receiptFanoutMax: number;
   /** Conversations above this many members push live events to watchers only. */

@@ -1,5 +1,6 @@
 import { Limits, type ConversationSummary, type MemberReceipt } from '@parley/protocol';
 import type { ChatStore, StoredConversation, StoredMember } from '../store/types.js';
+import { bySeniority } from '../store/store-helpers.js';
 
 /** What summaries need of the server: its store and the receipt fan-out size. */
 export interface SummaryContext {
@@ -41,13 +42,20 @@ export async function summarize(
       ? store.countUnread(conversation.id, member.userId, member.readSeq)
       : Promise.resolve(0),
   ]);
-  const receipts = conversation.memberCount <= ctx.receiptFanoutMax ? await visibleReceipts(store, members, member.userId) : [];
+  const [receipts, owners] = await Promise.all([
+    conversation.memberCount <= ctx.receiptFanoutMax ? visibleReceipts(store, members, member.userId) : Promise.resolve([]),
+    // Large conversations list no members here: only their owners are read.
+    needMembers ? Promise.resolve(members) : store.listMembers(conversation.id, { role: 'owner' }),
+  ]);
+  // Should a store hold several owners, the longest-standing one is the one shown.
+  const owner = owners.filter((m) => m.role === 'owner').sort(bySeniority)[0];
   return {
     id: conversation.id,
     kind: conversation.kind,
     title: conversation.title,
     members: conversation.memberCount <= Limits.maxSummaryMembers ? members.map((m) => m.userId).sort() : [],
     memberCount: conversation.memberCount,
+    ...(owner ? { ownerId: owner.userId } : {}),
     lastSeq: conversation.lastSeq,
     lastActivityAt: conversation.lastActivityAt,
     createdAt: conversation.createdAt,

@@ -13,12 +13,7 @@ import { summarize } from '../summaries.js';
 import { pushToUsers, requireMembership, userRoom, type Connection, type ServerContext } from '../context.js';
 import { pushToConversation } from '../fanout.js';
 import { watchRoom } from './watch.js';
-
-async function authorizeCreate(ctx: ServerContext, userId: string, kind: 'direct' | 'group', members: string[]) {
-  if (ctx.canCreateConversation && !(await ctx.canCreateConversation({ userId, kind, members }))) {
-    throw new ParleyError(ErrorCode.FORBIDDEN, 'not allowed to create this conversation');
-  }
-}
+import { authorizeAdd, authorizeCreate, checkGroupSize } from './conversation-policy.js';
 
 /** Answers the requester with its view and tells every other member connection about it. */
 async function announce(
@@ -42,7 +37,9 @@ async function announce(
 
 /** DIRECT.OPEN: the one conversation of two users, created on first use, idempotently. */
 export async function handleDirectOpen(ctx: ServerContext, conn: Connection, frame: DirectOpenFrame): Promise<void> {
-  const members = [...new Set([conn.userId, frame.userId])];
+  // A "direct" conversation of one would be a group in disguise, and one nobody can ever join.
+  if (frame.userId === conn.userId) throw new ParleyError(ErrorCode.BAD_FRAME, 'direct.open needs another user than yourself');
+  const members = [conn.userId, frame.userId];
   const directKey = directKeyOf(conn.userId, frame.userId);
   const existing = await ctx.store.getMember(directIdOf(directKey), conn.userId);
   if (!existing) await authorizeCreate(ctx, conn.userId, 'direct', members);
@@ -67,9 +64,7 @@ function directIdOf(directKey: string): string {
 /** GROUP.CREATE: the caller becomes owner; every member hears of it at once. */
 export async function handleGroupCreate(ctx: ServerContext, conn: Connection, frame: GroupCreateFrame): Promise<void> {
   const members = [...new Set([conn.userId, ...frame.members])];
-  if (members.length > ctx.limits.maxMembersPerConversation) {
-    throw new ParleyError(ErrorCode.LIMIT_EXCEEDED, `a conversation has at most ${ctx.limits.maxMembersPerConversation} members`);
-  }
+  checkGroupSize(ctx, members.length);
   await authorizeCreate(ctx, conn.userId, 'group', members);
   const { conversation } = await ctx.store.createConversation({
     id: `g_${randomUUID()}`,
@@ -88,11 +83,20 @@ export async function handleGroupCreate(ctx: ServerContext, conn: Connection, fr
 export async function handleMembersAdd(ctx: ServerContext, conn: Connection, frame: MembersAddFrame): Promise<void> {
   const { conversation } = await requireMembership(ctx, frame.conversationId, conn.userId);
   if (conversation.kind !== 'group') throw new ParleyError(ErrorCode.FORBIDDEN, 'members of a direct conversation are fixed');
-  const incoming = frame.userIds.filter((id) => id !== conn.userId);
-  if (conversation.memberCount + new Set(incoming).size > ctx.limits.maxMembersPerConversation) {
-    throw new ParleyError(ErrorCode.LIMIT_EXCEEDED, `a conversation has at most ${ctx.limits.maxMembersPerConversation} members`);
-  }
+  const named = [...new Set(frame.userIds)].filter((id) => id !== conn.userId);
+  // Members already in count once: re-adding them (a retry) neither fills the group nor asks the hook.
+  const already = await Promise.all(named.map((id) => ctx.store.getMember(conversation.id, id)));
+  const incoming = named.filter((_, i) => !already[i]);
+  checkGroupSize(ctx, conversation.memberCount + incoming.length);
+  await authorizeAdd(ctx, { actor: conn.userId, userIds: incoming, action: 'members.add', conversationId: conversation.id });
   const added = await ctx.store.addMembers(conversation.id, incoming, 'member', ctx.now());
+  // Adds running at once (other devices, other nodes) each checked a count without the others':
+  // whoever finds the group over its size takes its own additions back, before anyone is told.
+  const after = await ctx.store.getConversation(conversation.id);
+  if (added.length > 0 && after && after.memberCount > ctx.limits.maxMembersPerConversation) {
+    await ctx.store.removeMembers(conversation.id, added);
+    checkGroupSize(ctx, after.memberCount);
+  }
   await recordMembershipChange(ctx, conn, conversation.id, 'members.added', added, added);
   const updated = (await ctx.store.getConversation(conversation.id)) ?? conversation;
   await announce(ctx, conn, frame.reqId, updated, added);
@@ -104,9 +108,16 @@ export async function handleMembersRemove(ctx: ServerContext, conn: Connection, 
   if (conversation.kind !== 'group') throw new ParleyError(ErrorCode.FORBIDDEN, 'members of a direct conversation are fixed');
   const others = frame.userIds.some((id) => id !== conn.userId);
   if (others && member.role !== 'owner') throw new ParleyError(ErrorCode.FORBIDDEN, 'only the owner removes other members');
+  const ownerLeaves = member.role === 'owner' && frame.userIds.includes(conn.userId);
+  const ownersBefore = ownerLeaves ? await ownersOf(ctx, conversation.id) : [];
   const removed = await ctx.store.removeMembers(conversation.id, frame.userIds);
+  // The store passed ownership on if the owner left: the log says to whom.
+  const heir = ownerLeaves ? (await ownersOf(ctx, conversation.id)).find((id) => !ownersBefore.includes(id)) : undefined;
+  await ctx.presence
+    .membershipsEnded(removed, (await ctx.store.listMembers(conversation.id)).map((m) => m.userId))
+    .catch((err: unknown) => ctx.logger.error('presence: membership re-check failed', { err }));
   // The removed users hear of their removal once, then learn nothing more.
-  await recordMembershipChange(ctx, conn, conversation.id, 'members.removed', removed, removed);
+  await recordMembershipChange(ctx, conn, conversation.id, 'members.removed', removed, removed, heir);
   const updated = (await ctx.store.getConversation(conversation.id)) ?? conversation;
   const stillMember = await ctx.store.getMember(conversation.id, conn.userId);
   if (stillMember) {
@@ -115,7 +126,7 @@ export async function handleMembersRemove(ctx: ServerContext, conn: Connection, 
     conn.send({
       type: 'conversation',
       reqId: frame.reqId,
-      conversation: { ...(await summarize(ctx, updated, member)), members: [], memberCount: updated.memberCount, receipts: [] },
+      conversation: { ...(await summarize(ctx, updated, member)), members: [], ownerId: undefined, receipts: [] },
     });
   }
 }
@@ -127,16 +138,15 @@ async function recordMembershipChange(
   kind: 'members.added' | 'members.removed',
   userIds: string[],
   alsoNotify: string[],
+  ownerId?: string,
 ): Promise<void> {
   if (userIds.length === 0) return;
-  const { event } = await ctx.store.append({
-    conversationId,
-    senderId: conn.userId,
-    clientMsgId: `system:${kind}:${randomUUID()}`,
-    ts: ctx.now(),
-    kind,
-    data: { userIds },
-  });
+  const base = { conversationId, senderId: conn.userId, clientMsgId: `system:${kind}:${randomUUID()}`, ts: ctx.now() };
+  const { event } = await ctx.store.append(
+    kind === 'members.removed'
+      ? { ...base, kind, data: ownerId ? { userIds, ownerId } : { userIds } }
+      : { ...base, kind, data: { userIds } },
+  );
   const conversation = await ctx.store.getConversation(conversationId);
   if (!conversation) return;
   // The requester's own connection gets the event too: its cursor must not skip a seq.
@@ -145,6 +155,11 @@ async function recordMembershipChange(
     // Removed users stop watching: nothing more about the conversation reaches them.
     ctx.nsp.in(userIds.map(userRoom)).socketsLeave(watchRoom(conversationId));
   }
+}
+
+/** The conversation's owners' ids (the store may ignore the role filter, so it is applied again). */
+async function ownersOf(ctx: ServerContext, conversationId: string): Promise<string[]> {
+  return (await ctx.store.listMembers(conversationId, { role: 'owner' })).filter((m) => m.role === 'owner').map((m) => m.userId);
 }
 
 /** Pushes a new conversation's first event (seq 1), so every member's cursor starts at the log's start. */
