@@ -1,0 +1,72 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCodeName, FRAME_EVENT, Limits, parseClientFrame, type ServerFrame } from '@parley/protocol';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { nextId, type WireClient } from '../helpers/wire-client.js';
+import { connectAs, createGroup, openDirect } from '../helpers/fixtures.js';
+import { clientFrameInput, emission } from './arbitraries.js';
+import { announce, fuzzParams, fuzzTimeout } from './config.js';
+import { assertBounded, retainedHeap } from './heap.js';
+
+// Frames go to an in-process server with high rate limits, so generated input reaches the
+// handlers instead of the rate limiter; a crash takes this worker down and fails the run.
+let server: TestServer;
+let alice: WireClient;
+const known = { users: ['alice', 'bob', 'carol'], conversations: [] as string[] };
+
+beforeAll(async () => {
+  announce('frames');
+  server = await startTestServer();
+  alice = await connectAs(server, 'alice');
+  known.conversations.push(await createGroup(alice, ['bob', 'carol']), await openDirect(alice, 'bob'));
+});
+afterAll(async () => {
+  alice?.close();
+  await server?.close();
+});
+
+/** What the server is sure to refuse: the wrong event, or a frame the protocol schema rejects or that is too big. */
+function mustBeRefused(event: string, args: unknown[]): boolean | 'either' {
+  if (event !== FRAME_EVENT) return true;
+  const bytes = Buffer.byteLength(JSON.stringify([event, ...args]) ?? '');
+  // Near the limit the packet framing decides; the test demands nothing there.
+  if (Math.abs(bytes - Limits.maxFrameBytes) < 64) return 'either';
+  if (bytes > Limits.maxFrameBytes) return true;
+  const onWire: unknown = JSON.parse(JSON.stringify(args[0]) ?? 'null');
+  return !parseClientFrame(onWire).ok;
+}
+
+const isRefusal = (f: ServerFrame) => f.type === 'error' || f.type === 'nack';
+
+describe('fuzzing client frames over a real socket', () => {
+  it(
+    'answers every frame (valid, mutated, huge, deep, binary, unknown events) with a typed reply and keeps serving',
+    async () => {
+      const heapAtStart = retainedHeap();
+      await fc.assert(
+        fc.asyncProperty(clientFrameInput(hints()), emission, async (input, { event, extraArgs }) => {
+          alice.frames.length = 0;
+          alice.emitRaw(event, input, ...extraArgs);
+          // The health check: a round trip on the same connection after every input.
+          const probe = await alice.request({ type: 'settings', reqId: nextId('probe-') }).catch((err: Error) => err);
+          if (probe instanceof Error) throw new Error(`no answer after the input (connected: ${alice.socket.connected}): ${probe.message}`);
+          expect(probe.type).toBe('settings.result');
+          expect(alice.invalid, 'the server sent a frame outside the protocol').toEqual([]);
+          const refusals = alice.frames.filter(isRefusal);
+          for (const f of refusals) if (isRefusal(f)) expect(errorCodeName(f.code), JSON.stringify(f)).not.toBe('UNKNOWN');
+          if (mustBeRefused(event, [input, ...extraArgs]) === true) expect(refusals.length, 'a bad frame got no typed refusal').toBeGreaterThan(0);
+        }),
+        fuzzParams(250),
+      );
+      assertBounded('test server heap', heapAtStart, retainedHeap(), 256 * 1024 * 1024);
+    },
+    fuzzTimeout(120_000),
+  );
+});
+
+/** Real ids mixed into generated ones, so valid frames reach members, conversations and stores. */
+function hints() {
+  const user = fc.constantFrom(...known.users);
+  const conversation = fc.constantFrom(...known.conversations);
+  return { userId: user, userIds: user, members: user, conversationId: conversation, conversationIds: conversation };
+}
