@@ -24,6 +24,11 @@ export const Limits = {
   maxCursorsPerSync: 1000,
   /** Events in one sync page (across conversations). */
   maxSyncEvents: 500,
+  /**
+   * Conversation summaries in one sync page (and the largest REST conversation page): a user in
+   * thousands of conversations gets them over several pages, each far under `maxFrameBytes`.
+   */
+  maxSyncSummaries: 100,
   /** Events the server returns for a conversation the client has no cursor for (its tail). */
   syncTailEvents: 50,
   /** Users one connection may follow the presence of. */

@@ -1,5 +1,6 @@
-import type { SyncFrame, SyncResultFrame } from '@parley/protocol';
-import { applySyncResult, syncCursors, syncNeeds, type ChatState } from '../state/chat-state.js';
+import { Limits, type ConversationCursor, type SyncFrame, type SyncResultFrame } from '@parley/protocol';
+import { applySyncResult, syncNeeds, type ChatState } from '../state/chat-state.js';
+import { leftoverCursors, walkCursors } from '../state/sync-cursors.js';
 
 export interface SyncCoordinatorOptions {
   getState(): ChatState;
@@ -14,8 +15,9 @@ export interface SyncCoordinatorOptions {
 
 /**
  * Runs one sync at a time: full syncs (after `welcome`, or when events arrive for a conversation
- * the client holds no position in) page until `hasMore` is false; gap fills (`only: true`) fetch
- * exactly the events after each cursor that sits below a held event.
+ * the client holds no position in) walk the user's conversation list a bounded page at a time
+ * until `hasMore` is false, then name every held conversation no page named; gap fills
+ * (`only: true`) fetch exactly the events after each cursor that sits below a held event.
  */
 export interface SyncCoordinator {
   requestFull(): void;
@@ -31,12 +33,28 @@ export function createSyncCoordinator(options: SyncCoordinatorOptions): SyncCoor
   let generation = 0;
 
   async function runFull(gen: number): Promise<void> {
-    let hasMore = true;
-    while (hasMore) {
-      const result = await options.request({ type: 'sync', cursors: syncCursors(options.getState()) });
+    // A page names as many cursors as it may carry summaries: the rest wait for their page.
+    const perPage = Limits.maxSyncSummaries;
+    const named = new Set<string>();
+    let after: ConversationCursor | undefined;
+    let walking = true;
+    let previous = '';
+    for (;;) {
+      const state = options.getState();
+      const frame: Omit<SyncFrame, 'reqId'> = walking
+        ? { type: 'sync', cursors: walkCursors(state, after, perPage), ...(after ? { after } : {}) }
+        : { type: 'sync', cursors: leftoverCursors(state, named, perPage), only: true };
+      if (!walking && frame.cursors.length === 0) return;
+      // The same request twice means the server could not move anything: asking again would loop.
+      const key = JSON.stringify(frame);
+      if (key === previous) return;
+      previous = key;
+      for (const cursor of frame.cursors) named.add(cursor.conversationId);
+      const result = await options.request(frame);
       if (gen !== generation) return;
       options.commit(applySyncResult(options.getState(), result));
-      hasMore = result.hasMore;
+      if (result.next) after = result.next;
+      if (!result.hasMore) walking = false;
     }
   }
 

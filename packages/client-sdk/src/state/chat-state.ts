@@ -127,10 +127,9 @@ export function applySyncResult(state: ChatState, frame: SyncResultFrame): ChatS
   let next = removeConversations(state, frame.removed);
   for (const summary of frame.conversations) next = applySummary(next, summary);
   next = applyIncomingEvents(next, frame.events, true);
-  if (!frame.hasMore) {
-    // The last page carried every tail: a listed conversation still without a position has no events.
-    for (const summary of frame.conversations) next = updateConversation(next, summary.id, settleCursor);
-  }
+  // A listed conversation's tail comes in the same page as its summary: one still without a
+  // position after it has no events.
+  for (const summary of frame.conversations) next = updateConversation(next, summary.id, settleCursor);
   return next;
 }
 

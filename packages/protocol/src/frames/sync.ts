@@ -1,14 +1,15 @@
 import * as v from 'valibot';
 import { LogEvent } from '../event.js';
-import { ConversationSummary } from '../conversation.js';
+import { ConversationCursor, ConversationSummary } from '../conversation.js';
 import { Id, Seq } from '../primitives.js';
 import { Limits } from '../limits.js';
 
 /**
  * SYNC (client → server): "I hold every event up to `seq` of these conversations". The server
- * answers with the events after each cursor (paged), the summaries of the user's conversations
- * that changed (new events, another read watermark, other receipts) or that the client did not
- * name, and the named ones the user no longer belongs to.
+ * answers with the events after each cursor (paged), the summaries of the named conversations
+ * that changed (new events, another read watermark, other receipts), the named ones the user no
+ * longer belongs to and, unless `only`, one page of the user's conversation list (newest activity
+ * first, resuming `after`): the summary and tail of each one the client did not name.
  */
 export const SyncFrame = v.strictObject({
   type: v.literal('sync'),
@@ -28,13 +29,17 @@ export const SyncFrame = v.strictObject({
   ),
   /** When true, answer only for the named conversations (gap fill); no summaries of others. */
   only: v.optional(v.boolean()),
+  /** Where the walk over the user's conversation list resumes (the last answer's `next`); absent: from the newest. */
+  after: v.optional(ConversationCursor),
 });
 export type SyncFrame = v.InferOutput<typeof SyncFrame>;
 
 /**
  * SYNC result (server → client). Events are ascending by (conversation, seq) and contiguous after
  * each cursor; for conversations the client named no cursor for, the log's tail
- * (`Limits.syncTailEvents`). `hasMore` means: send `sync` again with the advanced cursors.
+ * (`Limits.syncTailEvents`), always in the same page as their summary. At most
+ * `Limits.maxSyncSummaries` summaries per page. `hasMore` means: send `sync` again with the
+ * advanced cursors and `after: next`.
  */
 export const SyncResultFrame = v.strictObject({
   type: v.literal('sync.result'),
@@ -43,5 +48,7 @@ export const SyncResultFrame = v.strictObject({
   removed: v.array(Id),
   events: v.array(LogEvent),
   hasMore: v.boolean(),
+  /** How far the walk over the user's conversation list got: send it back as `after`. Absent before the first step. */
+  next: v.optional(ConversationCursor),
 });
 export type SyncResultFrame = v.InferOutput<typeof SyncResultFrame>;

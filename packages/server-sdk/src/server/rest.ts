@@ -4,7 +4,7 @@ import { ErrorCode, Id, ParleyError, errorCodeName } from '@parley/protocol';
 import type { Authenticate } from '../auth/types.js';
 import type { ServerContext } from './context.js';
 import { requireMembership } from './context.js';
-import { summarize } from './summaries.js';
+import { listConversations } from './rest-conversations.js';
 
 /** Node/Express-style middleware: handles its routes, passes everything else to `next` (or 404s). */
 export type RestHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
@@ -14,7 +14,8 @@ const SeqParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
 
 /**
  * The history API, with the same authentication as the socket:
- * - `GET /conversations`: the caller's conversations, newest activity first.
+ * - `GET /conversations?limit=N&cursor=C`: one page of the caller's conversations, newest activity
+ *   first, with the cursor of the next page.
  * - `GET /conversations/:id/messages?before=SEQ|after=SEQ&limit=N`: one page of the log, ascending,
  *   with the cursor of the next page. Default: the newest page.
  */
@@ -44,10 +45,7 @@ export function createRestHandler(ctx: ServerContext, authenticate: Authenticate
 
   async function serve(req: IncomingMessage, url: URL, conversationId: string | null): Promise<unknown> {
     const userId = await authenticateRequest(req);
-    if (conversationId === null) {
-      const memberships = await ctx.store.listMemberships(userId);
-      return { conversations: await Promise.all(memberships.map((m) => summarize(ctx, m.conversation, m.member))) };
-    }
+    if (conversationId === null) return listConversations(ctx, userId, url);
     if (!v.is(Id, conversationId)) throw new ParleyError(ErrorCode.NOT_FOUND, 'conversation not found');
     const { conversation } = await requireMembership(ctx, conversationId, userId);
     const before = param(url, 'before');

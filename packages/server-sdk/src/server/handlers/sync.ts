@@ -1,62 +1,92 @@
-import type { ConversationSummary, LogEvent, SyncFrame } from '@parley/protocol';
-import type { StoredConversation, StoredMember } from '../../store/types.js';
+import type { SyncFrame } from '@parley/protocol';
+import type { StoredMembership } from '../../store/types.js';
 import { receiptsMark } from '@parley/protocol';
 import { summarize, visibleReceipts } from '../summaries.js';
+import { assemblePage, type PageItem, type WalkStep } from '../sync-page.js';
 import type { Connection, ServerContext } from '../context.js';
 
-type Membership = { conversation: StoredConversation; member: StoredMember };
-
 /**
- * SYNC: exactly the events after each cursor the client named (paged across conversations by
- * `maxSyncEvents`), the summaries of conversations that changed, the tail of every conversation
- * the client did not name (unless `only`), and the named ones the user no longer belongs to.
+ * SYNC: the events after each cursor the client named (paged across conversations by
+ * `maxSyncEvents`), the summaries of named conversations that changed, the named ones the user no
+ * longer belongs to and, unless `only`, one page of the user's conversation list from `after`:
+ * the summary and tail of each conversation there the client did not name. A page carries at
+ * most `maxSyncSummaries` summaries and about half of `maxFrameBytes`, so a user in thousands of
+ * conversations gets them over several bounded frames; the store is only ever read a page at a time.
  */
 export async function handleSync(ctx: ServerContext, conn: Connection, frame: SyncFrame): Promise<void> {
-  const memberships = await ctx.store.listMemberships(conn.userId);
-  const byId = new Map(memberships.map((m) => [m.conversation.id, m]));
-  const cursors = new Map(frame.cursors.map((c) => [c.conversationId, c.seq]));
-  // Conversations without new events whose read watermark or receipts moved since the client
-  // last heard: their summary alone brings it up to date (a read on another device, say).
-  const stale = await staleSummaries(ctx, conn.userId, frame, byId);
-
-  const removed = [...cursors.keys()].filter((id) => !byId.has(id));
-  const changed: Membership[] = [];
-  const events: LogEvent[] = [];
-  let budget = ctx.limits.maxSyncEvents;
+  const cursors = new Map(frame.cursors.map((c) => [c.conversationId, c]));
+  const named = await namedMemberships(ctx, conn.userId, [...cursors.keys()]);
+  const stale = await staleSummaries(ctx, conn.userId, frame, named);
+  const removed = [...cursors.keys()].filter((id) => !named.get(id));
+  let eventBudget = ctx.limits.maxSyncEvents;
   let hasMore = false;
 
-  for (const [id, seq] of cursors) {
-    const membership = byId.get(id);
-    if (membership && membership.conversation.lastSeq <= seq && stale.has(id)) changed.push(membership);
-    if (!membership || membership.conversation.lastSeq <= seq) continue;
-    changed.push(membership);
-    const page = budget > 0 ? await ctx.store.readAfter(id, seq, budget) : [];
-    events.push(...page);
-    budget -= page.length;
-    const last = page.at(-1)?.seq ?? seq;
-    if (last < membership.conversation.lastSeq) hasMore = true;
+  const namedItems: PageItem[] = [];
+  for (const [id, cursor] of cursors) {
+    const membership = named.get(id);
+    if (!membership) continue;
+    const behind = membership.conversation.lastSeq > cursor.seq;
+    if (!behind && !stale.has(id)) continue;
+    if (namedItems.length >= ctx.limits.maxSyncSummaries) {
+      hasMore = true;
+      continue;
+    }
+    const events = behind && eventBudget > 0 ? await ctx.store.readAfter(id, cursor.seq, eventBudget) : [];
+    eventBudget -= events.length;
+    if ((events.at(-1)?.seq ?? cursor.seq) < membership.conversation.lastSeq) hasMore = true;
+    namedItems.push({ membership, events, source: 'named' });
   }
 
+  const walk: WalkStep[] = [];
   if (!frame.only) {
-    for (const membership of memberships) {
+    const room = ctx.limits.maxSyncSummaries - namedItems.length;
+    const rows = room > 0 ? await ctx.store.listMemberships(conn.userId, { ...(frame.after ? { after: frame.after } : {}), limit: room }) : [];
+    // A full page may have more after it; a short one is the end of the list.
+    if (room <= 0 || rows.length === room) hasMore = true;
+    for (const membership of rows) {
       const { id, lastSeq } = membership.conversation;
-      if (cursors.has(id)) continue;
-      changed.push(membership);
-      const tail = Math.min(ctx.limits.syncTailEvents, lastSeq);
-      if (tail > budget) {
-        hasMore = true;
+      if (cursors.has(id)) {
+        walk.push({ passed: membership });
         continue;
       }
-      const page = await ctx.store.readBefore(id, lastSeq + 1, tail);
-      events.push(...page);
-      budget -= page.length;
+      const tail = Math.min(ctx.limits.syncTailEvents, lastSeq);
+      if (tail > eventBudget) {
+        // Stop the walk here: the next page starts with this conversation, summary and tail together.
+        hasMore = true;
+        break;
+      }
+      const events = tail > 0 ? await ctx.store.readBefore(id, lastSeq + 1, tail) : [];
+      eventBudget -= events.length;
+      walk.push({ item: { membership, events, source: 'listed' } });
     }
   }
 
-  const conversations: ConversationSummary[] = await Promise.all(
-    changed.map((m) => summarize(ctx, m.conversation, m.member)),
+  const summaryOf = (m: StoredMembership) => summarize(ctx, m.conversation, m.member);
+  const [namedSummaries, walkSummaries] = await Promise.all([
+    Promise.all(namedItems.map(async (item) => ({ item, summary: await summaryOf(item.membership) }))),
+    Promise.all(walk.map(async (step) => ({ step, summary: 'item' in step ? await summaryOf(step.item.membership) : null }))),
+  ]);
+  const page = assemblePage(namedSummaries, walkSummaries, frame.only ? undefined : frame.after, Math.floor(ctx.limits.maxFrameBytes / 2));
+  conn.send({
+    type: 'sync.result',
+    reqId: frame.reqId,
+    conversations: page.conversations,
+    removed,
+    events: page.events,
+    hasMore: hasMore || page.namedCut || page.walkCut,
+    ...(page.next ? { next: page.next } : {}),
+  });
+}
+
+/** The user's membership of each named conversation, or null where there is none (or no such conversation). */
+async function namedMemberships(ctx: ServerContext, userId: string, ids: string[]): Promise<Map<string, StoredMembership | null>> {
+  const rows = await Promise.all(
+    ids.map(async (id) => {
+      const [conversation, member] = await Promise.all([ctx.store.getConversation(id), ctx.store.getMember(id, userId)]);
+      return [id, conversation && member ? { conversation, member } : null] as const;
+    }),
   );
-  conn.send({ type: 'sync.result', reqId: frame.reqId, conversations, removed, events, hasMore });
+  return new Map(rows);
 }
 
 /** The named conversations whose read watermark or visible receipts differ from the cursor's. */
@@ -64,12 +94,12 @@ async function staleSummaries(
   ctx: ServerContext,
   userId: string,
   frame: SyncFrame,
-  byId: Map<string, Membership>,
+  named: Map<string, StoredMembership | null>,
 ): Promise<Set<string>> {
   const stale = new Set<string>();
   await Promise.all(
     frame.cursors.map(async (cursor) => {
-      const membership = byId.get(cursor.conversationId);
+      const membership = named.get(cursor.conversationId);
       if (!membership) return;
       if (cursor.readSeq !== undefined && cursor.readSeq !== membership.member.readSeq) {
         stale.add(cursor.conversationId);
