@@ -8,6 +8,9 @@ import { sleep } from './world.js';
 // whether a refused message was stored behind one its device sent after it.
 
 /** Sends per second one user offers in `world.traffic`: each device about one per `everyMs`. */
+/** Average messages a device sends at once (1 to 2·BURST−1). */
+const BURST = 3;
+
 const offeredPerUser = (scale: Scale) => (scale.devicesPerUser * 1000) / scale.everyMs;
 
 export const rateLimitPressure: Scenario = {
@@ -16,7 +19,9 @@ export const rateLimitPressure: Scenario = {
   server: (scale) => ({ sendRate: { perSecond: offeredPerUser(scale) / 2, burst: 2 } }),
   async run(ctx) {
     await populate(ctx);
-    await ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs);
+    // Bursts put several messages of a device on the wire together: refused together, each
+    // retried after its own jittered backoff.
+    await ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs, ctx.world.devices, BURST);
     ctx.note(`send limit ${offeredPerUser(ctx.scale) / 2}/s per user, offered ${offeredPerUser(ctx.scale)}/s`);
   },
 };
@@ -27,7 +32,7 @@ export const storeBlips: Scenario = {
   async run(ctx) {
     await populate(ctx);
     ctx.server.storeBlips(true);
-    await ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs);
+    await ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs, ctx.world.devices, BURST);
   },
 };
 
@@ -40,7 +45,10 @@ export const storeBlipsMongo: Scenario = {
     const { ferret } = ctx.database;
     if (!ferret) ctx.note('the MongoDB of PARLEY_TEST_MONGODB_URI is not ours to kill: store blips only');
     ctx.server.storeBlips(true);
-    await whileRunning(ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs), async () => {
+    // FerretDB stores about ten messages a second on this kind of machine: offer about that, for
+    // twice as long, so the backlog a kill leaves drains within the settle time.
+    const everyMs = ctx.world.devices.length * 100;
+    await whileRunning(ctx.world.traffic(ctx.scale.trafficMs * 2, everyMs, ctx.world.devices, BURST), async () => {
       await sleep(ctx.rng.int(500, 1500));
       if (!ferret) return;
       await ferret.kill();

@@ -81,8 +81,10 @@ export class World {
   /**
    * Every device that belongs to a conversation sends to random ones of its conversations, one
    * message every `everyMs` on average, until `durationMs` passed. Resolves when it stopped.
+   * With `burst` > 1 a device sends that many at once (one conversation), then pauses as long:
+   * several of its messages are in flight together, as when a user types fast or comes online.
    */
-  async traffic(durationMs: number, everyMs: number, senders: readonly Device[] = this.devices): Promise<void> {
+  async traffic(durationMs: number, everyMs: number, senders: readonly Device[] = this.devices, burst = 1): Promise<void> {
     const { rng } = this.options;
     const stopAt = Date.now() + durationMs;
     await Promise.all(
@@ -91,8 +93,10 @@ export class World {
         if (mine.length === 0) return;
         await sleep(rng.int(0, everyMs));
         while (Date.now() < stopAt) {
-          await this.send(device, rng.pick(mine));
-          await sleep(rng.int(everyMs >> 1, everyMs + (everyMs >> 1)));
+          const conversationId = rng.pick(mine);
+          const count = burst > 1 ? rng.int(1, burst * 2 - 1) : 1;
+          for (let i = 0; i < count; i++) await this.send(device, conversationId);
+          await sleep(count * rng.int(everyMs >> 1, everyMs + (everyMs >> 1)));
         }
       }),
     );
