@@ -95,6 +95,7 @@ export async function handleMembersAdd(ctx: ServerContext, conn: Connection, fra
   const after = await ctx.store.getConversation(conversation.id);
   if (added.length > 0 && after && after.memberCount > ctx.limits.maxMembersPerConversation) {
     await ctx.store.removeMembers(conversation.id, added);
+    await recheckPresence(ctx, conversation.id, added);
     checkGroupSize(ctx, after.memberCount);
   }
   await recordMembershipChange(ctx, conn, conversation.id, 'members.added', added, added);
@@ -113,9 +114,7 @@ export async function handleMembersRemove(ctx: ServerContext, conn: Connection, 
   const removed = await ctx.store.removeMembers(conversation.id, frame.userIds);
   // The store passed ownership on if the owner left: the log says to whom.
   const heir = ownerLeaves ? (await ownersOf(ctx, conversation.id)).find((id) => !ownersBefore.includes(id)) : undefined;
-  await ctx.presence
-    .membershipsEnded(removed, (await ctx.store.listMembers(conversation.id)).map((m) => m.userId))
-    .catch((err: unknown) => ctx.logger.error('presence: membership re-check failed', { err }));
+  await recheckPresence(ctx, conversation.id, removed);
   // The removed users hear of their removal once, then learn nothing more.
   await recordMembershipChange(ctx, conn, conversation.id, 'members.removed', removed, removed, heir);
   const updated = (await ctx.store.getConversation(conversation.id)) ?? conversation;
@@ -154,6 +153,19 @@ async function recordMembershipChange(
   if (kind === 'members.removed') {
     // Removed users stop watching: nothing more about the conversation reaches them.
     ctx.nsp.in(userIds.map(userRoom)).socketsLeave(watchRoom(conversationId));
+  }
+}
+
+/** Presence follows membership: users who no longer share any conversation stop seeing each other. */
+async function recheckPresence(ctx: ServerContext, conversationId: string, removed: string[]): Promise<void> {
+  if (removed.length === 0) return;
+  try {
+    const remaining = (await ctx.store.listMembers(conversationId)).map((m) => m.userId);
+    await ctx.presence.membershipsEnded(removed, remaining);
+  } catch (err) {
+    // The removal stands; a subscription left behind ends when that connection does (every
+    // reconnect subscribes, and is checked, again).
+    ctx.logger.error('presence: membership re-check failed', { err });
   }
 }
 
