@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Limits, type ConversationSummary } from '@parley/protocol';
+import { createMemoryStorage } from '@parley/client-sdk';
 import { createMemoryStore, type ChatStore } from '@parley/server-sdk';
 import { createSqliteStore } from '@parley/server-sdk/sqlite';
 import { testScope } from './helpers/scope.js';
@@ -97,5 +98,39 @@ describe.each(stores)('a user in %s conversations on the %s store'.replace('%s',
     expect((await get('?limit=100000')).body.conversations.length).toBe(Limits.maxSyncSummaries);
     expect((await get('?cursor=nonsense')).status).toBe(400);
     expect((await get('?limit=-1')).status).toBe(400);
+  });
+
+  it('brings a returning client up to date: removals, new messages, and what it already held untouched', { timeout: 180_000 }, async () => {
+    const server = await scope.server({ store: makeStore() });
+    const ids = await fillStore(server.store);
+    const storage = createMemoryStorage();
+    const first = scope.client(server, 'alice', { storage, deviceId: 'alice-laptop' });
+    await waitFor(first, (c) => c.getSnapshot().conversations.length === COUNT, 120_000, 'first sync');
+    first.close();
+
+    // While she is away: removed from 150 conversations spread over the list, a message in 150 others.
+    const gone = ids.filter((_, i) => i % 10 === 0);
+    const busy = ids.filter((_, i) => i % 10 === 5);
+    for (const id of gone) await server.store.removeMembers(id, ['alice']);
+    for (const [n, id] of busy.entries()) {
+      await server.store.append({ conversationId: id, senderId: 'owner-1', clientMsgId: `away-${n}-0001`, ts: T0 + 10_000 + n, kind: 'message', data: { text: `while away ${n}` } });
+    }
+
+    const frames = watchSyncFrames(server);
+    const again = scope.client(server, 'alice', { storage, deviceId: 'alice-laptop' });
+    const expected = ids.filter((id) => !gone.includes(id)).sort();
+    await waitFor(
+      again,
+      (c) => {
+        const list = c.getSnapshot().conversations;
+        return list.length === expected.length && busy.every((id) => list.find((x) => x.id === id)?.lastSeq === 2);
+      },
+      120_000,
+      'the returning client to converge',
+    );
+    expect(again.getSnapshot().conversations.map((c) => c.id).sort()).toEqual(expected);
+    expect(Math.max(...frames.map((f) => f.bytes))).toBeLessThan(Limits.maxFrameBytes);
+    // Held conversations that did not change cost no summary: far fewer than the whole list come back.
+    expect(frames.reduce((sum, f) => sum + f.summaries, 0)).toBeLessThan(COUNT / 2);
   });
 });
