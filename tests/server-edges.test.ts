@@ -5,6 +5,7 @@ import { connectWire, expectRefused, nextId, type WireClient } from './helpers/w
 import type { TestServer } from './helpers/test-server.js';
 import { until } from './helpers/fixtures.js';
 import { startReferenceProcess } from './helpers/reference-process.js';
+import { online, texts, waitFor } from './helpers/sdk.js';
 
 const scope = testScope();
 const DAY_SEC = 24 * 3600;
@@ -34,9 +35,41 @@ describe('token expiry', () => {
 
   it('still disconnects a socket when its token expires in a second', async () => {
     const server = await scope.server();
-    const client = await connectFor(server, 'alice', 1);
-    const reason = await new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
+    const { io } = await import('socket.io-client');
+    const auth = { token: await server.token('alice', 1), deviceId: 'd1', protocol: PROTOCOL_VERSION };
+    const socket = io(server.url, { path: '/parley/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, auth });
+    // Listening before the connect: on a busy machine the token may be past its expiry by the time
+    // the server sees it (the verifier allows 30 s of skew), and then it goes at once.
+    const connected = new Promise<void>((resolve) => socket.once('connect', resolve));
+    const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    await connected;
     expect(reason).toBe('io server disconnect');
+  });
+});
+
+describe('timers beyond 24.8 days in the client', () => {
+  it('shows a 30-day typing indicator without spinning on an overflowed timer', async () => {
+    const overflows: string[] = [];
+    const onWarning = (warning: Error) => void (warning.name === 'TimeoutOverflowWarning' && overflows.push(warning.message));
+    process.on('warning', onWarning);
+    try {
+      const server = await scope.server({ typingTtlMs: 30 * DAY_SEC * 1000 });
+      const alice = scope.client(server, 'alice');
+      const bob = scope.client(server, 'bob');
+      await waitFor(alice, online);
+      await waitFor(bob, online);
+      const { id } = await alice.createGroup({ members: ['bob'] });
+      await waitFor(bob, (c) => c.getConversation(id) !== undefined);
+      alice.typing(id);
+      await waitFor(bob, (c) => (c.getSnapshot().typing[id] ?? []).includes('alice'), 10_000, 'typing shown');
+      // A round trip of Bob's own after the indicator arrived: warnings are emitted on the next tick.
+      await bob.send(id, 'still there?');
+      await waitFor(alice, (c) => texts(c, id).includes('still there?'), 10_000, 'message');
+      expect(bob.getSnapshot().typing[id]).toEqual(['alice']);
+      expect(overflows).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
 
