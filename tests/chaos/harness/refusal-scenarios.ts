@@ -22,7 +22,7 @@ export const rateLimitPressure: Scenario = {
     // Bursts put several messages of a device on the wire together: refused together, each
     // retried after its own jittered backoff.
     await ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs, ctx.world.devices, BURST);
-    ctx.note(`send limit ${offeredPerUser(ctx.scale) / 2}/s per user, offered ${offeredPerUser(ctx.scale)}/s`);
+    ctx.note(`send limit ${(offeredPerUser(ctx.scale) / 2).toFixed(1)}/s per user, offered ${offeredPerUser(ctx.scale).toFixed(1)}/s`);
   },
 };
 
