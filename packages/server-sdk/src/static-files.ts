@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { ErrorCode } from '@parley/protocol';
 import { defaultContentSecurityPolicy, securityHeaders, type ContentSecurityPolicy } from './static-headers.js';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -66,11 +67,20 @@ export function createStaticHandler(dir: string, options: StaticOptions = {}): S
 
   const handle: StaticHandler = async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    let urlPath: string;
+    let rawPath: string;
     try {
-      urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+      rawPath = new URL(req.url ?? '/', 'http://localhost').pathname;
     } catch {
       return false;
+    }
+    let urlPath: string;
+    try {
+      urlPath = decodeURIComponent(rawPath);
+    } catch {
+      // A broken percent-encoding names no file, nor a client-side route: say so rather than 404.
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ error: { code: ErrorCode.BAD_FRAME, name: 'BAD_FRAME', message: 'malformed percent-encoding' } }));
+      return true;
     }
     if (urlPath.includes('\0')) return false;
     // Dotfiles (`.env`, `.git/config`) are never part of a built app, and `..` never leads anywhere

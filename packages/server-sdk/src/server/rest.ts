@@ -21,7 +21,8 @@ const SeqParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
  */
 export function createRestHandler(ctx: ServerContext, authenticate: Authenticate): RestHandler {
   return (req, res, next) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseUrl(req.url ?? '/');
+    if (!url) return sendJson(res, 400, MALFORMED);
     const match = MESSAGES_ROUTE.exec(url.pathname);
     const isList = url.pathname === '/conversations' || url.pathname === '/conversations/';
     if (!match && !isList) {
@@ -32,7 +33,9 @@ export function createRestHandler(ctx: ServerContext, authenticate: Authenticate
       res.setHeader('Allow', 'GET, HEAD');
       return sendJson(res, 405, { error: { code: ErrorCode.BAD_FRAME, name: 'BAD_FRAME', message: 'method not allowed' } });
     }
-    serve(req, url, match ? decodeURIComponent(match[1]!) : null)
+    const conversationId = match ? decodeSegment(match[1]!) : null;
+    if (conversationId === undefined) return sendJson(res, 400, MALFORMED);
+    serve(req, url, conversationId)
       .then((body) => sendJson(res, 200, body))
       .catch((err: unknown) => {
         const error = ParleyError.from(err);
@@ -77,6 +80,30 @@ export function createRestHandler(ctx: ServerContext, authenticate: Authenticate
     });
     if (!identity) throw new ParleyError(ErrorCode.UNAUTHORIZED, 'invalid token');
     return identity.userId;
+  }
+}
+
+const MALFORMED = { error: { code: ErrorCode.BAD_FRAME, name: 'BAD_FRAME', message: 'malformed URL or percent-encoding' } };
+
+/**
+ * The request target as a URL, or null. A handler must never throw on what a client sent: an
+ * exception here is uncaught (it runs in the server's 'request' listener) and ends the process.
+ */
+function parseUrl(target: string): URL | null {
+  try {
+    // An origin-form target is a path: `//x/conversations` must not turn `x` into a host.
+    return target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target, 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+/** A decoded path segment, or undefined when its percent-encoding is malformed (`%`, `%zz`, cut UTF-8). */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
   }
 }
 
