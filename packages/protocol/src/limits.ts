@@ -21,7 +21,7 @@ export const Limits = {
   /** User ids in one request (group create, members add/remove, presence subscribe). */
   maxUserIdsPerRequest: 100,
   /** Cursors in one sync request. */
-  maxCursorsPerSync: 1000,
+  maxCursorsPerSync: 500,
   /** Events in one sync page (across conversations). */
   maxSyncEvents: 500,
   /**

@@ -5,7 +5,7 @@
  * @example
  * io(url, { auth: { token, deviceId, protocol: PROTOCOL_VERSION } })
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The single socket.io event name every Parley frame travels on, in both directions. */
 export const FRAME_EVENT = 'parley';
