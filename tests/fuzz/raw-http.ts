@@ -11,7 +11,8 @@ export interface RawResponse {
  * normalize or refuse exactly the paths a fuzzer wants to send (`%`, `//`, `..`, raw unicode).
  * Resolves with status 0 if the server closed the connection without answering.
  */
-export function rawRequest(url: string, request: string | Buffer, timeoutMs = 15_000): Promise<RawResponse> {
+export function rawRequest(url: string, request: string | Buffer, options: { end?: boolean; timeoutMs?: number } = {}): Promise<RawResponse> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port) });
@@ -26,7 +27,9 @@ export function rawRequest(url: string, request: string | Buffer, timeoutMs = 15
       clearTimeout(timer);
       resolve(parse(Buffer.concat(chunks).toString('latin1')));
     });
-    socket.write(request);
+    // A truncated request (`end`) closes our side right after it: the client that goes away mid-body.
+    if (options.end) socket.end(request);
+    else socket.write(request);
   });
 }
 
@@ -58,10 +61,12 @@ function unchunk(body: string): string {
 }
 
 /** Serializes a request; `Connection: close` so the answer ends with the socket. */
-export function buildRequest(method: string, target: string, headers: [string, string][], body: string): Buffer {
+export function buildRequest(method: string, target: string, headers: [string, string][], body: string, truncated = false): Buffer {
   const bytes = Buffer.from(body, 'utf8');
+  // A truncated request announces more body than it sends.
+  const length = bytes.length + (truncated ? 16 : 0);
   const lines = [`${method} ${target} HTTP/1.1`, 'Host: 127.0.0.1', ...headers.map(([k, v]) => `${k}: ${v}`)];
-  if (bytes.length > 0 || method === 'POST' || method === 'PUT') lines.push(`Content-Length: ${bytes.length}`);
+  if (length > 0 || method === 'POST' || method === 'PUT') lines.push(`Content-Length: ${length}`);
   lines.push('Connection: close');
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), bytes]);
 }

@@ -9,6 +9,8 @@ export interface RestInput {
   target: string;
   headers: [string, string][];
   body: string;
+  /** The client goes away in the middle of the body. */
+  truncated: boolean;
 }
 
 /** What the fuzzer knows of the server: a real token and conversation, to get past the front door. */
@@ -65,6 +67,17 @@ const authorization = (known: RestKnowledge) =>
   );
 
 export function restInput(known: RestKnowledge): fc.Arbitrary<RestInput> {
+  return fc.oneof({ arbitrary: anyRequest(known), weight: 4 }, { arbitrary: upload(known), weight: 1 });
+}
+
+/** Bodies sent to the routes that read one (and to those that do not), often cut short. */
+function upload(known: RestKnowledge): fc.Arbitrary<RestInput> {
+  return fc
+    .tuple(anyRequest(known), fc.constantFrom('/api/dev/token', '/api/conversations', '/healthz', '/index.html'), fc.boolean())
+    .map(([input, target, truncated]) => ({ ...input, method: 'POST', target, truncated }));
+}
+
+function anyRequest(known: RestKnowledge): fc.Arbitrary<RestInput> {
   return fc.record({
     method: fc.oneof(
       { arbitrary: fc.constantFrom('GET', 'HEAD'), weight: 6 },
@@ -83,5 +96,6 @@ export function restInput(known: RestKnowledge): fc.Arbitrary<RestInput> {
       fc.string({ unit: 'binary', maxLength: 200 }),
       fc.constant('x'.repeat(10_000)),
     ),
+    truncated: fc.oneof({ arbitrary: fc.constant(false), weight: 9 }, { arbitrary: fc.constant(true), weight: 1 }),
   });
 }

@@ -37,6 +37,8 @@ function checkAnswer(input: RestInput, res: RawResponse): void {
   const where = `${input.method} ${input.target}`;
   // Node closes a CONNECT (a proxy tunnel request) that nobody listens for, without an answer.
   if (input.method === 'CONNECT' && res.status === 0) return;
+  // A client that left mid-body may get no answer; the health check after it is what counts.
+  if (input.truncated && res.status === 0) return;
   expect(res.status, `${where}: no HTTP answer`).toBeGreaterThan(0);
   expect(res.status, `${where}: server error ${res.body}`).toBeLessThan(500);
   if (res.status < 400 || isParserRefusal(res) || input.method === 'HEAD') return;
@@ -63,7 +65,8 @@ describe('fuzzing every REST route of the reference server (a separate process)'
       const rssAtStart = target.rss();
       await fc.assert(
         fc.asyncProperty(restInput(known), async (input) => {
-          const res = await rawRequest(target.process.url, buildRequest(input.method, input.target, input.headers, input.body)).catch(
+          const request = buildRequest(input.method, input.target, input.headers, input.body, input.truncated);
+          const res = await rawRequest(target.process.url, request, { end: input.truncated }).catch(
             (err: Error) => ({ status: 0, headers: {}, body: err.message }),
           );
           // Health first: a crash explains a missing answer better than the answer does.
@@ -72,6 +75,7 @@ describe('fuzzing every REST route of the reference server (a separate process)'
         }),
         fuzzParams(400),
       );
+      await target.assertHealthy();
       assertBounded('reference server RSS', rssAtStart, target.rss(), 256 * 1024 * 1024);
     },
     fuzzTimeout(120_000, 0.5),

@@ -87,7 +87,10 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       return void res.end(chat.metrics.registry.render());
     }
-    if (path === '/api/dev/token' && dev) return void issueDevToken(req, res, dev.issueToken);
+    if (path === '/api/dev/token' && dev) {
+      // Reading the body rejects when the client leaves mid-body; unhandled, that rejection ends the process.
+      return void issueDevToken(req, res, dev.issueToken).catch(() => res.destroy());
+    }
     if (path?.startsWith('/api/')) {
       req.url = req.url!.slice('/api'.length);
       return chat.rest(req, res);
