@@ -20,7 +20,7 @@ import {
 const asJson = (schema: Parameters<typeof toJsonSchema>[0]) =>
   toJsonSchema(schema, {
     overrideAction: ({ valibotAction, jsonSchema }) =>
-      valibotAction.type === 'check' ? { ...jsonSchema, 'x-check': String(valibotAction.message) } : undefined,
+      valibotAction.type === 'check' ? { ...jsonSchema, 'x-check': String((valibotAction as { message?: unknown }).message) } : undefined,
   });
 
 function schemaHash(): string {
