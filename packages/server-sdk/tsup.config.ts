@@ -16,4 +16,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // import.meta.url in the CommonJS build too (optional peers are loaded with createRequire).
+  shims: true,
 });

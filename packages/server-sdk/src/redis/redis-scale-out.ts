@@ -1,4 +1,5 @@
-import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import type * as RedisAdapter from '@socket.io/redis-adapter';
+import { requirePeer } from '../optional-peer.js';
 import type { ScaleOut } from '../scale-out/types.js';
 import { createRedisLimiter } from './redis-limiter.js';
 import { createRedisPresenceBackend } from './redis-presence-backend.js';
@@ -68,6 +69,7 @@ export function redisScaleOut(options: RedisScaleOutOptions): ScaleOut {
   options.subClient.on('ready', onSubReady);
   options.pubClient.on('error', onPubError);
 
+  const { createAdapter, createShardedAdapter } = requirePeer<typeof RedisAdapter>('@socket.io/redis-adapter', 'Redis scale-out', '^8.3');
   const adapter = options.sharded
     ? createShardedAdapter(options.pubClient, options.subClient, { channelPrefix: `${prefix}sio` })
     : createAdapter(options.pubClient, options.subClient, { key: `${prefix}sio` });

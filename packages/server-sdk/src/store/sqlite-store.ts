@@ -1,5 +1,6 @@
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
+import { requirePeer } from '../optional-peer.js';
 import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, MemberRole } from './types.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
 import { createdEventInput, nextEventId, toLogEvent, upperBound } from './store-helpers.js';
@@ -46,7 +47,7 @@ export type SqliteStoreTarget = { filename: string } | { database: Database };
  */
 export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStoreOptions = {}): ChatStore {
   const ownsDatabase = 'filename' in target;
-  const db = ownsDatabase ? new BetterSqlite3(target.filename) : target.database;
+  const db = ownsDatabase ? new (requirePeer<typeof BetterSqlite3>('better-sqlite3', 'The SQLite store', '^12'))(target.filename) : target.database;
   // busy_timeout first: switching to WAL takes a lock another process may hold.
   db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
   db.pragma('journal_mode = WAL');
