@@ -9,7 +9,7 @@
 export { createChatClient } from './client/chat-client.js';
 export { createMemoryStorage } from './storage/memory-storage.js';
 export { uuidv7 } from './ids/uuidv7.js';
-export { fullJitterDelay, type BackoffOptions } from './client/backoff.js';
+export { fullJitterDelay, type BackoffOptions } from './state/backoff.js';
 export type { ClientStorage, OutboxEntry } from './storage/client-storage.js';
 export type { TabChannel, TabEnvironment, TabLocks, TabsOption } from './tabs/tab-environment.js';
 export type {
@@ -23,7 +23,7 @@ export type {
   Logger,
   MessageView,
 } from './types.js';
-export type { ReceiptStatus, MemberReceiptStatus } from './signals/receipts.js';
+export type { ReceiptStatus, MemberReceiptStatus } from './state/receipts.js';
 export {
   ParleyError,
   isParleyError,

@@ -1,5 +1,5 @@
 import type { ConversationSummary, ParleyError, UserPresence, UserSettings } from '@parley/protocol';
-import type { MemberReceiptStatus, ReceiptStatus } from './signals/receipts.js';
+import type { MemberReceiptStatus, ReceiptStatus } from './state/receipts.js';
 import type { ClientStorage } from './storage/client-storage.js';
 import type { TabsOption } from './tabs/tab-environment.js';
 

@@ -28,16 +28,16 @@ import type { ChatClient, ChatClientOptions, Logger, MessageView } from '../type
 import type { OutboxEntry } from '../storage/client-storage.js';
 import { createTabClient, type ChatCore } from '../tabs/tab-client.js';
 import { resolveTabEnvironment } from '../tabs/tab-environment.js';
-import { DEFAULT_BACKOFF } from './backoff.js';
+import { DEFAULT_BACKOFF } from '../state/backoff.js';
 import { createConnection } from './connection.js';
 import { createOutboxSender } from './outbox-sender.js';
 import { createCachePersistence, loadCachedConversations } from './persistence.js';
 import { createFrameHandler } from './frame-handler.js';
 import { createRequestTracker } from './requests.js';
 import { createSyncCoordinator } from './sync-coordinator.js';
-import { createClientSignals } from '../signals/client-signals.js';
-import { memberStatuses } from '../signals/receipts.js';
-import { systemTimers, type Timers } from './timers.js';
+import { createClientSignals } from './presence-typing.js';
+import { memberStatuses } from '../state/receipts.js';
+import { systemTimers, type Timers } from '../core/timers.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 

@@ -1,8 +1,8 @@
 import { ErrorCode, ParleyError, type ClientFrame, type HandshakeAuth } from '@parley/protocol';
 import type { ConnectionState } from '../types.js';
 import type { Transport, TransportFactory } from '../transport/transport.js';
-import { fullJitterDelay, type BackoffOptions } from './backoff.js';
-import type { Timers } from './timers.js';
+import { fullJitterDelay, type BackoffOptions } from '../state/backoff.js';
+import type { Timers } from '../core/timers.js';
 
 export interface ConnectionOptions {
   transport: TransportFactory;

@@ -1,6 +1,6 @@
 import { ParleyError, parseServerFrame, type ConversationSummary, type ErrorCode } from '@parley/protocol';
 import { applyIncomingEvents, applyReceipt, removeConversations, type ChatState } from '../state/chat-state.js';
-import type { ClientSignals } from '../signals/client-signals.js';
+import type { ClientSignals } from './presence-typing.js';
 import type { Logger } from '../types.js';
 import type { OutboxSender } from './outbox-sender.js';
 import type { RequestTracker } from './requests.js';
@@ -99,6 +99,7 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         return;
       case 'presence.result':
       case 'settings.result':
+      case 'watch.result':
         if (frame.reqId === undefined) return; // a settings change made on another device
         if (!deps.requests.answer(frame.reqId, frame)) deps.logger.debug('parley: late answer', { reqId: frame.reqId });
         return;

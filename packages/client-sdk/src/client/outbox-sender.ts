@@ -15,8 +15,8 @@ import {
   retryEntry,
 } from '../state/outbox.js';
 import type { Logger } from '../types.js';
-import type { BackoffOptions } from './backoff.js';
-import type { Timers } from './timers.js';
+import type { BackoffOptions } from '../state/backoff.js';
+import type { Timers } from '../core/timers.js';
 
 export interface OutboxSenderOptions {
   storage: ClientStorage;

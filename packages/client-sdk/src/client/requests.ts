@@ -1,5 +1,5 @@
 import { ErrorCode, ParleyError, type ClientFrame, type ServerFrame } from '@parley/protocol';
-import type { Timers } from './timers.js';
+import type { Timers } from '../core/timers.js';
 
 type RequestFrame = Extract<ClientFrame, { reqId: string }>;
 

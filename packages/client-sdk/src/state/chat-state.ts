@@ -19,9 +19,9 @@ import {
   type Gap,
 } from './conversation-state.js';
 import { findEntry, removeEntry, type Outbox } from './outbox.js';
-import { applyReceiptUpdate, receiptsCursor, summaryReceipts } from '../signals/receipts.js';
-import { NO_TYPING, type TypingState } from '../signals/typing.js';
-import { NO_PRESENCE, type PresenceState } from '../signals/presence.js';
+import { applyReceiptUpdate, receiptsCursor, summaryReceipts } from './receipts.js';
+import { NO_TYPING, type TypingState } from './typing.js';
+import { NO_PRESENCE, type PresenceState } from './presence.js';
 
 /** Everything the client knows, as one immutable value; the snapshot is derived from it. */
 export interface ChatState {

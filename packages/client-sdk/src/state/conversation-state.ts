@@ -1,5 +1,5 @@
 import { isUnread, type ConversationSummary, type LogEvent } from '@parley/protocol';
-import { NO_RECEIPTS, mergeSummaryReceipts, type ReceiptMap } from '../signals/receipts.js';
+import { NO_RECEIPTS, mergeSummaryReceipts, type ReceiptMap } from './receipts.js';
 
 /**
  * What the client holds of one conversation. Immutable: every change returns a new object and

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@parley/protocol';
 import type { OutboxEntry } from '../storage/client-storage.js';
-import { fullJitterDelay, type BackoffOptions } from '../client/backoff.js';
+import { fullJitterDelay, type BackoffOptions } from './backoff.js';
 
 /**
  * The outbox state machine, as pure functions over immutable entries:

@@ -1,7 +1,7 @@
 import type { ConversationCursor, SyncFrame } from '@parley/protocol';
 import type { ChatState } from './chat-state.js';
 import type { ConversationState } from './conversation-state.js';
-import { receiptsCursor, summaryReceipts } from '../signals/receipts.js';
+import { receiptsCursor, summaryReceipts } from './receipts.js';
 
 type SyncCursor = SyncFrame['cursors'][number];
 type Held = ConversationState & { cursor: number; server: NonNullable<ConversationState['server']> };

@@ -3,9 +3,9 @@ import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatSnapshot, ConversationView, MessageView } from '../types.js';
 import type { ChatState } from './chat-state.js';
 import { hasOlder, unreadCount, type ConversationState } from './conversation-state.js';
-import { aggregateStatus, type ReceiptMap } from '../signals/receipts.js';
-import { typingView } from '../signals/typing.js';
-import { presenceView } from '../signals/presence.js';
+import { aggregateStatus, type ReceiptMap } from './receipts.js';
+import { typingView } from './typing.js';
+import { presenceView } from './presence.js';
 
 function messageFromEvent(event: LogEvent & { kind: 'message' }, userId: string | null, receipts: ReceiptMap): MessageView {
   const view: MessageView = {

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type SyncFrame } from '@parley/protocol';
 import { createChatCore } from '../client/chat-client.js';
-import { systemTimers } from '../client/timers.js';
+import { systemTimers } from '../core/timers.js';
 import { createIndexedDbStorage } from '../storage/indexeddb-storage.js';
 import type { ChatClient } from '../types.js';
 import { createTabClient } from './tab-client.js';

@@ -5,10 +5,10 @@ import { applyRead, initialChatState, type ChatState } from '../state/chat-state
 import { findEntry, newEntry, putEntry } from '../state/outbox.js';
 import { createSnapshotBuilder } from '../state/views.js';
 import { loadCachedConversations } from '../client/persistence.js';
-import type { Timers } from '../client/timers.js';
+import type { Timers } from '../core/timers.js';
 import type { ChatClient, LoadOlderResult, Logger, MessageView } from '../types.js';
 import { applyUpdate, diffUpdate, fullUpdate, type StateUpdate } from './state-sync.js';
-import { memberStatuses } from '../signals/receipts.js';
+import { memberStatuses } from '../state/receipts.js';
 import { isTabMessage, type TabMessage } from './tab-messages.js';
 import type { TabEnvironment } from './tab-environment.js';
 

@@ -1,6 +1,6 @@
 import type { ClientFrame, HandshakeAuth, ServerFrame } from '@parley/protocol';
 import type { ParleyError } from '@parley/protocol';
-import type { Timers } from '../../src/client/timers.js';
+import type { Timers } from '../../src/core/timers.js';
 import type { TransportFactory, TransportHandlers } from '../../src/transport/transport.js';
 
 /** A manual clock: timers run only when the test advances time. */

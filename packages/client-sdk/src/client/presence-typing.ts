@@ -12,10 +12,10 @@ import {
 } from '@parley/protocol';
 import type { ChatState } from '../state/chat-state.js';
 import { firstIndexAbove, type ConversationState } from '../state/conversation-state.js';
-import type { Timers } from '../client/timers.js';
+import type { Timers } from '../core/timers.js';
 import type { Logger } from '../types.js';
-import { addTyping, nextTypingExpiry, pruneTyping } from './typing.js';
-import { applyPresence, dropPresence } from './presence.js';
+import { addTyping, nextTypingExpiry, pruneTyping } from '../state/typing.js';
+import { applyPresence, dropPresence } from '../state/presence.js';
 
 export interface ClientSignalsDeps {
   getState(): ChatState;
