@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+
+/**
+ * What each published entry exports at runtime, pinned: adding or removing a public export is a
+ * decision (an API change, noted in the docs), never a side effect of exporting an internal
+ * helper. (The testing entry is the conformance kit's; its exports are pinned by its docs.)
+ */
+const PUBLIC: Record<string, string[]> = {
+  '@parley/protocol': [
+    'AckFrame', 'ClientFrame', 'ClientMsgId', 'ConversationCreatedEvent', 'ConversationCursor', 'ConversationFrame',
+    'ConversationKind', 'ConversationSummary', 'DirectOpenFrame', 'ErrorCode', 'ErrorFrame', 'EventFrame',
+    'FRAME_EVENT', 'GroupCreateFrame', 'HandshakeAuth', 'HistoryFrame', 'HistoryResultFrame', 'Id',
+    'Limits', 'LogEvent', 'MemberReceipt', 'MembersAddFrame', 'MembersAddedEvent', 'MembersRemoveFrame',
+    'MembersRemovedEvent', 'MessageEvent', 'NackFrame', 'PROTOCOL_VERSION', 'ParleyError', 'PresenceFrame',
+    'PresenceResultFrame', 'PresenceSetFrame', 'PresenceStatus', 'PresenceSubscribeFrame', 'PresenceUnsubscribeFrame', 'ReceiptFrame',
+    'ReceiptUpdateFrame', 'ResyncFrame', 'SendFrame', 'Seq', 'ServerFrame', 'SettingsFrame',
+    'SettingsResultFrame', 'SyncFrame', 'SyncResultFrame', 'Text', 'Timestamp', 'Title',
+    'TypingFrame', 'TypingUpdateFrame', 'UserIdList', 'UserPresence', 'UserSettings', 'WatchFrame',
+    'WatchResultFrame', 'WelcomeFrame', 'WellFormedString', 'countUnread', 'errorCodeName', 'isParleyError',
+    'isRetryable', 'isUnread', 'isWellFormedText', 'parseClientFrame', 'parseServerFrame', 'peekString',
+    'receiptsMark',
+  ],
+  '@parley/client-sdk': [
+    'ErrorCode', 'ParleyError', 'countUnread', 'createChatClient', 'createMemoryStorage', 'fullJitterDelay',
+    'isParleyError', 'isUnread', 'uuidv7',
+  ],
+  '@parley/client-sdk/react': [
+    'ParleyProvider', 'SERVER_SNAPSHOT', 'useAwayWhenHidden', 'useChatClient', 'useChatStore', 'useConnection',
+    'useConversation', 'useConversations', 'useCreateChatClient', 'useCurrentUserId', 'useMarkRead', 'useMessages',
+    'useOutbox', 'usePresence', 'useReceipts', 'useSendMessage', 'useTyping',
+  ],
+  '@parley/client-sdk/indexeddb': [
+    'SCHEMA_VERSION', 'createIndexedDbStorage',
+  ],
+  '@parley/server-sdk': [
+    'Counter', 'DEFAULT_USER_SETTINGS', 'ErrorCode', 'Gauge', 'Histogram', 'Limits',
+    'PROTOCOL_VERSION', 'ParleyError', 'Registry', 'createChatMetrics', 'createChatServer', 'createDevAuth',
+    'createJsonLogger', 'createJwtAuthenticator', 'createMemoryPresenceBackend', 'createMemoryStore', 'isParleyError', 'silentLogger',
+  ],
+  '@parley/server-sdk/sqlite': [
+    'SQLITE_SCHEMA_VERSION', 'createSqliteStore', 'migrateSqlite',
+  ],
+  '@parley/server-sdk/mongodb': [
+    'createMongoStore',
+  ],
+  '@parley/server-sdk/redis': [
+    'redisScaleOut',
+  ],
+};
+
+describe('package entries', () => {
+  it.each(Object.keys(PUBLIC))('%s exports exactly its public API', async (entry) => {
+    const module = (await import(entry)) as Record<string, unknown>;
+    expect(Object.keys(module).sort()).toEqual([...PUBLIC[entry]!].sort());
+  });
+});
