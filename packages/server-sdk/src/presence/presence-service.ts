@@ -1,10 +1,9 @@
-import type { Namespace } from 'socket.io';
-import { ErrorCode, FRAME_EVENT, ParleyError, type PresenceFrame, type UserPresence } from '@parley/protocol';
+import { ErrorCode, ParleyError, type PresenceFrame, type UserPresence } from '@parley/protocol';
 import type { ChatStore, StoredUserSettings } from '../store/types.js';
 import type { Logger } from '../logger.js';
 import type { AggregatePresence, DeviceStatus, PresenceBackend } from './presence-backend.js';
 import { createMemoryPresenceBackend } from './memory-presence-backend.js';
-import { userRoom } from '../server/context.js';
+import { emitToRooms, isPresenceRoom, leaveRooms, presenceRoom, userRoom, type FanoutTarget } from '../server/fanout.js';
 
 /**
  * @example
@@ -65,13 +64,11 @@ interface Local {
   seenAt: number;
 }
 
-export const presenceRoom = (userId: string) => `presence:${userId}`;
-
 /**
  * A connection's subscriptions are its presence rooms, not a list of our own: a membership change
  * on any node takes a socket out of a room through the adapter, and the count follows.
  */
-const subscriptionsOf = (conn: PresenceConnection) => [...conn.socket.rooms].filter((room) => room.startsWith('presence:'));
+const subscriptionsOf = (conn: PresenceConnection) => [...conn.socket.rooms].filter(isPresenceRoom);
 
 /** What a subscriber may see of a user, given their privacy settings. */
 export function visiblePresence(userId: string, presence: AggregatePresence, settings: StoredUserSettings | undefined): UserPresence {
@@ -86,7 +83,7 @@ export function visiblePresence(userId: string, presence: AggregatePresence, set
  * changes: at once for online/away, after the grace period for offline, once per change.
  */
 export function createPresenceService(deps: {
-  nsp: Namespace;
+  fanout: FanoutTarget;
   store: ChatStore;
   logger: Logger;
   maxSubscriptions: number;
@@ -118,7 +115,7 @@ export function createPresenceService(deps: {
     const before = await backend.swapPublished(userId, view.status);
     if (before === view.status && !force) return;
     const frame: PresenceFrame = { type: 'presence', ...view };
-    deps.nsp.to(presenceRoom(userId)).emit(FRAME_EVENT, frame);
+    emitToRooms(deps.fanout, [presenceRoom(userId)], frame);
   }
 
   /** Offline is only told once it has lasted the grace period; a reconnect in between says nothing. */
@@ -217,8 +214,8 @@ export function createPresenceService(deps: {
           const apart = others.filter((id) => !still.has(id));
           if (apart.length === 0) return;
           // Both ways; the adapter takes sockets out of the rooms on whichever node holds them.
-          deps.nsp.in(userRoom(userId)).socketsLeave(apart.map(presenceRoom));
-          deps.nsp.in(apart.map(userRoom)).socketsLeave(presenceRoom(userId));
+          leaveRooms(deps.fanout, [userRoom(userId)], apart.map(presenceRoom));
+          leaveRooms(deps.fanout, apart.map(userRoom), [presenceRoom(userId)]);
         }),
       );
     },

@@ -1,5 +1,5 @@
 import type { Namespace, Socket } from 'socket.io';
-import { ErrorCode, ParleyError, FRAME_EVENT, type ServerFrame, type LimitsShape } from '@parley/protocol';
+import { ErrorCode, ParleyError, type ServerFrame, type LimitsShape } from '@parley/protocol';
 import type { ChatStore, StoredConversation, StoredMember } from '../store/types.js';
 import type { Logger } from '../logger.js';
 import type { Limiter } from '../scale-out/types.js';
@@ -60,33 +60,6 @@ export interface Connection {
   userId: string;
   deviceId: string;
   send(frame: ServerFrame): void;
-}
-
-/** The socket.io room every connection of a user joins. */
-export function userRoom(userId: string): string {
-  return `user:${userId}`;
-}
-
-/**
- * The one way frames leave for other connections: to these rooms on every node, minus `except`
- * (socket ids or rooms). `volatile` frames may be dropped under backpressure (typing).
- */
-export function emitToRooms(
-  ctx: ServerContext,
-  rooms: readonly string[],
-  frame: ServerFrame,
-  options: { except?: readonly string[]; volatile?: boolean } = {},
-): void {
-  if (rooms.length === 0) return;
-  if (frame.type === 'event') ctx.metrics.fanout.observe(rooms.length);
-  let target = ctx.nsp.to([...rooms]);
-  if (options.except && options.except.length > 0) target = target.except([...options.except]);
-  (options.volatile ? target.volatile : target).emit(FRAME_EVENT, frame);
-}
-
-/** Pushes a frame to every connection of these users, on every node, except `exceptSocketId`. */
-export function pushToUsers(ctx: ServerContext, userIds: Iterable<string>, frame: ServerFrame, exceptSocketId?: string): void {
-  emitToRooms(ctx, [...userIds].map(userRoom), frame, exceptSocketId ? { except: [exceptSocketId] } : {});
 }
 
 /**

@@ -20,8 +20,9 @@ import { KeyedQueue } from './keyed-queue.js';
 import { isOriginAllowed, normalizeOrigin } from './origins.js';
 import { atDeadline } from './deadline-timer.js';
 import { guardInbound, UserConnections } from './connection-guard.js';
-import { userRoom, type CanAddMembers, type CanCreateConversation, type Connection, type ServerContext } from './context.js';
+import { type CanAddMembers, type CanCreateConversation, type Connection, type ServerContext } from './context.js';
 import { dispatchFrame } from './dispatch.js';
+import { userRoom } from './fanout.js';
 import { createRestHandler, type RestHandler } from './rest.js';
 import { createChatMetrics, type ChatMetrics } from '../metrics/chat-metrics.js';
 import { instrumentStore } from '../metrics/instrumented-store.js';
@@ -144,7 +145,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
   const metrics = options.metrics ?? createChatMetrics();
   const store = instrumentStore(options.store, metrics);
   const presence = createPresenceService({
-    nsp,
+    fanout: { nsp, metrics },
     store,
     logger,
     maxSubscriptions: limits.maxPresenceSubscriptions,

@@ -10,9 +10,8 @@ import {
 import { directKeyOf } from '../../store/store-helpers.js';
 import type { StoredConversation } from '../../store/types.js';
 import { summarize } from '../summaries.js';
-import { pushToUsers, requireMembership, userRoom, type Connection, type ServerContext } from '../context.js';
-import { pushToConversation } from '../fanout.js';
-import { watchRoom } from './watch.js';
+import { requireMembership, type Connection, type ServerContext } from '../context.js';
+import { leaveRooms, pushToConversation, pushToUsers, userRoom, watchRoom } from '../fanout.js';
 import { authorizeAdd, authorizeCreate, checkGroupSize } from './conversation-policy.js';
 
 /** Answers the requester with its view and tells every other member connection about it. */
@@ -152,7 +151,7 @@ async function recordMembershipChange(
   await pushToConversation(ctx, conversation, { type: 'event', event }, { alsoNotify: [conn.userId, ...alsoNotify] });
   if (kind === 'members.removed') {
     // Removed users stop watching: nothing more about the conversation reaches them.
-    ctx.nsp.in(userIds.map(userRoom)).socketsLeave(watchRoom(conversationId));
+    leaveRooms(ctx, userIds.map(userRoom), [watchRoom(conversationId)]);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { ReceiptFrame, ReceiptUpdateFrame, SettingsFrame, TypingFrame } from '@parley/protocol';
-import { pushToUsers, requireMembership, type Connection, type ServerContext } from '../context.js';
-import { pushToConversation } from '../fanout.js';
+import { requireMembership, type Connection, type ServerContext } from '../context.js';
+import { pushToConversation, pushToUsers } from '../fanout.js';
 
 /**
  * RECEIPT: move this device's watermarks forward, and the member's with them (the store keeps
