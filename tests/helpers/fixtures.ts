@@ -1,4 +1,13 @@
-import type { AckFrame, ConversationFrame, EventFrame, LogEvent, ServerFrame, SyncResultFrame } from '@parley/protocol';
+import type {
+  AckFrame,
+  ConversationFrame,
+  EventFrame,
+  LogEvent,
+  ServerFrame,
+  SettingsResultFrame,
+  SyncResultFrame,
+  WatchResultFrame,
+} from '@parley/protocol';
 import { connectWire, nextId, type WireClient } from './wire-client.js';
 import type { TestServer } from './test-server.js';
 
@@ -60,10 +69,38 @@ export async function syncAll(client: WireClient, cursors: Record<string, number
   throw new Error('sync did not finish in 100 pages');
 }
 
-export async function until(check: () => boolean, timeoutMs = 5000, message = 'condition'): Promise<void> {
+/**
+ * Polls `check` until it holds; on timeout fails with `message` (a function to say what it saw
+ * last). For conditions no frame or event announces, such as a store row a handler writes.
+ */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  message: string | (() => string | Promise<string>) = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${message}`);
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${typeof message === 'string' ? message : await message()}`);
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** WATCH, answered: resolves once the server has the new set in effect, with what it watches. */
+export async function watch(client: WireClient, conversationIds: string[]): Promise<string[]> {
+  const answer = await client.request<WatchResultFrame>({ type: 'watch', reqId: nextId('watch-'), conversationIds });
+  if (answer.type !== 'watch.result') throw new Error(`watch failed: ${JSON.stringify(answer)}`);
+  return answer.conversationIds;
+}
+
+/**
+ * A round-trip barrier: resolves once the server answered a request of this connection (a
+ * settings read, which changes nothing). The server writes a socket's frames in order, so every
+ * frame it sent this connection before reading the request has arrived by then: once a push was
+ * emitted (another recipient got it, or it was answered), this proves it did not reach `client`
+ * without waiting for a while.
+ */
+export async function roundTrip(client: WireClient): Promise<void> {
+  await client.request<SettingsResultFrame>({ type: 'settings', reqId: nextId('barrier-') });
 }

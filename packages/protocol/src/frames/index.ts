@@ -25,7 +25,7 @@ import {
 } from './presence.js';
 import { SettingsFrame, SettingsResultFrame } from './settings.js';
 import { ResyncFrame } from './resync.js';
-import { WatchFrame } from './watch.js';
+import { WatchFrame, WatchResultFrame } from './watch.js';
 
 export * from './send.js';
 export * from './ack.js';
@@ -79,6 +79,7 @@ export const ServerFrame = v.variant('type', [
   PresenceResultFrame,
   SettingsResultFrame,
   ResyncFrame,
+  WatchResultFrame,
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame['type'];

@@ -1,21 +1,24 @@
 import type { WatchFrame } from '@parley/protocol';
 import type { Connection, ServerContext } from '../context.js';
-
-/** The socket.io room of a conversation's watchers (connections that show it right now). */
-export function watchRoom(conversationId: string): string {
-  return `watch:${conversationId}`;
-}
+import { isWatchRoom, watchRoom } from '../fanout.js';
 
 /**
  * WATCH: this connection now shows exactly these conversations. Only conversations the user is a
- * member of are joined; others are ignored without a word, so a non-member learns nothing.
+ * member of are joined; others are left out without a word (a missing conversation looks the
+ * same), so a non-member learns nothing. With `reqId`, the answer comes once the rooms are
+ * joined, so the client knows from when on live pushes reach it.
  */
 export async function handleWatch(ctx: ServerContext, conn: Connection, frame: WatchFrame): Promise<void> {
-  const wanted = new Set(frame.conversationIds);
-  const memberships = await Promise.all([...wanted].map((id) => ctx.store.getMember(id, conn.userId)));
-  const allowed = new Set([...wanted].filter((_, i) => memberships[i] !== null).map(watchRoom));
+  const wanted = [...new Set(frame.conversationIds)];
+  const memberships = await Promise.all(wanted.map((id) => ctx.store.getMember(id, conn.userId)));
+  const watched = wanted.filter((_, i) => memberships[i] !== null);
+  const rooms = new Set(watched.map(watchRoom));
+  const moves: unknown[] = [];
   for (const room of conn.socket.rooms) {
-    if (room.startsWith('watch:') && !allowed.has(room)) void conn.socket.leave(room);
+    if (isWatchRoom(room) && !rooms.has(room)) moves.push(conn.socket.leave(room));
   }
-  for (const room of allowed) void conn.socket.join(room);
+  for (const room of rooms) moves.push(conn.socket.join(room));
+  // socket.io adapters may join asynchronously: answer only once every move is done.
+  await Promise.all(moves);
+  if (frame.reqId !== undefined) conn.send({ type: 'watch.result', reqId: frame.reqId, conversationIds: watched });
 }
