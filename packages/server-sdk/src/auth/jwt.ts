@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey, type CryptoKey, type KeyObject } from 'jose';
+import type { KeyObject, webcrypto } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { Id } from '@parley/protocol';
 import * as v from 'valibot';
 import type { Authenticate } from './types.js';
@@ -15,8 +16,11 @@ export interface JwtOptions {
   algorithms: [JwtAlgorithm, ...JwtAlgorithm[]];
   /** HMAC secret (HS*), at least 32 bytes. */
   secret?: string | Uint8Array;
-  /** Public key for RS/PS/ES/EdDSA. */
-  publicKey?: CryptoKey | KeyObject;
+  /**
+   * Public key for RS/PS/ES/EdDSA. Typed with Node's own key types (not the verifier library's), so
+   * that these declarations hold for CommonJS callers too.
+   */
+  publicKey?: webcrypto.CryptoKey | KeyObject;
   /** JWKS endpoint URL, fetched and cached (rotation-safe). */
   jwksUrl?: string | URL;
   /** Required `iss`. */
