@@ -72,7 +72,12 @@ const mutation: fc.Arbitrary<(frame: Frame) => unknown> = fc.oneof(
  * real ones through `hints`), and valid frames with one to three mutations.
  */
 export function clientFrameInput(hints: FieldHints): fc.Arbitrary<unknown> {
-  const valid = validArbitrary(ClientFrame as unknown as SchemaNode, hints) as fc.Arbitrary<Frame>;
+  return validOrMutated(ClientFrame as unknown as SchemaNode, hints);
+}
+
+/** Values a schema accepts (1 in 4) and the same with one to three mutations (3 in 4). */
+export function validOrMutated(schema: SchemaNode, hints: FieldHints): fc.Arbitrary<unknown> {
+  const valid = validArbitrary(schema, hints) as fc.Arbitrary<Frame>;
   const mutated = fc.tuple(valid, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([frame, steps]) => {
     let value: unknown = frame;
     for (const step of steps) value = typeof value === 'object' && value !== null && !Array.isArray(value) ? step(value as Frame) : step({});

@@ -1,4 +1,4 @@
-import type { Parameters as FcParameters } from 'fast-check';
+import fc, { type Parameters as FcParameters } from 'fast-check';
 
 /**
  * How big a fuzz run is. `npm test` runs a short, bounded-in-count run; `npm run fuzz` sets
@@ -37,4 +37,12 @@ export function fuzzTimeout(shortMs: number, share = 1): number {
 /** Printed once per file so a failure in the log can be replayed. */
 export function announce(file: string): void {
   console.log(`[fuzz] ${file}: seed ${FUZZ_SEED} (replay: PARLEY_FUZZ_SEED=${FUZZ_SEED} npx vitest run tests/fuzz)`);
+}
+
+/** Runs a property like `fc.assert`, and says how many inputs it tried (the long run's count). */
+export async function checkProperty<Ts>(name: string, property: fc.IAsyncProperty<Ts>, params: FcParameters<Ts>): Promise<void> {
+  const details = await fc.check(property, params);
+  const stopped = details.interrupted ? ', stopped at the deadline' : '';
+  console.log(`[fuzz] ${name}: ${details.numRuns} runs${stopped}, seed ${details.seed}`);
+  if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? `${name} failed`, { cause: details.errorInstance });
 }

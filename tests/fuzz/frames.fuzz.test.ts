@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { nextId, type WireClient } from '../helpers/wire-client.js';
 import { connectAs, createGroup, openDirect } from '../helpers/fixtures.js';
 import { clientFrameInput, emission } from './arbitraries.js';
-import { announce, fuzzParams, fuzzTimeout } from './config.js';
+import { announce, checkProperty, fuzzParams, fuzzTimeout } from './config.js';
 import { assertBounded, retainedHeap } from './heap.js';
 
 // Frames go to an in-process server with high rate limits, so generated input reaches the
@@ -46,7 +46,8 @@ describe('fuzzing client frames over a real socket', () => {
     'answers every frame (valid, mutated, huge, deep, binary, unknown events) with a typed reply and keeps serving',
     async () => {
       const heapAtStart = retainedHeap();
-      await fc.assert(
+      await checkProperty(
+        'frames',
         fc.asyncProperty(clientFrameInput(hints()), emission, async (input, { event, extraArgs }) => {
           alice.frames.length = 0;
           alice.emitRaw(event, input, ...extraArgs);
@@ -59,7 +60,7 @@ describe('fuzzing client frames over a real socket', () => {
           for (const f of refusals) if (isRefusal(f)) expect(errorCodeName(f.code), JSON.stringify(f)).not.toBe('UNKNOWN');
           if (mustBeRefused(event, [input, ...extraArgs])) expect(refusals.length, 'a bad frame got no typed refusal').toBeGreaterThan(0);
         }),
-        fuzzParams(250),
+        fuzzParams(500),
       );
       assertBounded('test server heap', heapAtStart, retainedHeap(), 256 * 1024 * 1024);
     },

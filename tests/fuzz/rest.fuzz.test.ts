@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodeName } from '@parley/protocol';
 import { connectWire } from '../helpers/wire-client.js';
 import { openDirect } from '../helpers/fixtures.js';
-import { announce, fuzzParams, fuzzTimeout } from './config.js';
+import { announce, checkProperty, fuzzParams, fuzzTimeout } from './config.js';
 import { assertBounded } from './heap.js';
 import { buildRequest, rawRequest, type RawResponse } from './raw-http.js';
 import { restInput, type RestInput, type RestKnowledge } from './rest-arbitraries.js';
@@ -63,7 +63,8 @@ describe('fuzzing every REST route of the reference server (a separate process)'
     async () => {
       await target.assertHealthy();
       const rssAtStart = target.rss();
-      await fc.assert(
+      await checkProperty(
+        'rest',
         fc.asyncProperty(restInput(known), async (input) => {
           const request = buildRequest(input.method, input.target, input.headers, input.body, input.truncated);
           const res = await rawRequest(target.process.url, request, { end: input.truncated }).catch(
@@ -73,11 +74,11 @@ describe('fuzzing every REST route of the reference server (a separate process)'
           await target.assertHealthy();
           checkAnswer(input, res);
         }),
-        fuzzParams(400),
+        fuzzParams(800),
       );
       await target.assertHealthy();
       assertBounded('reference server RSS', rssAtStart, target.rss(), 256 * 1024 * 1024);
     },
-    fuzzTimeout(120_000, 0.5),
+    fuzzTimeout(120_000),
   );
 });
