@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runStoreConformance } from '../testing/conformance.js';
 import { createSqliteStore } from './sqlite-store.js';
 
@@ -16,3 +16,15 @@ runStoreConformance('sqlite (synchronous FULL)', async () => ({
 runStoreConformance('sqlite (synchronous NORMAL)', async () => ({
   store: createSqliteStore({ filename: join(dir, `normal-${++n}.sqlite`) }, { synchronous: 'NORMAL' }),
 }));
+
+describe('opening a file', () => {
+  it('creates the missing data directory, as a new project has none', async () => {
+    const filename = join(dir, 'new-project', 'data', 'parley.sqlite');
+    const store = createSqliteStore({ filename });
+    await store.createConversation({
+      id: 'g1', kind: 'group', title: null, createdBy: 'alice', members: ['alice'], directKey: null, ts: 1,
+    });
+    await store.close();
+    expect(existsSync(filename)).toBe(true);
+  });
+});

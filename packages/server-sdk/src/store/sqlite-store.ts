@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { requirePeer } from '../optional-peer.js';
@@ -29,7 +31,10 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** Where the store keeps its data: a file it opens (and closes), or your open database. */
+/**
+ * Where the store keeps its data: a file it opens (and closes; its directory is created if
+ * missing), or your open database.
+ */
 export type SqliteStoreTarget = { filename: string } | { database: Database };
 
 /**
@@ -47,7 +52,7 @@ export type SqliteStoreTarget = { filename: string } | { database: Database };
  */
 export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStoreOptions = {}): ChatStore {
   const ownsDatabase = 'filename' in target;
-  const db = ownsDatabase ? new (requirePeer<typeof BetterSqlite3>('better-sqlite3', 'The SQLite store', '^12'))(target.filename) : target.database;
+  const db = ownsDatabase ? openFile(target.filename) : target.database;
   // busy_timeout first: switching to WAL takes a lock another process may hold.
   db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
   db.pragma('journal_mode = WAL');
@@ -228,4 +233,11 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       if (ownsDatabase) db.close();
     },
   };
+}
+
+function openFile(filename: string): Database {
+  const Sqlite = requirePeer<typeof BetterSqlite3>('better-sqlite3', 'The SQLite store', '^12');
+  // A new project has no data directory yet: make it, rather than fail on the first start.
+  if (filename !== ':memory:' && !filename.startsWith('file:')) mkdirSync(dirname(filename), { recursive: true });
+  return new Sqlite(filename);
 }
