@@ -19,7 +19,8 @@ import { handlePresenceSet, handlePresenceSubscribe, handlePresenceUnsubscribe }
 import { handleWatch } from './handlers/watch.js';
 
 /**
- * Handles one inbound frame: size check, schema validation, then its handler. Never throws:
+ * Handles one inbound frame: size check, schema validation, then its handler (`route`, one case
+ * per frame type). Never throws:
  * every failure becomes a typed `nack` (for sends) or `error` frame, and nothing is stored.
  */
 export async function dispatchFrame(
@@ -30,7 +31,8 @@ export async function dispatchFrame(
   /** The frame's size on the wire, as the transport received it. */
   size: number,
 ): Promise<void> {
-  let frame: ClientFrame | undefined;
+  const receivedAt = performance.now();
+  const fail = (err: unknown) => reject(ctx, conn, raw, err);
   try {
     if (size > ctx.limits.maxFrameBytes) {
       throw new ParleyError(ErrorCode.FRAME_TOO_LARGE, `frame of ${size} bytes exceeds ${ctx.limits.maxFrameBytes}`);
@@ -38,23 +40,30 @@ export async function dispatchFrame(
     const parsed = parseClientFrame(raw);
     if (!parsed.ok) ctx.metrics.frames.inc({ type: 'invalid' });
     if (!parsed.ok) throw new ParleyError(ErrorCode.BAD_FRAME, parsed.message);
-    frame = parsed.frame;
-    ctx.metrics.frames.inc({ type: frame.type });
-    if (frame.type === 'send') {
-      const send = frame;
-      const receivedAt = performance.now();
-      // Sends of one connection to one conversation persist in the order they were sent.
-      await queue.run(send.conversationId, () => handleSend(ctx, conn, send, receivedAt).catch((err) => reject(ctx, conn, raw, err)));
-      return;
-    }
-    await route(ctx, conn, frame);
+    ctx.metrics.frames.inc({ type: parsed.frame.type });
+    await route(ctx, conn, parsed.frame, { queue, receivedAt, fail });
   } catch (err) {
-    reject(ctx, conn, raw, err);
+    fail(err);
   }
 }
 
-async function route(ctx: ServerContext, conn: Connection, frame: Exclude<ClientFrame, { type: 'send' }>): Promise<void> {
+interface RouteOptions {
+  /** This connection's per-conversation send queue. */
+  queue: KeyedQueue;
+  /** When the frame came in (`performance.now()`), for the ACK latency. */
+  receivedAt: number;
+  /** Answers a failed frame: a `nack` for a send, an `error` otherwise. */
+  fail(err: unknown): void;
+}
+
+async function route(ctx: ServerContext, conn: Connection, frame: ClientFrame, options: RouteOptions): Promise<void> {
   switch (frame.type) {
+    case 'send':
+      // Sends of one connection to one conversation persist in the order they were sent, and a
+      // refused one is answered inside its turn, so its NACK never trails the next send's ACK.
+      return options.queue.run(frame.conversationId, () =>
+        handleSend(ctx, conn, frame, options.receivedAt).catch(options.fail),
+      );
     case 'sync':
       return handleSync(ctx, conn, frame);
     case 'history':
