@@ -16,7 +16,7 @@ import type { ChatStore } from '../store/types.js';
 import type { Authenticate } from '../auth/types.js';
 import { createJsonLogger, type Logger } from '../logger.js';
 import { RateLimiter, type RateLimit } from './rate-limiter.js';
-import { KeyedQueue } from './keyed-queue.js';
+import { KeyedQueue } from '../keyed-queue.js';
 import { isOriginAllowed, normalizeOrigin } from './origins.js';
 import { atDeadline } from './deadline-timer.js';
 import { guardInbound, UserConnections } from './connection-guard.js';

@@ -9,7 +9,7 @@ import {
   type ClientFrame,
 } from '@parley/protocol';
 import type { Connection, ServerContext } from './context.js';
-import type { KeyedQueue } from './keyed-queue.js';
+import type { KeyedQueue } from '../keyed-queue.js';
 import { handleSend } from './handlers/send.js';
 import { handleSync } from './handlers/sync.js';
 import { handleHistory } from './handlers/history.js';

@@ -1,6 +1,7 @@
 import type { LogEvent } from '@parley/protocol';
 import type { AppendInput, AppendResult } from './types.js';
 import { nextEventId, toLogEvent } from './store-helpers.js';
+import { KeyedQueue } from '../keyed-queue.js';
 import { isDuplicateKeyError, toEvent, toEventDoc, type MongoCollections } from './mongo-documents.js';
 
 /** Attempts before an append gives up; only reachable under extreme contention. */
@@ -20,20 +21,7 @@ export function createMongoAppender(collections: MongoCollections) {
   const { conversations, eventsLatest } = collections;
   // Appends of this process to one conversation wait for each other instead of colliding on the
   // same seq over and over; only other processes still race, and the index settles that.
-  const queues = new Map<string, Promise<unknown>>();
-
-  function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const run = (queues.get(key) ?? Promise.resolve()).then(task, task);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    queues.set(key, tail);
-    void tail.then(() => {
-      if (queues.get(key) === tail) queues.delete(key);
-    });
-    return run;
-  }
+  const queue = new KeyedQueue();
 
   async function highestSeq(conversationId: string): Promise<number> {
     const [last] = await eventsLatest
@@ -86,9 +74,9 @@ export function createMongoAppender(collections: MongoCollections) {
   }
 
   return {
-    append: (input: AppendInput) => serialized(input.conversationId, () => appendNow(input)),
+    append: (input: AppendInput) => queue.run(input.conversationId, () => appendNow(input)),
     highestSeq,
     /** Resolves when every append this process started has settled. */
-    settled: () => Promise.all([...queues.values()]).then(() => undefined),
+    settled: () => queue.idle(),
   };
 }
