@@ -6,7 +6,7 @@
  * const chat = createChatClient({ url: 'http://localhost:8080', getToken: async () => token });
  * chat.subscribe(() => console.log(chat.getSnapshot().conversations));
  */
-export { createChatClient } from './client/chat-client.js';
+export { createChatClient } from './create-chat-client.js';
 export { createMemoryStorage } from './storage/memory-storage.js';
 export { uuidv7 } from './ids/uuidv7.js';
 export { fullJitterDelay, type BackoffOptions } from './state/backoff.js';

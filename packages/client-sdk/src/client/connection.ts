@@ -24,7 +24,8 @@ export interface Connection {
   /** Drops the current socket and reconnects with backoff (e.g. a sync went unanswered). */
   restart(error: ParleyError): void;
   stop(): void;
-  send(frame: ClientFrame): boolean;
+  /** Puts a frame on the wire once the connection is welcomed; false when it could not. */
+  sendIfOnline(frame: ClientFrame): boolean;
   readonly state: ConnectionState;
 }
 
@@ -147,6 +148,6 @@ export function createConnection(options: ConnectionOptions): Connection {
       loseOpen();
       if (state.status !== 'closed') setState({ status: 'closed', attempt: 0 });
     },
-    send: (frame) => transport.send(frame),
+    sendIfOnline: (frame) => state.status === 'online' && transport.send(frame),
   };
 }

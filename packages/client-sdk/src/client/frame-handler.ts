@@ -1,6 +1,7 @@
 import { ParleyError, parseServerFrame, type ConversationSummary, type ErrorCode } from '@parley/protocol';
 import { applyIncomingEvents, applyReceipt, removeConversations, type ChatState } from '../state/chat-state.js';
-import type { ClientSignals } from './presence-typing.js';
+import type { PresenceTyping } from './presence-typing.js';
+import type { ReceiptSender } from './receipt-sender.js';
 import type { Logger } from '../types.js';
 import type { OutboxSender } from './outbox-sender.js';
 import type { RequestTracker } from './requests.js';
@@ -17,9 +18,8 @@ export interface FrameHandlerDeps {
   requests: RequestTracker;
   /** Applies a conversation summary (and fetches its tail if the log is not held yet). */
   takeSummary(summary: ConversationSummary): void;
-  sendReceipt(conversationId: string, seq: number): void;
-  /** Receipts, typing and presence. */
-  signals: ClientSignals;
+  receipts: ReceiptSender;
+  presenceTyping: PresenceTyping;
 }
 
 /**
@@ -45,11 +45,8 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         deps.sync.requestFull();
         deps.outbox.flushAll();
         deps.requests.flush();
-        for (const conv of deps.getState().conversations.values()) {
-          // Read receipts made while offline.
-          if (conv.server && conv.readSeq > conv.server.readSeq) deps.sendReceipt(conv.id, conv.readSeq);
-        }
-        deps.signals.welcomed();
+        deps.receipts.welcomed();
+        deps.presenceTyping.welcomed();
         return;
       }
       case 'ack':
@@ -63,7 +60,7 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         const { event } = frame;
         deps.commit(applyIncomingEvents(state, [event]));
         // A message ends its sender's typing indicator.
-        deps.signals.eventsArrived([event]);
+        deps.presenceTyping.eventsArrived([event]);
         const me = state.userId;
         if (event.kind === 'members.removed' && me !== null && event.data.userIds.includes(me)) {
           deps.commit(removeConversations(deps.getState(), [event.conversationId]));
@@ -92,10 +89,10 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         deps.commit(applyReceipt(state, frame));
         return;
       case 'typing.update':
-        deps.signals.typingUpdate(frame);
+        deps.presenceTyping.typingUpdate(frame);
         return;
       case 'presence':
-        deps.signals.presence(frame);
+        deps.presenceTyping.presence(frame);
         return;
       case 'presence.result':
       case 'settings.result':

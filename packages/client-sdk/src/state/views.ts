@@ -34,7 +34,8 @@ function currentReceipts(conv: ConversationState | undefined): ReceiptMap {
   return Object.fromEntries(ids.filter((id) => members.has(id)).map((id) => [id, conv.receipts[id]!]));
 }
 
-function messageFromEntry(entry: OutboxEntry, userId: string | null): MessageView {
+/** How an outbox entry shows: the user's own message, pending or failed, keyed by its clientMsgId. */
+export function messageFromEntry(entry: OutboxEntry, userId: string | null): MessageView {
   const view: MessageView = {
     key: entry.clientMsgId,
     clientMsgId: entry.clientMsgId,

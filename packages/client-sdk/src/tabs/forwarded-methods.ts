@@ -1,0 +1,56 @@
+import { ErrorCode, ParleyError } from '@parley/protocol';
+import type { ChatClient } from '../types.js';
+
+/** What a following tab asks the leading tab to run, answered back on the channel. */
+export const FORWARDED = [
+  'retry', 'discard', 'openDirect', 'createGroup', 'addMembers', 'removeMembers', 'loadOlder',
+  'typing', 'subscribePresence', 'unsubscribePresence', 'setAway', 'getSettings', 'updateSettings',
+] as const;
+
+/** What every tab does itself: reads from the state it shows, its own lifecycle, and calls it settles partly on its own. */
+export const OWN = [
+  'send', 'markRead', 'watch', 'unwatch', 'connect', 'close',
+  'subscribe', 'getSnapshot', 'getConversation', 'getMessages', 'getReceipts',
+] as const;
+
+export type ForwardedMethod = (typeof FORWARDED)[number];
+export type OwnMethod = (typeof OWN)[number];
+
+/**
+ * Every `ChatClient` method is decided: a method added to `ChatClient` and listed in neither
+ * list fails to compile here, naming it, so following tabs cannot silently lack it.
+ */
+type Undecided = Exclude<keyof ChatClient, ForwardedMethod | OwnMethod>;
+export const EVERY_METHOD_DECIDED: [Undecided] extends [never] ? true : Undecided = true;
+
+/** What the leading tab runs for another tab: the forwarded methods and the server half of `markRead` and `watch`. */
+export type LeaderMethod = ForwardedMethod | 'markRead' | 'watch' | 'unwatch';
+const LEADER_RUNS: ReadonlySet<string> = new Set<LeaderMethod>([...FORWARDED, 'markRead', 'watch', 'unwatch']);
+
+/** Runs a call another tab forwarded, on the leading tab's client. */
+export function invoke(client: ChatClient, method: string, args: readonly unknown[]): Promise<unknown> {
+  if (!LEADER_RUNS.has(method)) return Promise.reject(new ParleyError(ErrorCode.BAD_FRAME, `cannot forward ${method}`));
+  const fn = client[method as LeaderMethod] as (...values: unknown[]) => unknown;
+  try {
+    return Promise.resolve(fn.apply(client, [...args]));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * The forwarded methods of a following tab, each one call through `forward`. A fire-and-forget
+ * method's rejection is caught here, so it never becomes an unhandled rejection.
+ */
+export function forwarders(forward: (method: ForwardedMethod, args: unknown[]) => Promise<unknown>): Pick<ChatClient, ForwardedMethod> {
+  const methods: Partial<Record<ForwardedMethod, (...args: unknown[]) => Promise<unknown>>> = {};
+  for (const method of FORWARDED) {
+    methods[method] = (...args) => {
+      const pending = forward(method, args);
+      pending.catch(() => undefined);
+      return pending;
+    };
+  }
+  // Each entry forwards its arguments untouched and resolves with the leader's answer to the same method.
+  return methods as unknown as Pick<ChatClient, ForwardedMethod>;
+}
