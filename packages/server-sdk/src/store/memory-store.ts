@@ -10,10 +10,9 @@ import type {
   StoredDeviceWatermarks,
   StoredMember,
   StoredUserSettings,
-  WatermarkUpdate,
 } from './types.js';
 import { DEFAULT_USER_SETTINGS } from './types.js';
-import { advanceWatermarks, bySeniority, createdEventInput, nextEventId, patchSettings, toLogEvent, upperBound } from './store-helpers.js';
+import { advanceWatermarks, bySeniority, createdEventInput, nextEventId, patchSettings, toLogEvent } from './store-helpers.js';
 
 interface ConversationState {
   conversation: StoredConversation;
@@ -172,18 +171,6 @@ export function createMemoryStore(): ChatStore {
       return events.slice(Math.max(0, end - Math.max(0, limit)), end).map(copy);
     },
 
-    async updateWatermarks(conversationId, userId, update: WatermarkUpdate) {
-      const conv = state(conversationId);
-      const member = conv?.members.get(userId);
-      if (!conv || !member) return null;
-      const last = conv.conversation.lastSeq;
-      const read = upperBound(update.readSeq, last);
-      const delivered = Math.max(upperBound(update.deliveredSeq, last), read);
-      member.readSeq = Math.max(member.readSeq, read);
-      member.deliveredSeq = Math.max(member.deliveredSeq, delivered);
-      return copy(member);
-    },
-
     async updateDeviceWatermarks(conversationId, userId, deviceId, update, ts) {
       const conv = state(conversationId);
       const member = conv?.members.get(userId);
@@ -198,10 +185,6 @@ export function createMemoryStore(): ChatStore {
       byDevice.set(deviceId, device);
       Object.assign(member, advanceWatermarks(member, marks, conv.conversation.lastSeq));
       return { member: copy(member), device: copy(device) };
-    },
-
-    async listDeviceWatermarks(conversationId, userId) {
-      return [...(devices.get(`${conversationId}\n${userId}`)?.values() ?? [])].map(copy);
     },
 
     async filterCoMembers(userId, candidates) {

@@ -1,7 +1,7 @@
 import { MongoClient, type Db } from 'mongodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabaseName, mongoTestUri } from '../../../../tests/helpers/mongo-env.js';
-import { createGroup, sendText, T0 } from '../testing/fixtures.js';
+import { createGroup, reportWatermarks, sendText, T0 } from '../testing/fixtures.js';
 import { summarize } from '../server/summaries.js';
 import { createMongoStore, type MongoChatStore } from './mongo-store.js';
 import type { ConversationDoc } from './mongo-documents.js';
@@ -32,7 +32,7 @@ if (uri) {
     async function conversationWithLaggingHint(): Promise<void> {
       await createGroup(store, 'g1', ['alice', 'bob']);
       for (const n of [2, 3, 4]) await sendText(store, 'g1', 'bob', `cmid-${n}`, `text ${n}`, T0 + n * 1000);
-      await store.updateWatermarks('g1', 'alice', { readSeq: 2 });
+      await reportWatermarks(store, 'g1', 'alice', { readSeq: 2 });
       await lagHint('g1', 2);
     }
 
@@ -64,7 +64,7 @@ if (uri) {
 
     it('watermarks clamp to the end of the log, for the member and for each device', async () => {
       await conversationWithLaggingHint();
-      expect(await store.updateWatermarks('g1', 'alice', { readSeq: 99 })).toMatchObject({ readSeq: 4, deliveredSeq: 4 });
+      expect(await reportWatermarks(store, 'g1', 'alice', { readSeq: 99 })).toMatchObject({ readSeq: 4, deliveredSeq: 4 });
       await lagHint('g1', 2);
       const marks = await store.updateDeviceWatermarks('g1', 'bob', 'bob-phone', { deliveredSeq: 99 }, T0 + 9000);
       expect(marks).toMatchObject({ member: { deliveredSeq: 4 }, device: { deliveredSeq: 4 } });

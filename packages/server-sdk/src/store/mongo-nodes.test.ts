@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabaseName, mongoTestUri } from '../../../../tests/helpers/mongo-env.js';
-import { appendBurst, createDirect, createGroup, logProblems, range, readWholeLog, sendText } from '../testing/fixtures.js';
+import { appendBurst, createDirect, createGroup, logProblems, range, readWholeLog, reportWatermarks, sendText } from '../testing/fixtures.js';
 import { runWorkers } from '../testing/workers.js';
 import { directKeyOf } from './store-helpers.js';
 import { createMongoStore } from './mongo-store.js';
@@ -93,7 +93,7 @@ if (uri) {
       expect(await sendText(store, 'g1', 'alice', 'cmid-0003')).toEqual({ duplicate: true, event: crashed.event });
       // Watermarks clamp to the log, not to the lagging hint.
       await db.collection<ConversationDoc>('parley_conversations').updateOne({ _id: 'g1' }, { $set: { lastSeq: 1 } });
-      expect(await store.updateWatermarks('g1', 'bob', { readSeq: 99 })).toMatchObject({ readSeq: 5, deliveredSeq: 5 });
+      expect(await reportWatermarks(store, 'g1', 'bob', { readSeq: 99 })).toMatchObject({ readSeq: 5, deliveredSeq: 5 });
     });
 
     it('finishes a direct create that crashed after its first step when it is called again', async () => {

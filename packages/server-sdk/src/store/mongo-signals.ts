@@ -1,7 +1,7 @@
 import type { Collection, Db, WriteConcernSettings } from 'mongodb';
-import type { ChatStore, StoredDeviceWatermarks, StoredUserSettings } from './types.js';
+import type { ChatStore, StoredUserSettings } from './types.js';
 import { DEFAULT_USER_SETTINGS } from './types.js';
-import { upperBound } from './store-helpers.js';
+import { clampWatermarks } from './store-helpers.js';
 import { isDuplicateKeyError, memberKey, toMember, type MemberDoc } from './mongo-documents.js';
 
 export interface DeviceWatermarksDoc {
@@ -22,7 +22,7 @@ export interface UserSettingsDoc extends StoredUserSettings {
 
 type SignalMethods = Pick<
   ChatStore,
-  'updateDeviceWatermarks' | 'listDeviceWatermarks' | 'filterCoMembers' | 'getUserSettings' | 'updateUserSettings'
+  'updateDeviceWatermarks' | 'filterCoMembers' | 'getUserSettings' | 'updateUserSettings'
 >;
 
 export interface MongoSignalsOptions {
@@ -35,10 +35,6 @@ export interface MongoSignalsOptions {
 }
 
 const deviceKey = (conversationId: string, userId: string, deviceId: string) => `${conversationId}\n${userId}\n${deviceId}`;
-
-function toDevice({ _id, ...device }: DeviceWatermarksDoc): StoredDeviceWatermarks {
-  return device;
-}
 
 function toSettings(doc: UserSettingsDoc | null): StoredUserSettings {
   return doc ? { readReceipts: doc.readReceipts, presence: doc.presence, lastSeen: doc.lastSeen } : { ...DEFAULT_USER_SETTINGS };
@@ -82,9 +78,7 @@ export function createMongoSignals(options: MongoSignalsOptions): SignalMethods 
     },
 
     async updateDeviceWatermarks(conversationId, userId, deviceId, update, ts) {
-      const last = await highestSeq(conversationId);
-      const readSeq = upperBound(update.readSeq, last);
-      const deliveredSeq = Math.max(upperBound(update.deliveredSeq, last), readSeq);
+      const { deliveredSeq, readSeq } = clampWatermarks(update, await highestSeq(conversationId));
       const member = await members.findOneAndUpdate(
         { _id: memberKey(conversationId, userId), conversationId },
         { $max: { readSeq, deliveredSeq } },
@@ -106,10 +100,6 @@ export function createMongoSignals(options: MongoSignalsOptions): SignalMethods 
       }
       const updatedAt = before && !moved ? before.updatedAt : Math.max(before?.updatedAt ?? 0, ts);
       return { member: toMember(member), device: { conversationId, userId, deviceId, ...after, updatedAt } };
-    },
-
-    async listDeviceWatermarks(conversationId, userId) {
-      return (await devices.find({ conversationId, userId }).toArray()).map(toDevice);
     },
 
     async filterCoMembers(userId, candidates) {

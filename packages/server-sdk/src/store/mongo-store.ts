@@ -1,6 +1,6 @@
 import type { Db, WriteConcernSettings } from 'mongodb';
 import type { ChatStore, CreateConversationInput, MemberRole, StoredConversation } from './types.js';
-import { createdEventInput, upperBound } from './store-helpers.js';
+import { createdEventInput } from './store-helpers.js';
 import { pageOf } from './membership-page.js';
 import { createMongoAppender } from './mongo-append.js';
 import { createMongoSignals } from './mongo-signals.js';
@@ -267,28 +267,9 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       return docs.map(toEvent).reverse();
     },
 
-    async updateWatermarks(conversationId, userId, update) {
-      await ready();
-      // Clamp to the log itself: the conversation's lastSeq hint may lag after a crash.
-      const last = await appender.highestSeq(conversationId);
-      const readSeq = upperBound(update.readSeq, last);
-      const deliveredSeq = Math.max(upperBound(update.deliveredSeq, last), readSeq);
-      const doc = await members.findOneAndUpdate(
-        { _id: memberKey(conversationId, userId), conversationId },
-        { $max: { readSeq, deliveredSeq } },
-        { returnDocument: 'after' },
-      );
-      return doc ? toMember(doc) : null;
-    },
-
     async updateDeviceWatermarks(conversationId, userId, deviceId, update, ts) {
       await ready();
       return signals.updateDeviceWatermarks(conversationId, userId, deviceId, update, ts);
-    },
-
-    async listDeviceWatermarks(conversationId, userId) {
-      await ready();
-      return signals.listDeviceWatermarks(conversationId, userId);
     },
 
     async filterCoMembers(userId, candidates) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDirect, createGroup, logProblems, range, readWholeLog, sendText } from '../testing/fixtures.js';
+import { createDirect, createGroup, logProblems, range, readWholeLog, reportWatermarks, sendText } from '../testing/fixtures.js';
 import { runWorkers } from '../testing/workers.js';
 import { SQLITE_SCHEMA_VERSION, migrateSqlite } from './sqlite-migrations.js';
 import { createSqliteStore } from './sqlite-store.js';
@@ -25,7 +25,7 @@ describe('sqlite store: files', () => {
     const first = createSqliteStore({ filename });
     await createGroup(first, 'g1', ['alice', 'bob']);
     await sendText(first, 'g1', 'alice', 'cmid-0001', 'kept');
-    await first.updateWatermarks('g1', 'bob', { readSeq: 2 });
+    await reportWatermarks(first, 'g1', 'bob', { readSeq: 2 });
     await first.close();
 
     const second = createSqliteStore({ filename });

@@ -32,7 +32,7 @@ function toDevice(row: DeviceRow): StoredDeviceWatermarks {
 
 type SignalMethods = Pick<
   ChatStore,
-  'updateDeviceWatermarks' | 'listDeviceWatermarks' | 'filterCoMembers' | 'getUserSettings' | 'updateUserSettings'
+  'updateDeviceWatermarks' | 'filterCoMembers' | 'getUserSettings' | 'updateUserSettings'
 >;
 
 /**
@@ -49,9 +49,6 @@ export function createSqliteSignals(db: Database): SignalMethods & { forgetDevic
     ),
     device: db.prepare<[string, string, string], DeviceRow>(
       'SELECT * FROM parley_device_watermarks WHERE conversation_id = ? AND user_id = ? AND device_id = ?',
-    ),
-    devices: db.prepare<[string, string], DeviceRow>(
-      'SELECT * FROM parley_device_watermarks WHERE conversation_id = ? AND user_id = ?',
     ),
     putDevice: db.prepare(
       `INSERT INTO parley_device_watermarks (conversation_id, user_id, device_id, delivered_seq, read_seq, updated_at)
@@ -114,9 +111,6 @@ export function createSqliteSignals(db: Database): SignalMethods & { forgetDevic
     forgetDevices: (conversationId, userId) => void sql.forget.run(conversationId, userId),
     async updateDeviceWatermarks(conversationId, userId, deviceId, update, ts) {
       return tx.device.immediate(conversationId, userId, deviceId, update, ts);
-    },
-    async listDeviceWatermarks(conversationId, userId) {
-      return sql.devices.all(conversationId, userId).map(toDevice);
     },
     async filterCoMembers(userId, candidates) {
       const unique = [...new Set(candidates)];

@@ -5,7 +5,7 @@ import type { Database } from 'better-sqlite3';
 import { requirePeer } from '../optional-peer.js';
 import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, MemberRole } from './types.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
-import { createdEventInput, nextEventId, toLogEvent, upperBound } from './store-helpers.js';
+import { createdEventInput, nextEventId, toLogEvent } from './store-helpers.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { createSqliteSignals } from './sqlite-signals.js';
 import {
@@ -98,10 +98,6 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       'INSERT OR IGNORE INTO parley_members (conversation_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)',
     ),
     leave: db.prepare<[string, string]>('DELETE FROM parley_members WHERE conversation_id = ? AND user_id = ?'),
-    watermarks: db.prepare<[number, number, string, string]>(
-      `UPDATE parley_members SET read_seq = MAX(read_seq, ?), delivered_seq = MAX(delivered_seq, ?)
-       WHERE conversation_id = ? AND user_id = ?`,
-    ),
     dedup: db.prepare<[string, string, string], EventRow>(
       'SELECT * FROM parley_events WHERE conversation_id = ? AND sender_id = ? AND client_msg_id = ?',
     ),
@@ -165,13 +161,6 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       sql.passOwnership.run(conversationId, conversationId, conversationId);
       return removed;
     }),
-    watermarks: db.transaction((conversationId: string, userId: string, read?: number, delivered?: number) => {
-      const conversation = sql.conversation.get(conversationId);
-      if (!conversation || !sql.member.get(conversationId, userId)) return null;
-      const readSeq = upperBound(read, conversation.last_seq);
-      sql.watermarks.run(readSeq, Math.max(upperBound(delivered, conversation.last_seq), readSeq), conversationId, userId);
-      return toMember(sql.member.get(conversationId, userId)!);
-    }),
   };
 
   let closed = false;
@@ -216,11 +205,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       if (limit <= 0) return [];
       return sql.before.all(conversationId, beforeSeq, limit).map(toEvent).reverse();
     },
-    async updateWatermarks(conversationId, userId, update) {
-      return tx.watermarks.immediate(conversationId, userId, update.readSeq, update.deliveredSeq);
-    },
     updateDeviceWatermarks: signals.updateDeviceWatermarks,
-    listDeviceWatermarks: signals.listDeviceWatermarks,
     filterCoMembers: signals.filterCoMembers,
     getUserSettings: signals.getUserSettings,
     updateUserSettings: signals.updateUserSettings,

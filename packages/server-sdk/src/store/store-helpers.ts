@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LogEvent } from '@parley/protocol';
-import type { AppendInput, CreateConversationInput, StoredUserSettings } from './types.js';
+import type { AppendInput, CreateConversationInput, StoredUserSettings, WatermarkUpdate } from './types.js';
 
 /** The dedup key system events use, so a retried operation appends its event once. */
 export const SYSTEM_CREATED_ID = 'system:created';
@@ -23,8 +23,18 @@ export function createdEventInput(input: CreateConversationInput): AppendInput {
 }
 
 /** Clamps an optional watermark into [0, max]; absent means 0 (no movement). */
-export function upperBound(value: number | undefined, max: number): number {
+function upperBound(value: number | undefined, max: number): number {
   return value === undefined ? 0 : Math.max(0, Math.min(value, max));
+}
+
+/**
+ * The watermark rule, in one place for every store: a reported watermark is clamped to
+ * [0, lastSeq] (absent means no movement) and a read counts as delivered. Stores raise what they
+ * hold to these values and never lower it (`advanceWatermarks`, or `$max` on MongoDB).
+ */
+export function clampWatermarks(update: WatermarkUpdate, lastSeq: number): { deliveredSeq: number; readSeq: number } {
+  const readSeq = upperBound(update.readSeq, lastSeq);
+  return { deliveredSeq: Math.max(upperBound(update.deliveredSeq, lastSeq), readSeq), readSeq };
 }
 
 /** The key that makes a direct conversation unique: both user ids, sorted. */
@@ -47,12 +57,12 @@ export function toLogEvent(input: AppendInput, id: string, seq: number): LogEven
  */
 export function advanceWatermarks(
   current: { deliveredSeq: number; readSeq: number },
-  update: { deliveredSeq?: number; readSeq?: number },
+  update: WatermarkUpdate,
   lastSeq: number,
 ): { deliveredSeq: number; readSeq: number } {
-  const read = Math.max(current.readSeq, upperBound(update.readSeq, lastSeq));
-  const delivered = Math.max(current.deliveredSeq, upperBound(update.deliveredSeq, lastSeq), read);
-  return { deliveredSeq: delivered, readSeq: read };
+  const clamped = clampWatermarks(update, lastSeq);
+  const readSeq = Math.max(current.readSeq, clamped.readSeq);
+  return { deliveredSeq: Math.max(current.deliveredSeq, clamped.deliveredSeq, readSeq), readSeq };
 }
 
 /** Orders members longest-standing first (earliest `joinedAt`, then smallest user id): who inherits ownership. */

@@ -160,14 +160,10 @@ export interface ChatStore {
   /** The `limit` events just before `beforeSeq` (exclusive), returned ascending. */
   readBefore(conversationId: string, beforeSeq: number, limit: number): Promise<LogEvent[]>;
   /**
-   * Moves a member's watermarks forward: never backward, never above the conversation's lastSeq,
-   * and a read implies delivered. Returns the member after the update, or null for a non-member.
-   */
-  updateWatermarks(conversationId: string, userId: string, update: WatermarkUpdate): Promise<StoredMember | null>;
-  /**
-   * Moves one device's watermarks forward (same rules as `updateWatermarks`) and the member's
-   * with them: the member's watermarks are never below any of their devices'. Returns both after
-   * the update, or null for a non-member. Removing a member drops their device watermarks.
+   * Moves one device's watermarks forward, and the member's with them: never backward, never
+   * above the conversation's lastSeq, and a read implies delivered; the member's watermarks are
+   * never below any of their devices'. Returns both after the update (an empty update reads
+   * them), or null for a non-member. Removing a member drops their device watermarks.
    */
   updateDeviceWatermarks(
     conversationId: string,
@@ -176,8 +172,6 @@ export interface ChatStore {
     update: WatermarkUpdate,
     ts: number,
   ): Promise<{ member: StoredMember; device: StoredDeviceWatermarks } | null>;
-  /** The watermarks of each device of a member that ever reported one, in no particular order. */
-  listDeviceWatermarks(conversationId: string, userId: string): Promise<StoredDeviceWatermarks[]>;
   /** Of `candidates`, those who share at least one conversation with `userId` (`userId` itself included if named). */
   filterCoMembers(userId: string, candidates: string[]): Promise<string[]>;
   /** Each named user's settings (the defaults for one who never changed any), keyed by user id. */

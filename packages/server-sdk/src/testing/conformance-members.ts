@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { T0, createGroup, sendText, type StoreContext } from './fixtures.js';
+import { T0, createGroup, reportWatermarks, sendText, type StoreContext } from './fixtures.js';
 
 /** Membership and watermarks. */
 export function memberTests(ctx: StoreContext): void {
@@ -37,7 +37,7 @@ export function memberTests(ctx: StoreContext): void {
 
     it('lets a removed member join again with fresh watermarks', async () => {
       await createGroup(ctx.store, 'g1', ['alice', 'bob']);
-      await ctx.store.updateWatermarks('g1', 'bob', { readSeq: 1 });
+      await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 1 });
       await ctx.store.removeMembers('g1', ['bob']);
       expect(await ctx.store.addMembers('g1', ['bob'], 'member', T0 + 9)).toEqual(['bob']);
       expect(await ctx.store.getMember('g1', 'bob')).toMatchObject({ joinedAt: T0 + 9, readSeq: 0, deliveredSeq: 0 });
@@ -115,45 +115,45 @@ export function memberTests(ctx: StoreContext): void {
 
     it('moves forward only', async () => {
       await withFiveEvents();
-      expect(await ctx.store.updateWatermarks('g1', 'bob', { deliveredSeq: 3 })).toMatchObject({ deliveredSeq: 3, readSeq: 0 });
-      expect(await ctx.store.updateWatermarks('g1', 'bob', { readSeq: 2 })).toMatchObject({ deliveredSeq: 3, readSeq: 2 });
-      expect(await ctx.store.updateWatermarks('g1', 'bob', { readSeq: 1, deliveredSeq: 1 })).toMatchObject({
+      expect(await reportWatermarks(ctx.store, 'g1', 'bob', { deliveredSeq: 3 })).toMatchObject({ deliveredSeq: 3, readSeq: 0 });
+      expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 2 })).toMatchObject({ deliveredSeq: 3, readSeq: 2 });
+      expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 1, deliveredSeq: 1 })).toMatchObject({
         deliveredSeq: 3, readSeq: 2,
       });
-      expect(await ctx.store.updateWatermarks('g1', 'bob', {})).toMatchObject({ deliveredSeq: 3, readSeq: 2 });
-      expect(await ctx.store.updateWatermarks('g1', 'bob', { readSeq: -4 })).toMatchObject({ deliveredSeq: 3, readSeq: 2 });
+      expect(await reportWatermarks(ctx.store, 'g1', 'bob', {})).toMatchObject({ deliveredSeq: 3, readSeq: 2 });
+      expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: -4 })).toMatchObject({ deliveredSeq: 3, readSeq: 2 });
       expect(await ctx.store.getMember('g1', 'bob')).toMatchObject({ deliveredSeq: 3, readSeq: 2 });
     });
 
     it('treats read as delivered', async () => {
       await withFiveEvents();
-      expect(await ctx.store.updateWatermarks('g1', 'bob', { readSeq: 4 })).toMatchObject({ deliveredSeq: 4, readSeq: 4 });
-      expect(await ctx.store.updateWatermarks('g1', 'bob', { readSeq: 5, deliveredSeq: 2 })).toMatchObject({
+      expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 4 })).toMatchObject({ deliveredSeq: 4, readSeq: 4 });
+      expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 5, deliveredSeq: 2 })).toMatchObject({
         deliveredSeq: 5, readSeq: 5,
       });
     });
 
     it('clamps to the conversation’s lastSeq', async () => {
       await withFiveEvents();
-      expect(await ctx.store.updateWatermarks('g1', 'bob', { deliveredSeq: 1000 })).toMatchObject({ deliveredSeq: 5, readSeq: 0 });
-      expect(await ctx.store.updateWatermarks('g1', 'bob', { readSeq: 1000 })).toMatchObject({ deliveredSeq: 5, readSeq: 5 });
+      expect(await reportWatermarks(ctx.store, 'g1', 'bob', { deliveredSeq: 1000 })).toMatchObject({ deliveredSeq: 5, readSeq: 0 });
+      expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 1000 })).toMatchObject({ deliveredSeq: 5, readSeq: 5 });
       await sendText(ctx.store, 'g1', 'alice', 'cmid-0006');
-      expect(await ctx.store.updateWatermarks('g1', 'bob', { readSeq: 1000 })).toMatchObject({ deliveredSeq: 6, readSeq: 6 });
+      expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 1000 })).toMatchObject({ deliveredSeq: 6, readSeq: 6 });
     });
 
     it('is kept per member', async () => {
       await withFiveEvents();
-      await ctx.store.updateWatermarks('g1', 'bob', { readSeq: 3 });
+      await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 3 });
       expect(await ctx.store.getMember('g1', 'alice')).toMatchObject({ deliveredSeq: 0, readSeq: 0 });
       expect(await ctx.store.getMember('g1', 'bob')).toMatchObject({ deliveredSeq: 3, readSeq: 3 });
     });
 
     it('returns null for non-members and removed members', async () => {
       await withFiveEvents();
-      expect(await ctx.store.updateWatermarks('g1', 'mallory', { readSeq: 1 })).toBeNull();
-      expect(await ctx.store.updateWatermarks('nope', 'bob', { readSeq: 1 })).toBeNull();
+      expect(await reportWatermarks(ctx.store, 'g1', 'mallory', { readSeq: 1 })).toBeNull();
+      expect(await reportWatermarks(ctx.store, 'nope', 'bob', { readSeq: 1 })).toBeNull();
       await ctx.store.removeMembers('g1', ['bob']);
-      expect(await ctx.store.updateWatermarks('g1', 'bob', { readSeq: 1 })).toBeNull();
+      expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 1 })).toBeNull();
       expect(await ctx.store.getMember('g1', 'mallory')).toBeNull();
     });
   });

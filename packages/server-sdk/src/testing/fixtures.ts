@@ -1,5 +1,5 @@
 import type { LogEvent } from '@parley/protocol';
-import type { AppendResult, ChatStore, StoredConversation } from '../store/types.js';
+import type { AppendResult, ChatStore, StoredConversation, StoredMember } from '../store/types.js';
 import { directKeyOf } from '../store/store-helpers.js';
 
 /** What `runStoreConformance` needs to make one fresh, empty store per test. */
@@ -98,6 +98,20 @@ export async function readWholeLog(store: ChatStore, conversationId: string, pag
 }
 
 /** `[from, from + 1, …, to]`. */
+/**
+ * A device's watermark report (`updateDeviceWatermarks` from one device), answering the member
+ * after it: how the server moves a member's watermarks.
+ */
+export async function reportWatermarks(
+  store: ChatStore,
+  conversationId: string,
+  userId: string,
+  update: { deliveredSeq?: number; readSeq?: number },
+  deviceId = 'device-1',
+): Promise<StoredMember | null> {
+  return (await store.updateDeviceWatermarks(conversationId, userId, deviceId, update, T0))?.member ?? null;
+}
+
 export function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 }
