@@ -14,7 +14,7 @@ describe('operations endpoints of the reference server', () => {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       const ready = await fetch(`${server.url}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ ready: true, store: 'ok' });
+      expect(await ready.json()).toEqual({ ready: true, store: 'ok', draining: false });
 
       const alice = await connectWire(server.url, { token: await server.issueToken('alice') });
       await alice.waitFor((f) => f.type === 'welcome');

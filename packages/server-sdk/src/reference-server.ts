@@ -64,29 +64,12 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
     logger,
     ...config.chatOptions,
   });
-  let ready = true;
-  /** Ready while not draining and the store answers a read within 2 s. */
-  const readiness = async (): Promise<{ ready: boolean; store: 'ok' | 'error' | 'timeout' }> => {
-    if (!ready) return { ready: false, store: 'ok' };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 2000)));
-    const probe = store.getConversation('readiness-probe').then(() => 'ok' as const, () => 'error' as const);
-    const result = await Promise.race([probe, timeout]);
-    clearTimeout(timer);
-    return { ready: result === 'ok', store: result };
-  };
-
   const staticOptions = config.staticCsp ? { contentSecurityPolicy: config.staticCsp } : {};
   const serveStatic = config.staticDir ? createStaticHandler(config.staticDir, staticOptions) : undefined;
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path?.startsWith('/parley/socket.io')) return; // socket.io answers these
-    if (path === '/healthz') return json(res, 200, { ok: true });
-    if (path === '/readyz') return void readiness().then((body) => json(res, body.ready ? 200 : 503, body));
-    if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      return void res.end(chat.metrics.registry.render());
-    }
+    if (path === '/healthz' || path === '/readyz' || path === '/metrics') return chat.ops(req, res);
     if (path === '/api/dev/token' && dev) {
       // Reading the body rejects when the client leaves mid-body; unhandled, that rejection ends the process.
       return void issueDevToken(req, res, dev.issueToken).catch(() => res.destroy());
@@ -113,7 +96,6 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
     store,
     url,
     async close() {
-      ready = false;
       await chat.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await closeStore();

@@ -1,19 +1,32 @@
 import { Counter, Gauge, Histogram, Registry } from './registry.js';
+import { joinPromClientRegistry, type PromClientRegistry } from './prom-client-bridge.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const SIZE_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
+
+export interface ChatMetricsOptions {
+  /** Parley's own registry (`registry.render()` is the exposition); a new one by default. */
+  registry?: Registry;
+  /** Your app's prom-client registry: Parley's series join it, served by your `/metrics`. */
+  promClientRegistry?: PromClientRegistry;
+}
 
 /**
  * Parley's server metrics. `createChatServer` makes one unless you pass yours (to share one
  * registry between several Parley servers, or to add your own metrics to the same endpoint).
  *
  * @example
- * const metrics = createChatMetrics();
+ * import { collectDefaultMetrics, register } from 'prom-client';
+ *
+ * collectDefaultMetrics();
+ * const metrics = createChatMetrics({ promClientRegistry: register });
  * const chat = createChatServer({ server, store, authenticate, metrics });
- * app.get('/metrics', (_req, res) => res.type('text/plain').send(metrics.registry.render()));
+ * // your existing endpoint now serves parley_* next to your own series:
+ * app.get('/metrics', async (_req, res) => res.type(register.contentType).send(await register.metrics()));
  */
-export function createChatMetrics(registry = new Registry()) {
-  return {
+export function createChatMetrics(options: ChatMetricsOptions = {}) {
+  const registry = options.registry ?? new Registry();
+  const metrics = {
     registry,
     connections: registry.register(new Gauge('parley_connections', 'Open socket connections on this node.')),
     handshakes: registry.register(new Counter('parley_handshakes_total', 'Socket handshakes by result (ok or an error code name).')),
@@ -31,6 +44,8 @@ export function createChatMetrics(registry = new Registry()) {
     rateLimited: registry.register(new Counter('parley_rate_limited_total', 'Requests refused by a rate limit, by limit.')),
     redisErrors: registry.register(new Counter('parley_redis_errors_total', 'Errors reported by the Redis clients.')),
   };
+  if (options.promClientRegistry) joinPromClientRegistry(options.promClientRegistry, registry);
+  return metrics;
 }
 
 export type ChatMetrics = ReturnType<typeof createChatMetrics>;

@@ -1,12 +1,22 @@
 /**
  * A small Prometheus registry: counters, gauges and histograms with labels, rendered in the text
  * exposition format. Enough for Parley's own metrics without pulling a client library into every
- * server that mounts Parley.
+ * server that mounts Parley; `prom-client-bridge.ts` lets an app's prom-client registry serve them.
  */
-type Labels = Record<string, string | number>;
+export type Labels = Record<string, string | number>;
 
-interface Metric {
-  render(): string;
+/** One line of a metric's exposition: `name{labels} value`. */
+export interface Sample {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly value: number;
+}
+
+export interface Metric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge' | 'histogram';
+  samples(): Sample[];
 }
 
 function key(labels: Labels): string {
@@ -16,39 +26,52 @@ function key(labels: Labels): string {
     .join(',');
 }
 
-const braces = (labelKey: string) => (labelKey ? `{${labelKey}}` : '');
+/** Values by label set, keeping each set's labels for the exposition. */
+class Series<T> {
+  private readonly entries = new Map<string, { labels: Labels; value: T }>();
+
+  get(labels: Labels): T | undefined {
+    return this.entries.get(key(labels))?.value;
+  }
+
+  set(labels: Labels, value: T): void {
+    this.entries.set(key(labels), { labels: { ...labels }, value });
+  }
+
+  all(): Iterable<{ labels: Labels; value: T }> {
+    return this.entries.values();
+  }
+}
 
 export class Counter implements Metric {
-  private readonly values = new Map<string, number>();
+  readonly type = 'counter';
+  private readonly values = new Series<number>();
   constructor(readonly name: string, readonly help: string) {}
 
   inc(labels: Labels = {}, by = 1): void {
-    const k = key(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
+    this.values.set(labels, this.get(labels) + by);
   }
 
   get(labels: Labels = {}): number {
-    return this.values.get(key(labels)) ?? 0;
+    return this.values.get(labels) ?? 0;
   }
 
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [k, v] of this.values) lines.push(`${this.name}${braces(k)} ${v}`);
-    return lines.join('\n');
+  samples(): Sample[] {
+    return [...this.values.all()].map(({ labels, value }) => ({ name: this.name, labels, value }));
   }
 }
 
 export class Gauge implements Metric {
-  private readonly values = new Map<string, number>();
+  readonly type = 'gauge';
+  private readonly values = new Series<number>();
   constructor(readonly name: string, readonly help: string) {}
 
   set(value: number, labels: Labels = {}): void {
-    this.values.set(key(labels), value);
+    this.values.set(labels, value);
   }
 
   inc(labels: Labels = {}, by = 1): void {
-    const k = key(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
+    this.values.set(labels, this.get(labels) + by);
   }
 
   dec(labels: Labels = {}, by = 1): void {
@@ -56,18 +79,17 @@ export class Gauge implements Metric {
   }
 
   get(labels: Labels = {}): number {
-    return this.values.get(key(labels)) ?? 0;
+    return this.values.get(labels) ?? 0;
   }
 
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
-    for (const [k, v] of this.values) lines.push(`${this.name}${braces(k)} ${v}`);
-    return lines.join('\n');
+  samples(): Sample[] {
+    return [...this.values.all()].map(({ labels, value }) => ({ name: this.name, labels, value }));
   }
 }
 
 export class Histogram implements Metric {
-  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  readonly type = 'histogram';
+  private readonly series = new Series<{ counts: number[]; sum: number; count: number }>();
   constructor(
     readonly name: string,
     readonly help: string,
@@ -75,9 +97,8 @@ export class Histogram implements Metric {
   ) {}
 
   observe(value: number, labels: Labels = {}): void {
-    const k = key(labels);
-    let s = this.series.get(k);
-    if (!s) this.series.set(k, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+    let s = this.series.get(labels);
+    if (!s) this.series.set(labels, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
     for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
     s.sum += value;
     s.count++;
@@ -85,19 +106,18 @@ export class Histogram implements Metric {
 
   /** Observations so far (for tests and dashboards built in code). */
   count(labels: Labels = {}): number {
-    return this.series.get(key(labels))?.count ?? 0;
+    return this.series.get(labels)?.count ?? 0;
   }
 
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [k, s] of this.series) {
-      const prefix = k ? `${k},` : '';
-      this.buckets.forEach((bound, i) => lines.push(`${this.name}_bucket{${prefix}le="${bound}"} ${s.counts[i]}`));
-      lines.push(`${this.name}_bucket{${prefix}le="+Inf"} ${s.count}`);
-      lines.push(`${this.name}_sum${braces(k)} ${s.sum}`);
-      lines.push(`${this.name}_count${braces(k)} ${s.count}`);
+  samples(): Sample[] {
+    const out: Sample[] = [];
+    for (const { labels, value: s } of this.series.all()) {
+      this.buckets.forEach((bound, i) => out.push({ name: `${this.name}_bucket`, labels: { ...labels, le: bound }, value: s.counts[i]! }));
+      out.push({ name: `${this.name}_bucket`, labels: { ...labels, le: '+Inf' }, value: s.count });
+      out.push({ name: `${this.name}_sum`, labels, value: s.sum });
+      out.push({ name: `${this.name}_count`, labels, value: s.count });
     }
-    return lines.join('\n');
+    return out;
   }
 }
 
@@ -109,8 +129,21 @@ export class Registry {
     return metric;
   }
 
+  /** Every registered metric, in registration order. */
+  list(): readonly Metric[] {
+    return this.metrics;
+  }
+
   /** The Prometheus text exposition of every registered metric. */
   render(): string {
-    return this.metrics.map((m) => m.render()).join('\n') + '\n';
+    const lines: string[] = [];
+    for (const metric of this.metrics) {
+      lines.push(`# HELP ${metric.name} ${metric.help}`, `# TYPE ${metric.name} ${metric.type}`);
+      for (const { name, labels, value } of metric.samples()) {
+        const labelKey = key(labels);
+        lines.push(`${name}${labelKey ? `{${labelKey}}` : ''} ${value}`);
+      }
+    }
+    return lines.join('\n') + '\n';
   }
 }

@@ -25,6 +25,8 @@ import { dispatchFrame } from './dispatch.js';
 import { userRoom } from './fanout.js';
 import { createRestHandler, type RestHandler } from './rest.js';
 import { createChatMetrics, type ChatMetrics } from '../metrics/chat-metrics.js';
+import type { PromClientRegistry } from '../metrics/prom-client-bridge.js';
+import { createOpsHandler, type OpsHandler } from './ops-handler.js';
 import { instrumentStore } from '../metrics/instrumented-store.js';
 import { createPresenceService, type PresenceOptions } from '../presence/presence-service.js';
 import type { ScaleOut } from '../scale-out/types.js';
@@ -73,6 +75,11 @@ export interface ChatServerOptions {
   /** Where Parley records its metrics (default: a registry of its own, see `chat.metrics`). */
   metrics?: ChatMetrics;
   /**
+   * Your app's prom-client registry (e.g. prom-client's default `register`): Parley's series join
+   * it, so your existing `/metrics` endpoint serves them. Ignored when you pass `metrics`.
+   */
+  promClientRegistry?: PromClientRegistry;
+  /**
    * Run several nodes as one (see `@parley/server-sdk/redis`): cross-node delivery, shared rate
    * limits, resync after bus outages. When you pass your own `io`, set its adapter yourself.
    */
@@ -90,6 +97,12 @@ export interface ChatServer {
   readonly rest: RestHandler;
   /** Prometheus metrics: `chat.metrics.registry.render()` is the text exposition. */
   readonly metrics: ChatMetrics;
+  /**
+   * `GET /healthz`, `/readyz` (the store answers a read and the server is not draining) and
+   * `/metrics` for your own HTTP app: `app.use('/parley', chat.ops)` with Express, or call it from
+   * a plain `http` request handler. Other paths go to `next`, or get a 404 without one.
+   */
+  readonly ops: OpsHandler;
   /**
    * Graceful shutdown: refuses new connections, waits up to `drainMs` (default 5 s) for frames in
    * flight, then disconnects clients (they reconnect elsewhere). Leaves the store open.
@@ -142,7 +155,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
   if (options.scaleOut && ownsIo) io.adapter(options.scaleOut.adapter);
   const nsp = io.of(options.namespace ?? (ownsIo ? '/' : '/parley'));
   const rates = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
-  const metrics = options.metrics ?? createChatMetrics();
+  const metrics = options.metrics ?? createChatMetrics(options.promClientRegistry ? { promClientRegistry: options.promClientRegistry } : {});
   const store = instrumentStore(options.store, metrics);
   const presence = createPresenceService({
     fanout: { nsp, metrics },
@@ -255,6 +268,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     nsp,
     rest: createRestHandler(ctx, options.authenticate),
     metrics,
+    ops: createOpsHandler({ store, registry: metrics.registry, isDraining: () => draining }),
     async close(closeOptions: { drainMs?: number } = {}) {
       // Stop taking connections, let frames already being handled finish (their ACKs go out),
       // then disconnect everyone: clients reconnect, with jittered backoff, to another node.
