@@ -1,61 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createMemoryStorage, type ChatClient } from '@parley/client-sdk';
-import { createDevAuth, createMemoryStore, type ChatStore } from '@parley/server-sdk';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { online, sdkClient, texts, waitFor } from '../helpers/sdk.js';
-import { browserAvailable, launchChromium, startPageServer, type PageServer } from './helpers/browser.js';
-import type { PageMessage } from './page/app.js';
+import { createMemoryStore, type ChatStore } from '@parley/server-sdk';
+import type { TestServer } from '../helpers/test-server.js';
+import { online, texts, waitFor } from '../helpers/sdk.js';
+import { browserAvailable } from './helpers/browser.js';
+import { browserHarness, messages, send, sent, status, waitMessages, waitStatus } from './helpers/harness.js';
 
-const DEV_SECRET = 'browser-tests-dev-secret-long-enough-for-hs256';
-const dev = createDevAuth({ secret: DEV_SECRET });
-
-let browser: Browser;
-let pages: PageServer;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-/** A chat server that can stop and come back on the same port with the same data. */
-async function chatServer(store: ChatStore = createMemoryStore(), port = 0): Promise<TestServer> {
-  const server = await startTestServer({ store, port, keepStoreOpen: true, devSecret: DEV_SECRET, allowedOrigins: [pages.origin] });
-  cleanups.push(() => server.close().catch(() => undefined));
-  return server;
-}
-
-async function newContext(): Promise<BrowserContext> {
-  const context = await browser.newContext();
-  cleanups.push(() => context.close());
-  return context;
-}
-
-function nodeClient(server: TestServer, userId: string, storage = createMemoryStorage()): ChatClient {
-  const chat = sdkClient(server, userId, { storage });
-  cleanups.push(async () => chat.close());
-  return chat;
-}
-
-async function openPage(context: BrowserContext, server: TestServer, userId = 'alice'): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(pages.pageUrl(server.url, userId));
-  await page.waitForFunction(() => window.parley !== undefined);
-  return page;
-}
-
-const status = (page: Page) => page.evaluate(() => window.parley.status());
-const messages = (page: Page, id: string): Promise<PageMessage[]> => page.evaluate((c) => window.parley.messages(c), id);
-const send = (page: Page, id: string, text: string) => page.evaluate(([c, t]) => window.parley.chat.send(c, t).then(() => undefined), [id, text] as const);
-
-function waitStatus(page: Page, wanted: string[]): Promise<unknown> {
-  return page.waitForFunction((s) => s.includes(window.parley.status()), wanted, { timeout: 15_000 });
-}
-
-/** Waits until the page shows exactly these texts, each with the given status. */
-function waitMessages(page: Page, id: string, expected: { text: string; status: string }[]): Promise<unknown> {
-  return page.waitForFunction(
-    ([c, want]) => JSON.stringify(window.parley.messages(c).map(({ text, status }) => ({ text, status }))) === JSON.stringify(want),
-    [id, expected] as const,
-    { timeout: 15_000 },
-  );
-}
+const harness = browserHarness();
+const { newContext, nodeClient, openPage } = harness;
+const chatServer = (store: ChatStore = createMemoryStore(), port = 0): Promise<TestServer> => harness.chatServer(store, port);
 
 /** The server's log as a new device of `userId` sees it: what was stored, once each. */
 async function storedTexts(server: TestServer, userId: string, conversationId: string, count: number): Promise<string[]> {
@@ -64,20 +16,10 @@ async function storedTexts(server: TestServer, userId: string, conversationId: s
   return texts(fresh, conversationId);
 }
 
-const sent = (...list: string[]) => list.map((text) => ({ text, status: 'sent' }));
-
 describe.runIf(browserAvailable())('the client in a real browser (Chromium)', () => {
-  beforeAll(async () => {
-    browser = await launchChromium();
-    pages = await startPageServer((userId) => dev.issueToken(userId));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  beforeAll(() => harness.start());
+  afterAll(() => harness.stop());
+  afterEach(() => harness.cleanup());
 
   it('keeps messages sent offline through a reload and delivers each exactly once, in order, when back online', async () => {
     const store = createMemoryStore();

@@ -7,6 +7,13 @@ export const FORWARDED = [
   'typing', 'subscribePresence', 'unsubscribePresence', 'setAway', 'getSettings', 'updateSettings',
 ] as const;
 
+/**
+ * Forwarded calls that must not run twice: when the leading tab goes before answering one, it
+ * may have reached the server already, so it fails with UNAVAILABLE instead of going to the next
+ * leader (a second `createGroup` would make a second group).
+ */
+export const NOT_REPEATABLE: ReadonlySet<string> = new Set<ForwardedMethod>(['createGroup']);
+
 /** What every tab does itself: reads from the state it shows, its own lifecycle, and calls it settles partly on its own. */
 export const OWN = [
   'send', 'markRead', 'watch', 'unwatch', 'connect', 'close',
@@ -23,9 +30,9 @@ export type OwnMethod = (typeof OWN)[number];
 type Undecided = Exclude<keyof ChatClient, ForwardedMethod | OwnMethod>;
 export const EVERY_METHOD_DECIDED: [Undecided] extends [never] ? true : Undecided = true;
 
-/** What the leading tab runs for another tab: the forwarded methods and the server half of `markRead` and `watch`. */
-export type LeaderMethod = ForwardedMethod | 'markRead' | 'watch' | 'unwatch';
-const LEADER_RUNS: ReadonlySet<string> = new Set<LeaderMethod>([...FORWARDED, 'markRead', 'watch', 'unwatch']);
+/** What the leading tab runs for another tab: the forwarded methods and the server half of `markRead`. */
+export type LeaderMethod = ForwardedMethod | 'markRead';
+const LEADER_RUNS: ReadonlySet<string> = new Set<LeaderMethod>([...FORWARDED, 'markRead']);
 
 /** Runs a call another tab forwarded, on the leading tab's client. */
 export function invoke(client: ChatClient, method: string, args: readonly unknown[]): Promise<unknown> {

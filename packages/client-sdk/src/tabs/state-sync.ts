@@ -2,6 +2,8 @@ import { ParleyError, type ErrorCode } from '@parley/protocol';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatState } from '../state/chat-state.js';
 import type { ConversationState } from '../state/conversation-state.js';
+import type { PresenceState } from '../state/presence.js';
+import type { TypingState } from '../state/typing.js';
 import type { ConnectionState } from '../types.js';
 
 /** `ConnectionState` as it crosses to another tab (an error class does not survive cloning). */
@@ -21,6 +23,9 @@ export interface StateUpdate {
   readonly userId: string | null;
   readonly connection?: SharedConnection;
   readonly outbox?: readonly OutboxEntry[];
+  /** Soft state, whole when it changed (expiry times are epoch ms: one clock for the tabs of a browser). */
+  readonly typing?: TypingState;
+  readonly presence?: PresenceState;
   /** Changed conversations (every one when `full`). */
   readonly conversations: readonly ConversationState[];
   readonly removed: readonly string[];
@@ -45,6 +50,8 @@ export function fullUpdate(state: ChatState): StateUpdate {
     userId: state.userId,
     connection: shareConnection(state.connection),
     outbox: state.outbox,
+    typing: state.typing,
+    presence: state.presence,
     conversations: [...state.conversations.values()],
     removed: [],
   };
@@ -60,12 +67,16 @@ export function diffUpdate(before: ChatState, after: ChatState): StateUpdate | n
   }
   const connectionChanged = before.connection !== after.connection;
   const outboxChanged = before.outbox !== after.outbox;
-  if (!connectionChanged && !outboxChanged && before.userId === after.userId && conversations.length + removed.length === 0) return null;
+  const typingChanged = before.typing !== after.typing;
+  const presenceChanged = before.presence !== after.presence;
+  if (!connectionChanged && !outboxChanged && !typingChanged && !presenceChanged && before.userId === after.userId && conversations.length + removed.length === 0) return null;
   return {
     full: false,
     userId: after.userId,
     ...(connectionChanged ? { connection: shareConnection(after.connection) } : {}),
     ...(outboxChanged ? { outbox: after.outbox } : {}),
+    ...(typingChanged ? { typing: after.typing } : {}),
+    ...(presenceChanged ? { presence: after.presence } : {}),
     conversations,
     removed,
   };
@@ -81,6 +92,8 @@ export function applyUpdate(state: ChatState, update: StateUpdate): ChatState {
     userId: update.userId,
     connection: update.connection ? takeConnection(update.connection) : state.connection,
     outbox: update.outbox ?? state.outbox,
+    typing: update.typing ?? state.typing,
+    presence: update.presence ?? state.presence,
     conversations,
   };
 }

@@ -9,7 +9,10 @@ import { markReadTarget, shownMessage, validateSend } from '../core/client-rules
 import type { Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
 import type { ChatClient, Logger } from '../types.js';
+import { createWatchCounts } from '../core/watch-counts.js';
+import { createForwardedCalls } from './forwarded-calls.js';
 import { forwarders, invoke, type LeaderMethod, type OwnMethod } from './forwarded-methods.js';
+import { createTabWatches, type TabWatches } from './tab-watches.js';
 import { applyUpdate, diffUpdate, fullUpdate, type StateUpdate } from './state-sync.js';
 import { isTabMessage, type TabMessage } from './tab-messages.js';
 import type { TabEnvironment } from './tab-environment.js';
@@ -25,12 +28,6 @@ export interface TabClientOptions {
   createCore(start: { initialState: ChatState; onCommit(before: ChatState, after: ChatState): void }): ChatCore;
 }
 
-interface Call {
-  resolve(value: unknown): void;
-  reject(error: ParleyError): void;
-  timer: unknown;
-}
-
 /**
  * One client per tab, one connection per origin: the tabs elect a leader with a Web Lock. The
  * leader runs the full client (socket, outbox, sync) and shares its state on a BroadcastChannel;
@@ -44,18 +41,24 @@ export function createTabClient(options: TabClientOptions): ChatClient {
   const { storage, env, timers, logger } = options;
   const tabId = uuidv7();
   const store = createViewStore(initialChatState({ status: options.autoConnect ? 'connecting' : 'idle', attempt: 0 }));
-  const calls = new Map<string, Call>();
+  /** What this tab shows: told to every new leader, so its connection keeps pushing it live. */
+  const watched = createWatchCounts();
+  /** Calls this tab answered for other tabs: a call re-sent to this leader runs once. */
+  const answered = new Set<string>();
   /** This tab's sends the leader has not shown back yet: kept visible meanwhile. */
   const unconfirmed = new Map<string, OutboxEntry>();
   let role: 'idle' | 'follower' | 'leader' = 'idle';
   let core: ChatCore | null = null;
+  let tabWatches: TabWatches | null = null;
+  /** The leading tab last heard from (null before any, and while this tab leads). */
+  let leaderId: string | null = null;
   let channel: ReturnType<TabEnvironment['openChannel']> | null = null;
   let abort: AbortController | null = null;
   let releaseLock: (() => void) | null = null;
-  let heardLeader = false;
 
   const show = (next: ChatState) => store.show(next);
   const post = (message: TabMessage) => channel?.postMessage(message);
+  const calls = createForwardedCalls({ tabId, newId: uuidv7, post, timers, timeoutMs: options.requestTimeoutMs });
   /** The full client, when this tab leads. */
   const leading = () => (role === 'leader' ? core : null);
 
@@ -70,20 +73,15 @@ export function createTabClient(options: TabClientOptions): ChatClient {
     return outbox === next.outbox ? next : { ...next, outbox };
   };
 
-  const failCalls = (error: ParleyError) => {
-    for (const [id, call] of [...calls]) {
-      calls.delete(id);
-      timers.clearTimeout(call.timer);
-      call.reject(error);
-    }
+  const shareWatches = () => {
+    if (tabWatches) tabWatches.set(tabId, watched.ids());
+    else post({ kind: 'watch', from: tabId, conversationIds: watched.ids() });
   };
 
   function becomeLeader(): void {
     role = 'leader';
     unconfirmed.clear();
-    // Calls the previous leader took will get no answer; they are not repeated (not all are idempotent).
-    failCalls(new ParleyError(ErrorCode.UNAVAILABLE, 'the tab holding the connection went away'));
-    core = options.createCore({
+    const leader = (core = options.createCore({
       initialState: store.state,
       onCommit: (before, after) => {
         if (role !== 'leader') return;
@@ -91,8 +89,12 @@ export function createTabClient(options: TabClientOptions): ChatClient {
         const update = diffUpdate(before, after);
         if (update) post({ kind: 'state', from: tabId, update });
       },
-    });
+    }));
+    tabWatches = createTabWatches(leader.client);
+    shareWatches();
+    // The other tabs answer with what they show and re-send the calls the previous leader left unanswered.
     post({ kind: 'state', from: tabId, update: fullUpdate(store.state) });
+    calls.runHere(leader.client);
   }
 
   function onMessage(data: unknown): void {
@@ -102,23 +104,29 @@ export function createTabClient(options: TabClientOptions): ChatClient {
     if (leader) {
       if (message.kind === 'hello') post({ kind: 'state', from: tabId, update: fullUpdate(store.state) });
       else if (message.kind === 'adopt') leader.adoptOutboxEntry(message.entry);
+      else if (message.kind === 'watch') tabWatches?.set(message.from, message.conversationIds);
+      else if (message.kind === 'bye') tabWatches?.drop(message.from);
       else if (message.kind === 'call') answer(leader.client, message);
       return;
     }
     if (message.kind === 'state') {
-      heardLeader = true;
       show(withUnconfirmed(applyUpdate(store.state, message.update as StateUpdate)));
+      if (message.from !== leaderId) {
+        leaderId = message.from;
+        shareWatches();
+        calls.leaderChanged(message.from);
+      }
     } else if (message.kind === 'reply' && message.to === tabId) {
-      const call = calls.get(message.id);
-      if (!call) return;
-      calls.delete(message.id);
-      timers.clearTimeout(call.timer);
-      if (message.ok) call.resolve(message.value);
-      else call.reject(new ParleyError((message.error?.code ?? ErrorCode.INTERNAL) as ErrorCode, message.error?.message ?? 'failed'));
+      calls.settle(message);
     }
   }
 
   function answer(client: ChatClient, message: Extract<TabMessage, { kind: 'call' }>): void {
+    const key = `${message.from}:${message.id}`;
+    if (answered.has(key)) return;
+    answered.add(key);
+    // Remembers the recent ones: a repeat comes right after a leader change, never much later.
+    if (answered.size > 1_000) answered.delete(answered.values().next().value ?? key);
     const reply = (result: { ok: true; value: unknown } | { ok: false; error: { code: number; message: string } }) =>
       post({ kind: 'reply', from: tabId, to: message.from, id: message.id, ...result });
     invoke(client, message.method, message.args).then(
@@ -135,21 +143,13 @@ export function createTabClient(options: TabClientOptions): ChatClient {
     const leader = leading();
     if (leader) return invoke(leader.client, method, args);
     if (role === 'idle') return Promise.reject(new ParleyError(ErrorCode.UNAVAILABLE, 'not connected (idle)'));
-    return new Promise((resolve, reject) => {
-      const id = uuidv7();
-      const timer = timers.setTimeout(() => {
-        calls.delete(id);
-        reject(new ParleyError(ErrorCode.TIMEOUT, `${method} got no answer from the leading tab in time`));
-      }, options.requestTimeoutMs);
-      calls.set(id, { resolve, reject, timer });
-      post({ kind: 'call', from: tabId, id, method, args });
-    });
+    return calls.forward(method, args);
   }
 
   // Shows the cached history and outbox at once, before (or without) any leader.
   void loadCachedState(storage, Limits.syncTailEvents).then(
     (cached) => {
-      if (!heardLeader && role !== 'leader') show(withCached(store.state, cached));
+      if (leaderId === null && role !== 'leader') show(withCached(store.state, cached));
     },
     (err: unknown) => logger.error('parley: could not read storage', { error: String(err) }),
   );
@@ -181,15 +181,17 @@ export function createTabClient(options: TabClientOptions): ChatClient {
       call('markRead', [conversationId, target]).catch(() => undefined);
     },
     watch(conversationIds) {
-      call('watch', [conversationIds]).catch(() => undefined);
+      watched.add(conversationIds);
+      shareWatches();
     },
     unwatch(conversationIds) {
-      call('unwatch', [conversationIds]).catch(() => undefined);
+      watched.remove(conversationIds);
+      shareWatches();
     },
     connect() {
       if (role !== 'idle') return;
       role = 'follower';
-      heardLeader = false;
+      leaderId = null;
       const { connection } = store.state;
       if (connection.status === 'idle' || connection.status === 'closed') show({ ...store.state, connection: { status: 'connecting', attempt: 0 } });
       const name = `parley:${storage.scope}`;
@@ -209,15 +211,17 @@ export function createTabClient(options: TabClientOptions): ChatClient {
     },
     close() {
       const leader = core;
+      if (!leader) post({ kind: 'bye', from: tabId });
       role = 'idle';
       core = null;
+      tabWatches = null;
       leader?.client.close();
       abort?.abort();
       releaseLock?.();
       releaseLock = abort = null;
       channel?.close();
       channel = null;
-      failCalls(new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
+      calls.failAll(new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
       show({ ...store.state, connection: { status: 'closed', attempt: 0 } });
     },
     ...store.reads,

@@ -12,6 +12,10 @@ export type TabMessage =
   | { readonly kind: 'state'; readonly from: string; readonly update: StateUpdate }
   /** A following tab stored a message in the shared outbox: the leading tab sends it. */
   | { readonly kind: 'adopt'; readonly from: string; readonly entry: OutboxEntry }
+  /** The conversations a tab shows (all of them, replacing what it said before): the leading tab watches them. */
+  | { readonly kind: 'watch'; readonly from: string; readonly conversationIds: readonly string[] }
+  /** A tab closed: the leading tab forgets what it watched for it. */
+  | { readonly kind: 'bye'; readonly from: string }
   | { readonly kind: 'call'; readonly from: string; readonly id: string; /** A `ChatClient` method name. */
       readonly method: string; readonly args: readonly unknown[] }
   | {
@@ -24,7 +28,7 @@ export type TabMessage =
       readonly error?: { readonly code: number; readonly message: string };
     };
 
-const KINDS = new Set<string>(['hello', 'state', 'adopt', 'call', 'reply']);
+const KINDS = new Set<string>(['hello', 'state', 'adopt', 'watch', 'bye', 'call', 'reply']);
 
 /** Other code on the page may use a channel of the same name: ignore what is not ours. */
 export function isTabMessage(data: unknown): data is TabMessage {
