@@ -1,6 +1,6 @@
 /**
- * `@parley/server-sdk/testing`: the storage conformance suite and the helpers it is built from,
- * for adapter authors. Needs vitest (an optional peer dependency).
+ * `@parley/server-sdk/testing`: the storage and presence-backend conformance suites and the
+ * helpers they are built from, for adapter authors. Needs vitest (an optional peer dependency).
  *
  * @example
  * import { runStoreConformance } from '@parley/server-sdk/testing';
@@ -9,12 +9,14 @@
  * runStoreConformance('memory', async () => ({ store: createMemoryStore() }));
  */
 export { runStoreConformance } from './testing/conformance.js';
+export { runPresenceBackendConformance, type MakePresenceBackend } from './testing/presence-conformance.js';
 export {
   appendBurst,
   createDirect,
   createGroup,
   logProblems,
   readWholeLog,
+  reportWatermarks,
   sendText,
   type ConformanceOptions,
   type MakeStore,
