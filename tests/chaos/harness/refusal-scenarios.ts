@@ -41,15 +41,18 @@ export const storeBlipsMongo: Scenario = {
   server: () => ({ store: 'mongodb', storeBlips: true }),
   unavailable: mongoUnavailable,
   async run(ctx) {
-    await populate(ctx);
+    await populate({ ...ctx, scale: { ...ctx.scale, users: Math.min(ctx.scale.users, 4), groups: Math.min(ctx.scale.groups, 2) } });
     const { ferret } = ctx.database;
     if (!ferret) ctx.note('the MongoDB of PARLEY_TEST_MONGODB_URI is not ours to kill: store blips only');
     ctx.server.storeBlips(true);
-    // FerretDB stores about ten messages a second on this kind of machine: offer about that, for
-    // twice as long, so the backlog a kill leaves drains within the settle time.
-    const everyMs = ctx.world.devices.length * 100;
-    await whileRunning(ctx.world.traffic(ctx.scale.trafficMs * 2, everyMs, ctx.world.devices, BURST), async () => {
-      await sleep(ctx.rng.int(500, 1500));
+    // FerretDB stores about ten messages a second here. Offered more, the clients' ACK timeouts
+    // resend every message in flight and the backlog grows instead of draining (see
+    // docs/benchmarks.md), so this scenario keeps the short run's size in the long run too and
+    // offers about five messages a second in all.
+    const everyMs = ctx.world.devices.length * 200;
+    const trafficMs = Math.min(ctx.scale.trafficMs * 2, 20_000);
+    await whileRunning(ctx.world.traffic(trafficMs, everyMs, ctx.world.devices, BURST), async () => {
+      await sleep(ctx.rng.int(500, 2000));
       if (!ferret) return;
       await ferret.kill();
       await sleep(ctx.rng.int(50, 500));
