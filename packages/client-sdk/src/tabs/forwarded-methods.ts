@@ -27,7 +27,7 @@ export type OwnMethod = (typeof OWN)[number];
  * Every `ChatClient` method is decided: a method added to `ChatClient` and listed in neither
  * list fails to compile here, naming it, so following tabs cannot silently lack it.
  */
-type Undecided = Exclude<keyof ChatClient, ForwardedMethod | OwnMethod>;
+export type Undecided<C = ChatClient> = Exclude<keyof C, ForwardedMethod | OwnMethod>;
 export const EVERY_METHOD_DECIDED: [Undecided] extends [never] ? true : Undecided = true;
 
 /** What the leading tab runs for another tab: the forwarded methods and the server half of `markRead`. */

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, type SyncFrame } from '@parley/protocol';
+import { ErrorCode, PROTOCOL_VERSION, type SyncFrame } from '@parley/protocol';
 import { createChatCore } from '../client/chat-client.js';
 import { systemTimers } from '../core/timers.js';
 import { createIndexedDbStorage } from '../storage/indexeddb-storage.js';
@@ -116,5 +116,50 @@ describe('several tabs on one database', () => {
     wires[0]!.push({ type: 'conversation', reqId: req.reqId, conversation: summary({ id: 'd-bob', kind: 'direct', title: null, lastSeq: 1 }) });
     await expect(opened).resolves.toMatchObject({ id: 'd-bob' });
     expect(follower.getConversation('d-bob')).toBeDefined();
+  });
+
+  it('re-sends a forwarded call the leader left unanswered to the next leader, but never a createGroup', async () => {
+    const { openTab, wires } = origin();
+    const leader = openTab();
+    await until(() => wires.length === 1, 'a leader');
+    await serve(wires[0]!);
+    openTab();
+    const asking = openTab();
+    await until(() => asking.getSnapshot().connection.status === 'online', 'the third tab to mirror');
+    const opened = asking.openDirect('bob');
+    const created = asking.createGroup({ title: 'g', members: ['bob'] });
+    await until(() => wires[0]!.frames('direct.open').length === 1 && wires[0]!.frames('group.create').length === 1, 'both calls on the wire');
+    leader.close();
+
+    await until(() => wires.length === 2, 'the next leader');
+    await serve(wires[1]!);
+    // The group may exist already: asking twice would make two.
+    await expect(created).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    await until(() => wires[1]!.frames('direct.open').length === 1, 'the call re-sent to the next leader');
+    const req = wires[1]!.frames('direct.open')[0]!;
+    wires[1]!.push({ type: 'conversation', reqId: req.reqId, conversation: summary({ id: 'd-bob', kind: 'direct', title: null, lastSeq: 1 }) });
+    await expect(opened).resolves.toMatchObject({ id: 'd-bob' });
+    expect(wires[1]!.frames('group.create')).toHaveLength(0);
+  });
+
+  it('watches what any tab shows, and stops when the last tab showing it closes', async () => {
+    const { openTab, wires } = origin();
+    const leader = openTab();
+    await until(() => wires.length === 1, 'a leader');
+    await serve(wires[0]!);
+    const follower = openTab();
+    await until(() => follower.getSnapshot().connection.status === 'online', 'the follower to mirror');
+    const watched = () => wires[0]!.frames('watch').at(-1)?.conversationIds;
+    follower.watch(['c1']);
+    await until(() => watched()?.join() === 'c1', 'the follower watched');
+    leader.watch(['c1', 'c2']);
+    expect(watched()).toEqual(['c1', 'c2']);
+    const sent = wires[0]!.frames('watch').length;
+    leader.unwatch(['c1']);
+    // The follower still shows c1.
+    expect(wires[0]!.frames('watch')).toHaveLength(sent + 1);
+    expect(watched()).toEqual(['c1', 'c2']);
+    follower.close();
+    await until(() => watched()?.join() === 'c2', 'the closed tab forgotten');
   });
 });
