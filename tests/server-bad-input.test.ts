@@ -77,6 +77,15 @@ describe('bad input gets a typed error, nothing is stored, nothing crashes', () 
     await stillServing();
   });
 
+  it('counts a frame with a binary attachment whole: a large frame carrying one small Buffer is still FRAME_TOO_LARGE', async () => {
+    const reqId = nextId();
+    const padding = 'x'.repeat(Limits.maxFrameBytes + 1_000);
+    // The JSON part alone is over the limit; the Buffer arrives after it, as its own packet.
+    alice.socket.emit('parley', { type: 'sync', reqId, cursors: [], padding, blob: Buffer.from([1]) });
+    expect(await alice.waitFor((f) => f.type === 'error' && f.reqId === reqId)).toMatchObject({ code: ErrorCode.FRAME_TOO_LARGE });
+    await stillServing();
+  });
+
   it('survives deeply nested frames: BAD_FRAME within the size limit, FRAME_TOO_LARGE past it', async () => {
     // Written straight to the engine: socket.io's own encoder cannot even produce these.
     const cases = [

@@ -235,13 +235,16 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     const queue = new KeyedQueue();
     void socket.join(userRoom(userId));
     conn.send({ type: 'welcome', protocol: PROTOCOL_VERSION, userId, deviceId, serverTime: Date.now(), limits });
-    // The size of the packet being decoded, read off the transport so that no frame is serialized
+    // The size of the frame being decoded, read off the transport so that no frame is serialized
     // again to be measured: the engine emits `packet` and then, synchronously, the decoded event.
+    // A frame with binary attachments arrives as a text packet followed by one packet per
+    // attachment, and is decoded after the last: all of them count.
     let packetBytes = 0;
     socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
       if (packet.type !== 'message') return;
       const { data } = packet;
-      packetBytes = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : 0;
+      if (typeof data === 'string') packetBytes = Buffer.byteLength(data);
+      else packetBytes += data instanceof Uint8Array ? data.byteLength : data instanceof ArrayBuffer ? data.byteLength : 0;
     });
     guardInbound(socket, conn, frameBudget);
     socket.on(FRAME_EVENT, (raw: unknown) => {
