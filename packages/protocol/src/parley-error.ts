@@ -35,6 +35,28 @@ export class ParleyError extends Error {
     const message = err instanceof Error ? err.message : String(err);
     return new ParleyError(fallback, message, { cause: err });
   }
+
+  /**
+   * The error an `error` or `nack` frame (or any `{ code, message }` from the wire) stands for.
+   * A code this version does not know (a newer server's) keeps its meaning by range: 429x stays
+   * a retry-later, 5xxx a retryable server failure, anything else a request error; the wire code
+   * and message stay readable in the message and `cause`.
+   *
+   * @example
+   * if (frame.type === 'error') pending.reject(ParleyError.fromWire(frame));
+   */
+  static fromWire(wire: { code: number; message: string }): ParleyError {
+    if (isErrorCode(wire.code)) return new ParleyError(wire.code, wire.message);
+    const code = isRetryable(wire.code)
+      ? wire.code >= 5000 ? ErrorCode.INTERNAL : ErrorCode.RATE_LIMITED
+      : ErrorCode.BAD_FRAME;
+    return new ParleyError(code, `${wire.message} (code ${wire.code})`, { cause: wire });
+  }
+}
+
+/** Whether `code` is one of this version's `ErrorCode`s. */
+function isErrorCode(code: number): code is ErrorCode {
+  return errorCodeName(code) !== 'UNKNOWN';
 }
 
 /** Type guard that also works across duplicated copies of this package. */

@@ -130,6 +130,17 @@ describe('error codes', () => {
     expect(isRetryable(ErrorCode.UNAVAILABLE)).toBe(true);
   });
 
+  it('reads errors off the wire without casting: known codes as they are, unknown ones by range', () => {
+    expect(ParleyError.fromWire({ code: 4040, message: 'conversation not found' })).toMatchObject({
+      code: ErrorCode.NOT_FOUND, message: 'conversation not found', retryable: false,
+    });
+    expect(ParleyError.fromWire({ code: 5999, message: 'new failure' })).toMatchObject({ code: ErrorCode.INTERNAL, retryable: true });
+    expect(ParleyError.fromWire({ code: 4299, message: 'slow' })).toMatchObject({ code: ErrorCode.RATE_LIMITED, retryable: true });
+    const unknown = ParleyError.fromWire({ code: 4999, message: 'new rule' });
+    expect(unknown).toMatchObject({ code: ErrorCode.BAD_FRAME, retryable: false, message: 'new rule (code 4999)' });
+    expect(unknown.cause).toEqual({ code: 4999, message: 'new rule' });
+  });
+
   it('normalizes unknown errors into ParleyError with a cause', () => {
     const cause = new TypeError('boom');
     const err = ParleyError.from(cause);
