@@ -59,14 +59,22 @@ async function serve(wire: ReturnType<typeof createFakeWire>): Promise<void> {
   wire.push({ type: 'sync.result', reqId: sync.reqId, conversations: [summary({ lastSeq: 1 })], removed: [], events: [message(1)], hasMore: false });
 }
 
+/** A served leader tab and a follower that mirrors it. */
+async function leaderAndFollower(tabs: ReturnType<typeof origin>): Promise<{ leader: ChatClient; follower: ChatClient }> {
+  const leader = tabs.openTab();
+  await until(() => tabs.wires.length === 1, 'a leader');
+  await serve(tabs.wires[0]!);
+  const follower = tabs.openTab();
+  await until(() => follower.getSnapshot().connection.status === 'online', 'the follower to mirror');
+  return { leader, follower };
+}
+
 describe('several tabs on one database', () => {
   it('opens one connection; a follower shows the leader state and its sends go out on the leader socket', async () => {
-    const { openTab, wires } = origin();
-    const leader = openTab();
-    await until(() => wires.length === 1, 'a leader');
-    await serve(wires[0]!);
-    const follower = openTab();
-    await until(() => follower.getSnapshot().connection.status === 'online' && follower.getMessages('c1').length === 1, 'the follower to mirror');
+    const tabs = origin();
+    const { wires } = tabs;
+    const { leader, follower } = await leaderAndFollower(tabs);
+    await until(() => follower.getMessages('c1').length === 1, 'the follower to mirror the messages');
     expect(wires).toHaveLength(1);
 
     const sent = await follower.send('c1', 'from the follower');
@@ -81,12 +89,9 @@ describe('several tabs on one database', () => {
   });
 
   it('hands the connection over when the leader closes, resending the unacked messages with the same ids', async () => {
-    const { openTab, wires } = origin();
-    const leader = openTab();
-    await until(() => wires.length === 1, 'a leader');
-    await serve(wires[0]!);
-    const follower = openTab();
-    await until(() => follower.getSnapshot().connection.status === 'online', 'the follower to mirror');
+    const tabs = origin();
+    const { wires } = tabs;
+    const { leader, follower } = await leaderAndFollower(tabs);
     const a = await leader.send('c1', 'a');
     const b = await follower.send('c1', 'b');
     await until(() => wires[0]!.frames('send').length === 2, 'both on the wire');
@@ -104,12 +109,9 @@ describe('several tabs on one database', () => {
   });
 
   it('forwards a follower request to the leader and answers it', async () => {
-    const { openTab, wires } = origin();
-    openTab();
-    await until(() => wires.length === 1, 'a leader');
-    await serve(wires[0]!);
-    const follower = openTab();
-    await until(() => follower.getSnapshot().connection.status === 'online', 'the follower to mirror');
+    const tabs = origin();
+    const { wires } = tabs;
+    const { follower } = await leaderAndFollower(tabs);
     const opened = follower.openDirect('bob');
     await until(() => wires[0]!.frames('direct.open').length === 1, 'the forwarded request');
     const req = wires[0]!.frames('direct.open')[0]!;
@@ -119,12 +121,10 @@ describe('several tabs on one database', () => {
   });
 
   it('re-sends a forwarded call the leader left unanswered to the next leader, but never a createGroup', async () => {
-    const { openTab, wires } = origin();
-    const leader = openTab();
-    await until(() => wires.length === 1, 'a leader');
-    await serve(wires[0]!);
-    openTab();
-    const asking = openTab();
+    const tabs = origin();
+    const { wires } = tabs;
+    const { leader } = await leaderAndFollower(tabs);
+    const asking = tabs.openTab();
     await until(() => asking.getSnapshot().connection.status === 'online', 'the third tab to mirror');
     const opened = asking.openDirect('bob');
     const created = asking.createGroup({ title: 'g', members: ['bob'] });
@@ -143,12 +143,9 @@ describe('several tabs on one database', () => {
   });
 
   it('watches what any tab shows, and stops when the last tab showing it closes', async () => {
-    const { openTab, wires } = origin();
-    const leader = openTab();
-    await until(() => wires.length === 1, 'a leader');
-    await serve(wires[0]!);
-    const follower = openTab();
-    await until(() => follower.getSnapshot().connection.status === 'online', 'the follower to mirror');
+    const tabs = origin();
+    const { wires } = tabs;
+    const { leader, follower } = await leaderAndFollower(tabs);
     const watched = () => wires[0]!.frames('watch').at(-1)?.conversationIds;
     follower.watch(['c1']);
     await until(() => watched()?.join() === 'c1', 'the follower watched');
