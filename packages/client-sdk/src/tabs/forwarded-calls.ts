@@ -71,7 +71,7 @@ export function createForwardedCalls(options: {
       const call = take(reply.id);
       if (!call) return;
       if (reply.ok) call.resolve(reply.value);
-      else call.reject(new ParleyError((reply.error?.code ?? ErrorCode.INTERNAL) as ErrorCode, reply.error?.message ?? 'failed'));
+      else call.reject(ParleyError.fromWire(reply.error ?? { code: ErrorCode.INTERNAL, message: 'the leading tab failed' }));
     },
     leaderChanged(id) {
       leaderId = id;

@@ -1,4 +1,4 @@
-import { ParleyError, type ErrorCode } from '@parley/protocol';
+import { ParleyError } from '@parley/protocol';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatState } from '../state/chat-state.js';
 import type { ConversationState } from '../state/conversation-state.js';
@@ -41,7 +41,7 @@ function shareConnection({ status, attempt, nextAttemptAt, lastError }: Connecti
 }
 
 function takeConnection({ lastError, ...rest }: SharedConnection): ConnectionState {
-  return lastError ? { ...rest, lastError: new ParleyError(lastError.code as ErrorCode, lastError.message) } : rest;
+  return lastError ? { ...rest, lastError: ParleyError.fromWire(lastError) } : rest;
 }
 
 export function fullUpdate(state: ChatState): StateUpdate {
