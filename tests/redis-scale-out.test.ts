@@ -43,12 +43,12 @@ describe.skipIf(!hasRedis)('@parley/server-sdk/redis', () => {
     const onA = await connectAs(a, 'alice', 'alice-a');
     const onB = await connectAs(b, 'alice', 'alice-b');
     const id = await openDirect(onA, 'bob');
-    for (const client of [onA, onB, onA, onB, onA, onB]) {
-      client.send({ type: 'send', conversationId: id, clientMsgId: nextId('rl-'), data: { text: 'x' } });
-      await new Promise((r) => setTimeout(r, 20));
-    }
     const answers = () => [...onA.frames, ...onB.frames].filter((f) => f.type === 'ack' || f.type === 'nack');
-    await until(() => answers().length === 6, 5000, 'six answers');
+    // One send at a time, alternating nodes: each waits for its answer (no timing involved).
+    for (const [i, client] of [onA, onB, onA, onB, onA, onB].entries()) {
+      client.send({ type: 'send', conversationId: id, clientMsgId: nextId('rl-'), data: { text: 'x' } });
+      await until(() => answers().length === i + 1, 60_000, `answer ${i + 1}`);
+    }
     const nacks = answers().filter((f): f is NackFrame => f.type === 'nack');
     expect(answers().filter((f) => f.type === 'ack')).toHaveLength(4);
     expect(nacks).toHaveLength(2);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const BINARY = process.env.PARLEY_REDIS_SERVER ?? 'redis-server';
+const START_TIMEOUT_MS = 30_000;
 
 /** Whether a `redis-server` binary runs here. In CI a missing one fails the suite (see `requireRedis`). */
 export function redisAvailable(): boolean {
@@ -30,9 +31,9 @@ export async function freePort(): Promise<number> {
 export interface RedisProcess {
   url: string;
   port: number;
-  /** Stops the server (SIGKILL: an outage, not a shutdown). */
+  /** Stops the server (SIGKILL: an outage, not a shutdown); nothing if it is stopped already. */
   stop(): Promise<void>;
-  /** Starts it again on the same port. */
+  /** Starts it again on the same port (nothing if it runs). */
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,20 +43,27 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisProcess
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'parley-redis-'));
   let child: ChildProcess | undefined;
+  // Resolves when the current child has exited; registered at spawn, so that a child killed
+  // earlier (exitCode stays null after a signal) never leaves a later stop() waiting forever.
+  let exited: Promise<void> = Promise.resolve();
+  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
   const start = async () => {
-    child = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
+    if (running()) return;
+    const started = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
       stdio: 'ignore',
     });
-    for (let i = 0; i < 200; i++) {
-      if (await accepts(port)) return;
+    child = started;
+    exited = new Promise((resolve) => started.once('exit', () => resolve()));
+    // A deadline in time, not in tries: on a busy machine a start can take seconds.
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (!(await accepts(port))) {
+      if (!running()) throw new Error(`redis-server exited at start (code ${started.exitCode}; port ${port} taken?)`);
+      if (Date.now() > deadline) throw new Error(`redis-server did not accept connections on ${port} within ${START_TIMEOUT_MS} ms`);
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new Error('redis-server did not start');
   };
   const stop = async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGKILL');
+    if (running()) child!.kill('SIGKILL');
     await exited;
   };
   await start();
