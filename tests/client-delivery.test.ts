@@ -24,7 +24,7 @@ describe('the client SDK over real sockets', () => {
     await waitFor(alice, (c) => c.getMessages(id)[0]?.status === 'sent', 5000, 'ack');
     expect(alice.getMessages(id)).toMatchObject([{ key: local.key, status: 'sent', seq: 2 }]);
     await waitFor(bob, (c) => texts(c, id).length === 1, 5000, 'delivery');
-    await new Promise((r) => setTimeout(r, 100));
+    await bob.getSettings(); // a round trip: a second push, had one been sent, is in by now
     expect(bob.getMessages(id)).toMatchObject([{ text: 'hello bob', seq: 2, senderId: 'alice', status: 'sent' }]);
     expect(bob.getConversation(id)).toMatchObject({ unread: 1 });
   });
@@ -116,7 +116,9 @@ describe('the client SDK over real sockets', () => {
 
     const queued = await alice.send(id, 'sent while the server was down');
     expect(queued.status).toBe('pending');
-    await new Promise((r) => setTimeout(r, 300));
+    // Two reconnect attempts fail with the message queued: it stays pending, not failed.
+    const attempts = alice.getSnapshot().connection.attempt;
+    await waitFor(alice, (c) => c.getSnapshot().connection.attempt >= attempts + 2, 10_000, 'two failed reconnects');
     expect(alice.getMessages(id)).toMatchObject([{ status: 'pending' }]);
 
     await server({ store, port, devSecret: 'a-dev-secret-long-enough-for-hs256!!' });
@@ -179,7 +181,7 @@ describe('the client SDK over real sockets', () => {
     }
     await waitFor(alice, (c) => sentTexts(c, id).length === 3, 10_000, 'all sent');
     await waitFor(bob, (c) => texts(c, id).length === 3, 10_000, 'bob has all');
-    await new Promise((r) => setTimeout(r, 300));
+    await bob.getSettings(); // every send is ACKed, so every push (repeats included) went out before this answer
     expect(texts(bob, id)).toEqual(['flaky 0', 'flaky 1', 'flaky 2']);
     expect((await s.store.readAfter(id, 0, 100)).filter((e) => e.kind === 'message')).toHaveLength(3);
   });

@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT, generateKeyPair } from 'jose';
 import { io } from 'socket.io-client';
 import { ErrorCode, PROTOCOL_VERSION } from '@parley/protocol';
 import { createJwtAuthenticator, type Authenticate } from '@parley/server-sdk';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import type { TestServer } from './helpers/test-server.js';
+import { testScope } from './helpers/scope.js';
 import { connectWire, expectRefused } from './helpers/wire-client.js';
 
 const SECRET = new TextEncoder().encode('a-test-secret-that-is-32-bytes-long!!');
@@ -19,6 +20,7 @@ function sign(claims: { sub?: string; iss?: string; aud?: string; exp?: number |
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const auth = (token: string) => ({ token, deviceId: 'd1', protocol: PROTOCOL_VERSION });
 
+const scope = testScope();
 let server: TestServer;
 let revoked: Set<string>;
 beforeEach(async () => {
@@ -28,15 +30,12 @@ beforeEach(async () => {
     const identity = await jwt(token, ctx);
     return identity && !revoked.has(identity.userId) ? identity : null;
   };
-  server = await startTestServer({ authenticate, allowedOrigins: ['https://app.example.test'] });
-});
-afterEach(async () => {
-  await server.close();
+  server = await scope.server({ authenticate, allowedOrigins: ['https://app.example.test'] });
 });
 
 describe('authentication at the handshake', () => {
   it('accepts a valid token and says who it authenticated', async () => {
-    const client = await connectWire(server.url, auth(await sign({ sub: 'alice' })));
+    const client = scope.adopt(await connectWire(server.url, auth(await sign({ sub: 'alice' }))));
     const welcome = await client.waitFor((f) => f.type === 'welcome');
     expect(welcome).toMatchObject({ userId: 'alice', deviceId: 'd1', protocol: PROTOCOL_VERSION });
     client.close();
@@ -81,7 +80,7 @@ describe('authentication at the handshake', () => {
 
   it('authenticates again on every reconnect', async () => {
     const token = await sign({ sub: 'bob' });
-    const first = await connectWire(server.url, auth(token));
+    const first = scope.adopt(await connectWire(server.url, auth(token)));
     await first.waitFor((f) => f.type === 'welcome');
     first.close();
     revoked.add('bob');
@@ -102,7 +101,7 @@ describe('authentication at the handshake', () => {
     const token = await sign({});
     const foreign = await expectRefused(server.url, auth(token), { extraHeaders: { origin: 'https://evil.example' } });
     expect(foreign.message).toMatch(/forbidden|not allowed|xhr|websocket/i);
-    const allowed = await connectWire(server.url, auth(token));
+    const allowed = scope.adopt(await connectWire(server.url, auth(token)));
     await allowed.waitFor((f) => f.type === 'welcome');
     allowed.close();
   });
@@ -110,7 +109,7 @@ describe('authentication at the handshake', () => {
 
 describe('REST history API', () => {
   it('pages through history with the same auth, and hides conversations from non-members', async () => {
-    const alice = await connectWire(server.url, auth(await sign({ sub: 'alice' })));
+    const alice = scope.adopt(await connectWire(server.url, auth(await sign({ sub: 'alice' }))));
     await alice.waitFor((f) => f.type === 'welcome');
     alice.send({ type: 'direct.open', reqId: 'open1', userId: 'bob' });
     const opened = await alice.waitFor((f) => f.type === 'conversation');

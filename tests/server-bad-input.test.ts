@@ -1,23 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, Limits, type ErrorFrame, type NackFrame } from '@parley/protocol';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import type { TestServer } from './helpers/test-server.js';
 import { nextId, type WireClient } from './helpers/wire-client.js';
-import { connectAs, createGroup, openDirect, sendText } from './helpers/fixtures.js';
+import { createGroup, openDirect, roundTrip, sendText, until } from './helpers/fixtures.js';
+import { testScope } from './helpers/scope.js';
 
+const scope = testScope();
 let server: TestServer;
 let alice: WireClient;
 let conversationId: string;
-const clients: WireClient[] = [];
 
 beforeEach(async () => {
-  server = await startTestServer();
-  alice = await connectAs(server, 'alice');
-  clients.push(alice);
+  server = await scope.server();
+  alice = await scope.wire(server, 'alice');
   conversationId = await openDirect(alice, 'bob');
-});
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server.close();
 });
 
 async function messageCount(): Promise<number> {
@@ -108,8 +104,7 @@ describe('bad input gets a typed error, nothing is stored, nothing crashes', () 
 ;
 
   it('gives a non-member the same answer for "no such conversation" and "not a member"', async () => {
-    const mallory = await connectAs(server, 'mallory');
-    clients.push(mallory);
+    const mallory = await scope.wire(server, 'mallory');
     const group = await createGroup(alice, ['bob']);
     const answers: Array<Omit<NackFrame, 'clientMsgId' | 'conversationId'>> = [];
     for (const target of [group, 'g_does-not-exist']) {
@@ -128,8 +123,10 @@ describe('bad input gets a typed error, nothing is stored, nothing crashes', () 
     }
     expect(answers[0]).toEqual(answers[1]);
     expect(answers[0]).toMatchObject({ code: ErrorCode.NOT_FOUND });
-    await new Promise((r) => setTimeout(r, 200));
-    const errors = mallory.frames.filter((f): f is ErrorFrame => f.type === 'error');
+    const errorsOf = () => mallory.frames.filter((f): f is ErrorFrame => f.type === 'error');
+    await until(() => errorsOf().length >= 6, 10_000, 'an error for each request');
+    await roundTrip(mallory); // answered after everything mallory sent: no frame is still to come
+    const errors = errorsOf();
     expect(errors.length).toBe(6);
     expect(new Set(errors.map((e) => `${e.code}:${e.message}`))).toEqual(new Set([`${ErrorCode.NOT_FOUND}:conversation not found`]));
     expect(await server.store.getMember(group, 'mallory')).toBeNull();
@@ -139,25 +136,22 @@ describe('bad input gets a typed error, nothing is stored, nothing crashes', () 
   });
 
   it('refuses a group over the member limit with LIMIT_EXCEEDED', async () => {
-    await server.close();
-    server = await startTestServer({ limits: { maxMembersPerConversation: 3 } });
-    alice = await connectAs(server, 'alice');
-    clients.push(alice);
+    server = await scope.server({ limits: { maxMembersPerConversation: 3 } });
+    alice = await scope.wire(server, 'alice');
     const reqId = nextId();
     alice.send({ type: 'group.create', reqId, members: ['b', 'c', 'd'] });
     expect(await alice.waitFor((f) => f.type === 'error' && f.reqId === reqId)).toMatchObject({ code: ErrorCode.LIMIT_EXCEEDED });
   });
 
   it('rate-limits a flood of sends per user with a retryable NACK', async () => {
-    await server.close();
-    server = await startTestServer({ rateLimits: { sends: { perSecond: 1, burst: 5 } } });
-    alice = await connectAs(server, 'alice');
-    clients.push(alice);
+    server = await scope.server({ rateLimits: { sends: { perSecond: 1, burst: 5 } } });
+    alice = await scope.wire(server, 'alice');
     conversationId = await openDirect(alice, 'bob');
     for (let i = 0; i < 10; i++) alice.send({ type: 'send', conversationId, clientMsgId: nextId('flood-'), data: { text: 'spam' } });
     const limited = (await alice.waitFor((f) => f.type === 'nack')) as NackFrame;
     expect(limited).toMatchObject({ code: ErrorCode.RATE_LIMITED, retryable: true });
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => alice.frames.filter((f) => f.type === 'ack' || f.type === 'nack').length === 10, 10_000, 'every send answered');
+    await roundTrip(alice);
     expect(await messageCount()).toBe(5);
   });
 });

@@ -1,23 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AckFrame, LogEvent } from '@parley/protocol';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { nextId, type WireClient } from './helpers/wire-client.js';
-import { connectAs, createGroup, isEvent, liveTexts, openDirect, sendText, syncAll, until } from './helpers/fixtures.js';
+import type { TestServer } from './helpers/test-server.js';
+import { nextId } from './helpers/wire-client.js';
+import { createGroup, isEvent, liveTexts, openDirect, roundTrip, sendText, syncAll, until } from './helpers/fixtures.js';
+import { testScope } from './helpers/scope.js';
 
+const scope = testScope();
 let server: TestServer;
-const clients: WireClient[] = [];
-const connect = async (userId: string, deviceId?: string) => {
-  const client = await connectAs(server, userId, deviceId);
-  clients.push(client);
-  return client;
-};
+const connect = (userId: string, deviceId?: string) => scope.wire(server, userId, deviceId);
 
 beforeEach(async () => {
-  server = await startTestServer();
-});
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server.close();
+  server = await scope.server();
 });
 
 describe('delivery over real sockets', () => {
@@ -50,7 +43,7 @@ describe('delivery over real sockets', () => {
       await until(() => liveTexts(device, group).length === 1, 5000, 'group delivery');
       expect(liveTexts(device, group)).toEqual(['hello team']);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await roundTrip(mallory); // the push went out (every member has it): none reached mallory
     expect(mallory.frames.filter(isEvent)).toEqual([]);
   });
 

@@ -1,35 +1,23 @@
 import type { Socket as NetSocket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PresenceFrame, PresenceResultFrame, ServerFrame } from '@parley/protocol';
 import type { ChatClient } from '@parley/client-sdk';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { online, sdkClient, waitFor } from './helpers/sdk.js';
-import { connectAs, createGroup, openDirect } from './helpers/fixtures.js';
+import type { TestServer } from './helpers/test-server.js';
+import { online, waitFor } from './helpers/sdk.js';
+import { createGroup, openDirect } from './helpers/fixtures.js';
 import { nextId, type WireClient } from './helpers/wire-client.js';
+import { testScope } from './helpers/scope.js';
 
-const servers: TestServer[] = [];
-const wires: WireClient[] = [];
-const chats: ChatClient[] = [];
+const scope = testScope();
 /** Short intervals so tests wait little; socket.io's own ping timeout is long, so only the TTL can notice a silent client. */
-async function server(graceMs = 400): Promise<TestServer> {
-  const s = await startTestServer({
+function server(graceMs = 400): Promise<TestServer> {
+  return scope.server({
     presence: { ttlMs: 1200, graceMs, heartbeatMs: 100 },
     pingIntervalMs: 200,
     pingTimeoutMs: 30_000,
   });
-  servers.push(s);
-  return s;
 }
-async function wire(s: TestServer, userId: string): Promise<WireClient> {
-  const w = await connectAs(s, userId);
-  wires.push(w);
-  return w;
-}
-afterEach(async () => {
-  for (const chat of chats.splice(0)) chat.close();
-  for (const w of wires.splice(0)) w.close();
-  for (const s of servers.splice(0)) await s.close().catch(() => {});
-});
+const wire = (s: TestServer, userId: string): Promise<WireClient> => scope.wire(s, userId);
 
 /** The TCP socket under a wire client's WebSocket. */
 function tcpOf(w: WireClient): NetSocket {
@@ -149,7 +137,5 @@ describe('presence over real sockets', () => {
 });
 
 function client(s: TestServer, userId: string, deviceId?: string): ChatClient {
-  const chat = sdkClient(s, userId, deviceId ? { deviceId } : {});
-  chats.push(chat);
-  return chat;
+  return scope.client(s, userId, deviceId ? { deviceId } : {});
 }

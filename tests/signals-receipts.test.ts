@@ -4,7 +4,7 @@ import type { ChatClient } from '@parley/client-sdk';
 import type { TestServer } from './helpers/test-server.js';
 import { testScope } from './helpers/scope.js';
 import { online, waitFor } from './helpers/sdk.js';
-import { createGroup, sendText } from './helpers/fixtures.js';
+import { createGroup, sendText, until } from './helpers/fixtures.js';
 import type { WireClient } from './helpers/wire-client.js';
 
 const scope = testScope();
@@ -88,7 +88,8 @@ describe('receipts over real sockets', () => {
     await waitFor(bob, (c) => c.getConversation(id)?.unread === 0);
     // Wait until the server has the read, then a fresh session of alice's device must show it.
     const seq = lastMessage(bob, id)!.seq!;
-    for (let i = 0; i < 200 && (await s.store.getMember(id, 'bob'))!.readSeq < seq; i++) await new Promise((r) => setTimeout(r, 10));
+    const readSeq = async () => (await s.store.getMember(id, 'bob'))!.readSeq;
+    await until(async () => (await readSeq()) >= seq, 10_000, async () => `bob's readSeq ${seq}, at ${await readSeq()}`);
     const again = client(s, 'alice', 'alice-phone');
     await waitFor(again, (c) => lastMessage(c, id)?.receipt === 'read', 5000, 'read after reconnect');
   });

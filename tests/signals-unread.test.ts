@@ -1,24 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMemoryStorage, type ChatClient, type ClientStorage } from '@parley/client-sdk';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { online, sdkClient, waitFor } from './helpers/sdk.js';
+import type { TestServer } from './helpers/test-server.js';
+import { online, waitFor } from './helpers/sdk.js';
+import { until } from './helpers/fixtures.js';
+import { testScope } from './helpers/scope.js';
 
-const servers: TestServer[] = [];
-const chats: ChatClient[] = [];
-async function server(): Promise<TestServer> {
-  const s = await startTestServer();
-  servers.push(s);
-  return s;
-}
-function client(s: TestServer, userId: string, deviceId: string, storage?: ClientStorage): ChatClient {
-  const chat = sdkClient(s, userId, { deviceId, ...(storage ? { storage } : {}) });
-  chats.push(chat);
-  return chat;
-}
-afterEach(async () => {
-  for (const chat of chats.splice(0)) chat.close();
-  for (const s of servers.splice(0)) await s.close().catch(() => {});
-});
+const scope = testScope();
+const server = () => scope.server();
+const client = (s: TestServer, userId: string, deviceId: string, storage?: ClientStorage): ChatClient =>
+  scope.client(s, userId, { deviceId, ...(storage ? { storage } : {}) });
 
 /** What the server's log and the user's read watermark say the unread count is. */
 async function serverUnread(s: TestServer, conversationId: string, userId: string): Promise<number> {
@@ -94,7 +84,8 @@ describe('unread counts across devices and reconnects', () => {
     laptop.close();
     phone.markRead(id);
     await waitFor(phone, (c) => unread(c, id) === 0);
-    for (let i = 0; i < 200 && (await serverUnread(s, id, 'bob')) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(async () => (await serverUnread(s, id, 'bob')) === 0, 10_000, async () =>
+      `bob's unread count 0, at ${await serverUnread(s, id, 'bob')}`);
     laptop = client(s, 'bob', 'bob-laptop', storage);
     await waitFor(laptop, (c) => online(c) && unread(c, id) === 0, 5000, 'laptop cleared after reconnect');
   });
