@@ -1,24 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
 import { ErrorCode, type PresenceFrame, type PresenceResultFrame, type ServerFrame } from '@parley/protocol';
 import { createMemoryStore, type ChatServerOptions } from '@parley/server-sdk';
 import { redisScaleOut } from '@parley/server-sdk/redis';
 import { requireRedis, startRedis, type RedisProcess } from './helpers/redis-server.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { connectAs, createGroup } from './helpers/fixtures.js';
+import { createGroup } from './helpers/fixtures.js';
+import { testScope } from './helpers/scope.js';
 import { nextId, type WireClient } from './helpers/wire-client.js';
 
 const hasRedis = requireRedis();
+const scope = testScope();
 
 /** Conversation policy on two nodes sharing one store and one Redis. */
 describe.skipIf(!hasRedis)('conversation policy across nodes', () => {
   let redis: RedisProcess;
-  const cleanups: Array<() => Promise<unknown>> = [];
   beforeAll(async () => {
     redis = await startRedis();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
   afterAll(async () => {
     await redis?.close();
@@ -38,16 +36,14 @@ describe.skipIf(!hasRedis)('conversation policy across nodes', () => {
         scaleOut: redisScaleOut({ pubClient, subClient, keyPrefix }),
         ...options,
       });
-      cleanups.push(() => Promise.allSettled([pubClient.quit(), subClient.quit()]), () => server.close());
+      // Adopted things close last first: the node, then its Redis clients.
+      scope.adopt({ close: () => Promise.allSettled([pubClient.quit(), subClient.quit()]) });
+      scope.adopt(server);
       return server;
     };
     return [await node(), await node()];
   }
-  async function wire(s: TestServer, userId: string): Promise<WireClient> {
-    const w = await connectAs(s, userId);
-    cleanups.push(async () => w.close());
-    return w;
-  }
+  const wire = (s: TestServer, userId: string): Promise<WireClient> => scope.wire(s, userId);
 
   it('holds one creation rate limit for a user over all nodes', async () => {
     const [a, b] = await twoNodes({ rateLimits: { conversations: { perSecond: 1 / 3600, burst: 2 } } });
