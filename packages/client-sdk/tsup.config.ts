@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', indexeddb: 'src/indexeddb.ts', react: 'src/react/index.ts' },
+  entry: { index: 'src/index.ts', indexeddb: 'src/indexeddb.ts', node: 'src/node.ts', react: 'src/react/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
