@@ -14,7 +14,9 @@ import { handleSend } from './handlers/send.js';
 import { handleSync } from './handlers/sync.js';
 import { handleHistory } from './handlers/history.js';
 import { handleDirectOpen, handleGroupCreate, handleMembersAdd, handleMembersRemove } from './handlers/conversations.js';
-import { handleReceipt, handleSettings, handleTyping } from './handlers/signals.js';
+import { handleReceipt } from './handlers/receipt.js';
+import { handleTyping } from './handlers/typing.js';
+import { handleSettings } from './handlers/settings.js';
 import { handlePresenceSet, handlePresenceSubscribe, handlePresenceUnsubscribe } from './handlers/presence.js';
 import { handleWatch } from './handlers/watch.js';
 

@@ -3,7 +3,7 @@ import type { ChatStore, CreateConversationInput, MemberRole, StoredConversation
 import { createdEventInput } from './store-helpers.js';
 import { pageOf } from './membership-page.js';
 import { createMongoAppender } from './mongo-append.js';
-import { createMongoSignals } from './mongo-signals.js';
+import { createMongoReceiptsPrivacy } from './mongo-receipts-privacy.js';
 import { createMongoLogEnd } from './mongo-log-end.js';
 import {
   createMongoIndexes,
@@ -64,7 +64,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
   const appender = createMongoAppender(collections);
   // Reads take the end of the log from the log: the conversation's lastSeq may lag after a crash.
   const logEnd = createMongoLogEnd(collections);
-  const signals = createMongoSignals({
+  const receiptsPrivacy = createMongoReceiptsPrivacy({
     db: options.db,
     prefix: options.collectionPrefix ?? 'parley_',
     writeConcern,
@@ -74,7 +74,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
 
   let indexes: Promise<void> | undefined;
   function ensureIndexes(): Promise<void> {
-    indexes ??= createMongoIndexes(collections).then(() => signals.ensureIndexes()).catch((error: unknown) => {
+    indexes ??= createMongoIndexes(collections).then(() => receiptsPrivacy.ensureIndexes()).catch((error: unknown) => {
       indexes = undefined; // let the next call try again
       throw error;
     });
@@ -235,7 +235,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
         }),
       );
       const ids = unique.filter((_, i) => removed[i]);
-      if (ids.length > 0) await signals.devices.deleteMany({ conversationId, userId: { $in: ids } });
+      if (ids.length > 0) await receiptsPrivacy.devices.deleteMany({ conversationId, userId: { $in: ids } });
       if (ids.length > 0) await recount(conversationId);
       await passOwnership(conversationId);
       return ids;
@@ -269,22 +269,22 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
 
     async updateDeviceWatermarks(conversationId, userId, deviceId, update, ts) {
       await ready();
-      return signals.updateDeviceWatermarks(conversationId, userId, deviceId, update, ts);
+      return receiptsPrivacy.updateDeviceWatermarks(conversationId, userId, deviceId, update, ts);
     },
 
     async filterCoMembers(userId, candidates) {
       await ready();
-      return signals.filterCoMembers(userId, candidates);
+      return receiptsPrivacy.filterCoMembers(userId, candidates);
     },
 
     async getUserSettings(userId) {
       await ready();
-      return signals.getUserSettings(userId);
+      return receiptsPrivacy.getUserSettings(userId);
     },
 
     async updateUserSettings(userId, patch) {
       await ready();
-      return signals.updateUserSettings(userId, patch);
+      return receiptsPrivacy.updateUserSettings(userId, patch);
     },
 
     async countUnread(conversationId, userId, afterSeq) {

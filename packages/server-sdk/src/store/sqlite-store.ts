@@ -7,7 +7,7 @@ import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, Mem
 import { createGroupCommit } from './sqlite-group-commit.js';
 import { createdEventInput, nextEventId, toLogEvent } from './store-helpers.js';
 import { migrateSqlite } from './sqlite-migrations.js';
-import { createSqliteSignals } from './sqlite-signals.js';
+import { createSqliteReceiptsPrivacy } from './sqlite-receipts-privacy.js';
 import {
   eventParams,
   toConversation,
@@ -58,7 +58,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
   migrateSqlite(db);
-  const signals = createSqliteSignals(db);
+  const receiptsPrivacy = createSqliteReceiptsPrivacy(db);
 
   const sql = {
     conversation: db.prepare<[string], ConversationRow>('SELECT * FROM parley_conversations WHERE id = ?'),
@@ -156,7 +156,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     ),
     remove: db.transaction((conversationId: string, userIds: string[]) => {
       const removed = [...new Set(userIds)].filter((userId) => sql.leave.run(conversationId, userId).changes === 1);
-      for (const userId of removed) signals.forgetDevices(conversationId, userId);
+      for (const userId of removed) receiptsPrivacy.forgetDevices(conversationId, userId);
       if (removed.length) sql.recount.run(conversationId, conversationId);
       sql.passOwnership.run(conversationId, conversationId, conversationId);
       return removed;
@@ -205,10 +205,10 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       if (limit <= 0) return [];
       return sql.before.all(conversationId, beforeSeq, limit).map(toEvent).reverse();
     },
-    updateDeviceWatermarks: signals.updateDeviceWatermarks,
-    filterCoMembers: signals.filterCoMembers,
-    getUserSettings: signals.getUserSettings,
-    updateUserSettings: signals.updateUserSettings,
+    updateDeviceWatermarks: receiptsPrivacy.updateDeviceWatermarks,
+    filterCoMembers: receiptsPrivacy.filterCoMembers,
+    getUserSettings: receiptsPrivacy.getUserSettings,
+    updateUserSettings: receiptsPrivacy.updateUserSettings,
     async countUnread(conversationId, userId, afterSeq) {
       return sql.unread.get(conversationId, afterSeq, userId)?.n ?? 0;
     },

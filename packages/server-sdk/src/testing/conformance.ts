@@ -5,7 +5,7 @@ import { conversationTests } from './conformance-conversations.js';
 import { memberTests } from './conformance-members.js';
 import { membershipPageTests } from './conformance-membership-pages.js';
 import { readTests } from './conformance-reads.js';
-import { signalTests } from './conformance-signals.js';
+import { receiptsPrivacyTests } from './conformance-receipts-privacy.js';
 import type { ConformanceOptions, MakeStore, StoreContext } from './fixtures.js';
 
 /**
@@ -54,6 +54,6 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
     readTests(ctx);
     memberTests(ctx);
     membershipPageTests(ctx);
-    signalTests(ctx);
+    receiptsPrivacyTests(ctx);
   });
 }

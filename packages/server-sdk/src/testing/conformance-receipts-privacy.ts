@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { T0, createGroup, sendText, type StoreContext } from './fixtures.js';
 
 /** Per-device watermarks, co-membership and user settings. */
-export function signalTests(ctx: StoreContext): void {
+export function receiptsPrivacyTests(ctx: StoreContext): void {
   describe('device watermarks', () => {
     async function withFiveEvents(): Promise<void> {
       await createGroup(ctx.store, 'g1', ['alice', 'bob']);

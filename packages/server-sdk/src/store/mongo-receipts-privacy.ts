@@ -20,12 +20,12 @@ export interface UserSettingsDoc extends StoredUserSettings {
   _id: string;
 }
 
-type SignalMethods = Pick<
+type ReceiptsPrivacyMethods = Pick<
   ChatStore,
   'updateDeviceWatermarks' | 'filterCoMembers' | 'getUserSettings' | 'updateUserSettings'
 >;
 
-export interface MongoSignalsOptions {
+export interface MongoReceiptsPrivacyOptions {
   db: Db;
   prefix: string;
   writeConcern: WriteConcernSettings;
@@ -45,7 +45,7 @@ function toSettings(doc: UserSettingsDoc | null): StoredUserSettings {
  * transactions, the member's watermarks move first and the device's second, so a crash between
  * the two can leave a device behind its member but never ahead of it.
  */
-export function createMongoSignals(options: MongoSignalsOptions): SignalMethods & {
+export function createMongoReceiptsPrivacy(options: MongoReceiptsPrivacyOptions): ReceiptsPrivacyMethods & {
   devices: Collection<DeviceWatermarksDoc>;
   ensureIndexes(): Promise<void>;
 } {

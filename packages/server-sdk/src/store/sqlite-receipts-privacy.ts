@@ -30,7 +30,7 @@ function toDevice(row: DeviceRow): StoredDeviceWatermarks {
   };
 }
 
-type SignalMethods = Pick<
+type ReceiptsPrivacyMethods = Pick<
   ChatStore,
   'updateDeviceWatermarks' | 'filterCoMembers' | 'getUserSettings' | 'updateUserSettings'
 >;
@@ -40,7 +40,7 @@ type SignalMethods = Pick<
  * settings. Device and member watermarks move in one IMMEDIATE transaction, so the member's are
  * never below a device's, also with several processes on one file.
  */
-export function createSqliteSignals(db: Database): SignalMethods & { forgetDevices(conversationId: string, userId: string): void } {
+export function createSqliteReceiptsPrivacy(db: Database): ReceiptsPrivacyMethods & { forgetDevices(conversationId: string, userId: string): void } {
   const sql = {
     lastSeq: db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM parley_conversations WHERE id = ?'),
     member: db.prepare<[string, string], MemberRow>('SELECT * FROM parley_members WHERE conversation_id = ? AND user_id = ?'),
