@@ -5,16 +5,11 @@ import {
   ParleyError,
   type ClientFrame,
   type ConversationSummary,
-  type HistoryResultFrame,
-  type ServerFrame,
-  type SettingsResultFrame,
   type SyncResultFrame,
-  type UserSettings,
 } from '@parley/protocol';
 import { uuidv7 } from '../ids/uuidv7.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
-import { applyHistoryResult, applyRead, applySummary, initialChatState, removeConversations, type ChatState } from '../state/chat-state.js';
-import { olderPageBefore } from '../state/conversation-state.js';
+import { applyRead, applySummary, initialChatState, removeConversations, type ChatState } from '../state/chat-state.js';
 import { DEFAULT_BACKOFF } from '../state/backoff.js';
 import { createSocketTransport } from '../transport/socket-transport.js';
 import type { TransportFactory } from '../transport/transport.js';
@@ -22,7 +17,7 @@ import type { ChatClient, ChatClientOptions, Logger } from '../types.js';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatCore } from '../core/chat-core.js';
 import { loadCachedState, withCached } from '../core/cached-state.js';
-import { markReadTarget, shownMessage, validFrame, validateSend } from '../core/client-rules.js';
+import { markReadTarget, shownMessage, validateSend } from '../core/client-rules.js';
 import { systemTimers, type Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
 import { createWatchCounts } from '../core/watch-counts.js';
@@ -33,6 +28,7 @@ import { createFrameHandler } from './frame-handler.js';
 import { createPresenceTyping } from './presence-typing.js';
 import { createReceiptSender } from './receipt-sender.js';
 import { createRequestTracker } from './requests.js';
+import { createServerRequests } from './server-requests.js';
 import { createSyncCoordinator } from './sync-coordinator.js';
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -50,8 +46,6 @@ export interface ChatClientInternals {
 export function createChatClientWith(options: ChatClientOptions, internals: ChatClientInternals = {}): ChatClient {
   return createChatCore(options, internals).client;
 }
-
-type RequestFrame = Extract<ClientFrame, { reqId: string }>;
 
 /** The full client, plus what the leading tab needs to serve the others. */
 export function createChatCore(options: ChatClientOptions, internals: ChatClientInternals = {}): ChatCore {
@@ -108,6 +102,8 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const isOnline = () => getState().connection.status === 'online';
 
   const requests = createRequestTracker({ timeoutMs: requestTimeoutMs, timers, emit: sendIfOnline });
+  const server = createServerRequests({ getState, commit, requests, checkSync: () => sync.check() });
+  const { request } = server;
   const receipts = createReceiptSender({ getState, sendIfOnline, timers, deliveredDelayMs: options.deliveredDelayMs ?? 300 });
   const presenceTyping = createPresenceTyping({
     getState, commit, sendIfOnline, request, newId: uuidv7, timers, logger, typingThrottleMs: options.typingThrottleMs ?? 2000,
@@ -136,24 +132,6 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const handleFrame = createFrameHandler({
     getState, commit, logger, markOnline: () => connection.markOnline(), sync, outbox, requests, takeSummary, receipts, presenceTyping,
   });
-
-  async function request(frame: RequestFrame, answer: ServerFrame['type']): Promise<ServerFrame> {
-    const status = getState().connection.status;
-    if (status === 'idle' || status === 'closed' || status === 'offline') {
-      throw new ParleyError(ErrorCode.UNAVAILABLE, `not connected (${status})`);
-    }
-    const reply = await requests.request(validFrame(frame));
-    if (reply.type !== answer) throw new ParleyError(ErrorCode.INTERNAL, `expected ${answer}, got ${reply.type}`);
-    return reply;
-  }
-
-  async function conversationRequest(frame: RequestFrame): Promise<ConversationSummary> {
-    return ((await request(frame, 'conversation')) as Extract<ServerFrame, { type: 'conversation' }>).conversation;
-  }
-
-  async function settings(patch: Partial<UserSettings>): Promise<UserSettings> {
-    return ((await request({ type: 'settings', reqId: uuidv7(), ...patch }, 'settings.result')) as SettingsResultFrame).settings;
-  }
 
   /** A summary from the server; a conversation the client holds no log position in needs its tail. */
   function takeSummary(summary: ConversationSummary) {
@@ -187,23 +165,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     },
     retry: (clientMsgId) => outbox.retry(clientMsgId),
     discard: (clientMsgId) => outbox.discard(clientMsgId),
-    openDirect: (userId) => conversationRequest({ type: 'direct.open', reqId: uuidv7(), userId }),
-    createGroup: ({ title, members }) =>
-      conversationRequest({ type: 'group.create', reqId: uuidv7(), members, ...(title === undefined ? {} : { title }) }),
-    addMembers: (conversationId, userIds) => conversationRequest({ type: 'members.add', reqId: uuidv7(), conversationId, userIds }),
-    removeMembers: (conversationId, userIds) => conversationRequest({ type: 'members.remove', reqId: uuidv7(), conversationId, userIds }),
-    async loadOlder(conversationId, limit = Limits.defaultPageSize) {
-      const conv = getState().conversations.get(conversationId);
-      const beforeSeq = conv ? olderPageBefore(conv) : undefined;
-      if (beforeSeq !== undefined && beforeSeq <= 1) return { loaded: 0, hasMore: false };
-      const frame = { type: 'history' as const, reqId: uuidv7(), conversationId, limit, ...(beforeSeq === undefined ? {} : { beforeSeq }) };
-      const reply = (await request(frame, 'history.result')) as HistoryResultFrame;
-      const held = getState().conversations.get(conversationId)?.events.length ?? 0;
-      commit(applyHistoryResult(getState(), reply));
-      const loaded = (getState().conversations.get(conversationId)?.events.length ?? 0) - held;
-      sync.check();
-      return { loaded, hasMore: reply.hasMore };
-    },
+    ...server.methods,
     markRead(conversationId, seq) {
       const target = markReadTarget(getState(), conversationId, seq);
       if (target === undefined) return;
@@ -225,8 +187,6 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       watched.remove(conversationIds);
       sendWatched();
     },
-    getSettings: () => settings({}),
-    updateSettings: (patch) => settings(patch),
     connect() {
       closed = false;
       // Starts at once so requests made right away wait for the connection instead of failing.

@@ -5,6 +5,7 @@ import { invoke, NOT_REPEATABLE, type LeaderMethod } from './forwarded-methods.j
 import type { TabMessage } from './tab-messages.js';
 
 type Reply = Extract<TabMessage, { kind: 'reply' }>;
+type CallMessage = Extract<TabMessage, { kind: 'call' }>;
 
 interface Call {
   readonly method: LeaderMethod;
@@ -93,5 +94,29 @@ export function createForwardedCalls(options: {
     failAll(error) {
       for (const id of [...calls.keys()]) take(id)?.reject(error);
     },
+  };
+}
+
+/**
+ * The leading tab's side: runs each call another tab forwarded and posts the answer back. A call
+ * re-sent after a leader change may reach a leader that already has it: it runs once.
+ */
+export function createCallAnswerer(options: { tabId: string; post(message: TabMessage): void }): (client: ChatClient, message: CallMessage) => void {
+  const answered = new Set<string>();
+  return (client, message) => {
+    const key = `${message.from}:${message.id}`;
+    if (answered.has(key)) return;
+    answered.add(key);
+    // Remembers the recent ones: a repeat comes right after a leader change, never much later.
+    if (answered.size > 1_000) answered.delete(answered.values().next().value ?? key);
+    const reply = (result: { ok: true; value: unknown } | { ok: false; error: { code: number; message: string } }) =>
+      options.post({ kind: 'reply', from: options.tabId, to: message.from, id: message.id, ...result });
+    invoke(client, message.method, message.args).then(
+      (value) => reply({ ok: true, value }),
+      (err: unknown) => {
+        const error = ParleyError.from(err);
+        reply({ ok: false, error: { code: error.code, message: error.message } });
+      },
+    );
   };
 }

@@ -10,7 +10,7 @@ import type { Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
 import type { ChatClient, Logger } from '../types.js';
 import { createWatchCounts } from '../core/watch-counts.js';
-import { createForwardedCalls } from './forwarded-calls.js';
+import { createCallAnswerer, createForwardedCalls } from './forwarded-calls.js';
 import { forwarders, invoke, type LeaderMethod, type OwnMethod } from './forwarded-methods.js';
 import { createTabWatches, type TabWatches } from './tab-watches.js';
 import { applyUpdate, diffUpdate, fullUpdate, type StateUpdate } from './state-sync.js';
@@ -43,8 +43,6 @@ export function createTabClient(options: TabClientOptions): ChatClient {
   const store = createViewStore(initialChatState({ status: options.autoConnect ? 'connecting' : 'idle', attempt: 0 }));
   /** What this tab shows: told to every new leader, so its connection keeps pushing it live. */
   const watched = createWatchCounts();
-  /** Calls this tab answered for other tabs: a call re-sent to this leader runs once. */
-  const answered = new Set<string>();
   /** This tab's sends the leader has not shown back yet: kept visible meanwhile. */
   const unconfirmed = new Map<string, OutboxEntry>();
   let role: 'idle' | 'follower' | 'leader' = 'idle';
@@ -59,6 +57,7 @@ export function createTabClient(options: TabClientOptions): ChatClient {
   const show = (next: ChatState) => store.show(next);
   const post = (message: TabMessage) => channel?.postMessage(message);
   const calls = createForwardedCalls({ tabId, newId: uuidv7, post, timers, timeoutMs: options.requestTimeoutMs });
+  const answer = createCallAnswerer({ tabId, post });
   /** The full client, when this tab leads. */
   const leading = () => (role === 'leader' ? core : null);
 
@@ -119,23 +118,6 @@ export function createTabClient(options: TabClientOptions): ChatClient {
     } else if (message.kind === 'reply' && message.to === tabId) {
       calls.settle(message);
     }
-  }
-
-  function answer(client: ChatClient, message: Extract<TabMessage, { kind: 'call' }>): void {
-    const key = `${message.from}:${message.id}`;
-    if (answered.has(key)) return;
-    answered.add(key);
-    // Remembers the recent ones: a repeat comes right after a leader change, never much later.
-    if (answered.size > 1_000) answered.delete(answered.values().next().value ?? key);
-    const reply = (result: { ok: true; value: unknown } | { ok: false; error: { code: number; message: string } }) =>
-      post({ kind: 'reply', from: tabId, to: message.from, id: message.id, ...result });
-    invoke(client, message.method, message.args).then(
-      (value) => reply({ ok: true, value }),
-      (err: unknown) => {
-        const error = ParleyError.from(err);
-        reply({ ok: false, error: { code: error.code, message: error.message } });
-      },
-    );
   }
 
   /** Runs a method here if this tab leads, otherwise on the leader. */

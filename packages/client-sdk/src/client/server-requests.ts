@@ -1,0 +1,80 @@
+import {
+  ErrorCode,
+  Limits,
+  ParleyError,
+  type ClientFrame,
+  type ConversationSummary,
+  type HistoryResultFrame,
+  type ServerFrame,
+  type SettingsResultFrame,
+  type UserSettings,
+} from '@parley/protocol';
+import { uuidv7 } from '../ids/uuidv7.js';
+import { applyHistoryResult, type ChatState } from '../state/chat-state.js';
+import { olderPageBefore } from '../state/conversation-state.js';
+import { validFrame } from '../core/client-rules.js';
+import type { ChatClient } from '../types.js';
+import type { RequestTracker } from './requests.js';
+
+export type RequestFrame = Extract<ClientFrame, { reqId: string }>;
+
+/** The client methods that are one request to the server and its answer. */
+export type RequestMethods = Pick<
+  ChatClient,
+  'openDirect' | 'createGroup' | 'addMembers' | 'removeMembers' | 'loadOlder' | 'getSettings' | 'updateSettings'
+>;
+
+export interface ServerRequests {
+  /** Sends a request (validated first) and resolves with its answer, the frame named `answer`. */
+  request(frame: RequestFrame, answer: ServerFrame['type']): Promise<ServerFrame>;
+  readonly methods: RequestMethods;
+}
+
+export function createServerRequests(deps: {
+  getState(): ChatState;
+  commit(next: ChatState): void;
+  requests: RequestTracker;
+  /** History arrived: look for gaps it opened or closed. */
+  checkSync(): void;
+}): ServerRequests {
+  const { getState, commit } = deps;
+
+  async function request(frame: RequestFrame, answer: ServerFrame['type']): Promise<ServerFrame> {
+    const status = getState().connection.status;
+    if (status === 'idle' || status === 'closed' || status === 'offline') {
+      throw new ParleyError(ErrorCode.UNAVAILABLE, `not connected (${status})`);
+    }
+    const reply = await deps.requests.request(validFrame(frame));
+    if (reply.type !== answer) throw new ParleyError(ErrorCode.INTERNAL, `expected ${answer}, got ${reply.type}`);
+    return reply;
+  }
+
+  const conversation = async (frame: RequestFrame): Promise<ConversationSummary> =>
+    ((await request(frame, 'conversation')) as Extract<ServerFrame, { type: 'conversation' }>).conversation;
+
+  const settings = async (patch: Partial<UserSettings>): Promise<UserSettings> =>
+    ((await request({ type: 'settings', reqId: uuidv7(), ...patch }, 'settings.result')) as SettingsResultFrame).settings;
+
+  const methods: RequestMethods = {
+    openDirect: (userId) => conversation({ type: 'direct.open', reqId: uuidv7(), userId }),
+    createGroup: ({ title, members }) =>
+      conversation({ type: 'group.create', reqId: uuidv7(), members, ...(title === undefined ? {} : { title }) }),
+    addMembers: (conversationId, userIds) => conversation({ type: 'members.add', reqId: uuidv7(), conversationId, userIds }),
+    removeMembers: (conversationId, userIds) => conversation({ type: 'members.remove', reqId: uuidv7(), conversationId, userIds }),
+    async loadOlder(conversationId, limit = Limits.defaultPageSize) {
+      const conv = getState().conversations.get(conversationId);
+      const beforeSeq = conv ? olderPageBefore(conv) : undefined;
+      if (beforeSeq !== undefined && beforeSeq <= 1) return { loaded: 0, hasMore: false };
+      const frame = { type: 'history' as const, reqId: uuidv7(), conversationId, limit, ...(beforeSeq === undefined ? {} : { beforeSeq }) };
+      const reply = (await request(frame, 'history.result')) as HistoryResultFrame;
+      const held = getState().conversations.get(conversationId)?.events.length ?? 0;
+      commit(applyHistoryResult(getState(), reply));
+      const loaded = (getState().conversations.get(conversationId)?.events.length ?? 0) - held;
+      deps.checkSync();
+      return { loaded, hasMore: reply.hasMore };
+    },
+    getSettings: () => settings({}),
+    updateSettings: (patch) => settings(patch),
+  };
+  return { request, methods };
+}
