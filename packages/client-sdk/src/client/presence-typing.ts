@@ -83,6 +83,9 @@ export function createPresenceTyping(deps: PresenceTypingDeps): PresenceTyping {
     return { denied };
   }
 
+  // A tab taking over the connection starts from the indicators it showed: they expire here now.
+  schedulePrune();
+
   return {
     welcomed() {
       if (away) deps.sendIfOnline({ type: 'presence.set', status: 'away' });

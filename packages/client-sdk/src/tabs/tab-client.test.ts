@@ -159,4 +159,14 @@ describe('several tabs on one database', () => {
     follower.close();
     await until(() => watched()?.join() === 'c2', 'the closed tab forgotten');
   });
+
+  it('lets a typing indicator a follower took over from the leader expire once it leads', async () => {
+    const tabs = origin();
+    const { leader, follower } = await leaderAndFollower(tabs);
+    tabs.wires[0]!.push({ type: 'typing.update', conversationId: 'c1', userId: 'bob', expiresInMs: 300 });
+    await until(() => follower.getSnapshot().typing['c1']?.includes('bob') === true, 'the follower to show bob typing');
+    leader.close();
+    await until(() => tabs.wires.length === 2, 'the follower to take over');
+    await until(() => follower.getSnapshot().typing['c1'] === undefined, 'the indicator to expire');
+  });
 });
