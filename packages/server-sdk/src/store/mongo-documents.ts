@@ -1,6 +1,6 @@
 import type { Collection, Db, WriteConcernSettings } from 'mongodb';
 import type { ConversationKind, LogEvent } from '@parley/protocol';
-import type { AppendInput, MemberRole, StoredConversation, StoredMember } from './types.js';
+import type { AppendInput, StoredConversation, StoredMember } from './types.js';
 import { toLogEvent } from './store-helpers.js';
 
 /** Documents as Parley keeps them in MongoDB, and their mapping to the store's shapes. */
@@ -21,15 +21,10 @@ export interface ConversationDoc {
   initialMembers: string[];
 }
 
-export interface MemberDoc {
+/** A membership as stored: the contract's shape plus its key. */
+export interface MemberDoc extends StoredMember {
   /** `${conversationId}\n${userId}`: one document per membership, so joining is an upsert. */
   _id: string;
-  conversationId: string;
-  userId: string;
-  role: MemberRole;
-  joinedAt: number;
-  deliveredSeq: number;
-  readSeq: number;
 }
 
 export interface EventDoc {

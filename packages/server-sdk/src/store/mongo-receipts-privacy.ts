@@ -1,18 +1,13 @@
 import type { Collection, Db, WriteConcernSettings } from 'mongodb';
-import type { ChatStore, StoredUserSettings } from './types.js';
+import type { ChatStore, StoredDeviceWatermarks, StoredUserSettings } from './types.js';
 import { DEFAULT_USER_SETTINGS } from './types.js';
 import { clampWatermarks } from './store-helpers.js';
 import { isDuplicateKeyError, memberKey, toMember, type MemberDoc } from './mongo-documents.js';
 
-export interface DeviceWatermarksDoc {
+/** A device's watermarks as stored: the contract's shape plus its key. */
+export interface DeviceWatermarksDoc extends StoredDeviceWatermarks {
   /** `${conversationId}\n${userId}\n${deviceId}`. */
   _id: string;
-  conversationId: string;
-  userId: string;
-  deviceId: string;
-  deliveredSeq: number;
-  readSeq: number;
-  updatedAt: number;
 }
 
 export interface UserSettingsDoc extends StoredUserSettings {

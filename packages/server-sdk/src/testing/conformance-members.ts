@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { T0, createGroup, reportWatermarks, sendText, type StoreContext } from './fixtures.js';
+import { T0, createGroup, groupWithFiveEvents, reportWatermarks, sendText, type StoreContext } from './fixtures.js';
 
 /** Membership and watermarks. */
 export function memberTests(ctx: StoreContext): void {
@@ -108,13 +108,8 @@ export function memberTests(ctx: StoreContext): void {
   });
 
   describe('watermarks', () => {
-    async function withFiveEvents(): Promise<void> {
-      await createGroup(ctx.store, 'g1', ['alice', 'bob']);
-      for (const i of [2, 3, 4, 5]) await sendText(ctx.store, 'g1', 'alice', `cmid-000${i}`);
-    }
-
     it('moves forward only', async () => {
-      await withFiveEvents();
+      await groupWithFiveEvents(ctx.store);
       expect(await reportWatermarks(ctx.store, 'g1', 'bob', { deliveredSeq: 3 })).toMatchObject({ deliveredSeq: 3, readSeq: 0 });
       expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 2 })).toMatchObject({ deliveredSeq: 3, readSeq: 2 });
       expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 1, deliveredSeq: 1 })).toMatchObject({
@@ -126,7 +121,7 @@ export function memberTests(ctx: StoreContext): void {
     });
 
     it('treats read as delivered', async () => {
-      await withFiveEvents();
+      await groupWithFiveEvents(ctx.store);
       expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 4 })).toMatchObject({ deliveredSeq: 4, readSeq: 4 });
       expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 5, deliveredSeq: 2 })).toMatchObject({
         deliveredSeq: 5, readSeq: 5,
@@ -134,7 +129,7 @@ export function memberTests(ctx: StoreContext): void {
     });
 
     it('clamps to the conversation’s lastSeq', async () => {
-      await withFiveEvents();
+      await groupWithFiveEvents(ctx.store);
       expect(await reportWatermarks(ctx.store, 'g1', 'bob', { deliveredSeq: 1000 })).toMatchObject({ deliveredSeq: 5, readSeq: 0 });
       expect(await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 1000 })).toMatchObject({ deliveredSeq: 5, readSeq: 5 });
       await sendText(ctx.store, 'g1', 'alice', 'cmid-0006');
@@ -142,14 +137,14 @@ export function memberTests(ctx: StoreContext): void {
     });
 
     it('is kept per member', async () => {
-      await withFiveEvents();
+      await groupWithFiveEvents(ctx.store);
       await reportWatermarks(ctx.store, 'g1', 'bob', { readSeq: 3 });
       expect(await ctx.store.getMember('g1', 'alice')).toMatchObject({ deliveredSeq: 0, readSeq: 0 });
       expect(await ctx.store.getMember('g1', 'bob')).toMatchObject({ deliveredSeq: 3, readSeq: 3 });
     });
 
     it('returns null for non-members and removed members', async () => {
-      await withFiveEvents();
+      await groupWithFiveEvents(ctx.store);
       expect(await reportWatermarks(ctx.store, 'g1', 'mallory', { readSeq: 1 })).toBeNull();
       expect(await reportWatermarks(ctx.store, 'nope', 'bob', { readSeq: 1 })).toBeNull();
       await ctx.store.removeMembers('g1', ['bob']);

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { T0, createGroup, sendText, type StoreContext } from './fixtures.js';
+import { T0, createGroup, groupWithFiveEvents, type StoreContext } from './fixtures.js';
 
 /** Per-device watermarks, co-membership and user settings. */
 export function receiptsPrivacyTests(ctx: StoreContext): void {
   describe('device watermarks', () => {
-    async function withFiveEvents(): Promise<void> {
-      await createGroup(ctx.store, 'g1', ['alice', 'bob']);
-      for (const i of [2, 3, 4, 5]) await sendText(ctx.store, 'g1', 'alice', `cmid-000${i}`);
-    }
-
     it('moves each device forward and the member with it', async () => {
-      await withFiveEvents();
+      await groupWithFiveEvents(ctx.store);
       expect(await ctx.store.updateDeviceWatermarks('g1', 'bob', 'phone', { readSeq: 3 }, T0 + 10)).toEqual({
         member: expect.objectContaining({ userId: 'bob', readSeq: 3, deliveredSeq: 3 }),
         device: { conversationId: 'g1', userId: 'bob', deviceId: 'phone', readSeq: 3, deliveredSeq: 3, updatedAt: T0 + 10 },
@@ -26,7 +21,7 @@ export function receiptsPrivacyTests(ctx: StoreContext): void {
     });
 
     it('never moves back, clamps to lastSeq, and keeps updatedAt when nothing moved', async () => {
-      await withFiveEvents();
+      await groupWithFiveEvents(ctx.store);
       await ctx.store.updateDeviceWatermarks('g1', 'bob', 'phone', { readSeq: 4 }, T0 + 10);
       const back = await ctx.store.updateDeviceWatermarks('g1', 'bob', 'phone', { readSeq: 1, deliveredSeq: 2 }, T0 + 20);
       expect(back?.device).toMatchObject({ readSeq: 4, deliveredSeq: 4, updatedAt: T0 + 10 });
@@ -36,7 +31,7 @@ export function receiptsPrivacyTests(ctx: StoreContext): void {
     });
 
     it('keeps the member at or above every device, also when another device is behind', async () => {
-      await withFiveEvents();
+      await groupWithFiveEvents(ctx.store);
       await ctx.store.updateDeviceWatermarks('g1', 'bob', 'laptop', { readSeq: 4 }, T0);
       const result = await ctx.store.updateDeviceWatermarks('g1', 'bob', 'phone', { deliveredSeq: 2 }, T0);
       expect(result?.member).toMatchObject({ readSeq: 4, deliveredSeq: 4 });
@@ -44,7 +39,7 @@ export function receiptsPrivacyTests(ctx: StoreContext): void {
     });
 
     it('returns null for non-members, and forgets a member’s devices when they leave', async () => {
-      await withFiveEvents();
+      await groupWithFiveEvents(ctx.store);
       expect(await ctx.store.updateDeviceWatermarks('g1', 'mallory', 'phone', { readSeq: 1 }, T0)).toBeNull();
       expect(await ctx.store.updateDeviceWatermarks('nope', 'bob', 'phone', { readSeq: 1 }, T0)).toBeNull();
       await ctx.store.updateDeviceWatermarks('g1', 'bob', 'phone', { readSeq: 3 }, T0);

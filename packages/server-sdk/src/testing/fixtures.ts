@@ -98,6 +98,12 @@ export async function readWholeLog(store: ChatStore, conversationId: string, pag
 }
 
 /** `[from, from + 1, …, to]`. */
+/** Group g1 of alice and bob with five events: its creation (seq 1) and alice's messages 2 to 5. */
+export async function groupWithFiveEvents(store: ChatStore): Promise<void> {
+  await createGroup(store, 'g1', ['alice', 'bob']);
+  for (const i of [2, 3, 4, 5]) await sendText(store, 'g1', 'alice', `cmid-000${i}`);
+}
+
 /**
  * A device's watermark report (`updateDeviceWatermarks` from one device), answering the member
  * after it: how the server moves a member's watermarks.
