@@ -4,7 +4,7 @@ import type { ChatClient } from '../types.js';
 /** What a following tab asks the leading tab to run, answered back on the channel. */
 export const FORWARDED = [
   'retry', 'discard', 'openDirect', 'createGroup', 'addMembers', 'removeMembers', 'loadOlder',
-  'typing', 'subscribePresence', 'unsubscribePresence', 'setAway', 'getSettings', 'updateSettings',
+  'typing', 'setAway', 'getSettings', 'updateSettings',
 ] as const;
 
 /**
@@ -14,9 +14,12 @@ export const FORWARDED = [
  */
 export const NOT_REPEATABLE: ReadonlySet<string> = new Set<ForwardedMethod>(['createGroup']);
 
-/** What every tab does itself: reads from the state it shows, its own lifecycle, and calls it settles partly on its own. */
+/**
+ * What every tab does itself: reads from the state it shows, its own lifecycle, and what it keeps
+ * a record of before the leader acts on it (so a new leader can be told again).
+ */
 export const OWN = [
-  'send', 'markRead', 'watch', 'unwatch', 'connect', 'close',
+  'send', 'markRead', 'watch', 'unwatch', 'subscribePresence', 'unsubscribePresence', 'connect', 'close',
   'subscribe', 'getSnapshot', 'getConversation', 'getMessages', 'getReceipts',
 ] as const;
 
@@ -30,9 +33,9 @@ export type OwnMethod = (typeof OWN)[number];
 export type Undecided<C = ChatClient> = Exclude<keyof C, ForwardedMethod | OwnMethod>;
 export const EVERY_METHOD_DECIDED: [Undecided] extends [never] ? true : Undecided = true;
 
-/** What the leading tab runs for another tab: the forwarded methods and the server half of `markRead`. */
-export type LeaderMethod = ForwardedMethod | 'markRead';
-const LEADER_RUNS: ReadonlySet<string> = new Set<LeaderMethod>([...FORWARDED, 'markRead']);
+/** What the leading tab runs for another tab: the forwarded methods and the server half of some of a tab's own. */
+export type LeaderMethod = ForwardedMethod | 'markRead' | 'subscribePresence' | 'unsubscribePresence';
+const LEADER_RUNS: ReadonlySet<string> = new Set<LeaderMethod>([...FORWARDED, 'markRead', 'subscribePresence', 'unsubscribePresence']);
 
 /** Runs a call another tab forwarded, on the leading tab's client. */
 export function invoke(client: ChatClient, method: string, args: readonly unknown[]): Promise<unknown> {

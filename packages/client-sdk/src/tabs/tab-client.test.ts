@@ -169,4 +169,20 @@ describe('several tabs on one database', () => {
     await until(() => tabs.wires.length === 2, 'the follower to take over');
     await until(() => follower.getSnapshot().typing['c1'] === undefined, 'the indicator to expire');
   });
+
+  it('follows the presence every tab asked for again on a new leader', async () => {
+    const tabs = origin();
+    const { leader, follower } = await leaderAndFollower(tabs);
+    const followed = follower.subscribePresence(['bob']);
+    await until(() => tabs.wires[0]!.frames('presence.subscribe').length === 1, 'the forwarded subscribe');
+    const req = tabs.wires[0]!.frames('presence.subscribe')[0]!;
+    tabs.wires[0]!.push({ type: 'presence.result', reqId: req.reqId, users: [{ userId: 'bob', status: 'online', lastSeenAt: null }], denied: [] });
+    await expect(followed).resolves.toEqual({ denied: [] });
+    leader.close();
+
+    await until(() => tabs.wires.length === 2, 'the follower to take over');
+    await serve(tabs.wires[1]!);
+    await until(() => tabs.wires[1]!.frames('presence.subscribe').length > 0, 'presence followed again');
+    expect(tabs.wires[1]!.frames('presence.subscribe')[0]!.userIds).toEqual(['bob']);
+  });
 });

@@ -43,6 +43,8 @@ export function createTabClient(options: TabClientOptions): ChatClient {
   const store = createViewStore(initialChatState({ status: options.autoConnect ? 'connecting' : 'idle', attempt: 0 }));
   /** What this tab shows: told to every new leader, so its connection keeps pushing it live. */
   const watched = createWatchCounts();
+  /** Whose presence this tab follows: followed again through every new leader. */
+  const followed = new Set<string>();
   /** This tab's sends the leader has not shown back yet: kept visible meanwhile. */
   const unconfirmed = new Map<string, OutboxEntry>();
   let role: 'idle' | 'follower' | 'leader' = 'idle';
@@ -77,6 +79,11 @@ export function createTabClient(options: TabClientOptions): ChatClient {
     else post({ kind: 'watch', from: tabId, conversationIds: watched.ids() });
   };
 
+  /** A new leader's connection follows nobody yet. */
+  const followAgain = () => {
+    if (followed.size > 0) call('subscribePresence', [[...followed]]).catch(() => undefined);
+  };
+
   function becomeLeader(): void {
     role = 'leader';
     unconfirmed.clear();
@@ -91,6 +98,7 @@ export function createTabClient(options: TabClientOptions): ChatClient {
     }));
     tabWatches = createTabWatches(leader.client);
     shareWatches();
+    followAgain();
     // The other tabs answer with what they show and re-send the calls the previous leader left unanswered.
     post({ kind: 'state', from: tabId, update: fullUpdate(store.state) });
     calls.runHere(leader.client);
@@ -113,6 +121,7 @@ export function createTabClient(options: TabClientOptions): ChatClient {
       if (message.from !== leaderId) {
         leaderId = message.from;
         shareWatches();
+        followAgain();
         calls.leaderChanged(message.from);
       }
     } else if (message.kind === 'reply' && message.to === tabId) {
@@ -169,6 +178,16 @@ export function createTabClient(options: TabClientOptions): ChatClient {
     unwatch(conversationIds) {
       watched.remove(conversationIds);
       shareWatches();
+    },
+    async subscribePresence(userIds) {
+      for (const id of userIds) followed.add(id);
+      const result = (await call('subscribePresence', [userIds])) as { denied: string[] };
+      for (const id of result.denied) followed.delete(id);
+      return result;
+    },
+    unsubscribePresence(userIds) {
+      for (const id of userIds) followed.delete(id);
+      call('unsubscribePresence', [userIds]).catch(() => undefined);
     },
     connect() {
       if (role !== 'idle') return;
