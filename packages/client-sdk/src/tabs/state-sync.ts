@@ -16,7 +16,7 @@ export interface SharedConnection {
 
 /**
  * What the leading tab tells the others about its state: everything (`full`) or what changed
- * since its last update. Plain data, so it survives structured cloning.
+ * since its last update. Plain data and Maps, so it survives structured cloning.
  */
 export interface StateUpdate {
   readonly full: boolean;

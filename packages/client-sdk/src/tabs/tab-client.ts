@@ -50,7 +50,7 @@ export function createTabClient(options: TabClientOptions): ChatClient {
   let role: 'idle' | 'follower' | 'leader' = 'idle';
   let core: ChatCore | null = null;
   let tabWatches: TabWatches | null = null;
-  /** The leading tab last heard from (null before any, and while this tab leads). */
+  /** The leading tab last heard from (null until one is). */
   let leaderId: string | null = null;
   let channel: ReturnType<TabEnvironment['openChannel']> | null = null;
   let abort: AbortController | null = null;
