@@ -243,6 +243,30 @@ describe.skipIf(!hasRedis)('several nodes over Redis', { timeout: TEST_TIMEOUT }
     expect(sentTexts(bob, id)).toEqual(sentTexts(alice, id));
   });
 
+  it('stays up when Redis dies while a node is publishing, and ACKs every send through the outage', async () => {
+    freshData();
+    const { a, b, alice, bob, id } = await aliceOnNodeAWithBobOnNodeB();
+    // Sends eight at a time, each wave once the last is ACKed: every ACK publishes to bob's node.
+    let sent = 0;
+    let flooding = true;
+    const flood = (async () => {
+      while (flooding) {
+        for (let i = 0; i < 8; i++) void alice.send(id, `flood ${sent++}`);
+        await waitForChat(alice, (c) => sentTexts(c, id).length === sent, `ACKs of the first ${sent}`, id);
+      }
+    })();
+    await waitForChat(bob, (c) => texts(c, id).length >= 16, 'the flood reaching bob across nodes', id);
+    // Redis dies with publishes in flight: their promises reject, and nothing may crash a node.
+    await redis.stop();
+    flooding = false;
+    await flood;
+    for (let i = 0; i < 8; i++) void alice.send(id, `after ${i}`);
+    await waitForChat(alice, (c) => sentTexts(c, id).length === sent + 8, 'ACKs with Redis down', id);
+    expect([a.child.exitCode, a.child.signalCode, b.child.exitCode, b.child.signalCode]).toEqual([null, null, null, null]);
+    await redis.start();
+    await waitForChat(bob, (c) => sentTexts(c, id).length === sent + 8, 'bob converging after the outage', id);
+  });
+
   it('resyncs clients when Redis drops a subscriber that fell behind its output buffer limit', async () => {
     freshData();
     await redis.close();

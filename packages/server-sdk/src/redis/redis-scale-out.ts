@@ -2,6 +2,7 @@ import type * as RedisAdapter from '@socket.io/redis-adapter';
 import { requirePeer } from '../optional-peer.js';
 import type { ScaleOut } from '../scale-out/types.js';
 import { createRedisLimiter } from './redis-limiter.js';
+import { withHandledPublishes } from './handled-publishes.js';
 import { createRedisPresenceBackend } from './redis-presence-backend.js';
 
 /**
@@ -70,9 +71,11 @@ export function redisScaleOut(options: RedisScaleOutOptions): ScaleOut {
   options.pubClient.on('error', onPubError);
 
   const { createAdapter, createShardedAdapter } = requirePeer<typeof RedisAdapter>('@socket.io/redis-adapter', 'Redis scale-out', '^8.3');
+  // A publish in flight when Redis drops must not take the process down with it.
+  const publisher = withHandledPublishes(options.pubClient, reportError);
   const adapter = options.sharded
-    ? createShardedAdapter(options.pubClient, options.subClient, { channelPrefix: `${prefix}sio` })
-    : createAdapter(options.pubClient, options.subClient, { key: `${prefix}sio` });
+    ? createShardedAdapter(publisher, options.subClient, { channelPrefix: `${prefix}sio` })
+    : createAdapter(publisher, options.subClient, { key: `${prefix}sio` });
 
   return {
     adapter,
