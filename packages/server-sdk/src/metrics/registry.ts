@@ -43,9 +43,10 @@ class Series<T> {
   }
 }
 
-export class Counter implements Metric {
-  readonly type = 'counter';
-  private readonly values = new Series<number>();
+/** A number per label set: what counters and gauges share. */
+abstract class ValueMetric implements Metric {
+  abstract readonly type: 'counter' | 'gauge';
+  protected readonly values = new Series<number>();
   constructor(readonly name: string, readonly help: string) {}
 
   inc(labels: Labels = {}, by = 1): void {
@@ -61,29 +62,19 @@ export class Counter implements Metric {
   }
 }
 
-export class Gauge implements Metric {
+export class Counter extends ValueMetric {
+  readonly type = 'counter';
+}
+
+export class Gauge extends ValueMetric {
   readonly type = 'gauge';
-  private readonly values = new Series<number>();
-  constructor(readonly name: string, readonly help: string) {}
 
   set(value: number, labels: Labels = {}): void {
     this.values.set(labels, value);
   }
 
-  inc(labels: Labels = {}, by = 1): void {
-    this.values.set(labels, this.get(labels) + by);
-  }
-
   dec(labels: Labels = {}, by = 1): void {
     this.inc(labels, -by);
-  }
-
-  get(labels: Labels = {}): number {
-    return this.values.get(labels) ?? 0;
-  }
-
-  samples(): Sample[] {
-    return [...this.values.all()].map(({ labels, value }) => ({ name: this.name, labels, value }));
   }
 }
 
