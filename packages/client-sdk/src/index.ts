@@ -13,6 +13,7 @@ export { fullJitterDelay, type BackoffOptions } from './state/backoff.js';
 export type { ClientStorage, OutboxEntry } from './storage/client-storage.js';
 export type { TabChannel, TabEnvironment, TabLocks, TabsOption } from './tabs/tab-environment.js';
 export type {
+  AuthErrorActions,
   ChatClient,
   ChatClientOptions,
   ChatSnapshot,

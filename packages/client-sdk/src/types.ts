@@ -10,9 +10,11 @@ import type { TabsOption } from './tabs/tab-environment.js';
  * - `online`: the server welcomed this connection;
  * - `reconnecting`: lost or refused; the next attempt is at `nextAttemptAt`;
  * - `offline`: the runtime reports no network; attempts resume when it comes back;
+ * - `unauthorized`: the server refused the credentials (or `getToken` rejected with an
+ *   UNAUTHORIZED `ParleyError`); no more attempts until `connect()` or `onAuthError`'s `retry()`;
  * - `closed`: `close()` was called, or the server speaks another protocol version.
  */
-export type ConnectionStatus = 'idle' | 'connecting' | 'online' | 'reconnecting' | 'offline' | 'closed';
+export type ConnectionStatus = 'idle' | 'connecting' | 'online' | 'reconnecting' | 'offline' | 'unauthorized' | 'closed';
 
 /**
  * @example
@@ -104,14 +106,41 @@ export interface Logger {
 }
 
 /**
+ * What `onAuthError` may do besides signing the user out.
+ *
+ * @example
+ * onAuthError: async (error, { retry }) => { if (await session.refresh()) retry(); else showSignIn(); }
+ */
+export interface AuthErrorActions {
+  /** Connects again (as `connect()` does): `getToken` is asked afresh. */
+  retry(): void;
+}
+
+/**
  * @example
  * createChatClient({ url: 'https://chat.example.com', getToken, reconnect: { baseMs: 1000, maxMs: 60_000 } });
  */
 export interface ChatClientOptions {
-  /** Server origin, e.g. `https://chat.example.com`. */
-  url: string;
-  /** Called before every connection attempt, so expired tokens get refreshed. */
+  /**
+   * Server origin, e.g. `https://chat.example.com`, or several nodes of one cluster: each
+   * attempt after a failed or lost connection goes to the next one in the list (round robin,
+   * with the usual backoff and jitter), starting with the first.
+   */
+  url: string | readonly string[];
+  /**
+   * Called before every connection attempt, so expired tokens get refreshed. Rejecting with a
+   * `ParleyError` of code UNAUTHORIZED means "signed out": the connection goes `unauthorized`.
+   * Any other failure (a network error) is retried with backoff.
+   */
   getToken: () => Promise<string> | string;
+  /**
+   * The connection went `unauthorized` (the server refused the token, e.g. it expired and the
+   * refresh gave no valid one, or `getToken` rejected with UNAUTHORIZED). Refresh the session
+   * and call `retry()`, or sign the user out. Meanwhile requests reject at once with
+   * UNAUTHORIZED and `send()` keeps queueing to the outbox. Default: none (the app calls
+   * `connect()` when it has new credentials).
+   */
+  onAuthError?: (error: ParleyError, actions: AuthErrorActions) => void;
   /** Outbox, meta and cache. Default: `createMemoryStorage()`. */
   storage?: ClientStorage;
   /** Stable id of this installation. Default: generated once and kept in `storage` meta. */

@@ -64,14 +64,14 @@ describe('client-sdk against a real Parley server', () => {
     expect(bob.getConversation(id)?.unread).toBe(0);
   });
 
-  it('shows a refused handshake in the connection state and keeps retrying', async () => {
+  it('shows a refused handshake in the connection state and stops in `unauthorized`', async () => {
     const { client } = await startServer();
     const mallory = client('mallory', 'not-a-token');
     await until(mallory, () => mallory.getSnapshot().connection.lastError?.code === ErrorCode.UNAUTHORIZED, 'refusal');
-    expect(mallory.getSnapshot().connection.status).toBe('reconnecting');
+    expect(mallory.getSnapshot().connection.status).toBe('unauthorized');
   });
 
-  it('treats a failing getToken as a failed attempt and recovers when it works again', async () => {
+  it('treats a failing getToken as a failed attempt and tries again until one reaches the server', async () => {
     const { client } = await startServer();
     let calls = 0;
     const chat = client('alice', async () => {
@@ -79,9 +79,12 @@ describe('client-sdk against a real Parley server', () => {
       if (calls < 3) throw new Error('token service down');
       return 'not-a-token-either';
     });
-    await until(chat, () => chat.getSnapshot().connection.lastError?.message === 'token service down', 'token failure');
-    // The third attempt reaches the server, which refuses the token itself.
-    await until(chat, () => calls >= 3 && chat.getSnapshot().connection.lastError?.message !== 'token service down', 'server refusal');
-    expect(chat.getSnapshot().connection).toMatchObject({ status: 'reconnecting', lastError: { code: ErrorCode.UNAUTHORIZED } });
+    const failedFetch = 'getToken failed: token service down';
+    await until(chat, () => chat.getSnapshot().connection.lastError?.message === failedFetch, 'token failure');
+    expect(chat.getSnapshot().connection).toMatchObject({ status: 'reconnecting', lastError: { code: ErrorCode.UNAVAILABLE } });
+    // The third attempt reaches the server, which refuses the token itself: that one is final.
+    await until(chat, () => chat.getSnapshot().connection.status === 'unauthorized', 'server refusal');
+    expect(calls).toBe(3);
+    expect(chat.getSnapshot().connection.lastError?.code).toBe(ErrorCode.UNAUTHORIZED);
   });
 });

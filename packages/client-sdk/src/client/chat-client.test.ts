@@ -152,9 +152,9 @@ describe('createChatClient over a fake wire', () => {
     expect(conn.nextAttemptAt).toBe(clock.now + 500);
     clock.advance(500);
     expect(wire.opens).toBe(2);
-    wire.refuse(new ParleyError(ErrorCode.UNAUTHORIZED, 'expired'));
+    wire.refuse(new ParleyError(ErrorCode.UNAVAILABLE, 'server is shutting down'));
     conn = chat.getSnapshot().connection;
-    expect(conn).toMatchObject({ status: 'reconnecting', attempt: 2, lastError: { code: ErrorCode.UNAUTHORIZED } });
+    expect(conn).toMatchObject({ status: 'reconnecting', attempt: 2, lastError: { code: ErrorCode.UNAVAILABLE } });
     expect(conn.nextAttemptAt).toBe(clock.now + 1_000);
     clock.advance(1_000);
     expect(wire.opens).toBe(3);

@@ -21,6 +21,7 @@ import { markReadTarget, shownMessage, validateSend } from '../core/client-rules
 import { systemTimers, type Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
 import { createWatchCounts } from '../core/watch-counts.js';
+import { tellAuthError, tokenFor } from './auth.js';
 import { createConnection } from './connection.js';
 import { createOutboxSender } from './outbox-sender.js';
 import { createCachePersistence } from './persistence.js';
@@ -30,6 +31,7 @@ import { createReceiptSender } from './receipt-sender.js';
 import { createRequestTracker } from './requests.js';
 import { createServerRequests } from './server-requests.js';
 import { createSyncCoordinator } from './sync-coordinator.js';
+import { createWatchSender } from './watch-sender.js';
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -79,17 +81,23 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     auth: async () => {
       // The device id may still be loading from storage on the very first attempt.
       await ready;
-      return { token: await options.getToken(), deviceId: deviceId ?? '', protocol: PROTOCOL_VERSION };
+      return { token: await tokenFor(options.getToken), deviceId: deviceId ?? '', protocol: PROTOCOL_VERSION };
     },
     backoff,
     welcomeTimeoutMs: requestTimeoutMs,
     timers,
     onState: (connectionState) => {
       commit({ ...getState(), connection: connectionState });
-      if (connectionState.status === 'online') sendWatched();
+      // Before the sync that `welcome` starts, which waits for the watch to be in effect.
+      if (connectionState.status === 'online' && watched.ids().length > 0) watches.send();
       // Requests waiting for a connection that will not come (refused protocol) fail now.
       if (connectionState.status === 'closed') {
         requests.rejectAll(connectionState.lastError ?? new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
+      }
+      if (connectionState.status === 'unauthorized') {
+        const error = connectionState.lastError ?? new ParleyError(ErrorCode.UNAUTHORIZED, 'unauthorized');
+        requests.rejectAll(error);
+        tellAuthError(options, error, () => client.connect(), logger);
       }
     },
     onFrame: (raw) => handleFrame(raw),
@@ -115,7 +123,11 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const sync = createSyncCoordinator({
     getState,
     commit,
-    request: async (frame) => (await request({ ...frame, reqId: uuidv7() }, 'sync.result')) as SyncResultFrame,
+    request: async (frame) => {
+      const watching = watches.pending();
+      if (watching) await watching;
+      return (await request({ ...frame, reqId: uuidv7() }, 'sync.result')) as SyncResultFrame;
+    },
     onFailure: (err) => {
       logger.warn('parley: sync failed', { error: String(err) });
       // An unanswered sync means the connection cannot be trusted: start over on a new one.
@@ -127,7 +139,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     },
   });
   const watched = createWatchCounts();
-  const sendWatched = () => sendIfOnline({ type: 'watch', conversationIds: watched.ids().slice(-Limits.maxUserIdsPerRequest) });
+  const watches = createWatchSender({ ids: () => watched.ids(), isOnline, newId: uuidv7, request, logger });
 
   const handleFrame = createFrameHandler({
     getState, commit, logger, markOnline: () => connection.markOnline(), sync, outbox, requests, takeSummary, receipts, presenceTyping,
@@ -178,14 +190,15 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     setAway: (away) => presenceTyping.setAway(away),
     watch(conversationIds) {
       watched.add(conversationIds);
-      sendWatched();
-      // A large conversation pushed nothing while unwatched: catch up now (on reconnect, the
-      // sync after welcome does it).
+      watches.send();
+      // A large conversation pushed nothing while unwatched: catch up, once the server confirmed
+      // the watch (the sync waits for it), so no push falls between the two. On reconnect, the
+      // sync after welcome does it.
       if (isOnline()) sync.requestFull();
     },
     unwatch(conversationIds) {
       watched.remove(conversationIds);
-      sendWatched();
+      watches.send();
     },
     connect() {
       closed = false;

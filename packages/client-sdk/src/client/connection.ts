@@ -35,9 +35,14 @@ type EventHost = {
   navigator?: { onLine?: boolean };
 };
 
+/** States no attempt leaves by itself: the app (or the runtime's network signal) acts first. */
+const WAITING: ReadonlySet<ConnectionState['status']> = new Set(['closed', 'offline', 'unauthorized']);
+
 /**
  * Owns the socket lifecycle: attempts, exponential backoff with full jitter between them, and the
  * runtime's online/offline signal where there is one (browsers; never touched at import time).
+ * Refused credentials end in `unauthorized`: another attempt with the same token cannot succeed,
+ * so the client waits for the app (`connect()`) instead of retrying forever.
  */
 export function createConnection(options: ConnectionOptions): Connection {
   const { timers } = options;
@@ -67,7 +72,12 @@ export function createConnection(options: ConnectionOptions): Connection {
   const fail = (error: ParleyError) => {
     clearTimers();
     loseOpen();
-    if (state.status === 'closed' || state.status === 'offline') return;
+    if (WAITING.has(state.status)) return;
+    if (error.code === ErrorCode.UNAUTHORIZED) {
+      transport.close();
+      setState({ status: 'unauthorized', attempt: state.attempt, lastError: error });
+      return;
+    }
     if (error.code === ErrorCode.UNSUPPORTED_PROTOCOL) {
       // Retrying cannot help until the app itself is updated.
       transport.close();
@@ -105,7 +115,8 @@ export function createConnection(options: ConnectionOptions): Connection {
   }
 
   const onOffline = () => {
-    if (state.status === 'closed' || state.status === 'idle') return;
+    // An unauthorized client stays so: coming back online would not make its token valid.
+    if (state.status === 'closed' || state.status === 'idle' || state.status === 'unauthorized') return;
     clearTimers();
     transport.close();
     loseOpen();
@@ -123,9 +134,13 @@ export function createConnection(options: ConnectionOptions): Connection {
       return state;
     },
     start() {
-      if (state.status !== 'idle' && state.status !== 'closed') return;
-      host.addEventListener?.('online', onOnline);
-      host.addEventListener?.('offline', onOffline);
+      // From `unauthorized` the app has new credentials (or wants to try again): a fresh run of
+      // attempts; the network listeners are still in place.
+      if (state.status !== 'unauthorized') {
+        if (state.status !== 'idle' && state.status !== 'closed') return;
+        host.addEventListener?.('online', onOnline);
+        host.addEventListener?.('offline', onOffline);
+      }
       state = { status: 'idle', attempt: 0 };
       if (host.navigator?.onLine === false) setState({ status: 'offline', attempt: 0 });
       else attemptNow();
@@ -136,7 +151,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       setState({ status: 'online', attempt: 0 });
     },
     restart(error) {
-      if (state.status === 'closed' || state.status === 'idle' || state.status === 'offline') return;
+      if (state.status === 'idle' || WAITING.has(state.status)) return;
       transport.close();
       fail(error);
     },

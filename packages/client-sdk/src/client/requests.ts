@@ -1,7 +1,9 @@
 import { ErrorCode, ParleyError, type ClientFrame, type ServerFrame } from '@parley/protocol';
 import type { Timers } from '../core/timers.js';
 
-type RequestFrame = Extract<ClientFrame, { reqId: string }>;
+/** A frame that may carry a `reqId` (some only optionally, like `watch`), with one set. */
+export type WithReqId<F extends ClientFrame> = F extends unknown ? ('reqId' extends keyof F ? F & { reqId: string } : never) : never;
+type RequestFrame = WithReqId<ClientFrame>;
 
 interface Pending {
   frame: RequestFrame;

@@ -14,9 +14,9 @@ import { applyHistoryResult, type ChatState } from '../state/chat-state.js';
 import { olderPageBefore } from '../state/conversation-state.js';
 import { validFrame } from '../core/client-rules.js';
 import type { ChatClient } from '../types.js';
-import type { RequestTracker } from './requests.js';
+import type { RequestTracker, WithReqId } from './requests.js';
 
-export type RequestFrame = Extract<ClientFrame, { reqId: string }>;
+export type RequestFrame = WithReqId<ClientFrame>;
 
 /** The client methods that are one request to the server and its answer. */
 export type RequestMethods = Pick<
@@ -40,7 +40,11 @@ export function createServerRequests(deps: {
   const { getState, commit } = deps;
 
   async function request(frame: RequestFrame, answer: ServerFrame['type']): Promise<ServerFrame> {
-    const status = getState().connection.status;
+    const { status, lastError } = getState().connection;
+    // No answer can come until the app has new credentials: say so now, not after the timeout.
+    if (status === 'unauthorized') {
+      throw new ParleyError(ErrorCode.UNAUTHORIZED, `unauthorized: ${lastError?.message ?? 'credentials refused'}`, { cause: lastError });
+    }
     if (status === 'idle' || status === 'closed' || status === 'offline') {
       throw new ParleyError(ErrorCode.UNAVAILABLE, `not connected (${status})`);
     }

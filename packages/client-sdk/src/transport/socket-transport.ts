@@ -3,7 +3,8 @@ import { ErrorCode, FRAME_EVENT, ParleyError, type ClientFrame } from '@parley/p
 import type { Transport, TransportFactory } from './transport.js';
 
 export interface SocketTransportOptions {
-  url: string;
+  /** One server, or several nodes of one cluster tried in turn. */
+  url: string | readonly string[];
   path: string;
   transports: ('websocket' | 'polling' | 'webtransport')[];
 }
@@ -20,14 +21,21 @@ function toParleyError(err: Error & { data?: unknown }): ParleyError {
 
 /**
  * A transport over socket.io-client. Each attempt gets a fresh socket with socket.io's own
- * reconnection off, so a dropped socket leaves no timers or listeners behind.
+ * reconnection off, so a dropped socket leaves no timers or listeners behind. Given several URLs,
+ * each attempt goes to the next one: the client only opens again after an attempt failed or a
+ * connection was lost, so a node that is down is left for the next one, under the client's
+ * backoff and jitter (a thundering herd of clients moving nodes spreads out).
  *
  * @example
- * const factory = createSocketTransport({ url, path: '/parley/socket.io', transports: ['websocket'] });
+ * const factory = createSocketTransport({ url: [nodeA, nodeB], path: '/parley/socket.io', transports: ['websocket'] });
  */
 export function createSocketTransport(options: SocketTransportOptions): TransportFactory {
+  const urls = typeof options.url === 'string' ? [options.url] : [...options.url];
+  const first = urls[0];
+  if (first === undefined) throw new ParleyError(ErrorCode.BAD_FRAME, 'url: give at least one server URL');
   return (handlers) => {
     let socket: Socket | null = null;
+    let attempts = 0;
 
     const drop = (s: Socket) => {
       if (socket === s) socket = null;
@@ -38,7 +46,9 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
     const transport: Transport = {
       open(auth) {
         if (socket) drop(socket);
-        const s = io(options.url, {
+        const url = urls[attempts % urls.length] ?? first;
+        attempts += 1;
+        const s = io(url, {
           path: options.path,
           transports: options.transports,
           reconnection: false,
@@ -54,7 +64,9 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
               (err: unknown) => {
                 if (socket !== s) return;
                 drop(s);
-                handlers.onError(ParleyError.from(err, ErrorCode.UNAUTHORIZED));
+                // Only an UNAUTHORIZED ParleyError means "signed out"; a failed fetch of the
+                // token is worth another attempt.
+                handlers.onError(ParleyError.from(err, ErrorCode.UNAVAILABLE));
               },
             );
           },
