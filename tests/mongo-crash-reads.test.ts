@@ -3,9 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FRAME_EVENT, parseServerFrame, type ConversationSummary, type LogEvent, type SyncResultFrame } from '@parley/protocol';
+import {
+  FRAME_EVENT,
+  parseServerFrame,
+  type ClientFrame,
+  type ConversationFrame,
+  type ConversationSummary,
+  type LogEvent,
+  type ServerFrame,
+  type SyncResultFrame,
+} from '@parley/protocol';
 import { FerretdbProcess, findFerretdb } from './chaos/harness/ferretdb-process.js';
-import { openDirect, until } from './helpers/fixtures.js';
+import { until } from './helpers/fixtures.js';
 import { startReferenceProcess, type ReferenceProcess } from './helpers/reference-process.js';
 import { connectWire, nextId, type WireClient } from './helpers/wire-client.js';
 
@@ -56,6 +65,13 @@ function burst(wire: WireClient, conversationId: string, prefix: string) {
   return { acked, closed, stop: () => void (stopped = true) };
 }
 
+/** A request with a generous deadline: on a busy machine FerretDB answers slowly. */
+async function ask<T extends ServerFrame>(wire: WireClient, frame: ClientFrame & { reqId: string }): Promise<T> {
+  const answer = wire.waitFor((f) => 'reqId' in f && f.reqId === frame.reqId, 60_000);
+  wire.send(frame);
+  return (await answer) as T;
+}
+
 async function rest<T>(node: ReferenceProcess, userId: string, path: string): Promise<T> {
   const res = await fetch(`${node.url}${path}`, { headers: { authorization: `Bearer ${await node.issueToken(userId)}` } });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
@@ -97,7 +113,9 @@ describe.skipIf(!binary)('MongoDB store: every ACKed message stays readable afte
     const [a, b] = [await start(), await start()];
     const alice = await wireAs(a, 'alice');
     const bob = await wireAs(b, 'bob');
-    const id = await openDirect(alice, 'bob');
+    const opened = await ask<ConversationFrame>(alice, { type: 'direct.open', reqId: nextId(), userId: 'bob' });
+    if (opened.type !== 'conversation') throw new Error(`direct.open failed: ${JSON.stringify(opened)}`);
+    const id = opened.conversation.id;
 
     // Two nodes append to one conversation at once, then everything dies mid-burst.
     const bursts = [burst(alice, id, 'alice'), burst(bob, id, 'bob')];
@@ -131,10 +149,10 @@ describe.skipIf(!binary)('MongoDB store: every ACKed message stays readable afte
     expect(list.conversations.find((c) => c.id === id)?.lastSeq).toBeGreaterThanOrEqual(last);
 
     const reader = await wireAs(node, 'bob');
-    const fresh = await reader.request<SyncResultFrame>({ type: 'sync', reqId: nextId(), cursors: [] });
+    const fresh = await ask<SyncResultFrame>(reader, { type: 'sync', reqId: nextId(), cursors: [] });
     expect(fresh.conversations.find((c) => c.id === id)?.lastSeq).toBeGreaterThanOrEqual(last);
     expect(messagesOf(fresh).get(last), 'the newest ACKed message in a fresh device’s tail').toBe(acked.get(last));
-    const behind = await reader.request<SyncResultFrame>({ type: 'sync', reqId: nextId(), cursors: [{ conversationId: id, seq: last - 1 }] });
+    const behind = await ask<SyncResultFrame>(reader, { type: 'sync', reqId: nextId(), cursors: [{ conversationId: id, seq: last - 1 }] });
     expect(messagesOf(behind).get(last), 'the newest ACKed message after a cursor just before it').toBe(acked.get(last));
   }, 240_000);
 });
