@@ -33,9 +33,12 @@ export type OwnMethod = (typeof OWN)[number];
 export type Undecided<C = ChatClient> = Exclude<keyof C, ForwardedMethod | OwnMethod>;
 export const EVERY_METHOD_DECIDED: [Undecided] extends [never] ? true : Undecided = true;
 
-/** What the leading tab runs for another tab: the forwarded methods and the server half of some of a tab's own. */
-export type LeaderMethod = ForwardedMethod | 'markRead' | 'subscribePresence' | 'unsubscribePresence';
-const LEADER_RUNS: ReadonlySet<string> = new Set<LeaderMethod>([...FORWARDED, 'markRead', 'subscribePresence', 'unsubscribePresence']);
+/**
+ * What the leading tab runs for another tab: the forwarded methods and the server half of some of
+ * a tab's own (`connect` from a following tab restarts the one connection, e.g. out of `unauthorized`).
+ */
+export type LeaderMethod = ForwardedMethod | 'markRead' | 'subscribePresence' | 'unsubscribePresence' | 'connect';
+const LEADER_RUNS: ReadonlySet<string> = new Set<LeaderMethod>([...FORWARDED, 'markRead', 'subscribePresence', 'unsubscribePresence', 'connect']);
 
 /** Runs a call another tab forwarded, on the leading tab's client. */
 export function invoke(client: ChatClient, method: string, args: readonly unknown[]): Promise<unknown> {

@@ -190,7 +190,10 @@ export function createTabClient(options: TabClientOptions): ChatClient {
       call('unsubscribePresence', [userIds]).catch(() => undefined);
     },
     connect() {
-      if (role !== 'idle') return;
+      // A tab that takes part already asks the one connection to start again (it may be
+      // `unauthorized` and the app has new credentials): here if it leads, else on the leader.
+      if (role === 'leader') return core?.client.connect();
+      if (role === 'follower') return void call('connect', []).catch(() => undefined);
       role = 'follower';
       leaderId = null;
       const { connection } = store.state;
