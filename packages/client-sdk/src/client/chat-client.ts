@@ -97,7 +97,8 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       if (connectionState.status === 'unauthorized') {
         const error = connectionState.lastError ?? new ParleyError(ErrorCode.UNAUTHORIZED, 'unauthorized');
         requests.rejectAll(error);
-        tellAuthError(options, error, () => client.connect(), logger);
+        // A retry after close() would revive a client the app is done with.
+        tellAuthError(options, error, () => closed || client.connect(), logger);
       }
     },
     onFrame: (raw) => handleFrame(raw),

@@ -73,6 +73,17 @@ describe('a refused handshake', () => {
     expect(wire.frames('send').map((f) => f.clientMsgId)).toEqual([queued.clientMsgId]);
     chat.close();
   });
+
+  it('ignores a retry() that comes after close()', async () => {
+    let actions: AuthErrorActions | undefined;
+    const { wire, chat } = await setup({ onAuthError: (_e, a) => (actions = a) });
+    wire.refuse(new ParleyError(ErrorCode.UNAUTHORIZED, 'expired'));
+    chat.close();
+    actions?.retry();
+    await flushAsync();
+    expect(wire.opens).toBe(1);
+    expect(chat.getSnapshot().connection.status).toBe('closed');
+  });
 });
 
 describe('watch', () => {
