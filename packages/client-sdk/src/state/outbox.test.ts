@@ -34,6 +34,19 @@ describe('outbox state machine', () => {
     expect(nextDueAt([sent], ACK_TIMEOUT)).toBe(100 + ACK_TIMEOUT);
   });
 
+  it('waits twice as long for each unanswered resend, up to eight ack timeouts', () => {
+    let entry = newEntry('m1', 'c1', 'hi', 0);
+    const waits: number[] = [];
+    let now = 0;
+    for (let i = 0; i < 6; i++) {
+      entry = markEmitted(entry, now);
+      const next = nextDueAt([entry], ACK_TIMEOUT)!;
+      waits.push((next - now) / ACK_TIMEOUT);
+      now = next;
+    }
+    expect(waits).toEqual([1, 2, 4, 8, 8, 8]);
+  });
+
   it('retries a retryable nack after a full-jitter backoff within bounds', () => {
     let entry = markEmitted(newEntry('m1', 'c1', 'hi', 0), 0);
     entry = applyNack(entry, { code: 4290, message: 'slow down', retryable: true }, 1_000, backoff, () => 0.999);

@@ -88,10 +88,18 @@ export function predecessors(outbox: Outbox): Map<string, string> {
   return out;
 }
 
-/** When a pending entry should (re)go out: now if never sent, after a backoff, or after the ack timeout. */
+/** Unanswered resends wait 1, 2, 4, then 8 ack timeouts: a slow server is not buried in copies. */
+const MAX_ACK_WAITS = 8;
+
+/**
+ * When a pending entry should (re)go out: now if never sent, after a backoff, or when its answer
+ * is overdue (the ack timeout, doubled for each unanswered send on this connection, capped).
+ */
 export function dueAt(entry: OutboxEntry, ackTimeoutMs: number): number | undefined {
   if (entry.status !== 'pending') return undefined;
-  if (entry.lastSentAt !== undefined) return entry.lastSentAt + ackTimeoutMs;
+  if (entry.lastSentAt !== undefined) {
+    return entry.lastSentAt + ackTimeoutMs * Math.min(2 ** Math.max(0, entry.attempts - 1), MAX_ACK_WAITS);
+  }
   return entry.retryAt ?? 0;
 }
 

@@ -3,6 +3,7 @@ import { ErrorCode, FRAME_EVENT, ParleyError } from '@parley/protocol';
 import type { RateLimiter } from './rate-limiter.js';
 import type { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { Connection } from './context.js';
+import { answerRefusal } from './dispatch.js';
 
 /**
  * Counts each user's connections on this node, so that one token cannot open sockets without
@@ -60,13 +61,13 @@ export interface FrameBudget {
  * Events other than Parley's get a typed BAD_FRAME and go no further.
  */
 export function guardInbound(socket: Socket, conn: Connection, budget: FrameBudget): void {
-  socket.use(([event], next) => {
+  socket.use(([event, raw], next) => {
     // The user's bucket is charged only for frames their connection let through, so one flooding
     // device spends its own budget first, not its siblings'.
     const limit = !budget.perConnection.take(socket.id) ? 'frames' : !budget.perUser.take(conn.userId) ? 'user-frames' : null;
     if (limit) {
       budget.metrics.rateLimited.inc({ limit });
-      conn.send({ type: 'error', code: ErrorCode.RATE_LIMITED, message: 'too many frames', retryable: true });
+      answerRefusal(conn, event === FRAME_EVENT ? raw : undefined, new ParleyError(ErrorCode.RATE_LIMITED, 'too many frames'));
       return;
     }
     if (event !== FRAME_EVENT) {

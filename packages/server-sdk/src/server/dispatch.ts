@@ -11,6 +11,7 @@ import {
 import type { Connection, ServerContext } from './context.js';
 import type { KeyedQueue } from '../keyed-queue.js';
 import { handleSend } from './handlers/send.js';
+import { sendOrder } from './send-order.js';
 import { handleSync } from './handlers/sync.js';
 import { handleHistory } from './handlers/history.js';
 import { handleDirectOpen, handleGroupCreate, handleMembersAdd, handleMembersRemove } from './handlers/conversations.js';
@@ -60,12 +61,26 @@ interface RouteOptions {
 
 async function route(ctx: ServerContext, conn: Connection, frame: ClientFrame, options: RouteOptions): Promise<void> {
   switch (frame.type) {
-    case 'send':
+    case 'send': {
+      const first = sendOrder.pending(conn, frame);
+      if (first) {
+        // A copy of a send still being handled: the same answer, once the first has it.
+        return first.then((ack) => conn.send({ ...ack, duplicate: true }), options.fail);
+      }
       // Sends of one connection to one conversation persist in the order they were sent, and a
       // refused one is answered inside its turn, so its NACK never trails the next send's ACK.
-      return options.queue.run(frame.conversationId, () =>
-        handleSend(ctx, conn, frame, options.receivedAt).catch(options.fail),
+      const answer = options.queue.run(frame.conversationId, () =>
+        handleSend(ctx, conn, frame, options.receivedAt).catch((err: unknown) => {
+          options.fail(err);
+          throw err;
+        }),
       );
+      sendOrder.track(conn, frame, answer);
+      return answer.then(
+        () => undefined,
+        () => undefined,
+      );
+    }
     case 'sync':
       return handleSync(ctx, conn, frame);
     case 'history':
@@ -104,6 +119,15 @@ function reject(ctx: ServerContext, conn: Connection, raw: unknown, err: unknown
   const error = ParleyError.from(err);
   ctx.metrics.errors.inc({ code: errorCodeName(error.code) });
   if (error.code >= 5000) ctx.logger.error('frame failed', { userId: conn.userId, err: error.cause ?? error });
+  answerRefusal(conn, raw, error);
+}
+
+/**
+ * The reply to a refused frame, as the client can match it: a `nack` naming the message for a
+ * send (so its outbox backs off, never waits for an ack timeout), an `error` with the request id
+ * otherwise.
+ */
+export function answerRefusal(conn: Connection, raw: unknown, error: ParleyError): void {
   const type = peekString(raw, 'type');
   const clientMsgId = peekString(raw, 'clientMsgId');
   if (type === 'send' && clientMsgId !== undefined) {

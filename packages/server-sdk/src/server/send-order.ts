@@ -1,4 +1,4 @@
-import { ErrorCode, ParleyError, type SendFrame } from '@parley/protocol';
+import { ErrorCode, ParleyError, type AckFrame, type SendFrame } from '@parley/protocol';
 import type { Connection, ServerContext } from './context.js';
 
 /** What one connection knows about its own sends to one conversation. */
@@ -7,6 +7,8 @@ interface Lane {
   lastStored?: string;
   /** clientMsgIds refused on this connection and not stored since. */
   refused: Set<string>;
+  /** Sends queued or being handled on this connection right now, by clientMsgId: their answer. */
+  inFlight: Map<string, Promise<AckFrame>>;
 }
 
 /** A lane's refused set is only a shortcut; past this size it starts over (the store decides). */
@@ -18,7 +20,7 @@ function laneOf(conn: Connection, conversationId: string): Lane {
   let byConversation = lanes.get(conn);
   if (!byConversation) lanes.set(conn, (byConversation = new Map()));
   let lane = byConversation.get(conversationId);
-  if (!lane) byConversation.set(conversationId, (lane = { refused: new Set() }));
+  if (!lane) byConversation.set(conversationId, (lane = { refused: new Set(), inFlight: new Map() }));
   return lane;
 }
 
@@ -36,6 +38,23 @@ const outOfOrder = () =>
  * send that cannot be stored yet.
  */
 export const sendOrder = {
+  /**
+   * The answer of a copy of this send still queued on this connection, if there is one: a client
+   * resending after its ack timeout while a slow store works through a backlog gets the first
+   * copy's answer again, instead of queueing a second store call behind the first.
+   */
+  pending(conn: Connection, frame: SendFrame): Promise<AckFrame> | undefined {
+    return laneOf(conn, frame.conversationId).inFlight.get(frame.clientMsgId);
+  },
+
+  /** Remembers a send's answer until it settles. */
+  track(conn: Connection, frame: SendFrame, answer: Promise<AckFrame>): void {
+    const { inFlight } = laneOf(conn, frame.conversationId);
+    inFlight.set(frame.clientMsgId, answer);
+    const forget = () => void inFlight.delete(frame.clientMsgId);
+    answer.then(forget, forget);
+  },
+
   /** Refuses at once a send queued behind one this connection refused. */
   checkQueued(conn: Connection, frame: SendFrame): void {
     if (frame.after !== undefined && laneOf(conn, frame.conversationId).refused.has(frame.after)) throw outOfOrder();

@@ -1,6 +1,6 @@
-import { ErrorCode, ParleyError, type SendFrame } from '@parley/protocol';
+import { ErrorCode, ParleyError, type AckFrame, type SendFrame } from '@parley/protocol';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
-import { pushToConversation } from '../fanout.js';
+import { pushStoredEvent } from '../reliable-push.js';
 import { sendOrder } from '../send-order.js';
 
 /**
@@ -8,8 +8,9 @@ import { sendOrder } from '../send-order.js';
  * seq and dedups by clientMsgId), ACK the sender, then push the event to every member
  * connection, the sender's other devices included. A duplicate is pushed again too: if a crash
  * cut the first push short, this repairs it, and clients drop what they already hold by seq.
+ * Resolves with the ACK it sent.
  */
-export async function handleSend(ctx: ServerContext, conn: Connection, frame: SendFrame, receivedAt = performance.now()): Promise<void> {
+export async function handleSend(ctx: ServerContext, conn: Connection, frame: SendFrame, receivedAt = performance.now()): Promise<AckFrame> {
   let stored;
   try {
     stored = await store(ctx, conn, frame);
@@ -19,7 +20,7 @@ export async function handleSend(ctx: ServerContext, conn: Connection, frame: Se
   }
   const { conversation, event, duplicate } = stored;
   sendOrder.stored(conn, frame);
-  conn.send({
+  const ack: AckFrame = {
     type: 'ack',
     conversationId: event.conversationId,
     clientMsgId: frame.clientMsgId,
@@ -27,10 +28,12 @@ export async function handleSend(ctx: ServerContext, conn: Connection, frame: Se
     seq: event.seq,
     ts: event.ts,
     duplicate,
-  });
+  };
+  conn.send(ack);
   ctx.metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'stored' });
   ctx.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
-  await pushToConversation(ctx, conversation, { type: 'event', event }, { exceptSocketId: conn.socket.id, alsoNotify: [conn.userId] });
+  await pushStoredEvent(ctx, conversation, { type: 'event', event }, { exceptSocketId: conn.socket.id, alsoNotify: [conn.userId] });
+  return ack;
 }
 
 async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
