@@ -32,6 +32,9 @@ const PUBLIC: Record<string, string[]> = {
   '@parley/client-sdk/indexeddb': [
     'SCHEMA_VERSION', 'createIndexedDbStorage',
   ],
+  '@parley/client-sdk/node': [
+    'createFileStorage',
+  ],
   '@parley/server-sdk': [
     'Counter', 'DEFAULT_USER_SETTINGS', 'ErrorCode', 'Gauge', 'Histogram', 'Limits',
     'PROTOCOL_VERSION', 'ParleyError', 'Registry', 'createChatMetrics', 'createChatServer', 'createDevAuth',
