@@ -2,9 +2,12 @@ import express from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter as PromCounter, Registry as PromRegistry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createChatServer, createDevAuth, createMemoryStore, silentLogger, type ChatServer, type ChatStore } from '@parley/server-sdk';
 import { connectWire } from './helpers/wire-client.js';
+import { testScope } from './helpers/scope.js';
+
+const scope = testScope();
 import { openDirect, sendText } from './helpers/fixtures.js';
 
 /** A server you mount Parley in yourself: Express, with Parley's ops handler under /ops. */
@@ -28,11 +31,9 @@ async function mountedApp(options: { store?: ChatStore; promClientRegistry?: Pro
     http.closeAllConnections();
     await new Promise<void>((resolve) => http.close(() => resolve()));
   };
-  closers.push(close);
+  scope.adopt({ close });
   return { url, chat, token: (userId: string) => dev.issueToken(userId), close };
 }
-
-const closers: Array<() => Promise<void>> = [];
 
 /** Resolves once `check` holds (polled on the event loop; fails after a generous deadline). */
 async function waitForMetric(check: () => boolean, deadlineMs = 20_000): Promise<void> {
@@ -42,9 +43,6 @@ async function waitForMetric(check: () => boolean, deadlineMs = 20_000): Promise
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close().catch(() => undefined);
-});
 
 describe('health, readiness and metrics for a server mounted in your app', () => {
   it('answers /healthz, /readyz and /metrics under the mount path and leaves other routes to the app', async () => {
