@@ -18,4 +18,15 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Rules that need types: the packages' sources, where a forgotten promise or an unhandled
+    // frame type is a bug users meet.
+    files: ['packages/*/src/**/*.ts', 'packages/*/src/**/*.tsx'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/no-floating-promises': 'error',
+    },
+  },
 );
