@@ -41,6 +41,16 @@ describe('authentication at the handshake', () => {
     client.close();
   });
 
+  it('keeps a token let in by the clock tolerance until its exp plus that tolerance, rather than cutting it at once', async () => {
+    const justExpired = await sign({ exp: Math.floor(Date.now() / 1000) - 2 });
+    const client = scope.adopt(await connectWire(server.url, auth(justExpired)));
+    await client.waitFor((f) => f.type === 'welcome');
+    // A request answered after the welcome: the socket was not dropped the moment it connected.
+    const answer = await client.request({ type: 'settings', reqId: 'still-here' });
+    expect(answer).toMatchObject({ type: 'settings.result' });
+    expect(client.socket.connected).toBe(true);
+  });
+
   it.each([
     ['expired', () => sign({ exp: Math.floor(Date.now() / 1000) - 120 })],
     ['signed with another key', () => sign({}, new TextEncoder().encode('another-secret-also-32-bytes-long!!!'))],
@@ -88,8 +98,8 @@ describe('authentication at the handshake', () => {
     expect(err.data?.code).toBe(ErrorCode.UNAUTHORIZED);
   });
 
-  it('disconnects a socket when its token expires', async () => {
-    const token = await sign({ exp: Math.floor(Date.now() / 1000) + 1 });
+  it('disconnects a socket when its token expires (its exp plus the 30 s clock tolerance)', async () => {
+    const token = await sign({ exp: Math.floor(Date.now() / 1000) - 29 });
     const socket = io(server.url, { path: '/parley/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, auth: auth(token) });
     // Listening before the connect: a token already past its expiry (within the verifier's skew)
     // is disconnected right after the welcome, possibly before a later listener would be attached.

@@ -25,7 +25,8 @@ export interface DevAuth {
 export function createDevAuth(options: { secret?: string } = {}): DevAuth {
   const secret = options.secret ? new TextEncoder().encode(options.secret) : randomBytes(32);
   return {
-    authenticate: createJwtAuthenticator({ algorithms: ['HS256'], secret, issuer: ISSUER, audience: AUDIENCE }),
+    // Signed and checked by the same process, so there is no clock skew to allow for.
+    authenticate: createJwtAuthenticator({ algorithms: ['HS256'], secret, issuer: ISSUER, audience: AUDIENCE, clockToleranceSec: 0 }),
     async issueToken(userId, ttlSec = 24 * 3600) {
       return new SignJWT({})
         .setProtectedHeader({ alg: 'HS256' })

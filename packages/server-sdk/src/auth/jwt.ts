@@ -47,17 +47,20 @@ export interface JwtOptions {
 export function createJwtAuthenticator(options: JwtOptions): Authenticate {
   const key = resolveKey(options);
   const claim = options.userIdClaim ?? 'sub';
+  const tolerance = options.clockToleranceSec ?? 30;
   return async (token) => {
     const { payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
       algorithms: options.algorithms,
       issuer: options.issuer,
       audience: options.audience,
       requiredClaims: ['exp'],
-      clockTolerance: options.clockToleranceSec ?? 30,
+      clockTolerance: tolerance,
     });
     const userId = payload[claim];
     if (!v.is(Id, userId)) return null;
-    return { userId, expiresAt: (payload.exp ?? 0) * 1000 };
+    // Valid until `exp` plus the tolerance that let it in: a token accepted just after its `exp`
+    // is not cut at once (the client would reconnect with it, be let in and cut, again and again).
+    return { userId, expiresAt: ((payload.exp ?? 0) + tolerance) * 1000 };
   };
 }
 
