@@ -25,6 +25,6 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     logger: options.logger ?? silentLogger,
     requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
     autoConnect: options.autoConnect ?? true,
-    createCore: ({ initialState, onCommit }) => createChatCore({ ...options, autoConnect: true }, { initialState, onCommit }),
+    createCore: (start) => createChatCore({ ...options, autoConnect: true }, start),
   });
 }

@@ -16,6 +16,7 @@ export type {
   AuthErrorActions,
   ChatClient,
   ChatClientOptions,
+  ChatEvents,
   ChatSnapshot,
   ConnectionState,
   ConnectionStatus,
@@ -23,6 +24,7 @@ export type {
   LoadOlderResult,
   Logger,
   MessageView,
+  SendOptions,
 } from './types.js';
 export type { ReceiptStatus, MemberReceiptStatus } from './state/receipts.js';
 export {

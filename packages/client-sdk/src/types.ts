@@ -188,6 +188,43 @@ export interface LoadOlderResult {
 }
 
 /**
+ * Options of one `send()`.
+ *
+ * @example
+ * await chat.send(id, draft.text, { clientMsgId: draft.id }); // draft.id = uuidv7() when the draft began
+ */
+export interface SendOptions {
+  /**
+   * The message's id, when the app already has one (e.g. for a draft): a lowercase UUIDv7, as
+   * `uuidv7()` makes. Sending again with the same id is a no-op that resolves with the same
+   * message (the server stores it once). Unsent messages go out in id order, so an id made
+   * earlier puts its message before those queued after it. Default: a fresh `uuidv7()`.
+   */
+  clientMsgId?: string;
+}
+
+/**
+ * What `chat.on(type, listener)` hands each listener, by type. Derived from state changes, so
+ * every tab fires them once per change:
+ * - `message`: a message entered a conversation's log above what the client knew of it (a push, a
+ *   catch-up sync after being away, the user's own message once stored). Not fired for history:
+ *   conversations first learned of (first sync, cache load), `loadOlder` pages.
+ * - `ack`: one of the user's own queued messages is stored (by this device or seen via another path).
+ * - `connection`: the connection status changed.
+ * - `error`: a queued message failed for good (`status: 'failed'`), or the server reported an
+ *   error that answered no request.
+ *
+ * @example
+ * const off = chat.on('message', (m) => { if (m.senderId !== chat.getSnapshot().userId) ding(); });
+ */
+export interface ChatEvents {
+  message: MessageView;
+  ack: { readonly clientMsgId: string; readonly conversationId: string; readonly seq: number; readonly id: string };
+  connection: ConnectionState;
+  error: { readonly error: ParleyError; readonly clientMsgId?: string; readonly conversationId?: string };
+}
+
+/**
  * The client returned by `createChatClient`.
  *
  * @example
@@ -196,8 +233,12 @@ export interface LoadOlderResult {
  * chat.markRead(id);
  */
 export interface ChatClient {
-  /** Queues a message: it is in the outbox and shown as `pending` when the promise resolves. */
-  send(conversationId: string, text: string): Promise<MessageView>;
+  /**
+   * Queues a message: it is in the outbox and shown as `pending` when the promise resolves.
+   * Rejects with a BAD_FRAME `ParleyError` whose message a user can read ("A message can't be
+   * empty", "A message can be at most 8,000 characters…") and stores nothing, so keep the draft.
+   */
+  send(conversationId: string, text: string, options?: SendOptions): Promise<MessageView>;
   /** Sends a failed message again with the same clientMsgId. */
   retry(clientMsgId: string): Promise<void>;
   /** Drops a failed (or still pending) message from the outbox and the view. */
@@ -233,6 +274,14 @@ export interface ChatClient {
   connect(): void;
   /** Stops timers, listeners and the socket. Pending requests reject; the outbox stays in storage. */
   close(): void;
+  /**
+   * Closes, then deletes the user's local data (outbox, cache, device id) from `storage`: for
+   * sign-out on a shared device. Messages still queued are discarded (check
+   * `getSnapshot().messages` for `pending` ones first). In tabs, every tab of the storage closes.
+   */
+  signOut(): Promise<void>;
+  /** Listens to one kind of event (see `ChatEvents`); returns the unsubscribe. */
+  on<K extends keyof ChatEvents>(type: K, listener: (event: ChatEvents[K]) => void): () => void;
   subscribe(listener: () => void): () => void;
   getSnapshot(): ChatSnapshot;
   getConversation(conversationId: string): ConversationView | undefined;

@@ -17,7 +17,7 @@ import type { ChatClient, ChatClientOptions, Logger } from '../types.js';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatCore } from '../core/chat-core.js';
 import { loadCachedState, withCached } from '../core/cached-state.js';
-import { markReadTarget, shownMessage, validateSend } from '../core/client-rules.js';
+import { markReadTarget, repeatedSend, shownMessage, validateSend } from '../core/client-rules.js';
 import { systemTimers, type Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
 import { createWatchCounts } from '../core/watch-counts.js';
@@ -43,6 +43,8 @@ export interface ChatClientInternals {
   initialState?: Pick<ChatState, 'userId' | 'conversations' | 'outbox'>;
   /** Sees every committed state (the leading tab shares it with the other tabs). */
   onCommit?(before: ChatState, after: ChatState): void;
+  /** A server error that answered no request (the leading tab fires it in its own tab's store). */
+  onServerError?(error: ParleyError): void;
 }
 
 export function createChatClientWith(options: ChatClientOptions, internals: ChatClientInternals = {}): ChatClient {
@@ -57,7 +59,10 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const backoff = { ...DEFAULT_BACKOFF, ...options.reconnect };
   const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
   const cache = createCachePersistence(storage, logger);
-  const store = createViewStore({ ...initialChatState({ status: 'idle', attempt: 0 }), ...internals.initialState });
+  const store = createViewStore(
+    { ...initialChatState({ status: 'idle', attempt: 0 }), ...internals.initialState },
+    (err) => logger.error('parley: an event listener threw', { error: String(err) }),
+  );
   const getState = () => store.state;
   let deviceId = options.deviceId;
   let closed = false;
@@ -144,6 +149,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
 
   const handleFrame = createFrameHandler({
     getState, commit, logger, markOnline: () => connection.markOnline(), sync, outbox, requests, takeSummary, receipts, presenceTyping,
+    serverError: (error) => (internals.onServerError ?? ((e: ParleyError) => store.emit({ type: 'error', event: { error: e } })))(error),
   });
 
   /** A summary from the server; a conversation the client holds no log position in needs its tail. */
@@ -167,11 +173,14 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   })();
 
   const client: ChatClient = {
-    async send(conversationId, text) {
-      const clientMsgId = uuidv7();
+    async send(conversationId, text, sendOptions = {}) {
+      const clientMsgId = sendOptions.clientMsgId ?? uuidv7();
       validateSend(conversationId, clientMsgId, text);
       if (closed) throw new ParleyError(ErrorCode.UNAVAILABLE, 'the client is closed');
       await ready;
+      // The app's own id sent again (a double click, a retry after a crash): one message.
+      const repeated = repeatedSend(getState(), store.reads, conversationId, clientMsgId);
+      if (repeated) return repeated;
       const entry = await outbox.enqueue(clientMsgId, conversationId, text);
       presenceTyping.messageSent(conversationId);
       return shownMessage(store.reads, entry, getState().userId);
@@ -214,6 +223,13 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       presenceTyping.close();
       sync.reset();
       requests.rejectAll(new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
+    },
+    async signOut() {
+      client.close();
+      // Writes already queued must land before the data goes, or they would bring some back.
+      await ready;
+      await cache.idle();
+      await storage.clear();
     },
     ...store.reads,
   };

@@ -20,6 +20,8 @@ export interface FrameHandlerDeps {
   takeSummary(summary: ConversationSummary): void;
   receipts: ReceiptSender;
   presenceTyping: PresenceTyping;
+  /** A server error that answered no request: the app hears of it (`chat.on('error')`). */
+  serverError(error: ParleyError): void;
 }
 
 /**
@@ -81,6 +83,7 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         const error = new ParleyError(frame.code as ErrorCode, frame.message);
         if (frame.reqId === undefined || !deps.requests.fail(frame.reqId, error)) {
           deps.logger.warn('parley: server error', { code: frame.code, message: frame.message });
+          deps.serverError(error);
         }
         return;
       }

@@ -1,4 +1,4 @@
-import { ErrorCode, ParleyError, parseClientFrame, type ClientFrame } from '@parley/protocol';
+import { ErrorCode, Limits, ParleyError, isWellFormedText, parseClientFrame, type ClientFrame } from '@parley/protocol';
 import type { ChatState } from '../state/chat-state.js';
 import { messageFromEntry } from '../state/views.js';
 import type { OutboxEntry } from '../storage/client-storage.js';
@@ -12,8 +12,33 @@ export function validFrame<F extends ClientFrame>(frame: F): F {
   return parsed.frame as F;
 }
 
-/** What `send()` accepts, checked the way the server will check it. */
-export function validateSend(conversationId: string, clientMsgId: string, text: string): void {
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+/**
+ * An app's own clientMsgId must be a lowercase UUIDv7: the outbox replays unsent messages in id
+ * order, which is creation order only for time-ordered ids (the device's order guarantee rests on it).
+ */
+const UUIDV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+const bad = (message: string) => new ParleyError(ErrorCode.BAD_FRAME, message);
+
+/**
+ * What `send()` accepts, checked the way the server will check it, each failure a BAD_FRAME
+ * `ParleyError` whose message a user can read (shown as is by the example chat).
+ */
+export function validateSend(conversationId: unknown, clientMsgId: unknown, text: unknown, maxTextLength: number = Limits.maxTextLength): void {
+  if (typeof conversationId !== 'string' || conversationId.length > Limits.maxIdLength || !ID_PATTERN.test(conversationId)) {
+    throw bad("That conversation id isn't valid");
+  }
+  if (typeof text !== 'string') throw bad('A message must be text');
+  if (text.length === 0) throw bad("A message can't be empty");
+  if (text.length > maxTextLength) {
+    throw bad(`A message can be at most ${maxTextLength.toLocaleString('en-US')} characters (this one has ${text.length.toLocaleString('en-US')})`);
+  }
+  if (!isWellFormedText(text)) throw bad("A message can't contain a broken character (a lone UTF-16 surrogate)");
+  if (typeof clientMsgId !== 'string' || !UUIDV7.test(clientMsgId)) {
+    throw bad('clientMsgId must be a lowercase UUIDv7 (e.g. from uuidv7()): unsent messages go out in id order');
+  }
+  // The protocol stays the final word, should it grow a rule the checks above do not know.
   validFrame({ type: 'send', conversationId, clientMsgId, data: { text } });
 }
 
@@ -31,4 +56,14 @@ export function markReadTarget(state: ChatState, conversationId: string, seq?: n
   if (!conv) return undefined;
   const target = seq ?? Math.max(conv.cursor ?? 0, conv.summary?.lastSeq ?? 0);
   return target > conv.readSeq ? target : undefined;
+}
+
+/**
+ * A send repeated with a clientMsgId the client already holds (queued, or stored in the log):
+ * the message as it shows, so a second call neither queues nor shows it twice.
+ */
+export function repeatedSend(state: ChatState, reads: ChatReads, conversationId: string, clientMsgId: string): MessageView | undefined {
+  const queued = state.outbox.find((e) => e.clientMsgId === clientMsgId);
+  if (queued) return shownMessage(reads, queued, state.userId);
+  return reads.getMessages(conversationId).find((m) => m.clientMsgId === clientMsgId && m.senderId === state.userId);
 }

@@ -61,4 +61,9 @@ export interface ClientStorage {
     list(): Promise<Record<string, number>>;
     set(conversationId: string, seq: number): Promise<void>;
   };
+  /**
+   * Deletes everything this storage holds (outbox, meta, cache): `chat.signOut()` calls it after
+   * closing the client. IndexedDB deletes its database; file storage removes its journal.
+   */
+  clear(): Promise<void>;
 }

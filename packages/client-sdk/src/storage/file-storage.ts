@@ -146,6 +146,15 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
       await (await opened).close();
       rmSync(lock, { force: true });
     },
+    /** Deletes the journal and closes the storage (signing out ends this client's use of it). */
+    async clear() {
+      await (await opened).close();
+      rmSync(file, { force: true });
+      rmSync(lock, { force: true });
+      await memory.clear();
+      for (const set of [queued, conversations]) set.clear();
+      meta.clear();
+    },
   };
 }
 

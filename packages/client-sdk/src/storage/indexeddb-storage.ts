@@ -161,5 +161,17 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
       opening = undefined;
       void pending?.then((opened) => opened.close(), () => undefined);
     },
+    async clear() {
+      const pending = opening;
+      opening = undefined;
+      await pending?.then((opened) => opened.close(), () => undefined);
+      if (typeof indexedDB === 'undefined') return;
+      // Other tabs' connections hear `versionchange` and close (see openParleyDb), so this finishes.
+      await new Promise<void>((resolve, reject) => {
+        const request = indexedDB.deleteDatabase(dbName);
+        request.onsuccess = () => resolve();
+        request.onerror = () => reject(request.error ?? new Error(`could not delete ${dbName}`));
+      });
+    },
   };
 }

@@ -55,5 +55,8 @@ export function createMemoryStorage(): ClientStorage {
       list: async () => Object.fromEntries(cursors),
       set: async (conversationId, seq) => void cursors.set(conversationId, seq),
     },
+    clear: async () => {
+      for (const map of [outbox, meta, conversations, events, cursors]) map.clear();
+    },
   };
 }

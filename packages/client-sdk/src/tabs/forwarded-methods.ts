@@ -19,8 +19,8 @@ export const NOT_REPEATABLE: ReadonlySet<string> = new Set<ForwardedMethod>(['cr
  * a record of before the leader acts on it (so a new leader can be told again).
  */
 export const OWN = [
-  'send', 'markRead', 'watch', 'unwatch', 'subscribePresence', 'unsubscribePresence', 'connect', 'close',
-  'subscribe', 'getSnapshot', 'getConversation', 'getMessages', 'getReceipts',
+  'send', 'markRead', 'watch', 'unwatch', 'subscribePresence', 'unsubscribePresence', 'connect', 'close', 'signOut',
+  'subscribe', 'on', 'getSnapshot', 'getConversation', 'getMessages', 'getReceipts',
 ] as const;
 
 export type ForwardedMethod = (typeof FORWARDED)[number];

@@ -5,7 +5,7 @@ import { applyRead, initialChatState, type ChatState } from '../state/chat-state
 import { findEntry, newEntry, putEntry } from '../state/outbox.js';
 import type { ChatCore } from '../core/chat-core.js';
 import { loadCachedState, withCached } from '../core/cached-state.js';
-import { markReadTarget, shownMessage, validateSend } from '../core/client-rules.js';
+import { markReadTarget, shownMessage, repeatedSend, validateSend } from '../core/client-rules.js';
 import type { Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
 import type { ChatClient, Logger } from '../types.js';
@@ -25,7 +25,7 @@ export interface TabClientOptions {
   requestTimeoutMs: number;
   autoConnect: boolean;
   /** Starts the full client when this tab leads, from the state the tab already shows. */
-  createCore(start: { initialState: ChatState; onCommit(before: ChatState, after: ChatState): void }): ChatCore;
+  createCore(start: { initialState: ChatState; onCommit(before: ChatState, after: ChatState): void; onServerError?(error: ParleyError): void }): ChatCore;
 }
 
 /**
@@ -40,7 +40,10 @@ export interface TabClientOptions {
 export function createTabClient(options: TabClientOptions): ChatClient {
   const { storage, env, timers, logger } = options;
   const tabId = uuidv7();
-  const store = createViewStore(initialChatState({ status: options.autoConnect ? 'connecting' : 'idle', attempt: 0 }));
+  const store = createViewStore(
+    initialChatState({ status: options.autoConnect ? 'connecting' : 'idle', attempt: 0 }),
+    (err) => logger.error('parley: an event listener threw', { error: String(err) }),
+  );
   /** What this tab shows: told to every new leader, so its connection keeps pushing it live. */
   const watched = createWatchCounts();
   /** Whose presence this tab follows: followed again through every new leader. */
@@ -95,6 +98,7 @@ export function createTabClient(options: TabClientOptions): ChatClient {
         const update = diffUpdate(before, after);
         if (update) post({ kind: 'state', from: tabId, update });
       },
+      onServerError: (error) => store.emit({ type: 'error', event: { error } }),
     }));
     tabWatches = createTabWatches(leader.client);
     shareWatches();
@@ -107,6 +111,11 @@ export function createTabClient(options: TabClientOptions): ChatClient {
   function onMessage(data: unknown): void {
     if (!isTabMessage(data)) return;
     const message = data;
+    if (message.kind === 'signOut') {
+      own.close();
+      show({ ...store.state, connection: { status: 'closed', attempt: 0, lastError: new ParleyError(ErrorCode.UNAUTHORIZED, 'signed out in another tab') } });
+      return;
+    }
     const leader = leading();
     if (leader) {
       if (message.kind === 'hello') post({ kind: 'state', from: tabId, update: fullUpdate(store.state) });
@@ -146,12 +155,14 @@ export function createTabClient(options: TabClientOptions): ChatClient {
   );
 
   const own: Pick<ChatClient, OwnMethod> = {
-    async send(conversationId, text) {
+    async send(conversationId, text, sendOptions = {}) {
       const leader = leading();
-      if (leader) return leader.client.send(conversationId, text);
-      const entry = newEntry(uuidv7(), conversationId, text, timers.now());
+      if (leader) return leader.client.send(conversationId, text, sendOptions);
+      const entry = newEntry(sendOptions.clientMsgId ?? uuidv7(), conversationId, text, timers.now());
       validateSend(conversationId, entry.clientMsgId, text);
       if (role === 'idle' && store.state.connection.status === 'closed') throw new ParleyError(ErrorCode.UNAVAILABLE, 'the client is closed');
+      const repeated = repeatedSend(store.state, store.reads, conversationId, entry.clientMsgId);
+      if (repeated) return repeated;
       await storage.outbox.put(entry);
       // Leadership may have come to this tab while the entry was being written.
       const now = leading();
@@ -227,6 +238,14 @@ export function createTabClient(options: TabClientOptions): ChatClient {
       channel = null;
       calls.failAll(new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
       show({ ...store.state, connection: { status: 'closed', attempt: 0 } });
+    },
+    async signOut() {
+      post({ kind: 'signOut', from: tabId });
+      const leader = leading();
+      own.close();
+      // The leading core lets its queued cache writes land before it clears the storage.
+      if (leader) await leader.client.signOut();
+      else await storage.clear();
     },
     ...store.reads,
   };

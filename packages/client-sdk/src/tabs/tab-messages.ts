@@ -16,6 +16,8 @@ export type TabMessage =
   | { readonly kind: 'watch'; readonly from: string; readonly conversationIds: readonly string[] }
   /** A tab closed: the leading tab forgets what it watched for it. */
   | { readonly kind: 'bye'; readonly from: string }
+  /** A tab signed out: every tab of the storage closes (the user's local data is being deleted). */
+  | { readonly kind: 'signOut'; readonly from: string }
   | { readonly kind: 'call'; readonly from: string; readonly id: string; /** A `ChatClient` method name. */
       readonly method: string; readonly args: readonly unknown[] }
   | {
@@ -28,7 +30,7 @@ export type TabMessage =
       readonly error?: { readonly code: number; readonly message: string };
     };
 
-const KINDS = new Set<string>(['hello', 'state', 'adopt', 'watch', 'bye', 'call', 'reply']);
+const KINDS = new Set<string>(['hello', 'state', 'adopt', 'watch', 'bye', 'signOut', 'call', 'reply']);
 
 /** Other code on the page may use a channel of the same name: ignore what is not ours. */
 export function isTabMessage(data: unknown): data is TabMessage {

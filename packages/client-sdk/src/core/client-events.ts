@@ -1,0 +1,90 @@
+import { ParleyError } from '@parley/protocol';
+import type { ChatState } from '../state/chat-state.js';
+import type { ConversationState } from '../state/conversation-state.js';
+import type { ChatEvents, ChatSnapshot, MessageView } from '../types.js';
+
+export type ChatEventType = keyof ChatEvents;
+type Listener<K extends ChatEventType> = (event: ChatEvents[K]) => void;
+/** One event, ready to hand to the listeners of its type. */
+export type PendingEvent = { [K in ChatEventType]: { type: K; event: ChatEvents[K] } }[ChatEventType];
+
+/** Listeners by event type; a throwing listener is reported and does not stop the others. */
+export function createEmitter(onListenerError: (err: unknown) => void) {
+  const listeners = new Map<ChatEventType, Set<(event: never) => void>>();
+  return {
+    on<K extends ChatEventType>(type: K, listener: Listener<K>): () => void {
+      let set = listeners.get(type);
+      if (!set) listeners.set(type, (set = new Set()));
+      // A copy per subscription, so subscribing one function twice needs two unsubscribes.
+      const entry = (event: never) => listener(event);
+      set.add(entry);
+      return () => void set.delete(entry);
+    },
+    emit(pending: PendingEvent): void {
+      for (const listener of [...(listeners.get(pending.type) ?? [])]) {
+        try {
+          (listener as (event: typeof pending.event) => void)(pending.event);
+        } catch (err) {
+          onListenerError(err);
+        }
+      }
+    },
+  };
+}
+
+/** The highest seq a conversation was known to reach: anything above it is an arrival. */
+function knownTop(conv: ConversationState): number {
+  return Math.max(conv.summary?.lastSeq ?? 0, conv.cursor ?? 0, conv.events[conv.events.length - 1]?.seq ?? 0);
+}
+
+function messageArrivals(before: ChatState, after: ChatState, snapshot: () => ChatSnapshot, out: PendingEvent[]): void {
+  if (before.conversations === after.conversations) return;
+  for (const [id, conv] of after.conversations) {
+    const prev = before.conversations.get(id);
+    // A conversation first learned of (first sync, cache load, a tab's first state) brings its
+    // history, not arrivals; older pages (loadOlder) sit below what was known.
+    if (!prev || prev === conv || prev.events === conv.events) continue;
+    const top = knownTop(prev);
+    const arrived = conv.events.filter((e) => e.kind === 'message' && e.seq > top);
+    if (arrived.length === 0) continue;
+    const views = new Map<number, MessageView>();
+    for (const view of snapshot().messages[id] ?? []) if (view.seq !== undefined) views.set(view.seq, view);
+    for (const event of arrived) {
+      const view = views.get(event.seq);
+      if (view) out.push({ type: 'message', event: view });
+    }
+  }
+}
+
+function outboxChanges(before: ChatState, after: ChatState, out: PendingEvent[]): void {
+  if (before.outbox === after.outbox) return;
+  const now = new Map(after.outbox.map((e) => [e.clientMsgId, e]));
+  for (const entry of before.outbox) {
+    if (now.has(entry.clientMsgId)) continue;
+    const stored = after.conversations.get(entry.conversationId)?.events.find(
+      (e) => e.kind === 'message' && e.clientMsgId === entry.clientMsgId && e.senderId === after.userId,
+    );
+    // Gone without being in the log: discarded, not acked.
+    if (stored) out.push({ type: 'ack', event: { clientMsgId: entry.clientMsgId, conversationId: entry.conversationId, seq: stored.seq, id: stored.id } });
+  }
+  const was = new Map(before.outbox.map((e) => [e.clientMsgId, e]));
+  for (const entry of after.outbox) {
+    if (entry.status !== 'failed' || was.get(entry.clientMsgId)?.status === 'failed') continue;
+    const error = ParleyError.fromWire(entry.error ?? { code: 5000, message: 'the message could not be sent' });
+    out.push({ type: 'error', event: { error, clientMsgId: entry.clientMsgId, conversationId: entry.conversationId } });
+  }
+}
+
+/**
+ * The events one state change means, derived from the states themselves so that every client
+ * (the full one, a leading tab, a following tab mirroring the leader's state) fires them alike,
+ * once per change.
+ */
+export function eventsBetween(before: ChatState, after: ChatState, snapshot: () => ChatSnapshot): PendingEvent[] {
+  const out: PendingEvent[] = [];
+  if (before.connection.status !== after.connection.status) out.push({ type: 'connection', event: after.connection });
+  // Arrivals first: an own message's 'message' comes before its 'ack'.
+  messageArrivals(before, after, snapshot, out);
+  outboxChanges(before, after, out);
+  return out;
+}
