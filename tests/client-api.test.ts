@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, ParleyError, uuidv7, type ChatEvents } from '@parley/client-sdk';
+import { ErrorCode, ParleyError, createMemoryStorage, uuidv7, type ChatEvents } from '@parley/client-sdk';
 import { testScope } from './helpers/scope.js';
 import { online, sentTexts, texts, waitFor } from './helpers/sdk.js';
 
@@ -89,5 +89,25 @@ describe('typed events', () => {
     expect(bobMessages).toHaveLength(1);
     laptop.close();
     expect(statuses.at(-1)).toBe('closed');
+  });
+});
+
+describe('signOut()', () => {
+  it('closes the client and deletes its local data, queued messages included', async () => {
+    const s = await scope.server();
+    const storage = createMemoryStorage();
+    const alice = scope.client(s, 'alice', { storage });
+    await waitFor(alice, online);
+    const { id } = await alice.openDirect('bob');
+    await alice.send(id, 'stored');
+    await waitFor(alice, (c) => sentTexts(c, id).length === 1, 10_000, 'ack');
+    await s.close(); // what is sent now stays queued
+    await alice.send(id, 'queued');
+    expect((await storage.outbox.list()).map((e) => e.text)).toEqual(['queued']);
+    await alice.signOut();
+    expect(alice.getSnapshot().connection.status).toBe('closed');
+    expect(await storage.outbox.list()).toEqual([]);
+    expect(await storage.conversations.list()).toEqual([]);
+    expect(await storage.meta.get('deviceId')).toBeUndefined();
   });
 });
