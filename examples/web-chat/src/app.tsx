@@ -27,9 +27,18 @@ export function App() {
 
 function SignedIn({ userId, onSignOut }: { userId: string; onSignOut: () => void }) {
   const chat = useCreateChatClient(() => createWebChatClient(userId), [userId]);
+  // signOut() deletes this device's copy (IndexedDB outbox and cache) before the screen goes:
+  // on a shared computer nothing of the user's chats stays behind.
+  const signOut = () => {
+    if (!chat) return onSignOut();
+    chat.signOut().then(onSignOut, (err: unknown) => {
+      console.error('sign out could not delete local data', err);
+      onSignOut();
+    });
+  };
   return (
     <ParleyProvider client={chat}>
-      <ChatLayout userId={userId} onSignOut={onSignOut} />
+      <ChatLayout userId={userId} onSignOut={signOut} />
     </ParleyProvider>
   );
 }

@@ -3,16 +3,16 @@ import { useSendMessage, useTyping } from '@parley/client-sdk/react';
 
 export function Composer({ id }: { id: string }) {
   const [draft, setDraft] = useState('');
-  const { send } = useSendMessage(id);
+  const { send, error, clearError } = useSendMessage(id);
   const { notifyTyping } = useTyping(id);
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
     const text = draft.trim();
     if (!text) return;
-    setDraft('');
     // Shown at once as pending; the outbox keeps it until the server stores it, even offline.
-    void send(text);
+    // A refused text (too long) was not queued: the draft stays and the error shows.
+    send(text).then(() => setDraft((current) => (current === draft ? '' : current)), () => undefined);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -21,6 +21,7 @@ export function Composer({ id }: { id: string }) {
 
   return (
     <form className="composer" onSubmit={submit}>
+      {error && <p className="composer-error" role="alert">{error.message}</p>}
       <textarea
         rows={1}
         placeholder="Write a message"
@@ -29,6 +30,7 @@ export function Composer({ id }: { id: string }) {
         onKeyDown={onKeyDown}
         onChange={(e) => {
           setDraft(e.target.value);
+          if (error) clearError();
           if (e.target.value) notifyTyping();
         }}
       />

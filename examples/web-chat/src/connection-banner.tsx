@@ -1,10 +1,19 @@
-import { useConnection, useOutbox } from '@parley/client-sdk/react';
+import { useChatClient, useConnection, useOutbox } from '@parley/client-sdk/react';
 
 /** Says when messages cannot go out right now, and how many are waiting. */
 export function ConnectionBanner() {
   const { status, attempt } = useConnection();
   const { pending } = useOutbox();
+  const chat = useChatClient();
   const queued = pending.length > 0 ? ` ${pending.length} ${pending.length === 1 ? 'message' : 'messages'} queued, sent when you're back.` : '';
+  if (status === 'unauthorized') {
+    // The server refused the session: connect() asks getToken for a fresh token.
+    return (
+      <div className="banner offline" role="status" data-testid="banner">
+        Your session ended.{queued} <button className="ghost" onClick={() => chat?.connect()}>Sign in again</button>
+      </div>
+    );
+  }
   if (status === 'offline') {
     return <div className="banner offline" role="status" data-testid="banner">You're offline.{queued}</div>;
   }

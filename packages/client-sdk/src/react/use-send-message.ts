@@ -1,17 +1,21 @@
-import { useCallback } from 'react';
-import { ErrorCode, ParleyError, type MessageView } from '@parley/client-sdk';
+import { useCallback, useState } from 'react';
+import { ErrorCode, ParleyError, type MessageView, type SendOptions } from '@parley/client-sdk';
 import { useChatClient } from './context.js';
 
 export interface SendActions {
   /**
    * Queues a message: it is in the outbox and shown as `pending` when the promise resolves,
-   * then `sent` once stored (or `failed`, visibly). Safe to call offline.
+   * then `sent` once stored (or `failed`, visibly). Safe to call offline. Rejects (and sets
+   * `error`) when the text or id is not acceptable: nothing was queued, so keep the draft.
    */
-  send(text: string): Promise<MessageView>;
+  send(text: string, options?: SendOptions): Promise<MessageView>;
   /** Sends a failed message again, with the same id (never a second copy). */
   retry(clientMsgId: string): Promise<void>;
   /** Drops a failed or pending message. */
   discard(clientMsgId: string): Promise<void>;
+  /** Why the last `send` was refused (a message a user can read); cleared by the next successful one. */
+  error: ParleyError | null;
+  clearError(): void;
 }
 
 const unavailable = () => Promise.reject(new ParleyError(ErrorCode.UNAVAILABLE, 'no Parley client yet'));
@@ -20,16 +24,31 @@ const unavailable = () => Promise.reject(new ParleyError(ErrorCode.UNAVAILABLE, 
  * Sending into one conversation, with optimistic messages: `useMessages` shows each one at once.
  *
  * @example
- * const { send } = useSendMessage(conversationId);
- * const onSubmit = async () => { await send(draft); setDraft(''); };
+ * const { send, error } = useSendMessage(conversationId);
+ * const onSubmit = () => send(draft).then(() => setDraft(''), () => {}); // keeps the draft; shows `error`
  */
 export function useSendMessage(conversationId: string | null | undefined): SendActions {
   const client = useChatClient();
+  const [error, setError] = useState<ParleyError | null>(null);
   const send = useCallback(
-    (text: string) => (client && conversationId ? client.send(conversationId, text) : unavailable()),
+    (text: string, options?: SendOptions) => {
+      const sending = client && conversationId ? client.send(conversationId, text, options) : unavailable();
+      return sending.then(
+        (message) => {
+          setError(null);
+          return message;
+        },
+        (err: unknown) => {
+          const parleyError = ParleyError.from(err);
+          setError(parleyError);
+          throw parleyError;
+        },
+      );
+    },
     [client, conversationId],
   );
   const retry = useCallback((id: string) => (client ? client.retry(id) : unavailable()), [client]);
   const discard = useCallback((id: string) => (client ? client.discard(id) : unavailable()), [client]);
-  return { send, retry, discard };
+  const clearError = useCallback(() => setError(null), []);
+  return { send, retry, discard, error, clearError };
 }
