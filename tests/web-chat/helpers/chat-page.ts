@@ -25,9 +25,7 @@ export async function signIn(browser: Browser, url: string, name: string, prepar
   await prepare?.(context);
   const page = await context.newPage();
   await page.goto(url);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Start chatting' }).click();
-  await page.getByTestId('me').waitFor();
+  await signInOnPage(page, name);
   const messages = page.getByTestId('message');
   return {
     name,
@@ -47,6 +45,13 @@ export async function signIn(browser: Browser, url: string, name: string, prepar
       return (await bubble.count()) === 1 ? bubble.getAttribute('data-status') : null;
     },
   };
+}
+
+/** Fills the sign-in screen already showing on this page and waits for the chat. */
+export async function signInOnPage(page: Page, name: string): Promise<void> {
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Start chatting' }).click();
+  await page.getByTestId('me').waitFor();
 }
 
 /** Starts a direct chat (one name) or a group (several names, or a title). */
