@@ -1,48 +1,9 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, ParleyError, isParleyError } from '@parley/protocol';
-import { createChatCore } from '../client/chat-client.js';
-import { systemTimers } from '../core/timers.js';
-import { createIndexedDbStorage } from '../storage/indexeddb-storage.js';
 import type { ChatClient } from '../types.js';
-import { createTabClient } from './tab-client.js';
-import type { TabEnvironment } from './tab-environment.js';
-import { createFakeWire } from '../../test/support/fake-wire.js';
-import { createMemoryLocks } from '../../test/support/memory-locks.js';
+import { origin, until } from '../../test/support/tab-origin.js';
 
-const closers: (() => void)[] = [];
-afterEach(() => {
-  for (const close of closers.splice(0)) close();
-});
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i += 1) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`never happened: ${what}`);
-}
-
-/** Tabs of one origin in this process, each leader's connection on its own fake wire. */
-function origin() {
-  const dbName = `tab-auth-${Math.random().toString(36).slice(2)}`;
-  const env: TabEnvironment = { locks: createMemoryLocks(), openChannel: (name) => new BroadcastChannel(name) as unknown as ReturnType<TabEnvironment['openChannel']> };
-  const wires: ReturnType<typeof createFakeWire>[] = [];
-  const openTab = (): ChatClient => {
-    const storage = createIndexedDbStorage({ dbName });
-    const tab = createTabClient({
-      storage, env, timers: systemTimers, logger: console, requestTimeoutMs: 2_000, autoConnect: true,
-      createCore: ({ initialState, onCommit }) => {
-        const wire = createFakeWire();
-        wires.push(wire);
-        return createChatCore({ url: 'http://parley.test', getToken: () => 'tok', deviceId: 'd1', storage }, { transport: wire.factory, initialState, onCommit });
-      },
-    });
-    closers.push(() => tab.close(), () => storage.close());
-    return tab;
-  };
-  return { openTab, wires };
-}
 
 const status = (tab: ChatClient) => tab.getSnapshot().connection.status;
 
