@@ -1,8 +1,5 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { StrictMode, createElement, type ReactNode } from 'react';
 import { hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
@@ -19,6 +16,7 @@ import {
   useCreateChatClient,
   useSendMessage,
 } from '@parley/client-sdk/react';
+import { startServerProcess } from '../../test/support/server-process.js';
 
 const teardown: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -26,47 +24,7 @@ afterEach(async () => {
   for (const step of teardown.splice(0).reverse()) await step();
 });
 
-/**
- * A real `parley-server` process (memory store, development auth). A separate process, not an
- * in-process server: the DOM environment these hooks need swaps globals the server's crypto uses.
- */
-async function startServer() {
-  const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../../server-sdk/src/cli.ts');
-  const child = spawn(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', cli, '--dev', '--store', 'memory', '--port', '0'], {
-    env: { ...process.env, PARLEY_LOG_LEVEL: 'warn', PARLEY_ALLOWED_ORIGINS: '*' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr!.on('data', (chunk) => (output += String(chunk)));
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  teardown.push(async () => {
-    child.kill('SIGTERM');
-    await exited;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += String(chunk);
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    void exited.then(() => reject(new Error(`parley-server exited: ${output}`)));
-  });
-  const token = async (userId: string) => {
-    const res = await fetch(`${url}/api/dev/token`, { method: 'POST', body: JSON.stringify({ userId }) });
-    return ((await res.json()) as { token: string }).token;
-  };
-  const client = (userId: string): ChatClient => {
-    const c = createChatClient({ url, getToken: () => token(userId), reconnect: { baseMs: 20, maxMs: 100 } });
-    teardown.push(() => c.close());
-    return c;
-  };
-  /** Open sockets as the server counts them (its Prometheus gauge). */
-  const connections = async () => {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    return Number(/^parley_connections (\d+)/m.exec(text)?.[1] ?? 0);
-  };
-  return { url, client, token, connections };
-}
+const startServer = () => startServerProcess(teardown);
 
 const within = (client: ChatClient | null) => ({ children }: { children: ReactNode }) =>
   createElement(ParleyProvider, { client }, children);
