@@ -42,7 +42,7 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         if (state.userId !== null && state.userId !== frame.userId) {
           deps.logger.warn('parley: the server welcomed a different user', { was: state.userId, now: frame.userId });
         }
-        deps.commit({ ...state, userId: frame.userId });
+        deps.commit({ ...state, userId: frame.userId, limits: frame.limits });
         deps.markOnline();
         deps.sync.requestFull();
         deps.outbox.flushAll();

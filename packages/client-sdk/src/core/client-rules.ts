@@ -12,6 +12,15 @@ export function validFrame<F extends ClientFrame>(frame: F): F {
   return parsed.frame as F;
 }
 
+/**
+ * The longest text `send()` takes: the server's announced limit when a welcome brought one (a
+ * deployment may lower it), so a text it would refuse fails here, readable, instead of as a NACK.
+ */
+export function textLimit(state: Pick<ChatState, 'limits'>): number {
+  const announced = state.limits.maxTextLength;
+  return announced !== undefined && announced > 0 ? Math.min(announced, Limits.maxTextLength) : Limits.maxTextLength;
+}
+
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 /**
  * An app's own clientMsgId must be a lowercase UUIDv7: the outbox replays unsent messages in id

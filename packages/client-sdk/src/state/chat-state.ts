@@ -33,10 +33,12 @@ export interface ChatState {
   readonly typing: TypingState;
   /** Followed users' presence. */
   readonly presence: PresenceState;
+  /** The limits the server's last `welcome` announced (none before): a deployment may lower them. */
+  readonly limits: Readonly<Record<string, number>>;
 }
 
 export function initialChatState(connection: ConnectionState): ChatState {
-  return { userId: null, connection, conversations: new Map(), outbox: [], typing: NO_TYPING, presence: NO_PRESENCE };
+  return { userId: null, connection, conversations: new Map(), outbox: [], typing: NO_TYPING, presence: NO_PRESENCE, limits: {} };
 }
 
 function updateConversation(

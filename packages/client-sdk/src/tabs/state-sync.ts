@@ -26,6 +26,8 @@ export interface StateUpdate {
   /** Soft state, whole when it changed (expiry times are epoch ms: one clock for the tabs of a browser). */
   readonly typing?: TypingState;
   readonly presence?: PresenceState;
+  /** The server's announced limits, when they changed: a follower checks sends against them too. */
+  readonly limits?: Readonly<Record<string, number>>;
   /** Changed conversations (every one when `full`). */
   readonly conversations: readonly ConversationState[];
   readonly removed: readonly string[];
@@ -52,6 +54,7 @@ export function fullUpdate(state: ChatState): StateUpdate {
     outbox: state.outbox,
     typing: state.typing,
     presence: state.presence,
+    limits: state.limits,
     conversations: [...state.conversations.values()],
     removed: [],
   };
@@ -69,7 +72,8 @@ export function diffUpdate(before: ChatState, after: ChatState): StateUpdate | n
   const outboxChanged = before.outbox !== after.outbox;
   const typingChanged = before.typing !== after.typing;
   const presenceChanged = before.presence !== after.presence;
-  if (!connectionChanged && !outboxChanged && !typingChanged && !presenceChanged && before.userId === after.userId && conversations.length + removed.length === 0) return null;
+  const limitsChanged = before.limits !== after.limits;
+  if (!connectionChanged && !outboxChanged && !typingChanged && !presenceChanged && !limitsChanged && before.userId === after.userId && conversations.length + removed.length === 0) return null;
   return {
     full: false,
     userId: after.userId,
@@ -77,6 +81,7 @@ export function diffUpdate(before: ChatState, after: ChatState): StateUpdate | n
     ...(outboxChanged ? { outbox: after.outbox } : {}),
     ...(typingChanged ? { typing: after.typing } : {}),
     ...(presenceChanged ? { presence: after.presence } : {}),
+    ...(limitsChanged ? { limits: after.limits } : {}),
     conversations,
     removed,
   };
@@ -94,6 +99,7 @@ export function applyUpdate(state: ChatState, update: StateUpdate): ChatState {
     outbox: update.outbox ?? state.outbox,
     typing: update.typing ?? state.typing,
     presence: update.presence ?? state.presence,
+    limits: update.limits ?? state.limits,
     conversations,
   };
 }

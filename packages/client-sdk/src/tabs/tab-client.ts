@@ -5,7 +5,7 @@ import { applyRead, initialChatState, type ChatState } from '../state/chat-state
 import { findEntry, newEntry, putEntry } from '../state/outbox.js';
 import type { ChatCore } from '../core/chat-core.js';
 import { loadCachedState, withCached } from '../core/cached-state.js';
-import { markReadTarget, shownMessage, repeatedSend, validateSend } from '../core/client-rules.js';
+import { markReadTarget, shownMessage, repeatedSend, textLimit, validateSend } from '../core/client-rules.js';
 import type { Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
 import type { ChatClient, Logger } from '../types.js';
@@ -159,7 +159,7 @@ export function createTabClient(options: TabClientOptions): ChatClient {
       const leader = leading();
       if (leader) return leader.client.send(conversationId, text, sendOptions);
       const entry = newEntry(sendOptions.clientMsgId ?? uuidv7(), conversationId, text, timers.now());
-      validateSend(conversationId, entry.clientMsgId, text);
+      validateSend(conversationId, entry.clientMsgId, text, textLimit(store.state));
       if (role === 'idle' && store.state.connection.status === 'closed') throw new ParleyError(ErrorCode.UNAVAILABLE, 'the client is closed');
       const repeated = repeatedSend(store.state, store.reads, conversationId, entry.clientMsgId);
       if (repeated) return repeated;
