@@ -9,6 +9,7 @@ import {
   newEntry,
   nextDueAt,
   predecessors,
+  MAX_IN_FLIGHT_PER_CONVERSATION,
   putEntry,
   removeEntry,
   resetForConnection,
@@ -138,7 +139,15 @@ export function createOutboxSender(options: OutboxSenderOptions) {
     forgetSettled(before: ChatState, after: ChatState) {
       if (before.outbox === after.outbox) return;
       const kept = new Set(after.outbox.map((e) => e.clientMsgId));
-      for (const entry of before.outbox) if (!kept.has(entry.clientMsgId)) forget(entry.clientMsgId);
+      let settled = false;
+      for (const entry of before.outbox) {
+        if (kept.has(entry.clientMsgId)) continue;
+        forget(entry.clientMsgId);
+        settled = true;
+      }
+      // A place in a conversation's window opened: the next message waiting for it goes out
+      // (after this commit, since pumping commits too).
+      if (settled && after.outbox.length >= MAX_IN_FLIGHT_PER_CONVERSATION) queueMicrotask(pump);
     },
     pump,
     stop() {

@@ -3,6 +3,7 @@ import {
   applyNack,
   dueEntries,
   markEmitted,
+  MAX_IN_FLIGHT_PER_CONVERSATION,
   newEntry,
   nextDueAt,
   putEntry,
@@ -45,6 +46,19 @@ describe('outbox state machine', () => {
       now = next;
     }
     expect(waits).toEqual([1, 2, 4, 8, 8, 8]);
+  });
+
+  it('puts at most a window of one conversation\'s messages on the wire; the next goes when one settles', () => {
+    const ids = Array.from({ length: MAX_IN_FLIGHT_PER_CONVERSATION + 5 }, (_, i) => `m${String(i).padStart(3, '0')}`);
+    let outbox: Outbox = ids.map((id) => newEntry(id, 'c1', id, 0));
+    outbox = putEntry(outbox, newEntry('z-other', 'c2', 'other', 0));
+    const first = dueEntries(outbox, 0, ACK_TIMEOUT);
+    expect(first.filter((e) => e.conversationId === 'c1')).toHaveLength(MAX_IN_FLIGHT_PER_CONVERSATION);
+    expect(first.some((e) => e.conversationId === 'c2')).toBe(true); // other conversations go on
+    for (const entry of first) outbox = putEntry(outbox, markEmitted(entry, 0));
+    expect(dueEntries(outbox, 1, ACK_TIMEOUT)).toEqual([]);
+    outbox = removeEntry(outbox, ids[0]!); // acknowledged
+    expect(dueEntries(outbox, 1, ACK_TIMEOUT).map((e) => e.clientMsgId)).toEqual([ids[MAX_IN_FLIGHT_PER_CONVERSATION]]);
   });
 
   it('retries a retryable nack after a full-jitter backoff within bounds', () => {

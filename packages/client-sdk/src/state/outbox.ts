@@ -104,17 +104,30 @@ export function dueAt(entry: OutboxEntry, ackTimeoutMs: number): number | undefi
 }
 
 /**
+ * Unacknowledged messages of one conversation that may be on the wire at once. Plenty for any
+ * chat (pipelining hides the round trip), and it bounds what one refusal costs: everything behind
+ * a refused message that is already on the wire is refused too (`OUT_OF_ORDER`) and sent again.
+ * It also keeps a long offline backlog from bursting past the server's frame budget.
+ */
+export const MAX_IN_FLIGHT_PER_CONVERSATION = 32;
+
+/**
  * Whether each pending entry may go out now, in creation order. An entry waiting out a backoff
  * holds back the later entries of its conversation, so a retry never lets a newer message be
- * stored before an older one. Entries on the wire (awaiting their ack) hold nothing back: one
- * connection delivers in order.
+ * stored before an older one. Entries on the wire (awaiting their ack) hold nothing back (one
+ * connection delivers in order), but only the first `MAX_IN_FLIGHT_PER_CONVERSATION` pending
+ * entries of a conversation are sent; the next goes out as an earlier one is acknowledged.
  */
 function schedule(outbox: Outbox, ackTimeoutMs: number, now = Number.NEGATIVE_INFINITY): { entry: OutboxEntry; at: number }[] {
   const held = new Set<string>();
+  const pendingBefore = new Map<string, number>();
   const out: { entry: OutboxEntry; at: number }[] = [];
   for (const entry of outbox) {
     const at = dueAt(entry, ackTimeoutMs);
     if (at === undefined || held.has(entry.conversationId)) continue;
+    const ahead = pendingBefore.get(entry.conversationId) ?? 0;
+    if (ahead >= MAX_IN_FLIGHT_PER_CONVERSATION) continue;
+    pendingBefore.set(entry.conversationId, ahead + 1);
     out.push({ entry, at });
     if (entry.lastSentAt === undefined && entry.retryAt !== undefined && entry.retryAt > now) held.add(entry.conversationId);
   }
