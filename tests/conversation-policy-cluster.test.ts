@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from 'redis';
 import { ErrorCode, type PresenceFrame, type PresenceResultFrame, type ServerFrame } from '@parley/protocol';
 import { createMemoryStore, type ChatServerOptions } from '@parley/server-sdk';
-import { redisScaleOut } from '@parley/server-sdk/redis';
 import { requireRedis, startRedis, type RedisProcess } from './helpers/redis-server.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import type { TestServer } from './helpers/test-server.js';
+import { startRedisNode } from './helpers/redis-node.js';
 import { createGroup } from './helpers/fixtures.js';
 import { testScope } from './helpers/scope.js';
 import { nextId, type WireClient } from './helpers/wire-client.js';
@@ -25,22 +24,7 @@ describe.skipIf(!hasRedis)('conversation policy across nodes', () => {
   async function twoNodes(options: Partial<ChatServerOptions> = {}): Promise<[TestServer, TestServer]> {
     const store = createMemoryStore();
     const keyPrefix = `policy${nextId()}:`;
-    const node = async () => {
-      const pubClient = createClient({ url: redis.url });
-      const subClient = pubClient.duplicate();
-      await Promise.all([pubClient.connect(), subClient.connect()]);
-      const server = await startTestServer({
-        store,
-        keepStoreOpen: true,
-        devSecret: 'shared-dev-secret-for-both-nodes-32b!',
-        scaleOut: redisScaleOut({ pubClient, subClient, keyPrefix }),
-        ...options,
-      });
-      // Adopted things close last first: the node, then its Redis clients.
-      scope.adopt({ close: () => Promise.allSettled([pubClient.quit(), subClient.quit()]) });
-      scope.adopt(server);
-      return server;
-    };
+    const node = async () => scope.adopt(await startRedisNode(redis.url, store, keyPrefix, options));
     return [await node(), await node()];
   }
   const wire = (s: TestServer, userId: string): Promise<WireClient> => scope.wire(s, userId);

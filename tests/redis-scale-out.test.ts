@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from 'redis';
 import { ErrorCode, type NackFrame } from '@parley/protocol';
 import { createMemoryStore } from '@parley/server-sdk';
-import { redisScaleOut } from '@parley/server-sdk/redis';
 import { requireRedis, startRedis, type RedisProcess } from './helpers/redis-server.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import type { TestServer } from './helpers/test-server.js';
+import { startRedisNode } from './helpers/redis-node.js';
 import { connectAs, openDirect, until } from './helpers/fixtures.js';
 import { nextId } from './helpers/wire-client.js';
 
@@ -23,17 +22,8 @@ describe.skipIf(!hasRedis)('@parley/server-sdk/redis', () => {
   });
 
   async function node(store: ReturnType<typeof createMemoryStore>): Promise<TestServer> {
-    const pubClient = createClient({ url: redis.url });
-    const subClient = pubClient.duplicate();
-    await Promise.all([pubClient.connect(), subClient.connect()]);
-    const server = await startTestServer({
-      store,
-      keepStoreOpen: true,
-      devSecret: 'shared-dev-secret-for-both-nodes-32b!',
-      scaleOut: redisScaleOut({ pubClient, subClient, keyPrefix }),
-      rateLimits: { sends: { perSecond: 0.001, burst: 4 } },
-    });
-    cleanups.push(() => Promise.allSettled([pubClient.quit(), subClient.quit()]), () => server.close());
+    const server = await startRedisNode(redis.url, store, keyPrefix, { rateLimits: { sends: { perSecond: 0.001, burst: 4 } } });
+    cleanups.push(() => server.close());
     return server;
   }
 
