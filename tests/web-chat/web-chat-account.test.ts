@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { createChatClient } from '@parley/client-sdk';
 import { createDevAuth } from '@parley/server-sdk';
-import { browserAvailable, launchChromium } from '../browser/helpers/browser.js';
-import { signIn, signInOnPage, startChat, type Person } from './helpers/chat-page.js';
-import { startWebChatServer, type WebChatServer } from './helpers/web-chat-server.js';
+import { browserAvailable } from '../browser/helpers/browser.js';
+import { signInOnPage, startChat } from './helpers/chat-page.js';
+import { webChatSuite } from './helpers/suite.js';
 
 // In CI (CI=true) a missing Chromium fails the suite at launch instead of skipping it.
 const suite = browserAvailable() ? describe : describe.skip;
@@ -16,39 +16,17 @@ const eventually = { timeout: 20_000 };
 const databases = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).map((db) => db.name ?? ''));
 
 suite('the example web chat: refused sends, sign-out and sessions', () => {
-  let server: WebChatServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  let run = 0;
-  /** Fresh names per test: every test shares one server. */
-  const named = (name: string) => `${name}-${run}`;
-  const person = async (name: string): Promise<Person> => {
-    const p = await signIn(browser, server.url, named(name));
-    contexts.push(p.context);
-    return p;
-  };
+  const { env, named, person } = webChatSuite();
+
   /** What the server holds for a direct chat, asked as the other member through the SDK. */
   const lastSeqSeenBy = async (userId: string, other: string) => {
-    const client = createChatClient({ url: server.url, getToken: () => server.token(userId) });
+    const client = createChatClient({ url: env.server.url, getToken: () => env.server.token(userId) });
     try {
       return (await client.openDirect(other)).lastSeq;
     } finally {
       client.close();
     }
   };
-
-  beforeAll(async () => {
-    server = await startWebChatServer();
-    browser = await launchChromium();
-  }, 120_000);
-  afterEach(async () => {
-    run += 1;
-    for (const context of contexts.splice(0)) await context.close();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
   it('an over-long message shows the error and keeps the draft', async () => {
     const alice = await person('alice');

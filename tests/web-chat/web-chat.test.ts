@@ -1,10 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { createChatClient } from '@parley/client-sdk';
 // Chromium discovery and launch flags are shared with the offline-client browser tests.
-import { browserAvailable, launchChromium } from '../browser/helpers/browser.js';
-import { screenshot, signIn, startChat, type Person } from './helpers/chat-page.js';
-import { startWebChatServer, type WebChatServer } from './helpers/web-chat-server.js';
+import { browserAvailable } from '../browser/helpers/browser.js';
+import { screenshot, startChat } from './helpers/chat-page.js';
+import { webChatSuite } from './helpers/suite.js';
 
 // In CI (CI=true) a missing Chromium fails the suite at launch instead of skipping it.
 const suite = browserAvailable() ? describe : describe.skip;
@@ -13,30 +12,7 @@ const suite = browserAvailable() ? describe : describe.skip;
 const eventually = { timeout: 20_000 };
 
 suite('the example web chat in Chromium', () => {
-  let server: WebChatServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  let run = 0;
-  /** Fresh names per test: every test shares one server. */
-  const named = (name: string) => `${name}-${run}`;
-  const person = async (name: string, prepare?: (context: BrowserContext) => Promise<void>): Promise<Person> => {
-    const p = await signIn(browser, server.url, named(name), prepare);
-    contexts.push(p.context);
-    return p;
-  };
-
-  beforeAll(async () => {
-    server = await startWebChatServer();
-    browser = await launchChromium();
-  }, 120_000);
-  afterEach(async () => {
-    run += 1;
-    for (const context of contexts.splice(0)) await context.close();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const { env, named, person, context } = webChatSuite();
 
   it('two people chat both ways, with an unread badge until the message is read', async () => {
     const alice = await person('alice');
@@ -132,7 +108,7 @@ suite('the example web chat in Chromium', () => {
 
   it('loads older messages as the reader scrolls up, back to the first one', async () => {
     const texts = Array.from({ length: 90 }, (_, i) => `note ${i + 1}`);
-    const writer = createChatClient({ url: server.url, getToken: () => server.token(named('carol')) });
+    const writer = createChatClient({ url: env.server.url, getToken: () => env.server.token(named('carol')) });
     try {
       const { id } = await writer.openDirect(named('dave'));
       for (const text of texts) await writer.send(id, text);
@@ -159,10 +135,9 @@ suite('the example web chat in Chromium', () => {
   });
 
   it('starts a group that every member sees', async () => {
-    const visitor = await browser.newContext({ viewport: { width: 1000, height: 640 } });
-    contexts.push(visitor);
+    const visitor = await context({ viewport: { width: 1000, height: 640 } });
     const welcome = await visitor.newPage();
-    await welcome.goto(server.url);
+    await welcome.goto(env.server.url);
     await welcome.getByLabel('Your name').fill('erin');
     await screenshot(welcome, 'sign-in');
 
