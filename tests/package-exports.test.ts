@@ -38,7 +38,7 @@ const PUBLIC: Record<string, string[]> = {
   '@parley/server-sdk': [
     'Counter', 'DEFAULT_USER_SETTINGS', 'ErrorCode', 'Gauge', 'Histogram', 'Limits',
     'PROTOCOL_VERSION', 'ParleyError', 'Registry', 'createChatMetrics', 'createChatServer', 'createDevAuth',
-    'createJsonLogger', 'createJwtAuthenticator', 'createMemoryPresenceBackend', 'createMemoryStore', 'isParleyError', 'silentLogger',
+    'StoreVersionError', 'createJsonLogger', 'createJwtAuthenticator', 'createMemoryPresenceBackend', 'createMemoryStore', 'isParleyError', 'silentLogger',
   ],
   '@parley/server-sdk/sqlite': [
     'SQLITE_SCHEMA_VERSION', 'createSqliteStore', 'migrateSqlite',

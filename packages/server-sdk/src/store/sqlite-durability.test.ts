@@ -39,20 +39,21 @@ describe('sqlite store: files', () => {
 
   it('migrates an empty file to the current version, and re-opening migrates nothing', () => {
     const db = new BetterSqlite3(join(dir, 'empty.sqlite'));
-    expect(migrateSqlite(db)).toEqual({ from: 0, to: SQLITE_SCHEMA_VERSION });
+    expect(migrateSqlite(db)).toEqual({ from: 0, to: SQLITE_SCHEMA_VERSION, readableFrom: 1 });
     const schema = schemaOf(db);
     expect(schema.map((row) => (row as { name: string }).name)).toEqual(
       expect.arrayContaining(['parley_conversations', 'parley_members', 'parley_events', 'parley_events_dedup', 'parley_schema']),
     );
-    expect(migrateSqlite(db)).toEqual({ from: SQLITE_SCHEMA_VERSION, to: SQLITE_SCHEMA_VERSION });
+    expect(migrateSqlite(db)).toEqual({ from: SQLITE_SCHEMA_VERSION, to: SQLITE_SCHEMA_VERSION, readableFrom: 1 });
     expect(schemaOf(db)).toEqual(schema);
     db.close();
   });
 
-  it('refuses a file written by a newer schema', () => {
+  it('refuses a file written by a newer schema that does not say which older versions can use it', () => {
     const db = new BetterSqlite3(join(dir, 'newer.sqlite'));
     migrateSqlite(db);
-    db.prepare('UPDATE parley_schema SET version = ?').run(SQLITE_SCHEMA_VERSION + 1);
+    // (sqlite-schema-compat.test.ts covers newer files that do say so.)
+    db.prepare('UPDATE parley_schema SET version = ?, readable_from = NULL').run(SQLITE_SCHEMA_VERSION + 1);
     expect(() => createSqliteStore({ database: db })).toThrow(/newer/);
     db.close();
   });

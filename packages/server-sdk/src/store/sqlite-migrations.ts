@@ -1,12 +1,26 @@
 import type { Database } from 'better-sqlite3';
+import { createJsonLogger, type Logger } from '../logger.js';
+import { acceptNewerSchema, readableFromOf } from './schema-compat.js';
+
+/**
+ * One schema step. `breaking` marks a step that an older build cannot live with (a dropped or
+ * renamed column, a new NOT NULL column without a default, a changed meaning): running it raises
+ * the file's `readable_from` to its version, so older nodes refuse the file instead of misusing it.
+ * Additive steps (new tables, nullable or defaulted columns, indexes) leave older nodes working.
+ */
+export interface SqliteMigration {
+  sql: string;
+  breaking?: boolean;
+}
 
 /**
  * Parley's schema, one step per version. A released step is never edited: a change is a new step.
  * Tables carry a `parley_` prefix so that Parley can share a database file with an application.
  */
-export const SQLITE_MIGRATIONS: readonly string[] = [
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   // 1: conversations, members, the event log.
-  `
+  {
+    sql: `
   CREATE TABLE parley_conversations (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -41,8 +55,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX parley_events_dedup ON parley_events (conversation_id, sender_id, client_msg_id);
   `,
+  },
   // 2: per-device watermarks and user settings (receipts, privacy).
-  `
+  {
+    sql: `
   CREATE TABLE parley_device_watermarks (
     conversation_id TEXT NOT NULL,
     user_id TEXT NOT NULL,
@@ -59,6 +75,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     last_seen INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  },
 ];
 
 /**
@@ -72,8 +89,10 @@ export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
 export interface MigrationResult {
   /** Version found in the file (0 for a file Parley never touched). */
   from: number;
-  /** Version after migrating: always `SQLITE_SCHEMA_VERSION`. */
+  /** Version after migrating: `SQLITE_SCHEMA_VERSION`, or the file's own when a newer Parley wrote it. */
   to: number;
+  /** The oldest schema version that can still read and write the file. */
+  readableFrom: number;
 }
 
 /**
@@ -82,25 +101,39 @@ export interface MigrationResult {
  * Runs in one IMMEDIATE transaction: two processes opening a new file at once migrate it once,
  * and a crash mid-way leaves the previous version intact.
  *
+ * Next to the version, `readable_from` records the oldest version that can still use the file. A
+ * file from a newer Parley is used as it is (one warning logged) when `readable_from` is at or
+ * below this build's version, and refused with a `StoreVersionError` otherwise: during a rolling
+ * deploy, nodes of the previous release keep running on a file the next release migrated.
+ *
  * @example
  * const { from, to } = migrateSqlite(new Database('chat.sqlite'));
  */
-export function migrateSqlite(db: Database): MigrationResult {
+export function migrateSqlite(db: Database, options: { logger?: Pick<Logger, 'warn'> } = {}): MigrationResult {
   return db
     .transaction((): MigrationResult => {
       db.exec('CREATE TABLE IF NOT EXISTS parley_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)');
-      const row = db.prepare('SELECT version FROM parley_schema WHERE id = 1').get() as { version: number } | undefined;
+      // Released builds read only `version`: the mark is an extra column they never see. It is
+      // added outside the numbered steps, so adding it does not make the file newer than them.
+      const columns = db.prepare<[], { name: string }>('PRAGMA table_info(parley_schema)').all();
+      if (!columns.some((column) => column.name === 'readable_from')) db.exec('ALTER TABLE parley_schema ADD COLUMN readable_from INTEGER');
+      const row = db.prepare('SELECT version, readable_from FROM parley_schema WHERE id = 1').get() as
+        | { version: number; readable_from: number | null }
+        | undefined;
       const from = row?.version ?? 0;
       if (from > SQLITE_SCHEMA_VERSION) {
-        throw new Error(
-          `Parley: this SQLite database has schema version ${from}, newer than this version of Parley supports (${SQLITE_SCHEMA_VERSION}). Upgrade @parley/server-sdk.`,
-        );
+        const logger = options.logger ?? createJsonLogger({ level: 'warn' });
+        const readableFrom = acceptNewerSchema('sqlite', from, row?.readable_from ?? null, SQLITE_SCHEMA_VERSION, logger);
+        // Nothing is written: the file stays at the newer version, for the newer nodes.
+        return { from, to: from, readableFrom };
       }
-      for (let version = from + 1; version <= SQLITE_SCHEMA_VERSION; version++) db.exec(SQLITE_MIGRATIONS[version - 1]!);
-      db.prepare('INSERT INTO parley_schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version').run(
-        SQLITE_SCHEMA_VERSION,
-      );
-      return { from, to: SQLITE_SCHEMA_VERSION };
+      for (let version = from + 1; version <= SQLITE_SCHEMA_VERSION; version++) db.exec(SQLITE_MIGRATIONS[version - 1]!.sql);
+      const readableFrom = Math.max(row?.readable_from ?? 1, readableFromOf(SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION));
+      db.prepare(
+        `INSERT INTO parley_schema (id, version, readable_from) VALUES (1, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, readable_from = excluded.readable_from`,
+      ).run(SQLITE_SCHEMA_VERSION, readableFrom);
+      return { from, to: SQLITE_SCHEMA_VERSION, readableFrom };
     })
     .immediate();
 }

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { requirePeer } from '../optional-peer.js';
+import type { Logger } from '../logger.js';
 import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, MemberRole } from './types.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
 import { createdEventInput, nextEventId, toLogEvent } from './store-helpers.js';
@@ -29,6 +30,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** How long a write waits for another process's write lock before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /** Where the store reports what an operator should know (a file from a newer Parley). Default: JSON lines on stderr, warnings and up. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /**
@@ -57,7 +60,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
-  migrateSqlite(db);
+  migrateSqlite(db, options.logger ? { logger: options.logger } : {});
   const receiptsPrivacy = createSqliteReceiptsPrivacy(db);
 
   const sql = {
