@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { releaseFile, type ReleaseName } from './releases.js';
+
+export interface ReleaseProcess {
+  url: string;
+  output(): string;
+  token(userId: string): Promise<string>;
+  /** SIGTERM and wait (the old release's graceful drain). */
+  stop(): Promise<number | null>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs an old release's `parley-server` CLI (its snapshot, not today's code) as a separate
+ * process with development auth, as an old node of a rolling deploy would run, and waits until
+ * it listens.
+ */
+export async function startReleaseProcess(release: ReleaseName, args: string[] = ['--store', 'memory']): Promise<ReleaseProcess> {
+  const cli = releaseFile(release, 'cli.mjs');
+  const child = spawn(process.execPath, [cli, '--dev', '--port', '0', ...args], {
+    env: { ...process.env, PARLEY_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += String(chunk)));
+  child.stderr.on('data', (chunk) => (output += String(chunk)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${release} server did not start:\n${output}`)), 30_000);
+    const onData = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      resolve(match[1]!);
+    };
+    child.stdout.on('data', onData);
+    void exited.then((code) => reject(new Error(`${release} server exited with ${code}:\n${output}`)));
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  return {
+    url,
+    output: () => output,
+    async token(userId) {
+      const res = await fetch(`${url}/api/dev/token`, { method: 'POST', body: JSON.stringify({ userId }) });
+      if (!res.ok) throw new Error(`token from the ${release} server: ${res.status}`);
+      return ((await res.json()) as { token: string }).token;
+    },
+    stop,
+    async close() {
+      await stop();
+    },
+  };
+}
