@@ -19,7 +19,9 @@ export {
   reportWatermarks,
   sendText,
   type ConformanceOptions,
+  type ForeignEventInput,
   type MakeStore,
+  type WriteForeignEvent,
 } from './testing/fixtures.js';
 export {
   awaitStartSignal,

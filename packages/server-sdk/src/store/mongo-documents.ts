@@ -141,7 +141,8 @@ export function toEventDoc(event: LogEvent, clientMsgId: string): EventDoc {
 }
 
 export function toEvent(doc: EventDoc): LogEvent {
-  const { _id, seq, ...input } = doc;
-  // The document holds what an append was given; toLogEvent decides the wire shape.
-  return toLogEvent(input as AppendInput, _id, seq);
+  // Named fields only: a newer release may store more beside them, which this version must not
+  // pass on. The document holds what an append was given; toLogEvent decides the wire shape.
+  const { _id, seq, conversationId, senderId, clientMsgId, ts, kind, data } = doc;
+  return toLogEvent({ conversationId, senderId, clientMsgId, ts, kind, data } as AppendInput, _id, seq);
 }

@@ -1,6 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { afterAll } from 'vitest';
 import { freshDatabaseName, mongoTestUri } from '../../../../tests/helpers/mongo-env.js';
+import { mongoForeignWriter } from '../../test/support/foreign-events.js';
 import { runStoreConformance } from '../testing/conformance.js';
 import { createMongoStore } from './mongo-store.js';
 
@@ -14,7 +15,11 @@ if (uri) {
     async () => {
       client ??= await MongoClient.connect(uri);
       const db = client.db(freshDatabaseName('conf'));
-      return { store: createMongoStore({ db }), cleanup: async () => void (await db.dropDatabase()) };
+      return {
+        store: createMongoStore({ db }),
+        writeForeignEvent: mongoForeignWriter(db),
+        cleanup: async () => void (await db.dropDatabase()),
+      };
     },
     { timeoutMs: 60_000 },
   );

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
-import type { ChatStore } from '../store/types.js';
 import { appendTests } from './conformance-append.js';
 import { conversationTests } from './conformance-conversations.js';
+import { foreignEventTests } from './conformance-foreign-events.js';
 import { memberTests } from './conformance-members.js';
 import { membershipPageTests } from './conformance-membership-pages.js';
 import { readTests } from './conformance-reads.js';
@@ -12,7 +12,8 @@ import type { ConformanceOptions, MakeStore, StoreContext } from './fixtures.js'
  * Registers Parley's storage conformance suite (vitest `describe`/`it`) for one store. Every
  * adapter, bundled or custom, must pass it: it checks each promise of the `ChatStore` contract,
  * seq allocation under concurrency and dedup included. `makeStore` is called before every test
- * and must return an empty store; `cleanup` (if any) runs after `store.close()`.
+ * and must return an empty store; `cleanup` (if any) runs after `store.close()`;
+ * `writeForeignEvent` writes an event as a newer Parley release would (see `WriteForeignEvent`).
  *
  * @example
  * // my-store.test.ts
@@ -29,11 +30,14 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
     concurrentAppends: Math.max(50, options.concurrentAppends ?? 60),
     timeoutMs: options.timeoutMs ?? 30_000,
   };
-  let current: { store: ChatStore; cleanup?: () => Promise<void> } | undefined;
+  let current: Awaited<ReturnType<MakeStore>> | undefined;
   const ctx: StoreContext = {
     get store() {
       if (!current) throw new Error('no store: the conformance suite makes one before each test');
       return current.store;
+    },
+    get writeForeignEvent() {
+      return current?.writeForeignEvent;
     },
   };
 
@@ -55,5 +59,6 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
     memberTests(ctx);
     membershipPageTests(ctx);
     receiptsPrivacyTests(ctx);
+    foreignEventTests(ctx);
   });
 }

@@ -2,8 +2,40 @@ import type { LogEvent } from '@parley/protocol';
 import type { AppendResult, ChatStore, StoredConversation, StoredMember } from '../store/types.js';
 import { directKeyOf } from '../store/store-helpers.js';
 
+/**
+ * An event as a newer Parley release writes it: a kind this version may not know, data of any
+ * shape, and fields beside the contract's (`extra`) that this version's store does not read.
+ */
+export interface ForeignEventInput {
+  conversationId: string;
+  senderId: string;
+  clientMsgId: string;
+  ts: number;
+  kind: string;
+  data: unknown;
+  /** Stored next to the event the way a newer release adds fields (columns, document fields). */
+  extra: Record<string, string | number | boolean>;
+}
+
+/**
+ * Writes an event into the store's database the way a newer release's append does: at the end of
+ * the conversation's log (seq = the log's highest + 1, with the conversation's `lastSeq` raised),
+ * under the same dedup key rules, with a fresh id. Returns the id and seq it stored.
+ */
+export type WriteForeignEvent = (event: ForeignEventInput) => Promise<{ id: string; seq: number }>;
+
 /** What `runStoreConformance` needs to make one fresh, empty store per test. */
-export type MakeStore = () => Promise<{ store: ChatStore; cleanup?: () => Promise<void> }>;
+export type MakeStore = () => Promise<{
+  store: ChatStore;
+  cleanup?: () => Promise<void>;
+  /**
+   * Required for the mixed-version tests (the suite fails without it): during a rolling deploy a
+   * newer release writes event kinds and fields into the same database, and every read of this
+   * version must return those events, not throw and not skip them (a skipped seq is a hole that
+   * clients can never fill).
+   */
+  writeForeignEvent?: WriteForeignEvent;
+}>;
 
 export interface ConformanceOptions {
   /** Appends fired at once in the concurrency tests (at least 50). Default 60. */
@@ -15,6 +47,8 @@ export interface ConformanceOptions {
 /** The live store of the running test; a getter because each test gets a fresh one. */
 export interface StoreContext {
   readonly store: ChatStore;
+  /** The running test's foreign-event writer, if the store's wiring provides one. */
+  readonly writeForeignEvent: WriteForeignEvent | undefined;
 }
 
 /** A fixed clock for fixtures: tests compare timestamps exactly. */
