@@ -14,6 +14,17 @@ export function ConnectionBanner() {
       </div>
     );
   }
+  if (status === 'upgrade-required') {
+    // The server no longer speaks this build's protocol: the queued messages go out from the new build.
+    return (
+      <div className="banner offline" role="status" data-testid="banner">
+        A new version of this app is available.{queued} <button className="ghost" onClick={() => location.reload()}>Reload</button>
+      </div>
+    );
+  }
+  if (status === 'server-outdated') {
+    return <div className="banner reconnecting" role="status" data-testid="banner">The server is being upgraded; retrying…{queued}</div>;
+  }
   if (status === 'offline') {
     return <div className="banner offline" role="status" data-testid="banner">You're offline.{queued}</div>;
   }

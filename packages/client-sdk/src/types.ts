@@ -12,9 +12,24 @@ import type { TabsOption } from './tabs/tab-environment.js';
  * - `offline`: the runtime reports no network; attempts resume when it comes back;
  * - `unauthorized`: the server refused the credentials (or `getToken` rejected with an
  *   UNAUTHORIZED `ParleyError`); no more attempts until `connect()` or `onAuthError`'s `retry()`;
- * - `closed`: `close()` was called, or the server speaks another protocol version.
+ * - `upgrade-required`: the server no longer speaks this app's protocol version: only an update of
+ *   the app helps (ask the user to reload). The outbox is kept and goes out from the updated app;
+ *   no more attempts until `connect()`;
+ * - `server-outdated`: the server is older than this app's protocol version (typically a node not
+ *   yet upgraded in a rolling deploy); attempts go on, slowly, until one reaches a server that
+ *   speaks it; the outbox waits;
+ * - `closed`: `close()` was called.
  */
-export type ConnectionStatus = 'idle' | 'connecting' | 'online' | 'reconnecting' | 'offline' | 'unauthorized' | 'closed';
+export type ConnectionStatus =
+  | 'idle'
+  | 'connecting'
+  | 'online'
+  | 'reconnecting'
+  | 'offline'
+  | 'unauthorized'
+  | 'upgrade-required'
+  | 'server-outdated'
+  | 'closed';
 
 /**
  * @example

@@ -1,4 +1,4 @@
-export { PROTOCOL_VERSION, FRAME_EVENT } from './version.js';
+export { PROTOCOL_VERSION, OLDEST_PROTOCOL_VERSION, FRAME_EVENT, type HandshakeRefusal } from './version.js';
 export { Limits, type LimitsShape } from './limits.js';
 export { ErrorCode, errorCodeName, isRetryable, type ErrorCodeName } from './errors.js';
 export { ParleyError, isParleyError } from './parley-error.js';

@@ -163,10 +163,14 @@ describe('createChatClient over a fake wire', () => {
     chat.close();
   });
 
-  it('stops for good on an unsupported protocol, and close releases every timer', async () => {
+  it('stops in upgrade-required when the server no longer speaks its protocol, and close releases every timer', async () => {
     const { wire, clock, chat } = await setup();
     wire.refuse(new ParleyError(ErrorCode.UNSUPPORTED_PROTOCOL, 'upgrade'));
-    expect(chat.getSnapshot().connection).toMatchObject({ status: 'closed', lastError: { code: ErrorCode.UNSUPPORTED_PROTOCOL } });
+    expect(chat.getSnapshot().connection).toMatchObject({ status: 'upgrade-required', lastError: { code: ErrorCode.UNSUPPORTED_PROTOCOL } });
+    // No attempt is scheduled: only an update of the app can help.
+    const opens = wire.opens;
+    clock.advance(10 * 60_000);
+    expect(wire.opens).toBe(opens);
     chat.close();
     expect(clock.pendingCount()).toBe(0);
 
@@ -175,6 +179,21 @@ describe('createChatClient over a fake wire', () => {
     await other.chat.send('c1', 'x');
     other.chat.close();
     expect(other.clock.pendingCount()).toBe(0);
+  });
+
+  it('keeps trying, slowly and saying server-outdated, when the server is older than its protocol', async () => {
+    const { wire, clock, chat } = await setup();
+    wire.refuse(new ParleyError(ErrorCode.UNSUPPORTED_PROTOCOL, 'server speaks protocol 2'));
+    const state = chat.getSnapshot().connection;
+    expect(state).toMatchObject({ status: 'server-outdated', attempt: 1, lastError: { code: ErrorCode.UNSUPPORTED_PROTOCOL } });
+    const opens = wire.opens;
+    clock.advance((state.nextAttemptAt ?? 0) - clock.now);
+    expect(wire.opens).toBe(opens + 1);
+    // The attempt in progress still says why the app cannot talk yet.
+    expect(chat.getSnapshot().connection.status).toBe('server-outdated');
+    await online(wire);
+    expect(chat.getSnapshot().connection).toEqual({ status: 'online', attempt: 0 });
+    chat.close();
   });
 
   it('ignores invalid frames', async () => {

@@ -148,7 +148,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const watches = createWatchSender({ ids: () => watched.ids(), isOnline, newId: uuidv7, request, logger });
 
   const handleFrame = createFrameHandler({
-    getState, commit, logger, markOnline: () => connection.markOnline(), sync, outbox, requests, takeSummary, receipts, presenceTyping,
+    getState, commit, logger, markOnline: () => connection.markOnline(), refuseProtocol: (error) => connection.restart(error), sync, outbox, requests, takeSummary, receipts, presenceTyping,
     serverError: (error) => (internals.onServerError ?? ((e: ParleyError) => store.emit({ type: 'error', event: { error: e } })))(error),
   });
 

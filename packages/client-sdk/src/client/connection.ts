@@ -1,4 +1,4 @@
-import { ErrorCode, ParleyError, type ClientFrame, type HandshakeAuth } from '@parley/protocol';
+import { ErrorCode, PROTOCOL_VERSION, ParleyError, type ClientFrame, type HandshakeAuth } from '@parley/protocol';
 import type { ConnectionState } from '../types.js';
 import type { Transport, TransportFactory } from '../transport/transport.js';
 import { fullJitterDelay, type BackoffOptions } from '../state/backoff.js';
@@ -36,7 +36,7 @@ type EventHost = {
 };
 
 /** States no attempt leaves by itself: the app (or the runtime's network signal) acts first. */
-const WAITING: ReadonlySet<ConnectionState['status']> = new Set(['closed', 'offline', 'unauthorized']);
+const WAITING: ReadonlySet<ConnectionState['status']> = new Set(['closed', 'offline', 'unauthorized', 'upgrade-required']);
 
 /**
  * Owns the socket lifecycle: attempts, exponential backoff with full jitter between them, and the
@@ -78,15 +78,20 @@ export function createConnection(options: ConnectionOptions): Connection {
       setState({ status: 'unauthorized', attempt: state.attempt, lastError: error });
       return;
     }
-    if (error.code === ErrorCode.UNSUPPORTED_PROTOCOL) {
-      // Retrying cannot help until the app itself is updated.
+    const outdated = error.code === ErrorCode.UNSUPPORTED_PROTOCOL && protocolVerdict(error) === 'server-outdated';
+    if (error.code === ErrorCode.UNSUPPORTED_PROTOCOL && !outdated) {
+      // This app is older than the server speaks: only an update helps. The outbox stays.
       transport.close();
-      setState({ status: 'closed', attempt: state.attempt, lastError: error });
+      setState({ status: 'upgrade-required', attempt: state.attempt, lastError: error });
       return;
     }
     const attempt = state.attempt + 1;
-    const delay = fullJitterDelay(attempt - 1, options.backoff, timers.random);
-    setState({ status: 'reconnecting', attempt, nextAttemptAt: timers.now() + delay, lastError: error });
+    // A server older than this app keeps being tried, slowly: during a rolling deploy the next
+    // attempt may reach an upgraded node.
+    const delay = outdated
+      ? options.backoff.maxMs / 2 + timers.random() * (options.backoff.maxMs / 2)
+      : fullJitterDelay(attempt - 1, options.backoff, timers.random);
+    setState({ status: outdated ? 'server-outdated' : 'reconnecting', attempt, nextAttemptAt: timers.now() + delay, lastError: error });
     retryTimer = timers.setTimeout(() => {
       retryTimer = undefined;
       attemptNow();
@@ -109,14 +114,16 @@ export function createConnection(options: ConnectionOptions): Connection {
 
   function attemptNow() {
     const { lastError } = state;
-    const status = state.attempt === 0 && state.status !== 'reconnecting' ? 'connecting' : 'reconnecting';
+    // An attempt against an outdated server says so until one succeeds (no flicker to reconnecting).
+    const status =
+      state.status === 'server-outdated' ? 'server-outdated' : state.attempt === 0 && state.status !== 'reconnecting' ? 'connecting' : 'reconnecting';
     setState(lastError ? { status, attempt: state.attempt, lastError } : { status, attempt: state.attempt });
     transport.open(options.auth);
   }
 
   const onOffline = () => {
     // An unauthorized client stays so: coming back online would not make its token valid.
-    if (state.status === 'closed' || state.status === 'idle' || state.status === 'unauthorized') return;
+    if (state.status === 'closed' || state.status === 'idle' || state.status === 'unauthorized' || state.status === 'upgrade-required') return;
     clearTimers();
     transport.close();
     loseOpen();
@@ -134,9 +141,10 @@ export function createConnection(options: ConnectionOptions): Connection {
       return state;
     },
     start() {
-      // From `unauthorized` the app has new credentials (or wants to try again): a fresh run of
-      // attempts; the network listeners are still in place.
-      if (state.status !== 'unauthorized') {
+      // From `unauthorized` the app has new credentials (or wants to try again), from
+      // `upgrade-required` it wants to try again: a fresh run of attempts; the network listeners
+      // are still in place.
+      if (state.status !== 'unauthorized' && state.status !== 'upgrade-required') {
         if (state.status !== 'idle' && state.status !== 'closed') return;
         host.addEventListener?.('online', onOnline);
         host.addEventListener?.('offline', onOffline);
@@ -165,4 +173,14 @@ export function createConnection(options: ConnectionOptions): Connection {
     },
     sendIfOnline: (frame) => state.status === 'online' && transport.send(frame),
   };
+}
+
+/**
+ * Who is behind in a refused protocol: the server names the versions it speaks (`oldest`,
+ * `newest`); a server from before negotiation only says "server speaks protocol N".
+ */
+export function protocolVerdict(error: ParleyError): 'upgrade-required' | 'server-outdated' {
+  const data = (error.cause as { data?: { newest?: unknown } } | undefined)?.data;
+  const newest = typeof data?.newest === 'number' ? data.newest : Number(/speaks protocol (\d+)/.exec(error.message)?.[1] ?? NaN);
+  return newest < PROTOCOL_VERSION ? 'server-outdated' : 'upgrade-required';
 }

@@ -1,4 +1,4 @@
-import { ParleyError, parseServerFrame, type ConversationSummary, type ErrorCode } from '@parley/protocol';
+import { ErrorCode, PROTOCOL_VERSION, ParleyError, parseServerFrame, type ConversationSummary } from '@parley/protocol';
 import { applyIncomingEvents, applyReceipt, removeConversations, type ChatState } from '../state/chat-state.js';
 import type { PresenceTyping } from './presence-typing.js';
 import type { ReceiptSender } from './receipt-sender.js';
@@ -13,6 +13,8 @@ export interface FrameHandlerDeps {
   logger: Logger;
   /** The connection got its `welcome`. */
   markOnline(): void;
+  /** The server answered in a protocol version this client does not speak. */
+  refuseProtocol(error: ParleyError): void;
   sync: SyncCoordinator;
   outbox: OutboxSender;
   requests: RequestTracker;
@@ -39,6 +41,11 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
     const state = deps.getState();
     switch (frame.type) {
       case 'welcome': {
+        if (frame.protocol < PROTOCOL_VERSION) {
+          // Answered in an older version than this client speaks: the server must be upgraded.
+          deps.refuseProtocol(new ParleyError(ErrorCode.UNSUPPORTED_PROTOCOL, `server speaks protocol ${frame.protocol}`));
+          return;
+        }
         if (state.userId !== null && state.userId !== frame.userId) {
           deps.logger.warn('parley: the server welcomed a different user', { was: state.userId, now: frame.userId });
         }

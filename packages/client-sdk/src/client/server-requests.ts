@@ -45,7 +45,10 @@ export function createServerRequests(deps: {
     if (status === 'unauthorized') {
       throw new ParleyError(ErrorCode.UNAUTHORIZED, `unauthorized: ${lastError?.message ?? 'credentials refused'}`, { cause: lastError });
     }
-    if (status === 'idle' || status === 'closed' || status === 'offline') {
+    if (status === 'upgrade-required') {
+      throw new ParleyError(ErrorCode.UNSUPPORTED_PROTOCOL, `update the app: ${lastError?.message ?? 'the server no longer speaks its protocol'}`, { cause: lastError });
+    }
+    if (status === 'idle' || status === 'closed' || status === 'offline' || status === 'server-outdated') {
       throw new ParleyError(ErrorCode.UNAVAILABLE, `not connected (${status})`);
     }
     const reply = await deps.requests.request(validFrame(frame));

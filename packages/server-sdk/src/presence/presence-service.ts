@@ -3,7 +3,7 @@ import type { ChatStore, StoredUserSettings } from '../store/types.js';
 import type { Logger } from '../logger.js';
 import type { AggregatePresence, DeviceStatus, PresenceBackend } from './presence-backend.js';
 import { createMemoryPresenceBackend } from './memory-presence-backend.js';
-import { emitToRooms, isPresenceRoom, leaveRooms, presenceRoom, userRoom, type FanoutTarget } from '../server/fanout.js';
+import { emitToRooms, isPresenceRoom, joinRoom, leaveRoom, leaveRooms, presenceRoom, userRoom, type FanoutTarget } from '../server/fanout.js';
 
 /**
  * @example
@@ -32,10 +32,12 @@ export interface PresenceConnection {
     conn: { on(event: 'packet', listener: () => void): unknown };
     /** The rooms the socket is in: its presence subscriptions are the `presence:` ones. */
     readonly rooms: ReadonlySet<string>;
-    join(room: string): unknown;
+    join(room: string | string[]): unknown;
     leave(room: string): unknown;
     disconnect(close?: boolean): unknown;
   };
+  /** The connection's protocol version: an older one joins its version's rooms too. */
+  protocol: number;
 }
 
 export interface PresenceService {
@@ -184,14 +186,14 @@ export function createPresenceService(deps: {
       if (held.length + fresh.length > deps.maxSubscriptions) {
         throw new ParleyError(ErrorCode.LIMIT_EXCEEDED, `at most ${deps.maxSubscriptions} presence subscriptions per connection`);
       }
-      for (const id of fresh) void conn.socket.join(presenceRoom(id));
+      for (const id of fresh) void joinRoom(conn, presenceRoom(id));
       if (fresh.length > 0) {
         // A membership that ended while we checked found no room to take us out of: check again
         // now that the rooms are joined, so an ended membership never leaves a subscription.
         const still = new Set(await deps.store.filterCoMembers(conn.userId, fresh));
         for (const id of fresh.filter((id) => !still.has(id))) {
           allowed.delete(id);
-          void conn.socket.leave(presenceRoom(id));
+          void leaveRoom(conn, presenceRoom(id));
         }
       }
       const ids = [...allowed];
@@ -202,7 +204,7 @@ export function createPresenceService(deps: {
       };
     },
     unsubscribe(conn, userIds) {
-      for (const id of userIds) void conn.socket.leave(presenceRoom(id));
+      for (const id of userIds) void leaveRoom(conn, presenceRoom(id));
     },
     async membershipsEnded(removed, remaining) {
       const everyone = [...new Set([...removed, ...remaining])];

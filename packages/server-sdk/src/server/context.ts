@@ -59,6 +59,9 @@ export interface Connection {
   socket: Socket;
   userId: string;
   deviceId: string;
+  /** The protocol version this connection speaks (negotiated in the handshake). */
+  protocol: number;
+  /** Sends a frame, in this connection's protocol version (see protocol-edge.ts). */
   send(frame: ServerFrame): void;
 }
 

@@ -7,8 +7,10 @@ import {
   FRAME_EVENT,
   HandshakeAuth,
   Limits,
+  OLDEST_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   ParleyError,
+  type HandshakeRefusal,
   type LimitsShape,
   type ServerFrame,
 } from '@parley/protocol';
@@ -22,7 +24,8 @@ import { atDeadline } from './deadline-timer.js';
 import { guardInbound, UserConnections } from './connection-guard.js';
 import { type CanAddMembers, type CanCreateConversation, type Connection, type ServerContext } from './context.js';
 import { dispatchFrame } from './dispatch.js';
-import { userRoom } from './fanout.js';
+import { emitToRooms, joinRoom, userRoom } from './fanout.js';
+import { createProtocolEdge, negotiate } from './protocol-edge.js';
 import { createRestHandler, type RestHandler } from './rest.js';
 import { createChatMetrics, type ChatMetrics } from '../metrics/chat-metrics.js';
 import type { PromClientRegistry } from '../metrics/prom-client-bridge.js';
@@ -194,7 +197,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
   const unsubscribeScaleOut = [
     options.scaleOut?.onRecovered(() => {
       logger.warn('cross-node bus recovered: asking local clients to resync');
-      nsp.local.emit(FRAME_EVENT, { type: 'resync', reason: 'bus-recovered' } satisfies ServerFrame);
+      emitToRooms(ctx, 'everyone', { type: 'resync', reason: 'bus-recovered' }, { local: true });
     }),
     options.scaleOut?.onError((err) => {
       metrics.redisErrors.inc();
@@ -219,22 +222,33 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
         metrics.handshakes.inc({ result: errorCodeName(error.code) });
         if (error.code >= 5000) logger.error('handshake failed', { err });
         const refusal = new Error(error.message) as Error & { data: unknown };
-        refusal.data = { code: error.code, message: error.message, retryable: error.retryable };
+        refusal.data = {
+          code: error.code,
+          message: error.message,
+          retryable: error.retryable,
+          ...(err instanceof ProtocolRefused ? { oldest: OLDEST_PROTOCOL_VERSION, newest: PROTOCOL_VERSION } : {}),
+        } satisfies HandshakeRefusal;
         next(refusal);
       });
   });
 
   nsp.on('connection', (socket) => {
     const { userId, deviceId, expiresAt } = socket.data as SocketData;
+    const { protocol } = socket.data as SocketData;
+    const edge = createProtocolEdge(protocol);
     const conn: Connection = {
       socket,
       userId,
       deviceId,
-      send: (frame: ServerFrame) => void socket.emit(FRAME_EVENT, frame),
+      protocol,
+      send: (frame: ServerFrame) => {
+        const form = edge.outbound(frame);
+        if (form) socket.emit(FRAME_EVENT, form);
+      },
     };
     const queue = new KeyedQueue();
-    void socket.join(userRoom(userId));
-    conn.send({ type: 'welcome', protocol: PROTOCOL_VERSION, userId, deviceId, serverTime: Date.now(), limits });
+    void joinRoom(conn, userRoom(userId));
+    conn.send({ type: 'welcome', protocol, userId, deviceId, serverTime: Date.now(), limits });
     // The size of the frame being decoded, read off the transport so that no frame is serialized
     // again to be measured: the engine emits `packet` and then, synchronously, the decoded event.
     // A frame with binary attachments arrives as a text packet followed by one packet per
@@ -249,7 +263,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     guardInbound(socket, conn, frameBudget);
     socket.on(FRAME_EVENT, (raw: unknown) => {
       inFlight++;
-      void dispatchFrame(ctx, conn, queue, raw, packetBytes).finally(() => {
+      void dispatchFrame(ctx, conn, queue, edge.inbound(raw), packetBytes).finally(() => {
         if (--inFlight === 0) drained?.();
       });
     });
@@ -296,15 +310,16 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
 interface SocketData {
   userId: string;
   deviceId: string;
+  /** The negotiated protocol version. */
+  protocol: number;
   expiresAt: number | undefined;
 }
 
 async function authenticateSocket(socket: Socket, authenticate: Authenticate): Promise<void> {
   const auth = v.safeParse(HandshakeAuth, socket.handshake.auth);
   if (!auth.success) throw new ParleyError(ErrorCode.UNAUTHORIZED, 'handshake needs { token, deviceId, protocol }');
-  if (auth.output.protocol !== PROTOCOL_VERSION) {
-    throw new ParleyError(ErrorCode.UNSUPPORTED_PROTOCOL, `server speaks protocol ${PROTOCOL_VERSION}`);
-  }
+  const protocol = negotiate(auth.output.protocol);
+  if (protocol === null) throw new ProtocolRefused(auth.output.protocol);
   let identity;
   try {
     identity = await authenticate(auth.output.token, {
@@ -316,8 +331,18 @@ async function authenticateSocket(socket: Socket, authenticate: Authenticate): P
     throw new ParleyError(ErrorCode.UNAUTHORIZED, 'invalid token', { cause: err });
   }
   if (!identity) throw new ParleyError(ErrorCode.UNAUTHORIZED, 'invalid token');
-  const data: SocketData = { userId: identity.userId, deviceId: auth.output.deviceId, expiresAt: identity.expiresAt };
+  const data: SocketData = { userId: identity.userId, deviceId: auth.output.deviceId, protocol, expiresAt: identity.expiresAt };
   socket.data = data;
+}
+
+/** A client older than every version this server speaks: the refusal names the versions it does speak. */
+class ProtocolRefused extends ParleyError {
+  constructor(clientVersion: number) {
+    super(
+      ErrorCode.UNSUPPORTED_PROTOCOL,
+      `protocol ${clientVersion} is no longer supported: this server speaks ${OLDEST_PROTOCOL_VERSION} to ${PROTOCOL_VERSION}; update the app`,
+    );
+  }
 }
 
 function effectiveLimits(overrides: Partial<LimitsShape> = {}): LimitsShape {

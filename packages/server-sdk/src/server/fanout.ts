@@ -3,6 +3,7 @@ import { FRAME_EVENT, type ServerFrame } from '@parley/protocol';
 import type { StoredConversation } from '../store/types.js';
 import type { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { ServerContext } from './context.js';
+import { OLDER_VERSIONS, frameFor } from './protocol-edge.js';
 
 /**
  * Every frame that leaves for connections other than the one being answered goes through this
@@ -18,6 +19,39 @@ export const presenceRoom = (userId: string): string => `presence:${userId}`;
 export const isWatchRoom = (room: string): boolean => room.startsWith('watch:');
 export const isPresenceRoom = (room: string): boolean => room.startsWith('presence:');
 
+/**
+ * Connections of an older protocol version join, next to each room, that room qualified by their
+ * version, and the room of their version: a frame their version cannot parse goes to the
+ * qualified rooms in their form, and everyone else gets it with those connections excepted.
+ * Connections of the current version join nothing extra, so with no old clients nothing costs
+ * more. The qualified names start with `v<N>|`, so no `watch:` or `presence:` test matches them.
+ */
+export const versionRoom = (version: number): string => `v${version}|`;
+const qualified = (version: number, room: string): string => `v${version}|${room}`;
+
+/** Joins a connection to a room (and, for an older client, that room in its version). */
+export function joinRoom(conn: RoomMember, room: string): unknown {
+  if (!OLDER_VERSIONS.includes(conn.protocol)) return conn.socket.join(room);
+  return conn.socket.join([room, qualified(conn.protocol, room), versionRoom(conn.protocol)]);
+}
+
+/** What joining and leaving rooms needs of a connection. */
+export interface RoomMember {
+  socket: { join(room: string | string[]): unknown; leave(room: string): unknown };
+  protocol: number;
+}
+
+/** Takes a connection out of a room (and its version's form of it). */
+export function leaveRoom(conn: RoomMember, room: string): unknown {
+  if (!OLDER_VERSIONS.includes(conn.protocol)) return conn.socket.leave(room);
+  return Promise.all([conn.socket.leave(room), conn.socket.leave(qualified(conn.protocol, room))]);
+}
+
+const withQualified = (rooms: readonly string[]): string[] => [
+  ...rooms,
+  ...OLDER_VERSIONS.flatMap((version) => rooms.map((room) => qualified(version, room))),
+];
+
 /** What emitting needs: the namespace, and the fan-out histogram. */
 export interface FanoutTarget {
   nsp: Namespace;
@@ -30,15 +64,28 @@ export interface FanoutTarget {
  */
 export function emitToRooms(
   target: FanoutTarget,
-  rooms: readonly string[],
+  rooms: readonly string[] | 'everyone',
   frame: ServerFrame,
-  options: { except?: readonly string[]; volatile?: boolean } = {},
+  options: { except?: readonly string[]; volatile?: boolean; local?: boolean } = {},
 ): void {
   if (rooms.length === 0) return;
-  if (frame.type === 'event') target.metrics.fanout.observe(rooms.length);
-  let to = target.nsp.to([...rooms]);
-  if (options.except && options.except.length > 0) to = to.except([...options.except]);
-  (options.volatile ? to.volatile : to).emit(FRAME_EVENT, frame);
+  if (frame.type === 'event' && rooms !== 'everyone') target.metrics.fanout.observe(rooms.length);
+  const except = [...(options.except ?? [])];
+  // An older client gets the frame in its own form, through its version's rooms; everyone else
+  // gets the current form with those clients excepted. Most frames read the same in every
+  // version: one emit, as before.
+  const forms = OLDER_VERSIONS.map((version) => ({ version, form: frameFor(version, frame) })).filter((f) => f.form !== frame);
+  const emit = (to: readonly string[] | 'everyone', form: ServerFrame, without: readonly string[]) => {
+    let op = options.local ? target.nsp.local : target.nsp;
+    if (to !== 'everyone') op = op.to([...to]);
+    if (without.length > 0) op = op.except([...without]);
+    (options.volatile ? op.volatile : op).emit(FRAME_EVENT, form);
+  };
+  emit(rooms, frameFor(Number.POSITIVE_INFINITY, frame) ?? frame, [...except, ...forms.map((f) => versionRoom(f.version))]);
+  for (const { version, form } of forms) {
+    if (!form) continue;
+    emit(rooms === 'everyone' ? [versionRoom(version)] : rooms.map((room) => qualified(version, room)), form, except);
+  }
 }
 
 /** Pushes a frame to every connection of these users, on every node, except `exceptSocketId`. */
@@ -49,7 +96,7 @@ export function pushToUsers(target: FanoutTarget, userIds: Iterable<string>, fra
 /** Takes every connection in `holders` (rooms) out of `rooms`, on whichever node holds it. */
 export function leaveRooms(target: Pick<FanoutTarget, 'nsp'>, holders: readonly string[], rooms: readonly string[]): void {
   if (holders.length === 0 || rooms.length === 0) return;
-  target.nsp.in([...holders]).socketsLeave([...rooms]);
+  target.nsp.in([...holders]).socketsLeave(withQualified(rooms));
 }
 
 export interface ConversationPushOptions {

@@ -1,7 +1,7 @@
-import { ErrorCode, FRAME_EVENT, ParleyError, type ServerFrame } from '@parley/protocol';
+import { ErrorCode, ParleyError, type ServerFrame } from '@parley/protocol';
 import type { StoredConversation } from '../store/types.js';
 import type { ServerContext } from './context.js';
-import { pushToConversation, type ConversationPushOptions } from './fanout.js';
+import { emitToRooms, pushToConversation, type ConversationPushOptions } from './fanout.js';
 
 /** Backoff between push attempts, and how long to keep trying before asking everyone to resync. */
 const FIRST_RETRY_MS = 100;
@@ -44,7 +44,7 @@ function retryLater(
         conversationId: conversation.id,
         err: ParleyError.from(err, ErrorCode.UNAVAILABLE),
       });
-      ctx.nsp.emit(FRAME_EVENT, { type: 'resync', reason: 'push-failed' } satisfies ServerFrame);
+      emitToRooms(ctx, 'everyone', { type: 'resync', reason: 'push-failed' });
     });
   }, delayMs);
   timer.unref?.();

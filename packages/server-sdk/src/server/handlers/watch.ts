@@ -1,6 +1,6 @@
 import type { WatchFrame } from '@parley/protocol';
 import type { Connection, ServerContext } from '../context.js';
-import { isWatchRoom, watchRoom } from '../fanout.js';
+import { isWatchRoom, joinRoom, leaveRoom, watchRoom } from '../fanout.js';
 
 /**
  * WATCH: this connection now shows exactly these conversations. Only conversations the user is a
@@ -15,9 +15,9 @@ export async function handleWatch(ctx: ServerContext, conn: Connection, frame: W
   const rooms = new Set(watched.map(watchRoom));
   const moves: unknown[] = [];
   for (const room of conn.socket.rooms) {
-    if (isWatchRoom(room) && !rooms.has(room)) moves.push(conn.socket.leave(room));
+    if (isWatchRoom(room) && !rooms.has(room)) moves.push(leaveRoom(conn, room));
   }
-  for (const room of rooms) moves.push(conn.socket.join(room));
+  for (const room of rooms) moves.push(joinRoom(conn, room));
   // socket.io adapters may join asynchronously: answer only once every move is done.
   await Promise.all(moves);
   if (frame.reqId !== undefined) conn.send({ type: 'watch.result', reqId: frame.reqId, conversationIds: watched });
