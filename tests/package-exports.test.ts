@@ -11,7 +11,7 @@ const PUBLIC: Record<string, string[]> = {
     'ConversationKind', 'ConversationSummary', 'DirectOpenFrame', 'ErrorCode', 'ErrorFrame', 'EventFrame',
     'FRAME_EVENT', 'GroupCreateFrame', 'HandshakeAuth', 'HistoryFrame', 'HistoryResultFrame', 'Id',
     'Limits', 'LogEvent', 'MemberReceipt', 'MembersAddFrame', 'MembersAddedEvent', 'MembersRemoveFrame',
-    'MembersRemovedEvent', 'MessageEvent', 'NackFrame', 'PROTOCOL_VERSION', 'ParleyError', 'PresenceFrame',
+    'MembersRemovedEvent', 'MessageEvent', 'NackFrame', 'OLDEST_PROTOCOL_VERSION', 'PROTOCOL_VERSION', 'ParleyError', 'PresenceFrame',
     'PresenceResultFrame', 'PresenceSetFrame', 'PresenceStatus', 'PresenceSubscribeFrame', 'PresenceUnsubscribeFrame', 'ReceiptFrame',
     'ReceiptUpdateFrame', 'ResyncFrame', 'SendFrame', 'Seq', 'ServerFrame', 'SettingsFrame',
     'SettingsResultFrame', 'SyncFrame', 'SyncResultFrame', 'Text', 'Timestamp', 'Title',
@@ -37,7 +37,7 @@ const PUBLIC: Record<string, string[]> = {
   ],
   '@parley/server-sdk': [
     'Counter', 'DEFAULT_USER_SETTINGS', 'ErrorCode', 'Gauge', 'Histogram', 'Limits',
-    'PROTOCOL_VERSION', 'ParleyError', 'Registry', 'createChatMetrics', 'createChatServer', 'createDevAuth',
+    'OLDEST_PROTOCOL_VERSION', 'PROTOCOL_VERSION', 'ParleyError', 'Registry', 'createChatMetrics', 'createChatServer', 'createDevAuth',
     'StoreVersionError', 'createJsonLogger', 'createJwtAuthenticator', 'createMemoryPresenceBackend', 'createMemoryStore', 'isParleyError', 'silentLogger',
   ],
   '@parley/server-sdk/sqlite': [

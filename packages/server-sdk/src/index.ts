@@ -14,4 +14,4 @@ export { createChatMetrics, type ChatMetrics, type ChatMetricsOptions } from './
 export type { PromClientRegistry } from './metrics/prom-client-bridge.js';
 export type { OpsHandler, Readiness } from './server/ops-handler.js';
 export { Registry, Counter, Gauge, Histogram } from './metrics/registry.js';
-export { ParleyError, isParleyError, ErrorCode, Limits, PROTOCOL_VERSION } from '@parley/protocol';
+export { ParleyError, isParleyError, ErrorCode, Limits, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION } from '@parley/protocol';
