@@ -7,6 +7,7 @@ import {
   ErrorCode,
   HandshakeAuth,
   Limits,
+  OLDEST_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   ParleyError,
   ServerFrame,
@@ -34,11 +35,26 @@ function schemaHash(): string {
   return createHash('sha256').update(JSON.stringify(wire)).digest('hex').slice(0, 16);
 }
 
+/**
+ * The schema hash of every version a release of Parley has spoken. A bump adds a line; lines are
+ * never edited, so the versions a server still speaks keep the hash their clients were built on.
+ */
+export const SCHEMA_HASHES: Readonly<Record<number, string>> = {
+  2: 'd43380a3312363e1',
+  3: '96296d647f198fb0',
+};
+
 describe('wire compatibility', () => {
   it('changes PROTOCOL_VERSION (and docs/protocol.md) whenever a frame schema changes', () => {
     // If this fails you changed the wire: bump PROTOCOL_VERSION, describe the change in
-    // docs/protocol.md, and record the new hash here next to the new version.
-    expect({ version: PROTOCOL_VERSION, hash: schemaHash() }).toEqual({ version: 3, hash: '96296d647f198fb0' });
+    // docs/protocol.md, and record the new hash in SCHEMA_HASHES next to the new version.
+    expect({ version: PROTOCOL_VERSION, hash: schemaHash() }).toEqual({ version: 3, hash: SCHEMA_HASHES[3] });
+  });
+
+  it('keeps the recorded hash of every version the window still speaks', () => {
+    for (let version = OLDEST_PROTOCOL_VERSION; version <= PROTOCOL_VERSION; version++) {
+      expect(SCHEMA_HASHES[version], `schema hash of protocol ${version}`).toMatch(/^[0-9a-f]{16}$/);
+    }
   });
 
   it('is described by docs/protocol.md at this version and schema hash', () => {
