@@ -42,9 +42,11 @@ for _, member in ipairs(members) do
     local record = redis.call('HGET', p .. 'pr:c:' .. user, conn)
     redis.call('HDEL', p .. 'pr:c:' .. user, conn)
     if record then
-      local seen = cjson.decode(record).seenAt
+      -- A record a newer node wrote may not decode here: it still expires, only its seenAt is lost.
+      local ok, decoded = pcall(cjson.decode, record)
+      local seen = ok and type(decoded) == 'table' and tonumber(decoded.seenAt) or nil
       local key = p .. 'pr:seen:' .. user
-      if tonumber(redis.call('GET', key) or '0') < seen then redis.call('SET', key, seen) end
+      if seen and tonumber(redis.call('GET', key) or '0') < seen then redis.call('SET', key, seen) end
       table.insert(out, record)
     end
   end
@@ -73,7 +75,19 @@ return old
  * Works on a standalone Redis or a primary with replicas (the scripts touch keys they compute,
  * so Redis Cluster is not supported for presence).
  */
-export function createRedisPresenceBackend(client: RedisCommands, keyPrefix: string): PresenceBackend {
+export function createRedisPresenceBackend(
+  client: RedisCommands,
+  keyPrefix: string,
+  skip: (kind: string, cause?: unknown) => void = () => {},
+): PresenceBackend {
+  // Records are shared with every node, newer ones included: one this version cannot read is
+  // skipped (and reported once), never allowed to fail a whole read or sweep.
+  const records = (jsons: readonly string[]): PresenceRecord[] =>
+    jsons.flatMap((json) => {
+      const record = toRecord(json);
+      if (!record) skip('presence record');
+      return record ? [record] : [];
+    });
   const run = (script: string, args: string[], keys: string[] = []) => client.eval(script, { keys, arguments: args });
   return {
     async touch(records) {
@@ -86,8 +100,7 @@ export function createRedisPresenceBackend(client: RedisCommands, keyPrefix: str
       await run(REMOVE, [keyPrefix, userId, connectionId, String(at)]);
     },
     async expire(now) {
-      const records = (await run(EXPIRE, [keyPrefix, String(now)])) as string[];
-      return records.map((json) => JSON.parse(json) as PresenceRecord);
+      return records((await run(EXPIRE, [keyPrefix, String(now)])) as string[]);
     },
     async read(userIds, now) {
       const out = new Map<string, AggregatePresence>();
@@ -96,8 +109,7 @@ export function createRedisPresenceBackend(client: RedisCommands, keyPrefix: str
       rows.forEach((json, i) => {
         const row = JSON.parse(json) as { seen: string | false; records: string[] | Record<string, never> };
         // cjson encodes an empty Lua table as an object.
-        const records = (Array.isArray(row.records) ? row.records : []).map((r) => JSON.parse(r) as PresenceRecord);
-        const live = records.filter((r) => r.expiresAt > now);
+        const live = records(Array.isArray(row.records) ? row.records : []).filter((r) => r.expiresAt > now);
         const status: PresenceStatus = live.some((r) => r.status === 'online') ? 'online' : live.length > 0 ? 'away' : 'offline';
         const seen = row.seen === false ? null : Number(row.seen);
         const liveSeen = live.reduce<number | null>((max, r) => (max === null || r.seenAt > max ? r.seenAt : max), null);
@@ -111,4 +123,22 @@ export function createRedisPresenceBackend(client: RedisCommands, keyPrefix: str
       return typeof old === 'string' ? (old as PresenceStatus) : null;
     },
   };
+}
+
+/**
+ * A record as this version reads it, or null when it cannot: the fields aggregation needs, with
+ * a status this version does not know counted as `away` (the device is there, not known active).
+ */
+function toRecord(json: string): PresenceRecord | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const { userId, connectionId, status, seenAt, expiresAt } = value as Record<string, unknown>;
+  if (typeof userId !== 'string' || typeof connectionId !== 'string') return null;
+  if (typeof seenAt !== 'number' || typeof expiresAt !== 'number') return null;
+  return { userId, connectionId, status: status === 'online' ? 'online' : 'away', seenAt, expiresAt };
 }

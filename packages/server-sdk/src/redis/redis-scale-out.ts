@@ -3,6 +3,7 @@ import { requirePeer } from '../optional-peer.js';
 import type { ScaleOut } from '../scale-out/types.js';
 import { createRedisLimiter } from './redis-limiter.js';
 import { withHandledPublishes } from './handled-publishes.js';
+import { createSkipReporter, tolerantAdapter } from './tolerant-adapter.js';
 import { createRedisPresenceBackend } from './redis-presence-backend.js';
 
 /**
@@ -73,14 +74,19 @@ export function redisScaleOut(options: RedisScaleOutOptions): ScaleOut {
   const { createAdapter, createShardedAdapter } = requirePeer<typeof RedisAdapter>('@socket.io/redis-adapter', 'Redis scale-out', '^8.3');
   // A publish in flight when Redis drops must not take the process down with it.
   const publisher = withHandledPublishes(options.pubClient, reportError);
-  const adapter = options.sharded
-    ? createShardedAdapter(publisher, options.subClient, { channelPrefix: `${prefix}sio` })
-    : createAdapter(publisher, options.subClient, { key: `${prefix}sio` });
+  // A newer node on the same bus may publish what this version cannot read: skip it, say so once.
+  const skip = createSkipReporter(reportError);
+  const adapter = tolerantAdapter(
+    options.sharded
+      ? createShardedAdapter(publisher, options.subClient, { channelPrefix: `${prefix}sio` })
+      : createAdapter(publisher, options.subClient, { key: `${prefix}sio` }),
+    skip,
+  );
 
   return {
     adapter,
     limiter: (name, limit) => createRedisLimiter(options.pubClient, prefix, name, limit, reportError),
-    presence: createRedisPresenceBackend(options.pubClient, prefix),
+    presence: createRedisPresenceBackend(options.pubClient, prefix, skip),
     onRecovered(listener) {
       recovered.add(listener);
       return () => recovered.delete(listener);
