@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/.turbo/**', 'tests/.snippets/**', 'examples/*/public/**', 'bench/results/**', 'tests/fixtures/releases/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.turbo/**', 'tests/.snippets/**', 'examples/*/public/**', 'bench/results/**', 'tests/fixtures/releases/*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

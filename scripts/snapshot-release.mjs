@@ -63,11 +63,16 @@ try {
       b.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path, external: true }));
     },
   };
-  rmSync(out, { recursive: true, force: true });
+  // Replace only what this script makes: data made from the snapshot (a database) stays.
+  rmSync(join(out, 'chunks'), { recursive: true, force: true });
+  for (const entry of Object.keys(entries)) rmSync(join(out, `${entry}.mjs`), { force: true });
   mkdirSync(out, { recursive: true });
   await build({
     entryPoints: present,
     outdir: out,
+    // Paths in the output (comments, chunk hashes) relative to the extracted tree: the same
+    // commit gives the same bytes on every run.
+    absWorkingDir: src,
     bundle: true,
     splitting: true,
     format: 'esm',
