@@ -5,6 +5,8 @@ import { pageOf } from './membership-page.js';
 import { createMongoAppender } from './mongo-append.js';
 import { createMongoReceiptsPrivacy } from './mongo-receipts-privacy.js';
 import { createMongoLogEnd } from './mongo-log-end.js';
+import { checkMongoFormat } from './mongo-meta.js';
+import type { Logger } from '../logger.js';
 import {
   createMongoIndexes,
   isDuplicateKeyError,
@@ -33,6 +35,8 @@ export interface MongoStoreOptions {
   readConcern?: 'majority' | 'local';
   /** Create the indexes before the first operation (idempotent). Default true. */
   autoIndex?: boolean;
+  /** Where the store reports what an operator should know (a database from a newer Parley). Default: JSON lines on stderr, warnings and up. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** A MongoDB-backed `ChatStore`, plus the index set-up it depends on. */
@@ -72,15 +76,28 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     highestSeq: appender.highestSeq,
   });
 
-  let indexes: Promise<void> | undefined;
-  function ensureIndexes(): Promise<void> {
-    indexes ??= createMongoIndexes(collections).then(() => receiptsPrivacy.ensureIndexes()).catch((error: unknown) => {
-      indexes = undefined; // let the next call try again
+  // Checked before anything else touches the database: a newer release's format is used only
+  // when it says this build can (see mongo-meta.ts), and refused before any write otherwise.
+  let format: Promise<void> | undefined;
+  function checkFormat(): Promise<void> {
+    format ??= checkMongoFormat(options.db, options.collectionPrefix ?? 'parley_', writeConcern, options.logger).catch((error: unknown) => {
+      format = undefined; // let the next call try again
       throw error;
     });
+    return format;
+  }
+  let indexes: Promise<void> | undefined;
+  function ensureIndexes(): Promise<void> {
+    indexes ??= checkFormat()
+      .then(() => createMongoIndexes(collections))
+      .then(() => receiptsPrivacy.ensureIndexes())
+      .catch((error: unknown) => {
+        indexes = undefined; // let the next call try again
+        throw error;
+      });
     return indexes;
   }
-  const ready = () => (options.autoIndex === false ? Promise.resolve() : ensureIndexes());
+  const ready = () => (options.autoIndex === false ? checkFormat() : ensureIndexes());
 
   // memberCount is recounted rather than $inc'ed, so that a crash mid-change cannot skew it for
   // good. Concurrent recounts may race; each re-checks after writing and the last one settles it.

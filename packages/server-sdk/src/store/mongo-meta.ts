@@ -1,0 +1,54 @@
+import type { Db, WriteConcernSettings } from 'mongodb';
+import { createJsonLogger, type Logger } from '../logger.js';
+import { acceptNewerSchema } from './schema-compat.js';
+import { isDuplicateKeyError } from './mongo-documents.js';
+
+/**
+ * The format of Parley's MongoDB documents and indexes this build writes. Raise it with every
+ * change to them; raise `MONGO_READABLE_FROM` to the same value only when older builds cannot
+ * live with the change (a renamed field, a changed meaning), never for additions they ignore.
+ */
+export const MONGO_FORMAT_VERSION = 1;
+export const MONGO_READABLE_FROM = 1;
+
+interface MetaDoc {
+  _id: 'format';
+  formatVersion: number;
+  /** The oldest format version that can still read and write this database. */
+  readableFrom: number;
+}
+
+/**
+ * Checks (and on a new database records) the format of a Parley database in the `<prefix>meta`
+ * collection, with the same rule as SQLite: a newer database opens when it says this build can
+ * still use it (one warning), and is refused with a `StoreVersionError` otherwise. An older one
+ * is raised to this build's format with `$max`, so that concurrent nodes never lower it.
+ */
+export async function checkMongoFormat(
+  db: Db,
+  prefix: string,
+  writeConcern: WriteConcernSettings,
+  logger: Pick<Logger, 'warn'> = createJsonLogger({ level: 'warn' }),
+): Promise<void> {
+  const meta = db.collection<MetaDoc>(`${prefix}meta`, { writeConcern, readPreference: 'primary' });
+  let doc = await meta.findOne({ _id: 'format' });
+  if (!doc) {
+    try {
+      await meta.insertOne({ _id: 'format', formatVersion: MONGO_FORMAT_VERSION, readableFrom: MONGO_READABLE_FROM });
+      return;
+    } catch (error) {
+      // Another node recorded it first: check what it wrote.
+      if (!isDuplicateKeyError(error)) throw error;
+      doc = await meta.findOne({ _id: 'format' });
+      if (!doc) throw error;
+    }
+  }
+  const found = typeof doc.formatVersion === 'number' ? doc.formatVersion : 0;
+  if (found > MONGO_FORMAT_VERSION) {
+    acceptNewerSchema('mongodb', found, typeof doc.readableFrom === 'number' ? doc.readableFrom : null, MONGO_FORMAT_VERSION, logger);
+    return;
+  }
+  if (found < MONGO_FORMAT_VERSION || doc.readableFrom < MONGO_READABLE_FROM) {
+    await meta.updateOne({ _id: 'format' }, { $max: { formatVersion: MONGO_FORMAT_VERSION, readableFrom: MONGO_READABLE_FROM } });
+  }
+}
