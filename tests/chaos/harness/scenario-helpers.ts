@@ -1,10 +1,16 @@
 import type { ChaosContext } from './run-chaos.js';
+import type { CreateClient } from './world.js';
 
-/** Users u0…, each with its devices; random groups; one outsider in none of them. */
-export async function populate(ctx: ChaosContext): Promise<void> {
+/**
+ * Users u0…, each with its devices; random groups; one outsider in none of them. `clientFor`
+ * picks the release a device runs (by its index among all devices); default: the current one.
+ */
+export async function populate(ctx: ChaosContext, clientFor?: (index: number) => CreateClient | undefined): Promise<void> {
   const { world, rng, scale } = ctx;
   const users = Array.from({ length: scale.users }, (_, i) => `u${i}`);
-  for (const user of users) for (let d = 0; d < scale.devicesPerUser; d++) world.addDevice(user);
+  for (const user of users) {
+    for (let d = 0; d < scale.devicesPerUser; d++) world.addDevice(user, undefined, clientFor?.(world.devices.length));
+  }
   world.addDevice('outsider');
   for (let g = 0; g < scale.groups; g++) {
     const members = users.filter(() => rng.chance(0.6));

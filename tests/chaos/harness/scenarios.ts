@@ -1,5 +1,6 @@
 import type { AckFrame } from '@parley/protocol';
 import { connectWire } from '../../helpers/wire-client.js';
+import { mixedVersions } from './mixed-version-scenarios.js';
 import { rateLimitPressure, storeBlips, storeBlipsMongo } from './refusal-scenarios.js';
 import type { Scenario } from './run-chaos.js';
 import { populate, whileRunning } from './scenario-helpers.js';
@@ -127,4 +128,6 @@ export const massReconnect: Scenario = {
 
 export { rateLimitPressure, storeBlips, storeBlipsMongo };
 
-export const SCENARIOS: Scenario[] = [sigkill, sigstop, proxyFaults, lostAcks, concurrentIds, massReconnect, rateLimitPressure, storeBlips, storeBlipsMongo];
+export const SCENARIOS: Scenario[] = [
+  sigkill, sigstop, proxyFaults, lostAcks, concurrentIds, massReconnect, rateLimitPressure, storeBlips, storeBlipsMongo, mixedVersions,
+];

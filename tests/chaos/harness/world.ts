@@ -1,6 +1,17 @@
 import { createChatClient, createMemoryStorage, type ChatClient } from '@parley/client-sdk';
 import type { Rng } from './prng.js';
 
+/** The options of `createChatClient` a chaos device uses, in a form every release accepts. */
+export type CreateClient = (options: {
+  url: string;
+  getToken: () => Promise<string>;
+  storage: ReturnType<typeof createMemoryStorage>;
+  deviceId: string;
+  reconnect: { baseMs: number; maxMs: number };
+  ackTimeoutMs: number;
+  requestTimeoutMs: number;
+}) => ChatClient;
+
 /** One installation of the real client SDK (outbox, retries, sync), connected through the proxy. */
 export interface Device {
   readonly userId: string;
@@ -40,8 +51,16 @@ export class World {
 
   constructor(private readonly options: WorldOptions) {}
 
-  addDevice(userId: string, deviceId = `${userId}-d${this.devices.filter((d) => d.userId === userId).length}`): Device {
-    const chat = createChatClient({
+  /**
+   * `create`: which release's `createChatClient` this device runs (default: the current one; a
+   * previous release's, from its snapshot in tests/fixtures/releases, for mixed-version runs).
+   */
+  addDevice(
+    userId: string,
+    deviceId = `${userId}-d${this.devices.filter((d) => d.userId === userId).length}`,
+    create: CreateClient = createChatClient,
+  ): Device {
+    const chat = create({
       url: this.options.url,
       getToken: () => this.options.issueToken(userId),
       storage: createMemoryStorage(),

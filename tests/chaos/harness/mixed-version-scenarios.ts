@@ -1,0 +1,35 @@
+import type { Scenario } from './run-chaos.js';
+import { populate, whileRunning } from './scenario-helpers.js';
+import { sleep, type CreateClient } from './world.js';
+
+// The apps still out there when a server is upgraded: devices running the previous releases'
+// clients (their snapshots in tests/fixtures/releases, negotiated down by the server) share the
+// conversations with current ones, through crashes of the server. The oracle holds them all to
+// the same promise: nothing lost, nothing doubled, one order on every device.
+
+const RELEASES = ['protocol-2', 'protocol-3'] as const;
+
+async function loadClient(release: (typeof RELEASES)[number]): Promise<CreateClient> {
+  const url = new URL(`../../fixtures/releases/${release}/client.mjs`, import.meta.url).href;
+  const mod = (await import(url)) as { createChatClient: CreateClient };
+  return mod.createChatClient;
+}
+
+export const mixedVersions: Scenario = {
+  name: 'SIGKILL + restart with devices on the previous releases\u2019 clients (protocol 2 and 3)',
+  async run(ctx) {
+    const previous = await Promise.all(RELEASES.map(loadClient));
+    // Every third device runs a previous release, alternating between them.
+    await populate(ctx, (index) => (index % 3 === 1 ? previous[Math.floor(index / 3) % previous.length] : undefined));
+    const old = ctx.world.devices.filter((_, i) => i % 3 === 1).length;
+    let kills = 0;
+    await whileRunning(ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs), async () => {
+      await sleep(ctx.rng.int(400, 1400));
+      await ctx.server.kill();
+      kills++;
+      await sleep(ctx.rng.int(50, 600));
+      await ctx.server.restart();
+    });
+    ctx.note(`${old} of ${ctx.world.devices.length} devices on previous releases; ${kills} SIGKILLs`);
+  },
+};
