@@ -13,7 +13,7 @@ export type ReleaseName = 'protocol-2' | 'protocol-3';
 export function releaseFile(release: ReleaseName, file: string): string {
   const path = join(RELEASES_DIR, release, file);
   if (!existsSync(path)) {
-    throw new Error(`release snapshot file missing: ${path} (re-create it with scripts/snapshot-release.mjs, see its RELEASE.md)`);
+    throw new Error(`release snapshot file missing: ${path} (bundles: scripts/snapshot-release.mjs, see the snapshot's RELEASE.md; parley.sqlite: tests/fixtures/releases/make-sqlite-fixture.mjs)`);
   }
   return path;
 }
