@@ -126,7 +126,7 @@ export const massReconnect: Scenario = {
   },
 };
 
-export { rateLimitPressure, storeBlips, storeBlipsMongo };
+export { rateLimitPressure, storeBlips, storeBlipsMongo, mixedVersions };
 
 export const SCENARIOS: Scenario[] = [
   sigkill, sigstop, proxyFaults, lostAcks, concurrentIds, massReconnect, rateLimitPressure, storeBlips, storeBlipsMongo, mixedVersions,
