@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { startReferenceProcess } from '../helpers/reference-process.js';
+import { releaseFile, type ReleaseName } from './releases.js';
+
+/** A node of a mixed-version cluster: a previous release's CLI or today's, as a child process. */
+export interface ClusterNode {
+  readonly name: string;
+  readonly url: string;
+  readonly port: number;
+  output(): string;
+  token(userId: string): Promise<string>;
+  /** The exit code or signal once the process ended; null while it runs. */
+  ended(): string | null;
+  /** SIGTERM (the graceful drain) and wait; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** What a node shares with the others of its cluster, as a rolling deploy runs them. */
+export interface ClusterConfig {
+  dataDir: string;
+  redisUrl: string;
+  devSecret: string;
+}
+
+const nodeArgs = (config: ClusterConfig, port: number) => ['--dev', '--store', 'sqlite', '--data-dir', config.dataDir, '--port', String(port)];
+const nodeEnv = (config: ClusterConfig) => ({ REDIS_URL: config.redisUrl, PARLEY_DEV_SECRET: config.devSecret, PARLEY_LOG_LEVEL: 'warn' });
+
+/** The lines of a node's output that say a process error went unhandled (a crash, or about to be one). */
+export function crashLines(node: ClusterNode): string[] {
+  return node.output().split('\n').filter((line) => /uncaught|unhandled/i.test(line));
+}
+
+/**
+ * A development token from whichever node listens at `url` now (every node of the cluster shares
+ * the dev secret): a device asks the address it connects to, so after a node is replaced at the
+ * same address its devices get their tokens from the replacement.
+ */
+export async function devToken(url: string, userId: string): Promise<string> {
+  const res = await fetch(`${url}/api/dev/token`, { method: 'POST', body: JSON.stringify({ userId }) });
+  if (!res.ok) throw new Error(`token from ${url}: ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+function wrap(name: string, url: string, child: ChildProcess, output: () => string, exited: Promise<number | null>): ClusterNode {
+  return {
+    name,
+    url,
+    port: Number(new URL(url).port),
+    output,
+    token: (userId) => devToken(url, userId),
+    ended: () => (child.exitCode !== null ? `exit ${child.exitCode}` : child.signalCode),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** A node of today's release (the reference server from source). `port` 0 picks a free one. */
+export async function startCurrentNode(name: string, config: ClusterConfig, port = 0): Promise<ClusterNode> {
+  // The helper puts `--port 0` first; the last `--port` wins.
+  const node = await startReferenceProcess(nodeArgs(config, port), nodeEnv(config));
+  const exited = new Promise<number | null>((resolve) => {
+    if (node.child.exitCode !== null) resolve(node.child.exitCode);
+    else node.child.once('exit', (code) => resolve(code));
+  });
+  return wrap(name, node.url, node.child, node.output, exited);
+}
+
+/**
+ * A node of a previous release, from its snapshot's `parley-server` CLI (same flags and
+ * environment as today's: `--dev --store sqlite --data-dir`, `REDIS_URL`, `PARLEY_DEV_SECRET`).
+ */
+export async function startReleaseNode(release: ReleaseName, config: ClusterConfig, port = 0): Promise<ClusterNode> {
+  const child = spawn(process.execPath, [releaseFile(release, 'cli.mjs'), ...nodeArgs(config, port)], {
+    env: { ...process.env, ...nodeEnv(config) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += String(chunk)));
+  child.stderr.on('data', (chunk) => (output += String(chunk)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${release} node did not start:\n${output}`)), 30_000);
+    const onData = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      resolve(match[1]!);
+    };
+    child.stdout.on('data', onData);
+    void exited.then((code) => reject(new Error(`${release} node exited with ${code}:\n${output}`)));
+  });
+  return wrap(`${release} node`, url, child, () => output, exited);
+}

@@ -1,0 +1,190 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatClient } from '@parley/client-sdk';
+import { requireRedis, startRedis, type RedisProcess } from '../helpers/redis-server.js';
+import { sdkClient } from '../helpers/sdk.js';
+import { crashLines, devToken, startCurrentNode, startReleaseNode, type ClusterConfig, type ClusterNode } from './cluster-nodes.js';
+import { expectConverged, held, statusOf, waitOnline, waitUntil, WAIT, type Device, type Sent } from './devices.js';
+import { loadReleaseClient, type ReleaseChatClient, type ReleaseClientModule, type ReleaseName } from './releases.js';
+
+// A rolling deploy: a node of the previous release and a node of this one share one Redis and
+// one SQLite file, with both releases' apps connected to both, until the old node is replaced.
+// Protocol-3 is the deploy this release goes through; protocol-2 the one before (its node refuses
+// today's client, and its clients still get what they need from a new node).
+
+const hasRedis = requireRedis();
+const DEV_SECRET = 'mixed-cluster-dev-secret-at-least-32-bytes';
+const SETUP_TIMEOUT = 3 * WAIT;
+const TEST_TIMEOUT = 5 * WAIT;
+const RELEASES: readonly ReleaseName[] = ['protocol-3', 'protocol-2'];
+
+/** The part of an old app's storage these tests read: the seq up to which it holds the log without a hole. */
+interface ReleaseStorage {
+  cursors: { list(): Promise<Record<string, number>> };
+}
+type OldDevice = Device & { chat: ReleaseChatClient; storage: ReleaseStorage };
+type CurrentDevice = Device & { chat: ChatClient };
+
+function oldDevice(mod: ReleaseClientModule, url: string, userId: string, name: string): OldDevice {
+  const storage = mod.createMemoryStorage() as ReleaseStorage;
+  const chat = mod.createChatClient({
+    url,
+    getToken: () => devToken(url, userId),
+    storage,
+    deviceId: name,
+    reconnect: { baseMs: 50, maxMs: 300 },
+    ackTimeoutMs: 2000,
+    deliveredDelayMs: 20,
+    typingThrottleMs: 20,
+  });
+  return { ...deviceOf(chat, userId, name), chat, storage };
+}
+
+function currentDevice(url: string, userId: string, name: string): CurrentDevice {
+  const chat = sdkClient({ url, token: (user) => devToken(url, user) }, userId, { deviceId: name });
+  return { ...deviceOf(chat, userId, name), chat };
+}
+
+function deviceOf(chat: ReleaseChatClient | ChatClient, userId: string, name: string): Device {
+  return {
+    name,
+    userId,
+    send: (conversationId, text) => chat.send(conversationId, text),
+    markRead: (conversationId) => chat.markRead(conversationId),
+    typing: (conversationId) => chat.typing(conversationId),
+    getMessages: (conversationId) => chat.getMessages(conversationId),
+    getSnapshot: () => chat.getSnapshot(),
+    close: () => chat.close(),
+  };
+}
+
+/** The last message of `userId` a device holds (whichever of the user's devices sent it). */
+const lastOf = (device: Device, conversationId: string, userId: string) =>
+  device.getMessages(conversationId).filter((m) => m.senderId === userId).at(-1);
+
+describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new nodes share Redis and the SQLite file', (release) => {
+  // Today's client on the old node: a protocol-2 node refuses it (server-outdated) until replaced.
+  const currentOnOld = release === 'protocol-3';
+  let redis: RedisProcess;
+  let config: ClusterConfig;
+  let mod: ReleaseClientModule;
+  let oldNode: ClusterNode;
+  const nodes: ClusterNode[] = [];
+  const stopped = new Set<ClusterNode>();
+  const devices: Device[] = [];
+  let aliceOld: OldDevice, alicePhone: CurrentDevice, bob: CurrentDevice, carol: CurrentDevice, daveOld: OldDevice;
+  const ids = { group: '', aliceBob: '', carolDave: '', owned: '' };
+  /** Everything sent during the deploy, per conversation, in the order each device sent it. */
+  const sent = new Map<string, Sent[]>();
+
+  const adopt = <D extends Device>(device: D): D => (devices.push(device), device);
+  async function record(device: Device, conversationId: string, text: string): Promise<void> {
+    await device.send(conversationId, text);
+    sent.set(conversationId, [...(sent.get(conversationId) ?? []), { text, from: device.name }]);
+  }
+  const sentTo = (conversationId: string): Sent[] => sent.get(conversationId) ?? [];
+  /** Neither node crashed, exited, or let an error go unhandled. */
+  function expectHealthy(): void {
+    for (const node of nodes) {
+      if (!stopped.has(node)) expect(node.ended(), `${node.name} still running`).toBeNull();
+      expect(crashLines(node), `${node.name} output`).toEqual([]);
+    }
+  }
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    config = { dataDir: mkdtempSync(join(tmpdir(), `parley-mixed-${release}-`)), redisUrl: redis.url, devSecret: DEV_SECRET };
+    // The old release runs first and creates the file, as it did before the deploy began.
+    oldNode = await startReleaseNode(release, config);
+    nodes.push(oldNode);
+    const newNode = await startCurrentNode('new node', config);
+    nodes.push(newNode);
+    mod = await loadReleaseClient(release);
+
+    aliceOld = adopt(oldDevice(mod, oldNode.url, 'alice', 'alice-old-app@old'));
+    alicePhone = adopt(currentDevice(newNode.url, 'alice', 'alice-phone@new'));
+    bob = adopt(currentDevice(newNode.url, 'bob', 'bob@new'));
+    carol = adopt(currentDevice(oldNode.url, 'carol', 'carol@old'));
+    daveOld = adopt(oldDevice(mod, newNode.url, 'dave', 'dave-old-app@new'));
+    await waitOnline([aliceOld, alicePhone, bob, daveOld]);
+    if (currentOnOld) await waitOnline([carol]);
+    else await waitUntil(() => statusOf(carol) === 'server-outdated', 'carol (today\'s app) server-outdated on a protocol-2 node', () => statusOf(carol));
+
+    ids.group = (await aliceOld.chat.createGroup({ title: `deploy from ${release}`, members: ['bob', 'carol', 'dave'] })).id;
+    ids.aliceBob = (await aliceOld.chat.openDirect('bob')).id;
+    ids.carolDave = (await daveOld.chat.openDirect('carol')).id;
+  }, SETUP_TIMEOUT);
+
+  afterEach(({ task }) => {
+    // A failure on a busy machine is only fixable with what the nodes said: show it.
+    if (task.result?.state !== 'fail') return;
+    for (const node of nodes) console.error(`--- ${node.name} (${node.url}, ${node.ended() ?? 'running'}):\n${node.output().slice(-4000)}`);
+  });
+
+  afterAll(async () => {
+    for (const d of devices) d.close();
+    for (const node of nodes) await node.stop();
+    await redis?.close();
+    if (config) rmSync(config.dataDir, { recursive: true, force: true });
+  }, SETUP_TIMEOUT);
+
+  const groupDevices = () => [aliceOld, alicePhone, bob, daveOld, ...(currentOnOld ? [carol] : [])];
+  const carolDaveDevices = () => [daveOld, ...(currentOnOld ? [carol] : [])];
+
+  it('delivers messages sent on either node to every member device on the other, once and in order', async () => {
+    const senders = groupDevices();
+    for (let i = 0; i < 3; i++) for (const d of senders) await record(d, ids.group, `${d.name} to the group ${i}`);
+    for (let i = 0; i < 3; i++) {
+      await record(aliceOld, ids.aliceBob, `alice's old app to bob ${i}`);
+      await record(bob, ids.aliceBob, `bob to alice ${i}`);
+    }
+    await record(alicePhone, ids.aliceBob, 'alice\'s phone to bob');
+    for (let i = 0; i < 3; i++) {
+      await record(daveOld, ids.carolDave, `dave's old app to carol ${i}`);
+      // On a protocol-2 node today's app cannot connect: what carol writes waits in its outbox.
+      await record(carol, ids.carolDave, `carol to dave ${i}`);
+    }
+
+    await expectConverged(groupDevices(), ids.group, sentTo(ids.group));
+    await expectConverged([aliceOld, alicePhone, bob], ids.aliceBob, sentTo(ids.aliceBob));
+    if (currentOnOld) await expectConverged(carolDaveDevices(), ids.carolDave, sentTo(ids.carolDave));
+    else {
+      const fromDave = sentTo(ids.carolDave).filter((m) => m.from === daveOld.name);
+      await expectConverged([daveOld], ids.carolDave, fromDave);
+      expect(statusOf(carol)).toBe('server-outdated');
+      const queued = carol.getMessages(ids.carolDave).map((m) => [m.text, m.status]);
+      expect(queued).toEqual([0, 1, 2].map((i) => [`carol to dave ${i}`, 'pending']));
+    }
+    expectHealthy();
+  }, TEST_TIMEOUT);
+
+  it('relays read receipts and typing across the nodes, both ways', async () => {
+    // An old app on one node and today's app on the other (and, on a protocol-3 old node, the
+    // other way round), in their direct conversation; two old apps in the group.
+    const directs: Array<[Device, Device, string]> = [[aliceOld, bob, ids.aliceBob]];
+    if (currentOnOld) directs.push([carol, daveOld, ids.carolDave]);
+    for (const [a, b, id] of directs) {
+      for (const [reader, writer] of [[a, b], [b, a]] as const) {
+        reader.markRead(id);
+        await waitUntil(
+          () => lastOf(writer, id, writer.userId)?.receipt === 'read',
+          `${writer.name} to see ${reader.name} read its messages`,
+          () => `${held(writer, id)}; last ${JSON.stringify(lastOf(writer, id, writer.userId))}`,
+        );
+      }
+    }
+    for (const [a, b, id] of [...directs, [daveOld, aliceOld, ids.group] as [Device, Device, string]]) {
+      for (const [typist, watcher] of [[a, b], [b, a]] as const) {
+        // Typing expires by itself: keep typing until the other side shows it.
+        await waitUntil(
+          () => (typist.typing(id), (watcher.getSnapshot().typing[id] ?? []).includes(typist.userId)),
+          `${watcher.name} to see ${typist.name} typing`,
+          () => JSON.stringify(watcher.getSnapshot().typing),
+        );
+      }
+    }
+    expectHealthy();
+  }, TEST_TIMEOUT);
+});
