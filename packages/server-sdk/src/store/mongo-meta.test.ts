@@ -59,7 +59,7 @@ if (uri) {
 
     it('refuses a database a breaking newer step made unreadable, before writing anything', async () => {
       const db = await freshDb();
-      await db.collection<{ _id: string }>('parley_meta').insertOne({ _id: 'format', formatVersion: 9, readableFrom: 9 });
+      await db.collection<{ _id: string; formatVersion: number; readableFrom: number }>('parley_meta').insertOne({ _id: 'format', formatVersion: 9, readableFrom: 9 });
       const store = createMongoStore({ db });
       const attempt = createGroup(store, 'g1', ['alice']);
       await expect(attempt).rejects.toBeInstanceOf(StoreVersionError);
