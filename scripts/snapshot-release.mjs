@@ -39,6 +39,8 @@ try {
   const pkg = (p) => join(src, 'packages', p);
   // Each entry a test may need; the optional ones only exist in some releases.
   const entries = {
+    // The wire schemas themselves: the protocol test checks their hash against the recorded one.
+    protocol: pkg('protocol/src/index.ts'),
     client: pkg('client-sdk/src/index.ts'),
     'client-node': pkg('client-sdk/src/node.ts'),
     server: pkg('server-sdk/src/index.ts'),
@@ -47,7 +49,7 @@ try {
     cli: pkg('server-sdk/src/cli.ts'),
   };
   const present = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
-  for (const required of ['client', 'server', 'server-sqlite', 'cli']) {
+  for (const required of ['protocol', 'client', 'server', 'server-sqlite', 'cli']) {
     if (!present[required]) throw new Error(`${commit} has no ${relative(src, entries[required])}`);
   }
   // Only the release's own packages are bundled; they resolve to that commit's sources.
