@@ -10,7 +10,7 @@ export async function openSqliteStore(dataDir: string, logger: Logger): Promise<
   mkdirSync(dataDir, { recursive: true });
   const { createSqliteStore } = await import('./store/sqlite-store.js');
   const filename = join(dataDir, 'parley.sqlite');
-  const store = createSqliteStore({ filename });
+  const store = createSqliteStore({ filename }, { logger });
   logger.info('store: sqlite', { filename });
   return { store, closeStore: () => store.close() };
 }
@@ -21,7 +21,7 @@ export async function openMongoStore(uri: string, logger: Logger): Promise<Opene
   const { createMongoStore } = await import('./store/mongo-store.js');
   const client = new MongoClient(uri);
   await client.connect();
-  const store = createMongoStore({ db: client.db() });
+  const store = createMongoStore({ db: client.db(), logger });
   await store.ensureIndexes();
   logger.info('store: mongodb', { db: client.db().databaseName });
   return {
