@@ -26,6 +26,8 @@ export const ConversationSummary = v.strictObject({
   deliveredSeq: Seq,
   /** Messages after `readSeq` sent by other members. */
   unread: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /** Of those, the ones that mention this user (`isUnreadMention`). */
+  unreadMentions: v.pipe(v.number(), v.integer(), v.minValue(0)),
   /**
    * Every member's watermarks as this user may see them (`readSeq` absent for members who hide
    * it); empty for conversations above the server's receipt fan-out size.

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { ClientMsgId, Id, Seq, Text, Timestamp, Title } from './primitives.js';
+import { ClientMsgId, CustomData, Id, MentionList, Seq, Text, Timestamp, Title, WellFormedString } from './primitives.js';
+import { Limits } from './limits.js';
 
 const base = {
   /** Server-assigned, globally unique event id. */
@@ -13,11 +14,36 @@ const base = {
   ts: Timestamp,
 };
 
+/**
+ * The message a reply quotes, as the server filled it in when the reply was stored: which message,
+ * who wrote it, and the start of its text (`Limits.maxReplyPreviewLength`; empty when it had
+ * none). A copy: it does not follow later changes of the quoted message.
+ */
+export const ReplyRef = v.strictObject({
+  messageId: Id,
+  seq: v.pipe(Seq, v.minValue(1)),
+  senderId: Id,
+  preview: v.pipe(WellFormedString, v.maxLength(Limits.maxReplyPreviewLength)),
+});
+export type ReplyRef = v.InferOutput<typeof ReplyRef>;
+
+/**
+ * What a message says: `text`, app data (`custom`), or both (a SEND needs at least one), the
+ * members it mentions, and the message it replies to.
+ */
+export const MessageData = v.strictObject({
+  text: v.optional(Text),
+  custom: v.optional(CustomData),
+  mentions: v.optional(MentionList),
+  replyTo: v.optional(ReplyRef),
+});
+export type MessageData = v.InferOutput<typeof MessageData>;
+
 export const MessageEvent = v.strictObject({
   ...base,
   kind: v.literal('message'),
   clientMsgId: ClientMsgId,
-  data: v.strictObject({ text: Text }),
+  data: MessageData,
 });
 
 export const ConversationCreatedEvent = v.strictObject({

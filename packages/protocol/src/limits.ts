@@ -10,6 +10,12 @@ export const Limits = {
   maxFrameBytes: 64 * 1024,
   /** Longest message text, in UTF-16 code units (what `string.length` counts). */
   maxTextLength: 8000,
+  /** Largest `custom` (app data) of a message, in bytes of its JSON. */
+  maxCustomBytes: 4096,
+  /** Users one message may mention. */
+  maxMentions: 50,
+  /** Longest quote of a replied-to message's text that the server puts in a reply (UTF-16 units). */
+  maxReplyPreviewLength: 200,
   /** Longest id (user, conversation, device, request, client message). */
   maxIdLength: 128,
   /** Longest group title. */

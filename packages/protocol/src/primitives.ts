@@ -57,3 +57,45 @@ export const UserIdList = v.pipe(v.array(Id), v.minLength(1), v.maxLength(Limits
 
 export const ConversationKind = v.picklist(['direct', 'group']);
 export type ConversationKind = v.InferOutput<typeof ConversationKind>;
+
+/** At most `maxDepth` levels of plain JSON: objects, arrays, strings, finite numbers, booleans, null. */
+function isPlainJson(value: unknown, depth = 0): boolean {
+  if (depth > 16) return false;
+  if (value === null || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value === 'string') return isWellFormedText(value);
+  if (Array.isArray(value)) return value.every((item) => isPlainJson(item, depth + 1));
+  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype' || !isWellFormedText(key)) return false;
+    if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+const jsonBytes = (value: unknown): number => new TextEncoder().encode(JSON.stringify(value)).length;
+
+/**
+ * App data on a message (`custom`): a JSON object the app defines (an order id, a card, a poll),
+ * plain JSON only (no `__proto__`/`constructor` keys, finite numbers, well-formed strings, at most
+ * 16 levels deep), at most `Limits.maxCustomBytes` bytes of JSON. Parley stores and delivers it
+ * as is and never reads it.
+ *
+ * @example
+ * v.is(CustomData, { kind: 'order', orderId: 'A-1042' }); // true
+ */
+export const CustomData = v.pipe(
+  v.custom<Record<string, unknown>>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value) && isPlainJson(value),
+    'must be a plain JSON object (objects, arrays, strings, finite numbers, booleans, null; no __proto__ or constructor keys; at most 16 levels)',
+  ),
+  v.check((value) => jsonBytes(value) <= Limits.maxCustomBytes, `must be at most ${Limits.maxCustomBytes} bytes of JSON`),
+);
+export type CustomData = v.InferOutput<typeof CustomData>;
+
+/** The users a message mentions: members of its conversation, each once, at most `Limits.maxMentions`. */
+export const MentionList = v.pipe(
+  v.array(Id),
+  v.maxLength(Limits.maxMentions),
+  v.check((ids) => new Set(ids).size === ids.length, 'must not repeat a user'),
+);

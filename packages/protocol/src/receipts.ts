@@ -44,6 +44,17 @@ export function countUnread(
 }
 
 /**
+ * Whether `event` is an unread message that mentions `userId`: unread (`isUnread`) and naming
+ * the user in `data.mentions`. Counted apart from `unread` (`unreadMentions` in a summary).
+ *
+ * @example
+ * const badge = events.filter((e) => isUnreadMention(e, 'bob', readSeq)).length;
+ */
+export function isUnreadMention(event: Pick<LogEvent, 'kind' | 'seq' | 'senderId' | 'data'>, userId: string | null, readSeq: number): boolean {
+  return isUnread(event, userId, readSeq) && userId !== null && event.kind === 'message' && (event.data as { mentions?: readonly string[] }).mentions?.includes(userId) === true;
+}
+
+/**
  * The sum of the watermarks in a receipts list, as a sync cursor's `receipts` names it.
  * Watermarks only grow and a client only learns them from the server, so the client's sum equals
  * the server's exactly when it holds every member's current watermarks.

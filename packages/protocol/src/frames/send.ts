@@ -1,5 +1,21 @@
 import * as v from 'valibot';
-import { ClientMsgId, Id, Text } from '../primitives.js';
+import { ClientMsgId, CustomData, Id, MentionList, Text } from '../primitives.js';
+
+/**
+ * What a SEND asks to store: `text`, app data (`custom`) or both; the members it mentions (each
+ * must be a member); and `replyTo`, the id of a message of the same conversation it quotes (the
+ * server fills in the quote).
+ */
+export const SendData = v.pipe(
+  v.strictObject({
+    text: v.optional(Text),
+    custom: v.optional(CustomData),
+    mentions: v.optional(MentionList),
+    replyTo: v.optional(Id),
+  }),
+  v.check((data) => data.text !== undefined || data.custom !== undefined, 'a message needs text or custom data'),
+);
+export type SendData = v.InferOutput<typeof SendData>;
 
 /**
  * SEND (client → server): append a message. Retried with the same `clientMsgId` until an `ack`
@@ -16,6 +32,6 @@ export const SendFrame = v.strictObject({
   conversationId: Id,
   clientMsgId: ClientMsgId,
   after: v.optional(ClientMsgId),
-  data: v.strictObject({ text: Text }),
+  data: SendData,
 });
 export type SendFrame = v.InferOutput<typeof SendFrame>;

@@ -155,6 +155,11 @@ export interface ChatStore {
    * append has resolved, this finds its event, from any process.
    */
   findEvent(conversationId: string, senderId: string, clientMsgId: string): Promise<LogEvent | null>;
+  /**
+   * One event of a conversation by its server id, or null when the conversation has no event with
+   * that id (an id of another conversation is not found either).
+   */
+  getEvent(conversationId: string, eventId: string): Promise<LogEvent | null>;
   /** Up to `limit` events with seq > `afterSeq`, ascending, contiguous. */
   readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LogEvent[]>;
   /** The `limit` events just before `beforeSeq` (exclusive), returned ascending. */
@@ -180,6 +185,12 @@ export interface ChatStore {
   updateUserSettings(userId: string, patch: Partial<StoredUserSettings>): Promise<StoredUserSettings>;
   /** Number of `message` events with seq > `afterSeq` whose sender is not `userId`. */
   countUnread(conversationId: string, userId: string, afterSeq: number): Promise<number>;
+  /**
+   * Of those (`countUnread`), the ones whose `data.mentions` names `userId` (the protocol's
+   * `isUnreadMention`). Served from an index: a user far behind in a busy group must not cost a
+   * scan of the log.
+   */
+  countUnreadMentions(conversationId: string, userId: string, afterSeq: number): Promise<number>;
   /** Releases resources the store opened itself (never the user's own client or Db). */
   close(): Promise<void>;
 }
