@@ -4,7 +4,7 @@ import { until } from '../helpers/fixtures.js';
 /** A message as both releases' clients and today's show it (the fields these tests read). */
 export interface HeldMessage {
   readonly seq?: number;
-  readonly text: string;
+  readonly text?: string;
   readonly senderId: string;
   readonly status: string;
   readonly receipt?: string;
@@ -68,7 +68,7 @@ export async function expectConverged(devices: readonly Device[], conversationId
     expect(seqs.every((seq, j) => j === 0 || seq > seqs[j - 1]!), `seq order: ${why}`).toBe(true);
     expect(order, `the same order as ${devices[0]!.name}: ${why}`).toEqual(orders[0]);
   }
-  const texts = orders[0]!.map((m) => m.text);
+  const texts = orders[0]!.map((m) => m.text ?? '');
   // One device's messages keep their order; two devices of one user may interleave either way.
   for (const from of new Set(sent.map((m) => m.from))) {
     const mine = sent.filter((m) => m.from === from).map((m) => m.text);

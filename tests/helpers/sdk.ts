@@ -39,9 +39,9 @@ export function waitFor(chat: ChatClient, check: (chat: ChatClient) => boolean, 
 export const online = (chat: ChatClient) => chat.getSnapshot().connection.status === 'online';
 
 export function texts(chat: ChatClient, conversationId: string): string[] {
-  return chat.getMessages(conversationId).map((m: MessageView) => m.text);
+  return chat.getMessages(conversationId).map((m: MessageView) => m.text ?? '');
 }
 
 export function sentTexts(chat: ChatClient, conversationId: string): string[] {
-  return chat.getMessages(conversationId).filter((m) => m.status === 'sent').map((m) => m.text);
+  return chat.getMessages(conversationId).filter((m) => m.status === 'sent').map((m) => m.text ?? '');
 }

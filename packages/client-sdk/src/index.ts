@@ -24,6 +24,8 @@ export type {
   LoadOlderResult,
   Logger,
   MessageView,
+  MessageContent,
+  ReplyView,
   SendOptions,
 } from './types.js';
 export type { ReceiptStatus, MemberReceiptStatus } from './state/receipts.js';
@@ -32,6 +34,7 @@ export {
   isParleyError,
   ErrorCode,
   isUnread,
+  isUnreadMention,
   countUnread,
   type ConversationSummary,
   type LogEvent,

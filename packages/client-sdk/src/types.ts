@@ -1,4 +1,4 @@
-import type { ConversationSummary, ParleyError, UserPresence, UserSettings } from '@parley/protocol';
+import type { ConversationSummary, CustomData, ParleyError, UserPresence, UserSettings } from '@parley/protocol';
 import type { MemberReceiptStatus, ReceiptStatus } from './state/receipts.js';
 import type { ClientStorage } from './storage/client-storage.js';
 import type { TabsOption } from './tabs/tab-environment.js';
@@ -47,6 +47,22 @@ export interface ConnectionState {
 }
 
 /**
+ * The message a reply quotes. Once the reply is stored, every field is the server's copy (taken
+ * when the reply was stored). While it is pending, what this client knows: the id, and the rest
+ * when it holds the quoted message (the preview cut as the server cuts it).
+ *
+ * @example
+ * {m.replyTo && <Quote author={m.replyTo.senderId} text={m.replyTo.preview ?? '…'} />}
+ */
+export interface ReplyView {
+  readonly messageId: string;
+  readonly seq?: number;
+  readonly senderId?: string;
+  /** The start of the quoted text (`Limits.maxReplyPreviewLength`); empty when it had none. */
+  readonly preview?: string;
+}
+
+/**
  * A message as a UI shows it.
  *
  * @example
@@ -62,7 +78,16 @@ export interface MessageView {
   readonly seq?: number;
   readonly conversationId: string;
   readonly senderId: string;
-  readonly text: string;
+  /** Absent for a message that carries only app data (`custom`). */
+  readonly text?: string;
+  /** The app's own data on the message, as sent (plain JSON). */
+  readonly custom?: CustomData;
+  /** The users the message mentions. */
+  readonly mentions?: readonly string[];
+  /** Whether `mentions` names this user. */
+  readonly mentionsMe: boolean;
+  /** The message this one replies to. */
+  readonly replyTo?: ReplyView;
   /** Server time once stored; local creation time while pending. Display only. */
   readonly ts: number;
   readonly status: 'pending' | 'sent' | 'failed';
@@ -82,6 +107,8 @@ export interface MessageView {
  */
 export interface ConversationView extends ConversationSummary {
   readonly unread: number;
+  /** Of the unread messages, those that mention this user (the protocol's `isUnreadMention`). */
+  readonly unreadMentions: number;
   readonly readSeq: number;
   /** Whether older events exist than the oldest loaded one (see `loadOlder`). */
   readonly hasOlder: boolean;
@@ -203,12 +230,36 @@ export interface LoadOlderResult {
 }
 
 /**
+ * What a message says, when it is more than text: `text`, app data (`custom`: a plain JSON object
+ * of at most `Limits.maxCustomBytes` bytes, stored and delivered as is), or both (one at least).
+ *
+ * @example
+ * await chat.send(id, { text: 'Order shipped', custom: { kind: 'order', orderId: 'A-1042' } });
+ */
+export interface MessageContent {
+  text?: string;
+  custom?: CustomData;
+}
+
+/**
  * Options of one `send()`.
  *
  * @example
  * await chat.send(id, draft.text, { clientMsgId: draft.id }); // draft.id = uuidv7() when the draft began
+ * await chat.send(id, '@bob see above', { replyTo: message.id, mentions: ['bob'] });
  */
 export interface SendOptions {
+  /**
+   * The id (`MessageView.id`) of a stored message of the same conversation this one replies to.
+   * The server quotes it (`replyTo` of the stored message); an id that is not a message of this
+   * conversation fails the message with NOT_FOUND.
+   */
+  replyTo?: string;
+  /**
+   * Users the message mentions (at most `Limits.maxMentions`, each once): members of the
+   * conversation, else the message fails with FORBIDDEN. They count it in `unreadMentions`.
+   */
+  mentions?: readonly string[];
   /**
    * The message's id, when the app already has one (e.g. for a draft): a lowercase UUIDv7, as
    * `uuidv7()` makes. Sending again with the same id is a no-op that resolves with the same
@@ -250,10 +301,11 @@ export interface ChatEvents {
 export interface ChatClient {
   /**
    * Queues a message: it is in the outbox and shown as `pending` when the promise resolves.
-   * Rejects with a BAD_FRAME `ParleyError` whose message a user can read ("A message can't be
-   * empty", "A message can be at most 8,000 characters…") and stores nothing, so keep the draft.
+   * `content` is the text, or `{ text?, custom? }`. Rejects with a BAD_FRAME `ParleyError` whose
+   * message a user can read ("A message can't be empty", "A message can be at most 8,000
+   * characters…") and stores nothing, so keep the draft.
    */
-  send(conversationId: string, text: string, options?: SendOptions): Promise<MessageView>;
+  send(conversationId: string, content: string | MessageContent, options?: SendOptions): Promise<MessageView>;
   /** Sends a failed message again with the same clientMsgId. */
   retry(clientMsgId: string): Promise<void>;
   /** Drops a failed (or still pending) message from the outbox and the view. */

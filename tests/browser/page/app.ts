@@ -6,7 +6,7 @@ import { createChatClient, type ChatClient } from '@parley/client-sdk';
 import { createIndexedDbStorage } from '@parley/client-sdk/indexeddb';
 
 export interface PageMessage {
-  text: string;
+  text?: string;
   status: string;
   senderId: string;
   seq?: number;

@@ -17,7 +17,8 @@ import type { ChatClient, ChatClientOptions, Logger } from '../types.js';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatCore } from '../core/chat-core.js';
 import { loadCachedState, withCached } from '../core/cached-state.js';
-import { markReadTarget, repeatedSend, shownMessage, textLimit, validateSend } from '../core/client-rules.js';
+import { markReadTarget, repeatedSend, shownMessage, textLimit } from '../core/client-rules.js';
+import { entryContent, validateSend } from '../core/send-content.js';
 import { systemTimers, type Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
 import { createWatchCounts } from '../core/watch-counts.js';
@@ -124,6 +125,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   });
   const outbox = createOutboxSender({
     storage, timers, backoff, logger, ackTimeoutMs: options.ackTimeoutMs ?? 10_000, getState, commit, emit: sendIfOnline, isOnline,
+    needLog: () => sync.requestFull(),
   });
 
   const sync = createSyncCoordinator({
@@ -173,15 +175,15 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   })();
 
   const client: ChatClient = {
-    async send(conversationId, text, sendOptions = {}) {
+    async send(conversationId, content, sendOptions = {}) {
       const clientMsgId = sendOptions.clientMsgId ?? uuidv7();
-      validateSend(conversationId, clientMsgId, text, textLimit(getState()));
+      const data = validateSend(conversationId, clientMsgId, content, sendOptions, textLimit(getState()));
       if (closed) throw new ParleyError(ErrorCode.UNAVAILABLE, 'the client is closed');
       await ready;
       // The app's own id sent again (a double click, a retry after a crash): one message.
       const repeated = repeatedSend(getState(), store.reads, conversationId, clientMsgId);
       if (repeated) return repeated;
-      const entry = await outbox.enqueue(clientMsgId, conversationId, text);
+      const entry = await outbox.enqueue(clientMsgId, conversationId, entryContent(getState(), conversationId, data));
       presenceTyping.messageSent(conversationId);
       return shownMessage(store.reads, entry, getState().userId);
     },

@@ -15,6 +15,7 @@ import {
   resetForConnection,
   retryEntry,
 } from '../state/outbox.js';
+import { sendData, type EntryContent } from '../state/message-content.js';
 import type { Logger } from '../types.js';
 import type { BackoffOptions } from '../state/backoff.js';
 import type { Timers } from '../core/timers.js';
@@ -30,6 +31,8 @@ export interface OutboxSenderOptions {
   /** Puts a frame on the wire; false when no connection is usable. */
   emit(frame: SendFrame): boolean;
   isOnline(): boolean;
+  /** An ack the log must complete (a reply whose quote the client lacks): a sync brings the stored message. */
+  needLog(): void;
 }
 
 /**
@@ -66,7 +69,7 @@ export function createOutboxSender(options: OutboxSenderOptions) {
         conversationId: entry.conversationId,
         clientMsgId: entry.clientMsgId,
         ...(previous !== undefined ? { after: previous } : {}),
-        data: { text: entry.text },
+        data: sendData(entry),
       });
       if (!sent) break;
       outbox = putEntry(outbox, markEmitted(entry, now));
@@ -78,8 +81,8 @@ export function createOutboxSender(options: OutboxSenderOptions) {
 
   return {
     /** Stores the message, shows it as pending, then sends it if online. */
-    async enqueue(clientMsgId: string, conversationId: string, text: string): Promise<OutboxEntry> {
-      const entry = newEntry(clientMsgId, conversationId, text, timers.now());
+    async enqueue(clientMsgId: string, conversationId: string, content: EntryContent): Promise<OutboxEntry> {
+      const entry = newEntry(clientMsgId, conversationId, content, timers.now());
       update(entry);
       try {
         await storage.outbox.put(entry);
@@ -100,7 +103,12 @@ export function createOutboxSender(options: OutboxSenderOptions) {
     onAck(ack: AckFrame) {
       if (!findEntry(options.getState().outbox, ack.clientMsgId)) return;
       // Storage follows through forgetSettled, like every other way an entry settles.
-      options.commit(applyAck(options.getState(), ack));
+      const state = options.getState();
+      const next = applyAck(state, ack);
+      // Not settled: the entry stays (pending, resent on timeout: a repeat is acked again) until
+      // the sync brings the stored message, which settles it as any own message in the log does.
+      if (next === state) options.needLog();
+      else options.commit(next);
     },
     onNack(nack: NackFrame) {
       const entry = findEntry(options.getState().outbox, nack.clientMsgId);

@@ -1,4 +1,4 @@
-import { ErrorCode, Limits, ParleyError, isWellFormedText, parseClientFrame, type ClientFrame } from '@parley/protocol';
+import { ErrorCode, Limits, ParleyError, parseClientFrame, type ClientFrame } from '@parley/protocol';
 import type { ChatState } from '../state/chat-state.js';
 import { messageFromEntry } from '../state/views.js';
 import type { OutboxEntry } from '../storage/client-storage.js';
@@ -19,36 +19,6 @@ export function validFrame<F extends ClientFrame>(frame: F): F {
 export function textLimit(state: Pick<ChatState, 'limits'>): number {
   const announced = state.limits.maxTextLength;
   return announced !== undefined && announced > 0 ? Math.min(announced, Limits.maxTextLength) : Limits.maxTextLength;
-}
-
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
-/**
- * An app's own clientMsgId must be a lowercase UUIDv7: the outbox replays unsent messages in id
- * order, which is creation order only for time-ordered ids (the device's order guarantee rests on it).
- */
-const UUIDV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-const bad = (message: string) => new ParleyError(ErrorCode.BAD_FRAME, message);
-
-/**
- * What `send()` accepts, checked the way the server will check it, each failure a BAD_FRAME
- * `ParleyError` whose message a user can read (shown as is by the example chat).
- */
-export function validateSend(conversationId: unknown, clientMsgId: unknown, text: unknown, maxTextLength: number = Limits.maxTextLength): void {
-  if (typeof conversationId !== 'string' || conversationId.length > Limits.maxIdLength || !ID_PATTERN.test(conversationId)) {
-    throw bad("That conversation id isn't valid");
-  }
-  if (typeof text !== 'string') throw bad('A message must be text');
-  if (text.length === 0) throw bad("A message can't be empty");
-  if (text.length > maxTextLength) {
-    throw bad(`A message can be at most ${maxTextLength.toLocaleString('en-US')} characters (this one has ${text.length.toLocaleString('en-US')})`);
-  }
-  if (!isWellFormedText(text)) throw bad("A message can't contain a broken character (a lone UTF-16 surrogate)");
-  if (typeof clientMsgId !== 'string' || !UUIDV7.test(clientMsgId)) {
-    throw bad('clientMsgId must be a lowercase UUIDv7 (e.g. from uuidv7()): unsent messages go out in id order');
-  }
-  // The protocol stays the final word, should it grow a rule the checks above do not know.
-  validFrame({ type: 'send', conversationId, clientMsgId, data: { text } });
 }
 
 /** What `send()` resolves with: the message as shown, or its pending view if not shown yet. */

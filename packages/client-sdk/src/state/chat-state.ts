@@ -3,6 +3,7 @@ import type {
   ConversationSummary,
   HistoryResultFrame,
   LogEvent,
+  MessageData,
   SyncResultFrame,
 } from '@parley/protocol';
 import type { ConnectionState } from '../types.js';
@@ -19,6 +20,7 @@ import {
   type Gap,
 } from './conversation-state.js';
 import { findEntry, removeEntry, type Outbox } from './outbox.js';
+import { storedData } from './message-content.js';
 import { applyReceiptUpdate, receiptsCursor, summaryReceipts } from './receipts.js';
 import { NO_TYPING, type TypingState } from './typing.js';
 import { NO_PRESENCE, type PresenceState } from './presence.js';
@@ -93,7 +95,7 @@ export function applyIncomingEvents(state: ChatState, events: readonly LogEvent[
 }
 
 /** The event an ack proves to exist, built from the outbox entry it settles. */
-export function eventFromAck(ack: AckFrame, text: string, userId: string): LogEvent {
+export function eventFromAck(ack: AckFrame, data: MessageData, userId: string): LogEvent {
   return {
     id: ack.eventId,
     conversationId: ack.conversationId,
@@ -102,15 +104,20 @@ export function eventFromAck(ack: AckFrame, text: string, userId: string): LogEv
     ts: ack.ts,
     kind: 'message',
     clientMsgId: ack.clientMsgId,
-    data: { text },
+    data,
   };
 }
 
-/** An ack: the entry leaves the outbox and its message enters the log at the acked seq. */
+/**
+ * An ack: the entry leaves the outbox and its message enters the log at the acked seq. The same
+ * state back when the entry quotes a message the client cannot quote exactly: the log never
+ * changes a held event, so only the server's copy (by sync) may enter it.
+ */
 export function applyAck(state: ChatState, ack: AckFrame): ChatState {
   const entry = findEntry(state.outbox, ack.clientMsgId);
   if (!entry || state.userId === null) return state;
-  return applyIncomingEvents(state, [eventFromAck(ack, entry.text, state.userId)]);
+  const data = storedData(entry, state.conversations.get(entry.conversationId));
+  return data ? applyIncomingEvents(state, [eventFromAck(ack, data, state.userId)]) : state;
 }
 
 export function applySummary(state: ChatState, summary: ConversationSummary): ChatState {

@@ -1,4 +1,4 @@
-import { isUnread, type ConversationSummary, type LogEvent } from '@parley/protocol';
+import { isUnread, isUnreadMention, type ConversationSummary, type LogEvent } from '@parley/protocol';
 import { NO_RECEIPTS, mergeSummaryReceipts, type ReceiptMap } from './receipts.js';
 
 /**
@@ -166,27 +166,43 @@ export function hasOlder(conv: ConversationState): boolean {
   return before === undefined ? (conv.server?.lastSeq ?? 0) > 0 : before > 1;
 }
 
+type Counts = (event: LogEvent, userId: string | null, readSeq: number) => boolean;
+
 /**
- * Unread: message events after the read watermark sent by someone else. Starts from the server's
- * count (which covers the log up to its `lastSeq`) and adds what arrived since.
+ * How many held and server-counted events `counts` (the protocol's formula) after the read
+ * watermark. Starts from the server's count (`serverCount`, which covers the log up to its
+ * `lastSeq`) and adds what arrived since.
  */
-export function unreadCount(conv: ConversationState, userId: string | null): number {
-  const base = conv.server ?? { lastSeq: 0, unread: 0, readSeq: 0 };
-  let unread = 0;
+function countAfterRead(conv: ConversationState, userId: string | null, counts: Counts, serverCount: number): number {
+  const base = conv.server ?? { lastSeq: 0, readSeq: 0 };
+  let total = 0;
   if (conv.readSeq < base.lastSeq) {
     // Read part of the range the server counted: subtract what we hold of that part.
     let readSince = 0;
     for (let i = firstIndexAbove(conv.events, base.readSeq); i < conv.events.length; i += 1) {
       const e = conv.events[i];
       if (!e || e.seq > conv.readSeq) break;
-      if (isUnread(e, userId, base.readSeq)) readSince += 1;
+      if (counts(e, userId, base.readSeq)) readSince += 1;
     }
-    unread = Math.max(0, base.unread - readSince);
+    total = Math.max(0, serverCount - readSince);
   }
   const from = Math.max(conv.readSeq, base.lastSeq);
   for (let i = firstIndexAbove(conv.events, from); i < conv.events.length; i += 1) {
     const e = conv.events[i];
-    if (e && isUnread(e, userId, conv.readSeq)) unread += 1;
+    if (e && counts(e, userId, conv.readSeq)) total += 1;
   }
-  return unread;
+  return total;
+}
+
+/** Unread: message events after the read watermark sent by someone else (`isUnread`). */
+export function unreadCount(conv: ConversationState, userId: string | null): number {
+  return countAfterRead(conv, userId, isUnread, conv.server?.unread ?? 0);
+}
+
+/**
+ * Unread messages that mention this user (`isUnreadMention`), kept the same way as `unread`. A
+ * summary cached by a release before mentions has no count: none is assumed until the next sync.
+ */
+export function unreadMentionCount(conv: ConversationState, userId: string | null): number {
+  return countAfterRead(conv, userId, isUnreadMention, conv.server?.unreadMentions ?? 0);
 }

@@ -1,6 +1,7 @@
 import { ErrorCode } from '@parley/protocol';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import { fullJitterDelay, type BackoffOptions } from './backoff.js';
+import type { EntryContent } from './message-content.js';
 
 /**
  * The outbox state machine, as pure functions over immutable entries:
@@ -16,8 +17,10 @@ import { fullJitterDelay, type BackoffOptions } from './backoff.js';
  */
 export type Outbox = readonly OutboxEntry[];
 
-export function newEntry(clientMsgId: string, conversationId: string, text: string, now: number): OutboxEntry {
-  return { clientMsgId, conversationId, text, createdAt: now, status: 'pending', attempts: 0 };
+/** A new pending entry; `content` is its text, or what it says (`text`, `custom`, `mentions`, `replyTo`). */
+export function newEntry(clientMsgId: string, conversationId: string, content: string | EntryContent, now: number): OutboxEntry {
+  const said = typeof content === 'string' ? { text: content } : content;
+  return { clientMsgId, conversationId, ...said, createdAt: now, status: 'pending', attempts: 0 };
 }
 
 /** Inserts or replaces an entry, keeping clientMsgId (creation) order. */

@@ -2,7 +2,8 @@ import type { LogEvent } from '@parley/protocol';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatSnapshot, ConversationView, MessageView } from '../types.js';
 import type { ChatState } from './chat-state.js';
-import { hasOlder, unreadCount, type ConversationState } from './conversation-state.js';
+import { hasOlder, unreadCount, unreadMentionCount, type ConversationState } from './conversation-state.js';
+import { replyRef } from './message-content.js';
 import { aggregateStatus, type ReceiptMap } from './receipts.js';
 import { typingView } from './typing.js';
 import { presenceView } from './presence.js';
@@ -16,12 +17,23 @@ function messageFromEvent(event: LogEvent & { kind: 'message' }, userId: string 
     seq: event.seq,
     conversationId: event.conversationId,
     senderId: event.senderId,
-    text: event.data.text,
+    ...shownContent(event.data, userId),
     ts: event.ts,
     status: 'sent',
   };
   // The sender follows its own messages: sent → delivered → read (aggregated over members).
   return event.senderId === userId ? { ...view, receipt: aggregateStatus(receipts, event.seq, userId) } : view;
+}
+
+/** The content fields of a view: those the message has, and whether it mentions this user. */
+function shownContent(data: Pick<MessageView, 'text' | 'custom' | 'mentions' | 'replyTo'>, userId: string | null) {
+  return {
+    ...(data.text !== undefined ? { text: data.text } : {}),
+    ...(data.custom !== undefined ? { custom: data.custom } : {}),
+    ...(data.mentions !== undefined ? { mentions: data.mentions } : {}),
+    ...(data.replyTo !== undefined ? { replyTo: data.replyTo } : {}),
+    mentionsMe: userId !== null && data.mentions?.includes(userId) === true,
+  };
 }
 
 /** Receipts of current members only: someone who left never reads, and must not hold others back. */
@@ -35,13 +47,15 @@ function currentReceipts(conv: ConversationState | undefined): ReceiptMap {
 }
 
 /** How an outbox entry shows: the user's own message, pending or failed, keyed by its clientMsgId. */
-export function messageFromEntry(entry: OutboxEntry, userId: string | null): MessageView {
+export function messageFromEntry(entry: OutboxEntry, userId: string | null, conv?: ConversationState): MessageView {
+  // A queued reply shows what the client knows of its quote, completed from the log if it came since.
+  const replyTo = entry.replyTo && (replyRef(entry.replyTo, conv) ?? entry.replyTo);
   const view: MessageView = {
     key: entry.clientMsgId,
     clientMsgId: entry.clientMsgId,
     conversationId: entry.conversationId,
     senderId: userId ?? '',
-    text: entry.text,
+    ...shownContent({ text: entry.text, custom: entry.custom, mentions: entry.mentions, replyTo }, userId),
     ts: entry.createdAt,
     status: entry.status,
   };
@@ -66,13 +80,19 @@ export function buildMessages(
     views.push(messageFromEvent(event, userId, receipts));
     if (event.senderId === userId) confirmed.add(event.clientMsgId);
   }
-  for (const entry of entries) if (!confirmed.has(entry.clientMsgId)) views.push(messageFromEntry(entry, userId));
+  for (const entry of entries) if (!confirmed.has(entry.clientMsgId)) views.push(messageFromEntry(entry, userId, conv));
   return views;
 }
 
 export function buildConversation(conv: ConversationState, userId: string | null): ConversationView | null {
   if (!conv.summary) return null;
-  return { ...conv.summary, unread: unreadCount(conv, userId), readSeq: conv.readSeq, hasOlder: hasOlder(conv) };
+  return {
+    ...conv.summary,
+    unread: unreadCount(conv, userId),
+    unreadMentions: unreadMentionCount(conv, userId),
+    readSeq: conv.readSeq,
+    hasOlder: hasOlder(conv),
+  };
 }
 
 function sameItems<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean = Object.is): boolean {
@@ -81,7 +101,11 @@ function sameItems<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => bo
 
 /** Send bookkeeping (attempts, timers) changes entries without changing what a UI shows. */
 function sameShownEntry(a: OutboxEntry, b: OutboxEntry): boolean {
-  return a === b || (a.clientMsgId === b.clientMsgId && a.status === b.status && a.error === b.error && a.text === b.text);
+  return (
+    a === b ||
+    (a.clientMsgId === b.clientMsgId && a.status === b.status && a.error === b.error && a.text === b.text &&
+      a.custom === b.custom && a.mentions === b.mentions && a.replyTo === b.replyTo)
+  );
 }
 
 interface Cached<V> {

@@ -1,11 +1,31 @@
-import type { ConversationSummary, LogEvent } from '@parley/protocol';
+import type { ConversationSummary, CustomData, LogEvent } from '@parley/protocol';
 
-/** A message waiting in the outbox: kept until the server acks it or the user discards it. */
+/**
+ * The message a queued reply quotes, as the client knew it when the reply was queued: the id it
+ * sends, and (when it held that message) what the server will copy, so the pending reply shows its
+ * quote and the acked one enters the log exactly as the server stored it.
+ */
+export interface ReplyDraft {
+  readonly messageId: string;
+  readonly seq?: number;
+  readonly senderId?: string;
+  readonly preview?: string;
+}
+
+/**
+ * A message waiting in the outbox: kept until the server acks it or the user discards it.
+ * The content fields are all optional and new ones are only ever added, so an entry written by an
+ * older release (`text` only) reads and sends as is: no stored entry needs migrating.
+ */
 export interface OutboxEntry {
   /** UUIDv7: entries replay in id order, which is creation order. */
   readonly clientMsgId: string;
   readonly conversationId: string;
-  readonly text: string;
+  /** Absent for a message of app data only (`custom`). */
+  readonly text?: string;
+  readonly custom?: CustomData;
+  readonly mentions?: readonly string[];
+  readonly replyTo?: ReplyDraft;
   /** Local creation time, for display only. */
   readonly createdAt: number;
   readonly status: 'pending' | 'failed';

@@ -5,7 +5,8 @@ import { applyRead, initialChatState, type ChatState } from '../state/chat-state
 import { findEntry, newEntry, putEntry } from '../state/outbox.js';
 import type { ChatCore } from '../core/chat-core.js';
 import { loadCachedState, withCached } from '../core/cached-state.js';
-import { markReadTarget, shownMessage, repeatedSend, textLimit, validateSend } from '../core/client-rules.js';
+import { markReadTarget, shownMessage, repeatedSend, textLimit } from '../core/client-rules.js';
+import { entryContent, validateSend } from '../core/send-content.js';
 import type { Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
 import type { ChatClient, Logger } from '../types.js';
@@ -155,11 +156,13 @@ export function createTabClient(options: TabClientOptions): ChatClient {
   );
 
   const own: Pick<ChatClient, OwnMethod> = {
-    async send(conversationId, text, sendOptions = {}) {
+    async send(conversationId, content, sendOptions = {}) {
       const leader = leading();
-      if (leader) return leader.client.send(conversationId, text, sendOptions);
-      const entry = newEntry(sendOptions.clientMsgId ?? uuidv7(), conversationId, text, timers.now());
-      validateSend(conversationId, entry.clientMsgId, text, textLimit(store.state));
+      if (leader) return leader.client.send(conversationId, content, sendOptions);
+      const clientMsgId = sendOptions.clientMsgId ?? uuidv7();
+      const data = validateSend(conversationId, clientMsgId, content, sendOptions, textLimit(store.state));
+      // The quote comes from the leader's state this tab mirrors, so the pending reply shows it too.
+      const entry = newEntry(clientMsgId, conversationId, entryContent(store.state, conversationId, data), timers.now());
       if (role === 'idle' && store.state.connection.status === 'closed') throw new ParleyError(ErrorCode.UNAVAILABLE, 'the client is closed');
       const repeated = repeatedSend(store.state, store.reads, conversationId, entry.clientMsgId);
       if (repeated) return repeated;

@@ -1,7 +1,13 @@
 import type { ConversationSummary, LogEvent } from '@parley/protocol';
 
-/** A message event of conversation `c1` (or `conversationId`) at `seq`. */
-export function message(seq: number, senderId = 'bob', extra: Partial<{ conversationId: string; clientMsgId: string; text: string; ts: number }> = {}): LogEvent {
+type MessageFields = Extract<LogEvent, { kind: 'message' }>['data'];
+
+/** A message event of conversation `c1` (or `conversationId`) at `seq`; `data` adds content (mentions, custom, replyTo). */
+export function message(
+  seq: number,
+  senderId = 'bob',
+  extra: Partial<{ conversationId: string; clientMsgId: string; text: string; ts: number; data: MessageFields }> = {},
+): LogEvent {
   const conversationId = extra.conversationId ?? 'c1';
   return {
     id: `${conversationId}-e${seq}`,
@@ -11,7 +17,7 @@ export function message(seq: number, senderId = 'bob', extra: Partial<{ conversa
     ts: extra.ts ?? 1_000 + seq,
     kind: 'message',
     clientMsgId: extra.clientMsgId ?? `msg-${senderId}-${seq}`,
-    data: { text: extra.text ?? `text ${seq}` },
+    data: extra.data ?? { text: extra.text ?? `text ${seq}` },
   };
 }
 
@@ -32,6 +38,7 @@ export function summary(overrides: Partial<ConversationSummary> = {}): Conversat
     readSeq: 0,
     deliveredSeq: 0,
     unread: 0,
+    unreadMentions: 0,
     receipts: [],
     ...overrides,
   };

@@ -1,0 +1,55 @@
+import { Limits, type MessageData, type ReplyRef, type SendData } from '@parley/protocol';
+import type { OutboxEntry, ReplyDraft } from '../storage/client-storage.js';
+import type { ConversationState } from './conversation-state.js';
+
+/** What one queued message says: the content fields of an outbox entry. */
+export type EntryContent = Pick<OutboxEntry, 'text' | 'custom' | 'mentions' | 'replyTo'>;
+
+/**
+ * The start of a quoted message's text, cut as the server cuts it: at most
+ * `Limits.maxReplyPreviewLength` UTF-16 units, one fewer when the cut would halve a surrogate pair
+ * (a lone half is not well-formed text and the wire refuses it). Empty when there is no text.
+ *
+ * @example
+ * replyPreview('x'.repeat(199) + '👋'); // 'x' × 199: the emoji does not fit whole
+ */
+export function replyPreview(text: string | undefined, max: number = Limits.maxReplyPreviewLength): string {
+  if (text === undefined || text.length <= max) return text ?? '';
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
+/** What the client knows of message `messageId` of a conversation: its id, plus its quote if held. */
+export function replyDraft(conv: ConversationState | undefined, messageId: string): ReplyDraft {
+  const quoted = conv?.events.find((e) => e.kind === 'message' && e.id === messageId);
+  if (!quoted || quoted.kind !== 'message') return { messageId };
+  return { messageId, seq: quoted.seq, senderId: quoted.senderId, preview: replyPreview(quoted.data.text) };
+}
+
+/** The server's quote of `draft`, when the client can know it exactly (from the draft or the log). */
+export function replyRef(draft: ReplyDraft, conv: ConversationState | undefined): ReplyRef | undefined {
+  const known = draft.seq !== undefined && draft.senderId !== undefined && draft.preview !== undefined ? draft : replyDraft(conv, draft.messageId);
+  if (known.seq === undefined || known.senderId === undefined || known.preview === undefined) return undefined;
+  return { messageId: known.messageId, seq: known.seq, senderId: known.senderId, preview: known.preview };
+}
+
+/** The SEND frame's `data` for an entry (fields it does not have are left out, not sent as undefined). */
+export function sendData(entry: EntryContent): SendData {
+  return {
+    ...(entry.text !== undefined ? { text: entry.text } : {}),
+    ...(entry.custom !== undefined ? { custom: entry.custom } : {}),
+    ...(entry.mentions !== undefined ? { mentions: [...entry.mentions] } : {}),
+    ...(entry.replyTo !== undefined ? { replyTo: entry.replyTo.messageId } : {}),
+  };
+}
+
+/**
+ * The stored message's `data`, as the server stored it, built from the acked entry; undefined
+ * when it quotes a message the client cannot quote exactly (then only the log tells).
+ */
+export function storedData(entry: EntryContent, conv: ConversationState | undefined): MessageData | undefined {
+  const { replyTo: _replyTo, ...data } = sendData(entry);
+  if (entry.replyTo === undefined) return data;
+  const replyTo = replyRef(entry.replyTo, conv);
+  return replyTo ? { ...data, replyTo } : undefined;
+}
