@@ -12,13 +12,28 @@ import type {
   StoredUserSettings,
 } from './types.js';
 import { DEFAULT_USER_SETTINGS } from './types.js';
-import { advanceWatermarks, bySeniority, createdEventInput, nextEventId, patchSettings, toLogEvent } from './store-helpers.js';
+import { advanceWatermarks, appendedEvent, bySeniority, createdEventInput, mentionedReaders, nextEventId, patchSettings } from './store-helpers.js';
 
 interface ConversationState {
   conversation: StoredConversation;
   members: Map<string, StoredMember>;
   events: LogEvent[];
   dedup: Map<string, LogEvent>;
+  byId: Map<string, LogEvent>;
+  /** Per user: the seqs (ascending) of messages that mention them (`mentionedReaders`). */
+  mentions: Map<string, number[]>;
+}
+
+/** How many of the ascending `seqs` are above `afterSeq`: a binary search, not a scan. */
+function countAbove(seqs: readonly number[], afterSeq: number): number {
+  let low = 0;
+  let high = seqs.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (seqs[mid]! > afterSeq) high = mid;
+    else low = mid + 1;
+  }
+  return seqs.length - low;
 }
 
 /**
@@ -37,14 +52,14 @@ export function createMemoryStore(): ChatStore {
   const settings = new Map<string, StoredUserSettings>();
 
   const state = (id: string) => conversations.get(id);
-  // Records here are plain objects whose arrays hold only strings (event data), so copying
-  // objects deeply and arrays shallowly is a full copy, and ~100× cheaper than structuredClone
-  // on the send path.
+  // Records here are plain JSON (a message's `custom` nests arrays and objects at any depth), so
+  // a recursive copy of objects and arrays is a full copy, and ~100× cheaper than
+  // structuredClone on the send path.
+  const copyValue = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(copyValue) : value !== null && typeof value === 'object' ? copy(value) : value;
   const copy = <T extends object>(value: T): T => {
     const out: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(value)) {
-      out[key] = Array.isArray(field) ? [...field] : field !== null && typeof field === 'object' ? copy(field) : field;
-    }
+    for (const [key, field] of Object.entries(value)) out[key] = copyValue(field);
     return out as T;
   };
 
@@ -66,9 +81,15 @@ export function createMemoryStore(): ChatStore {
     const existing = conv.dedup.get(key);
     if (existing) return { event: copy(existing), duplicate: true };
     const seq = conv.conversation.lastSeq + 1;
-    const event = toLogEvent(input, nextEventId(), seq);
+    const event = appendedEvent(input, nextEventId(), seq);
     conv.events.push(event);
     conv.dedup.set(key, event);
+    conv.byId.set(event.id, event);
+    for (const userId of mentionedReaders(event)) {
+      const seqs = conv.mentions.get(userId);
+      if (seqs) seqs.push(seq);
+      else conv.mentions.set(userId, [seq]);
+    }
     conv.conversation.lastSeq = seq;
     conv.conversation.lastActivityAt = Math.max(conv.conversation.lastActivityAt, input.ts);
     return { event: copy(event), duplicate: false };
@@ -97,6 +118,8 @@ export function createMemoryStore(): ChatStore {
         members: new Map(),
         events: [],
         dedup: new Map(),
+        byId: new Map(),
+        mentions: new Map(),
       });
       if (input.directKey) directs.set(input.directKey, input.id);
       for (const userId of input.members) {
@@ -159,6 +182,11 @@ export function createMemoryStore(): ChatStore {
       return event ? copy(event) : null;
     },
 
+    async getEvent(conversationId, eventId) {
+      const event = state(conversationId)?.byId.get(eventId);
+      return event ? copy(event) : null;
+    },
+
     async readAfter(conversationId, afterSeq, limit) {
       const events = state(conversationId)?.events ?? [];
       // events[i].seq === i + 1: the log is contiguous from 1.
@@ -205,6 +233,10 @@ export function createMemoryStore(): ChatStore {
     async countUnread(conversationId, userId, afterSeq) {
       // events[i].seq === i + 1: only the part after the watermark is looked at.
       return countUnread((state(conversationId)?.events ?? []).slice(Math.max(0, afterSeq)), userId, afterSeq);
+    },
+
+    async countUnreadMentions(conversationId, userId, afterSeq) {
+      return countAbove(state(conversationId)?.mentions.get(userId) ?? [], afterSeq);
     },
 
     async close() {

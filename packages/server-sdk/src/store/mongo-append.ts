@@ -1,6 +1,6 @@
 import type { LogEvent } from '@parley/protocol';
 import type { AppendInput, AppendResult } from './types.js';
-import { nextEventId, toLogEvent } from './store-helpers.js';
+import { appendedEvent, nextEventId } from './store-helpers.js';
 import { KeyedQueue } from '../keyed-queue.js';
 import { isDuplicateKeyError, toEvent, toEventDoc, type MongoCollections } from './mongo-documents.js';
 
@@ -44,7 +44,7 @@ export function createMongoAppender(collections: MongoCollections) {
     if (!conversation) throw new Error(`conversation ${input.conversationId} does not exist`);
     let last = conversation.lastSeq;
     for (let attempt = 1; ; attempt++) {
-      const event = toLogEvent(input, nextEventId(), last + 1);
+      const event = appendedEvent(input, nextEventId(), last + 1);
       try {
         await eventsLatest.insertOne(toEventDoc(event, input.clientMsgId));
         await advance(event);

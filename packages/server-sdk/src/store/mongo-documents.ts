@@ -37,7 +37,14 @@ export interface EventDoc {
   clientMsgId: string;
   ts: number;
   kind: LogEvent['kind'];
+  /** A message's `custom` lives in `customJson` instead (see `toEventDoc`); `mentions` stays here, indexed. */
   data: LogEvent['data'];
+  /**
+   * A message's app data (`custom`) as JSON text. App JSON may hold what a document cannot: keys
+   * with `$`, `.` or NUL, and (on FerretDB) nested arrays; Parley never queries it, so it is kept
+   * as the text it is. Absent when the message has none.
+   */
+  customJson?: string;
 }
 
 export interface MongoCollections {
@@ -100,6 +107,8 @@ async function createIndexesOnce({ events, conversations, members }: MongoCollec
       ),
     // Sparse rather than partial: FerretDB has no partialFilterExpression; both leave groups out.
     conversations.createIndex({ directKey: 1 }, { name: 'parley_conversations_direct', unique: true, sparse: true }),
+    // Multikey on the mentioned users: an unread-mention count reads one range of it.
+    events.createIndex({ conversationId: 1, 'data.mentions': 1, seq: 1 }, { name: 'parley_events_mentions' }),
     members
       .createIndex({ conversationId: 1, userId: 1 }, { name: 'parley_members_conversation', unique: true })
       .then(() => members.createIndex({ userId: 1 }, { name: 'parley_members_user' })),
@@ -136,13 +145,27 @@ export function toMember(doc: MemberDoc): StoredMember {
 }
 
 export function toEventDoc(event: LogEvent, clientMsgId: string): EventDoc {
-  const { id, conversationId, seq, senderId, ts, kind, data } = event;
-  return { _id: id, conversationId, seq, senderId, clientMsgId, ts, kind, data };
+  const { id, conversationId, seq, senderId, ts, kind } = event;
+  const doc = { _id: id, conversationId, seq, senderId, clientMsgId, ts, kind };
+  if (event.kind !== 'message' || event.data.custom === undefined) return { ...doc, data: event.data };
+  const { custom, ...data } = event.data;
+  return { ...doc, data, customJson: JSON.stringify(custom) };
 }
 
 export function toEvent(doc: EventDoc): LogEvent {
   // Named fields only: a newer release may store more beside them, which this version must not
   // pass on. The document holds what an append was given; toLogEvent decides the wire shape.
-  const { _id, seq, conversationId, senderId, clientMsgId, ts, kind, data } = doc;
+  const { _id, seq, conversationId, senderId, clientMsgId, ts, kind, customJson } = doc;
+  const data = kind === 'message' && typeof customJson === 'string' ? { ...doc.data, custom: parseCustom(customJson) } : doc.data;
   return toLogEvent({ conversationId, senderId, clientMsgId, ts, kind, data } as AppendInput, _id, seq);
+}
+
+/** `customJson` back to an object; text that is not a JSON object (never written by Parley) reads as `{}` rather than failing the whole read. */
+function parseCustom(json: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(json);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }

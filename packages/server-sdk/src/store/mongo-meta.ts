@@ -8,7 +8,9 @@ import { isDuplicateKeyError } from './mongo-documents.js';
  * change to them; raise `MONGO_READABLE_FROM` to the same value only when older builds cannot
  * live with the change (a renamed field, a changed meaning), never for additions they ignore.
  */
-export const MONGO_FORMAT_VERSION = 1;
+// 2: message content: `customJson` on message documents and the parley_events_mentions index
+// (additive: format 1 builds ignore both).
+export const MONGO_FORMAT_VERSION = 2;
 export const MONGO_READABLE_FROM = 1;
 
 interface MetaDoc {

@@ -76,6 +76,21 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   ) WITHOUT ROWID;
   `,
   },
+  // 3: message content. Who a message mentions, one row per (message, mentioned reader), written
+  // in the append's transaction, so an unread-mention count is one range of this key and never a
+  // scan of the log. Additive: older builds never read it. Nothing to backfill: no earlier
+  // release stored mentions (and scanning the log here would hold the write lock that long).
+  // IF NOT EXISTS: running the step again (a version row written back by hand) is harmless.
+  {
+    sql: `
+  CREATE TABLE IF NOT EXISTS parley_mentions (
+    conversation_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, user_id, seq)
+  ) WITHOUT ROWID;
+  `,
+  },
 ];
 
 /**

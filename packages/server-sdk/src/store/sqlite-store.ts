@@ -6,7 +6,7 @@ import { requirePeer } from '../optional-peer.js';
 import type { Logger } from '../logger.js';
 import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, MemberRole } from './types.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
-import { createdEventInput, nextEventId, toLogEvent } from './store-helpers.js';
+import { appendedEvent, createdEventInput, mentionedReaders, nextEventId } from './store-helpers.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { createSqliteReceiptsPrivacy } from './sqlite-receipts-privacy.js';
 import {
@@ -108,6 +108,13 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       `INSERT INTO parley_events (conversation_id, seq, id, sender_id, client_msg_id, ts, kind, data)
        VALUES (@conversation_id, @seq, @id, @sender_id, @client_msg_id, @ts, @kind, @data)`,
     ),
+    // events.id is UNIQUE: this is one lookup on its index.
+    byId: db.prepare<[string, string], EventRow>('SELECT * FROM parley_events WHERE id = ? AND conversation_id = ?'),
+    insertMention: db.prepare<[string, string, number]>('INSERT INTO parley_mentions (conversation_id, user_id, seq) VALUES (?, ?, ?)'),
+    // A range of parley_mentions' primary key: the rows are written for other members only.
+    unreadMentions: db.prepare<[string, string, number], { n: number }>(
+      'SELECT COUNT(*) AS n FROM parley_mentions WHERE conversation_id = ? AND user_id = ? AND seq > ?',
+    ),
     after: db.prepare<[string, number, number], EventRow>(
       'SELECT * FROM parley_events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
@@ -127,8 +134,9 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     if (existing) return { event: toEvent(existing), duplicate: true };
     const conversation = sql.conversation.get(input.conversationId);
     if (!conversation) throw new Error(`conversation ${input.conversationId} does not exist`);
-    const event = toLogEvent(input, nextEventId(), conversation.last_seq + 1);
+    const event = appendedEvent(input, nextEventId(), conversation.last_seq + 1);
     sql.insertEvent.run(eventParams(event, input.clientMsgId));
+    for (const userId of mentionedReaders(event)) sql.insertMention.run(event.conversationId, userId, event.seq);
     sql.advance.run(event.seq, event.ts, input.conversationId);
     return { event, duplicate: false };
   }
@@ -200,6 +208,10 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       const row = sql.dedup.get(conversationId, senderId, clientMsgId);
       return row ? toEvent(row) : null;
     },
+    async getEvent(conversationId, eventId) {
+      const row = sql.byId.get(eventId, conversationId);
+      return row ? toEvent(row) : null;
+    },
     async readAfter(conversationId, afterSeq, limit) {
       if (limit <= 0) return [];
       return sql.after.all(conversationId, afterSeq, limit).map(toEvent);
@@ -214,6 +226,9 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     updateUserSettings: receiptsPrivacy.updateUserSettings,
     async countUnread(conversationId, userId, afterSeq) {
       return sql.unread.get(conversationId, afterSeq, userId)?.n ?? 0;
+    },
+    async countUnreadMentions(conversationId, userId, afterSeq) {
+      return sql.unreadMentions.get(conversationId, userId, afterSeq)?.n ?? 0;
     },
     async close() {
       if (closed) return;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LogEvent } from '@parley/protocol';
+import { isUnreadMention, type LogEvent } from '@parley/protocol';
 import type { AppendInput, CreateConversationInput, StoredUserSettings, WatermarkUpdate } from './types.js';
 
 /** The dedup key system events use, so a retried operation appends its event once. */
@@ -49,6 +49,28 @@ export function directKeyOf(a: string, b: string): string {
 export function toLogEvent(input: AppendInput, id: string, seq: number): LogEvent {
   const { clientMsgId, ...rest } = input;
   return (input.kind === 'message' ? { ...rest, clientMsgId, id, seq } : { ...rest, id, seq }) as LogEvent;
+}
+
+/**
+ * The event an append stores. `custom` is app JSON that every store keeps as JSON would (SQLite
+ * and MongoDB hold it as JSON text): normalising it here, once, makes the memory store and the
+ * event an append returns equal to what any later read gives back (`-0` becomes `0`, and the
+ * caller's objects are not shared with the store).
+ */
+export function appendedEvent(input: AppendInput, id: string, seq: number): LogEvent {
+  if (input.kind !== 'message' || input.data.custom === undefined) return toLogEvent(input, id, seq);
+  const custom = JSON.parse(JSON.stringify(input.data.custom)) as Record<string, unknown>;
+  return toLogEvent({ ...input, data: { ...input.data, custom } }, id, seq);
+}
+
+/**
+ * The users whose unread-mention count this event can ever raise (`isUnreadMention` at a
+ * watermark before it): what the stores index, so that counting is a range read, not a log scan.
+ * The sender is never one of them: own messages never count.
+ */
+export function mentionedReaders(event: LogEvent): string[] {
+  if (event.kind !== 'message') return [];
+  return [...new Set(event.data.mentions ?? [])].filter((userId) => isUnreadMention(event, userId, event.seq - 1));
 }
 
 /**

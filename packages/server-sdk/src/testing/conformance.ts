@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, describe } from 'vitest';
+import { afterEach, beforeEach, describe, it } from 'vitest';
 import { appendTests } from './conformance-append.js';
+import { contentChecks } from './conformance-content.js';
 import { conversationTests } from './conformance-conversations.js';
 import { foreignEventTests } from './conformance-foreign-events.js';
 import { memberTests } from './conformance-members.js';
+import { mentionChecks } from './conformance-mentions.js';
 import { membershipPageTests } from './conformance-membership-pages.js';
 import { readTests } from './conformance-reads.js';
 import { receiptsPrivacyTests } from './conformance-receipts-privacy.js';
@@ -60,5 +62,8 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
     membershipPageTests(ctx);
     receiptsPrivacyTests(ctx);
     foreignEventTests(ctx);
+    describe('message content', () => {
+      for (const check of [...contentChecks, ...mentionChecks]) it(check.name, () => check.run(ctx.store));
+    });
   });
 }

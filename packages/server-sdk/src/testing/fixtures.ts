@@ -44,6 +44,16 @@ export interface ConformanceOptions {
   timeoutMs?: number;
 }
 
+/**
+ * One conformance check, runnable on its own against a fresh, empty store: the suite registers
+ * each as a test, and the kit's own tests run them against deliberately broken stores to prove
+ * that they catch what they claim to.
+ */
+export interface StoreCheck {
+  name: string;
+  run(store: ChatStore): Promise<void>;
+}
+
 /** The live store of the running test; a getter because each test gets a fresh one. */
 export interface StoreContext {
   readonly store: ChatStore;
