@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '@parley/protocol';
+import { createMemoryStore } from '../store/memory-store.js';
+import type { AppendInput, ChatStore } from '../store/types.js';
+import { contentChecks } from './conformance-content.js';
+import { mentionChecks } from './conformance-mentions.js';
+import { readWholeLog, type StoreCheck } from './fixtures.js';
+
+// The kit's own test: a check that passes on a broken store proves nothing. Each defect below is
+// a plausible bug of a store adapter; the named check must fail on a store that has it, and every
+// check must pass on the unbroken memory store.
+
+type Defect = (inner: ChatStore) => ChatStore;
+const checks: readonly StoreCheck[] = [...contentChecks, ...mentionChecks];
+
+/** Appends with `change` applied to each message's data first (a store that loses or adds a field). */
+const rewritingData = (change: (data: Record<string, unknown>) => Record<string, unknown>): Defect => (inner) => ({
+  ...inner,
+  append: (input) => inner.append(input.kind === 'message' ? ({ ...input, data: change({ ...input.data }) } as AppendInput) : input),
+});
+
+/** Counts with `matches` over the whole log instead of the store's index. */
+const countingBy = (matches: (event: LogEvent, userId: string, afterSeq: number) => boolean): Defect => (inner) => ({
+  ...inner,
+  countUnreadMentions: async (conversationId, userId, afterSeq) =>
+    (await readWholeLog(inner, conversationId)).filter((event) => matches(event, userId, afterSeq)).length,
+});
+const mentions = (event: LogEvent, userId: string) => event.kind === 'message' && event.data.mentions?.includes(userId) === true;
+
+const DEFECTS: Record<string, { defect: Defect; caughtBy: string }> = {
+  'drops custom (a store that knows text only)': {
+    defect: rewritingData(({ custom: _custom, ...rest }) => rest),
+    caughtBy: 'keeps message content exactly',
+  },
+  'forgets replyTo': { defect: rewritingData(({ replyTo: _replyTo, ...rest }) => rest), caughtBy: 'keeps message content exactly' },
+  'stores an empty text when there is none': {
+    defect: rewritingData((data) => ({ text: '', ...data })),
+    caughtBy: 'stores a message without text',
+  },
+  'finds events of other conversations by id': {
+    defect: (inner) => {
+      const seen = new Set<string>();
+      return {
+        ...inner,
+        createConversation: async (input) => (seen.add(input.id), inner.createConversation(input)),
+        getEvent: async (conversationId, eventId) => {
+          for (const id of [conversationId, ...seen]) {
+            const event = await inner.getEvent(id, eventId);
+            if (event) return event;
+          }
+          return null;
+        },
+      };
+    },
+    caughtBy: 'getEvent finds an event of the conversation by id',
+  },
+  'shares its records with callers': {
+    defect: (inner) => {
+      const held = new Map<string, LogEvent | null>();
+      return { ...inner, getEvent: async (c, id) => (held.has(id) ? held.get(id)! : (held.set(id, await inner.getEvent(c, id)), held.get(id)!)) };
+    },
+    caughtBy: 'hands out copies of content',
+  },
+  'counts mentions before the watermark': {
+    defect: (inner) => ({ ...inner, countUnreadMentions: (c, u) => inner.countUnreadMentions(c, u, 0) }),
+    caughtBy: 'countUnreadMentions counts messages of others that mention the user, after the watermark only',
+  },
+  'counts own messages': {
+    defect: countingBy((event, userId, afterSeq) => event.seq > afterSeq && mentions(event, userId)),
+    caughtBy: 'countUnreadMentions counts messages of others that mention the user, after the watermark only',
+  },
+  'counts every unread message, mention or not': {
+    defect: (inner) => ({ ...inner, countUnreadMentions: (c, u, after) => inner.countUnread(c, u, after) }),
+    caughtBy: 'countUnreadMentions agrees with the protocol',
+  },
+  'counts mentions in events that are not messages': {
+    defect: countingBy((event, userId, afterSeq) =>
+      event.seq > afterSeq && event.senderId !== userId && (mentions(event, userId) || (event.data as { userIds?: string[] }).userIds?.includes(userId) === true),
+    ),
+    caughtBy: 'countUnreadMentions counts messages of others that mention the user, after the watermark only',
+  },
+  'indexes a retried mention again': {
+    defect: (inner) => {
+      const extra = new Map<string, number>();
+      return {
+        ...inner,
+        append: async (input) => {
+          const result = await inner.append(input);
+          if (result.duplicate) extra.set(input.conversationId, (extra.get(input.conversationId) ?? 0) + 1);
+          return result;
+        },
+        countUnreadMentions: async (c, u, after) => (await inner.countUnreadMentions(c, u, after)) + (extra.get(c) ?? 0),
+      };
+    },
+    caughtBy: 'countUnreadMentions counts a retried or concurrently sent mention once',
+  },
+};
+
+const failing = async (store: () => ChatStore): Promise<string[]> => {
+  const failed: string[] = [];
+  for (const check of checks) {
+    const attempt = store();
+    await check.run(attempt).catch(() => failed.push(check.name));
+    await attempt.close();
+  }
+  return failed;
+};
+
+describe('the conformance kit catches broken stores (message content)', () => {
+  it('passes every content and mention check on the memory store', async () => {
+    expect(await failing(createMemoryStore)).toEqual([]);
+  });
+
+  it.each(Object.entries(DEFECTS))('fails a store that %s', async (_name, { defect, caughtBy }) => {
+    const failed = await failing(() => defect(createMemoryStore()));
+    expect(failed.filter((name) => name.startsWith(caughtBy))).toHaveLength(1);
+  });
+});
