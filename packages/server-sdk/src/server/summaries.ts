@@ -28,7 +28,19 @@ export async function visibleReceipts(
     .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 }
 
-/** What a member sees of a conversation: the store's record, their watermarks, their unread count. */
+/**
+ * A member's unread count and, of those, the messages that mention them. Most summaries of a
+ * list are read up: then neither count costs a store read, and mentions are only counted when
+ * something is unread at all.
+ */
+async function unreadCounts(store: ChatStore, conversation: StoredConversation, member: StoredMember): Promise<[number, number]> {
+  if (conversation.lastSeq <= member.readSeq) return [0, 0];
+  const unread = await store.countUnread(conversation.id, member.userId, member.readSeq);
+  if (unread === 0) return [0, 0];
+  return [unread, await store.countUnreadMentions(conversation.id, member.userId, member.readSeq)];
+}
+
+/** What a member sees of a conversation: the store's record, their watermarks, their unread counts. */
 export async function summarize(
   ctx: SummaryContext,
   conversation: StoredConversation,
@@ -36,11 +48,9 @@ export async function summarize(
 ): Promise<ConversationSummary> {
   const { store } = ctx;
   const needMembers = conversation.memberCount <= Math.max(Limits.maxSummaryMembers, ctx.receiptFanoutMax);
-  const [members, unread] = await Promise.all([
+  const [members, [unread, unreadMentions]] = await Promise.all([
     needMembers ? store.listMembers(conversation.id) : Promise.resolve([]),
-    conversation.lastSeq > member.readSeq
-      ? store.countUnread(conversation.id, member.userId, member.readSeq)
-      : Promise.resolve(0),
+    unreadCounts(store, conversation, member),
   ]);
   const [receipts, owners] = await Promise.all([
     conversation.memberCount <= ctx.receiptFanoutMax ? visibleReceipts(store, members, member.userId) : Promise.resolve([]),
@@ -62,6 +72,7 @@ export async function summarize(
     readSeq: member.readSeq,
     deliveredSeq: member.deliveredSeq,
     unread,
+    unreadMentions,
     receipts,
   };
 }

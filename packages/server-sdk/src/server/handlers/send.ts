@@ -1,10 +1,12 @@
-import { ErrorCode, ParleyError, type AckFrame, type SendFrame } from '@parley/protocol';
+import { ErrorCode, ParleyError, type AckFrame, type MessageData, type SendFrame } from '@parley/protocol';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
 import { pushStoredEvent } from '../reliable-push.js';
 import { sendOrder } from '../send-order.js';
+import { messageData } from '../message-content.js';
 
 /**
- * SEND: keep the device's order, check the rate limit and membership, persist (the store assigns
+ * SEND: keep the device's order, check the rate limit, membership and content (mentions of
+ * members, a reply to a message of this conversation: message-content.ts), persist (the store assigns
  * seq and dedups by clientMsgId), ACK the sender, then push the event to every member
  * connection, the sender's other devices included. A duplicate is pushed again too: if a crash
  * cut the first push short, this repairs it, and clients drop what they already hold by seq.
@@ -44,13 +46,23 @@ async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
   }
   const { conversation } = await requireMembership(ctx, frame.conversationId, conn.userId);
   await sendOrder.checkStored(ctx, conn, frame);
+  let data: MessageData;
+  try {
+    data = await messageData(ctx.store, frame.conversationId, frame.data);
+  } catch (err) {
+    // A resend whose original is stored gets the original, even when its content would be
+    // refused now (a mentioned member left since): the message is sent, never shown failed.
+    const original = await ctx.store.findEvent(frame.conversationId, conn.userId, frame.clientMsgId);
+    if (original) return { conversation, event: original, duplicate: true };
+    throw err;
+  }
   const { event, duplicate } = await ctx.store.append({
     conversationId: frame.conversationId,
     senderId: conn.userId,
     clientMsgId: frame.clientMsgId,
     ts: ctx.now(),
     kind: 'message',
-    data: { text: frame.data.text },
+    data,
   });
   return { conversation, event, duplicate };
 }

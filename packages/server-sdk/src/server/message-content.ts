@@ -1,0 +1,57 @@
+import { ErrorCode, Limits, ParleyError, type MessageData, type ReplyRef, type SendData } from '@parley/protocol';
+import type { ChatStore } from '../store/types.js';
+
+/**
+ * What a SEND's content becomes in the log. The schema already checked its shape (text or
+ * custom, plain JSON within `maxCustomBytes`, at most `maxMentions` distinct ids); what needs the
+ * store is checked here: every mentioned user is a member, and `replyTo` names a message of this
+ * conversation, which the stored message then quotes. Throws a typed refusal otherwise, before
+ * anything is written.
+ */
+export async function messageData(store: ChatStore, conversationId: string, data: SendData): Promise<MessageData> {
+  const [replyTo] = await Promise.all([
+    data.replyTo === undefined ? Promise.resolve(undefined) : replyRef(store, conversationId, data.replyTo),
+    data.mentions === undefined ? Promise.resolve() : requireMembers(store, conversationId, data.mentions),
+  ]);
+  return {
+    ...(data.text !== undefined ? { text: data.text } : {}),
+    ...(data.custom !== undefined ? { custom: data.custom } : {}),
+    ...(data.mentions !== undefined ? { mentions: data.mentions } : {}),
+    ...(replyTo !== undefined ? { replyTo } : {}),
+  };
+}
+
+/**
+ * One `getMember` per mentioned id (at most `maxMentions`), never the member list: a group of
+ * thousands costs the same as a pair. Mentioning outsiders would notify people who cannot read
+ * the conversation, so the whole message is refused.
+ */
+async function requireMembers(store: ChatStore, conversationId: string, userIds: readonly string[]): Promise<void> {
+  const members = await Promise.all(userIds.map((userId) => store.getMember(conversationId, userId)));
+  if (members.some((m) => m === null)) throw new ParleyError(ErrorCode.FORBIDDEN, 'you can mention members only');
+}
+
+/**
+ * The quote a reply carries. Anything but a message of this conversation (another
+ * conversation's id, a membership event, an id that never existed) is the same NOT_FOUND, so
+ * an id reveals nothing about other conversations.
+ */
+async function replyRef(store: ChatStore, conversationId: string, messageId: string): Promise<ReplyRef> {
+  const quoted = await store.getEvent(conversationId, messageId);
+  if (!quoted || quoted.kind !== 'message' || quoted.conversationId !== conversationId) {
+    throw new ParleyError(ErrorCode.NOT_FOUND, 'the message replied to was not found in this conversation');
+  }
+  const text = (quoted.data as { text?: unknown }).text;
+  return { messageId: quoted.id, seq: quoted.seq, senderId: quoted.senderId, preview: replyPreview(typeof text === 'string' ? text : '') };
+}
+
+/**
+ * The first `maxReplyPreviewLength` UTF-16 units of `text`, one fewer when the cut would split
+ * a surrogate pair (an emoji): a lone half is not well-formed, and no client could show it.
+ */
+export function replyPreview(text: string): string {
+  const max = Limits.maxReplyPreviewLength;
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
