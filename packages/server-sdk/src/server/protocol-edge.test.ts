@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION, parseServerFrame, type LogEvent, type ServerFrame } from '@parley/protocol';
+import {
+  OLDEST_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  parseClientFrame,
+  parseServerFrame,
+  type ConversationSummary,
+  type LogEvent,
+  type ServerFrame,
+  type SyncResultFrame,
+} from '@parley/protocol';
 import { createProtocolEdge, frameFor, knownEvent, negotiate } from './protocol-edge.js';
 
 const base = { id: 'e1', conversationId: 'c1', seq: 7, senderId: 'alice', ts: 1_700_000_000_000 };
 const message: LogEvent = { ...base, kind: 'message', clientMsgId: 'm-00000001', data: { text: 'hi' } };
+const replyTo = { messageId: 'e0', seq: 6, senderId: 'bob', preview: 'hello' };
+const rich: LogEvent = { ...message, data: { text: 'hi', custom: { a: 1 }, mentions: ['bob'], replyTo } };
+const cardOnly: LogEvent = { ...message, seq: 8, data: { custom: { card: 'order' } } };
 /** What a newer release could write to the shared store: a kind and fields this one does not know. */
 const foreign = (event: Record<string, unknown>) => event as unknown as LogEvent;
 
@@ -25,8 +37,13 @@ describe('events a newer node wrote', () => {
   });
 
   it('drops fields this version does not know, keeping what it does', () => {
-    const edited = foreign({ ...message, editedAt: 5, data: { text: 'hi', custom: { a: 1 } } });
-    expect(knownEvent(edited)).toEqual(message);
+    const edited = foreign({ ...message, editedAt: 5, data: { text: 'hi', custom: { a: 1 }, attachment: { id: 'a1' } } });
+    expect(knownEvent(edited)).toEqual({ ...message, data: { text: 'hi', custom: { a: 1 } } });
+  });
+
+  it('knows every field of a message: app data, mentions and a quote pass through as they are', () => {
+    expect(knownEvent(rich)).toBe(rich);
+    expect(knownEvent(cardOnly)).toBe(cardOnly);
   });
 
   it('turns an unknown kind into an empty membership change at the same seq, which every client parses and folds to nothing', () => {
@@ -42,6 +59,54 @@ describe('events a newer node wrote', () => {
   it('turns a message without text (a newer kind of content) into the placeholder too', () => {
     const attachmentOnly = foreign({ ...message, data: { attachment: { id: 'a1' } } });
     expect(knownEvent(attachmentOnly)).toMatchObject({ seq: 7, kind: 'members.added', data: { userIds: [] } });
+  });
+});
+
+describe('a protocol 3 connection', () => {
+  const summary: ConversationSummary = {
+    id: 'c1', kind: 'group', title: 't', members: ['alice', 'bob'], memberCount: 2, ownerId: 'alice', lastSeq: 8,
+    lastActivityAt: 1, createdAt: 1, readSeq: 0, deliveredSeq: 0, unread: 3, unreadMentions: 1, receipts: [],
+  };
+
+  it('gets messages with their text only, and a message without text as the placeholder at its seq', () => {
+    const edge = createProtocolEdge(3);
+    expect(edge.outbound({ type: 'event', event: rich })).toEqual({ type: 'event', event: { ...message, data: { text: 'hi' } } });
+    expect(edge.outbound({ type: 'event', event: cardOnly })).toEqual({ type: 'event', event: { ...base, seq: 8, kind: 'members.added', data: { userIds: [] } } });
+    const plain: ServerFrame = { type: 'event', event: message };
+    expect(edge.outbound(plain)).toBe(plain);
+  });
+
+  it('gets summaries without unreadMentions, and protocol 2 gets protocol 3`s form with its own changes on top', () => {
+    const sync: ServerFrame = {
+      type: 'sync.result', reqId: 's1', conversations: [summary], removed: [], events: [rich, cardOnly], hasMore: true,
+      next: { lastActivityAt: 1, conversationId: 'c1' },
+    };
+    const v3 = createProtocolEdge(3).outbound(sync);
+    expect(v3).toMatchObject({ next: { conversationId: 'c1' }, events: [{ data: { text: 'hi' } }, { kind: 'members.added' }] });
+    expect((v3 as SyncResultFrame).conversations[0]).not.toHaveProperty('unreadMentions');
+    expect((v3 as SyncResultFrame).conversations[0]).toHaveProperty('ownerId', 'alice');
+    const v2 = createProtocolEdge(2).outbound(sync) as SyncResultFrame;
+    expect(v2).not.toHaveProperty('next');
+    expect(v2.conversations[0]).not.toHaveProperty('unreadMentions');
+    expect(v2.conversations[0]).not.toHaveProperty('ownerId');
+    expect(v2.events).toEqual((v3 as SyncResultFrame).events);
+    for (const version of [2, 3]) {
+      expect(frameFor(version, { type: 'conversation', reqId: 'r1', conversation: summary })).toMatchObject({ conversation: { unread: 3 } });
+    }
+  });
+
+  it('pages its conversation list with its own cursor: the server adds none (protocol 2`s walk is not for it)', () => {
+    const edge = createProtocolEdge(3);
+    const at = { lastActivityAt: 5, conversationId: 'c9' };
+    expect(edge.inbound({ type: 'sync', reqId: 's1', cursors: [] })).toEqual({ type: 'sync', reqId: 's1', cursors: [] });
+    edge.outbound({ type: 'sync.result', reqId: 's1', conversations: [], removed: [], events: [], hasMore: true, next: at });
+    expect(edge.inbound({ type: 'sync', reqId: 's2', cursors: [] })).not.toHaveProperty('after');
+  });
+
+  it('sends SEND frames that are valid in the current protocol', () => {
+    const send = { type: 'send', conversationId: 'c1', clientMsgId: 'm-00000002', after: 'm-00000001', data: { text: 'hi' } };
+    expect(parseClientFrame(createProtocolEdge(3).inbound(send)).ok).toBe(true);
+    expect(parseClientFrame(createProtocolEdge(2).inbound(send)).ok).toBe(true);
   });
 });
 

@@ -1,0 +1,119 @@
+import { PROTOCOL_VERSION, type ConversationSummary, type LogEvent, type ServerFrame } from '@parley/protocol';
+import { knownEvent, knownEvents, placeholder } from './known-events.js';
+
+/**
+ * Each older version's form of a frame, made from the next version's form: protocol 3 from 4,
+ * protocol 2 from 3. A client of version N gets the current frame stepped down one version at a
+ * time, so each step only knows what its own version changed. The forms are carried in the
+ * current frame types (nothing but the socket reads them), hence the casts where a step leaves
+ * out a field the current version requires.
+ */
+type Downgrade = (frame: ServerFrame) => ServerFrame | null;
+
+const mapped = <T>(items: T[], map: (item: T) => T): T[] => {
+  const out = items.map(map);
+  return out.some((item, i) => item !== items[i]) ? out : items;
+};
+
+/**
+ * Protocol 3 messages had text only. A message with text keeps it (app data, mentions and the
+ * quote are left out); one without text (app data only) has no form a protocol-3 app can show,
+ * so it becomes the placeholder: the seq stays, the log stays contiguous, nothing is shown. A
+ * made-up text ("unsupported message") was the alternative: it would be shown and cached as if
+ * the sender wrote it, and stay wrong in that cache after the app is updated.
+ */
+function eventV3(event: LogEvent): LogEvent {
+  if (event.kind !== 'message') return event;
+  const { text } = event.data;
+  if (text === undefined) return placeholder(event);
+  return Object.keys(event.data).length === 1 ? event : { ...event, data: { text } };
+}
+
+/** Protocol 3 summaries had no `unreadMentions`. */
+function summaryV3(summary: ConversationSummary): ConversationSummary {
+  const { unreadMentions: _mentions, ...rest } = summary;
+  return rest as ConversationSummary;
+}
+
+function frameV3(frame: ServerFrame): ServerFrame | null {
+  switch (frame.type) {
+    case 'event': {
+      const event = eventV3(frame.event);
+      return event === frame.event ? frame : { ...frame, event };
+    }
+    case 'conversation':
+      return { ...frame, conversation: summaryV3(frame.conversation) };
+    case 'sync.result':
+      return { ...frame, conversations: frame.conversations.map(summaryV3), events: mapped(frame.events, eventV3) };
+    case 'history.result': {
+      const events = mapped(frame.events, eventV3);
+      return events === frame.events ? frame : { ...frame, events };
+    }
+    default:
+      return frame;
+  }
+}
+
+/** Protocol 2 had no group owner. */
+function summaryV2(summary: ConversationSummary): ConversationSummary {
+  if (summary.ownerId === undefined) return summary;
+  const { ownerId: _owner, ...rest } = summary;
+  return rest;
+}
+
+function eventV2(event: LogEvent): LogEvent {
+  if (event.kind !== 'members.removed' || event.data.ownerId === undefined) return event;
+  return { ...event, data: { userIds: event.data.userIds } };
+}
+
+/** A protocol-3 frame in protocol 2: no owners, no list paging cursor, the resync reasons it knew. */
+function frameV2(frame: ServerFrame): ServerFrame | null {
+  switch (frame.type) {
+    case 'event': {
+      const event = eventV2(frame.event);
+      return event === frame.event ? frame : { ...frame, event };
+    }
+    case 'conversation': {
+      const conversation = summaryV2(frame.conversation);
+      return conversation === frame.conversation ? frame : { ...frame, conversation };
+    }
+    case 'sync.result': {
+      const { next: _next, ...rest } = frame;
+      return { ...rest, conversations: mapped(frame.conversations, summaryV2), events: mapped(frame.events, eventV2) };
+    }
+    case 'history.result':
+      return { ...frame, events: mapped(frame.events, eventV2) };
+    case 'resync':
+      return frame.reason === 'push-failed' ? { type: 'resync', reason: 'bus-recovered' } : frame;
+    // Answers a `watch` with a reqId, which protocol 2 never sent.
+    case 'watch.result':
+      return null;
+    default:
+      return frame;
+  }
+}
+
+/** Version N's form from version N+1's. A version leaving the window loses its step here. */
+const DOWNGRADES: Readonly<Record<number, Downgrade>> = { 3: frameV3, 2: frameV2 };
+
+/**
+ * The frame as a client speaking `version` can parse it, or null when that version has no form
+ * for it. The same object when nothing changes (the common case: callers compare by identity).
+ */
+export function frameFor(version: number, frame: ServerFrame): ServerFrame | null {
+  let out: ServerFrame | null = frame;
+  // Events a newer node wrote to the shared store reach every client in a form it knows.
+  if (out.type === 'event') {
+    const event = knownEvent(out.event);
+    if (event !== out.event) out = { ...out, event };
+  } else if (out.type === 'sync.result' || out.type === 'history.result') {
+    const events = knownEvents(out.events);
+    if (events !== out.events) out = { ...out, events };
+  }
+  for (let step = PROTOCOL_VERSION - 1; step >= version && out; step--) {
+    const down = DOWNGRADES[step];
+    if (!down) throw new Error(`protocol-forms: no form for protocol ${step}`);
+    out = down(out);
+  }
+  return out;
+}
