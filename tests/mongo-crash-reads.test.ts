@@ -84,7 +84,7 @@ async function restHistory(node: ReferenceProcess, userId: string, id: string): 
   let query = 'limit=100';
   for (;;) {
     const page = await rest<{ events: LogEvent[]; next: { before: number } | null }>(node, userId, `/api/conversations/${id}/messages?${query}`);
-    for (const e of page.events) if (e.kind === 'message') texts.set(e.seq, e.data.text);
+    for (const e of page.events) if (e.kind === 'message') texts.set(e.seq, e.data.text ?? '');
     if (!page.next) return texts;
     query = `limit=100&before=${page.next.before}`;
   }

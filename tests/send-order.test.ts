@@ -28,7 +28,7 @@ async function storedTexts(store: ChatStore, conversationId: string, senderId: s
   const events = await store.readAfter(conversationId, 0, 10_000);
   return events
     .filter((e): e is Extract<LogEvent, { kind: 'message' }> => e.kind === 'message' && e.senderId === senderId)
-    .map((e) => e.data.text);
+    .map((e) => e.data.text ?? '');
 }
 
 /** Every message the client shows in the conversation is stored, and there are `n`. */

@@ -75,7 +75,7 @@ describe('delivery over real sockets', () => {
     );
     const log = (await server.store.readAfter(group, 0, 1000)).filter((e) => e.kind === 'message');
     expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 2));
-    const truth = log.map((e) => (e.kind === 'message' ? e.data.text : ''));
+    const truth = log.map((e) => (e.kind === 'message' ? (e.data.text ?? '') : ''));
     // Each sender's own messages keep the order it sent them in.
     for (let i = 0; i < 3; i++) {
       expect(truth.filter((t) => t.startsWith(`${i}:`))).toEqual(Array.from({ length: 20 }, (_, n) => `${i}:${n}`));

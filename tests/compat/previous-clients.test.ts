@@ -18,7 +18,7 @@ const RELEASES: readonly ReleaseName[] = ['protocol-3', 'protocol-2'];
 /** What one user's messages in a conversation look like in the current server's store, by seq. */
 async function storedFrom(store: ChatStore, conversationId: string, senderId: string): Promise<{ text: string; clientMsgId: string }[]> {
   const events = await store.readAfter(conversationId, 0, 1000);
-  return events.flatMap((e) => (e.kind === 'message' && e.senderId === senderId ? [{ text: e.data.text, clientMsgId: e.clientMsgId }] : []));
+  return events.flatMap((e) => (e.kind === 'message' && e.senderId === senderId ? [{ text: e.data.text ?? '', clientMsgId: e.clientMsgId }] : []));
 }
 
 const connection = (chat: ReleaseChatClient) => JSON.stringify(chat.getSnapshot().connection);

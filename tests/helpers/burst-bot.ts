@@ -49,7 +49,7 @@ export async function expectBotLosesNothing(
       headers: { authorization: `Bearer ${token}` },
     });
     const page = (await res.json()) as { events: LogEvent[]; hasMore: boolean };
-    for (const event of page.events) if (event.kind === 'message') texts.push(event.data.text);
+    for (const event of page.events) if (event.kind === 'message') texts.push(event.data.text ?? '');
     after = page.events.at(-1)?.seq ?? after;
     if (!page.hasMore) break;
   }

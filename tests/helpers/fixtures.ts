@@ -39,13 +39,13 @@ export async function sendText(client: WireClient, conversationId: string, text:
   return frame;
 }
 
-/** Message texts a wire client received live for a conversation, in arrival order. */
+/** Message texts a wire client received live for a conversation, in arrival order ('' for a message without text). */
 export function liveTexts(client: WireClient, conversationId: string): string[] {
   return client.frames
     .filter(isEvent)
     .map((f) => f.event)
     .filter((e): e is Extract<LogEvent, { kind: 'message' }> => e.kind === 'message' && e.conversationId === conversationId)
-    .map((e) => e.data.text);
+    .map((e) => e.data.text ?? '');
 }
 
 /** Pages through sync until `hasMore` is false, like a reconnecting client does. */
