@@ -110,4 +110,28 @@ describe('the protocol-3 SQLite file, migrated to the message-content schema', (
       await newNode.close();
     }
   });
+
+  it('rolls back as docs/storage.md says (version set back to 2), and upgrades again with its mentions intact', async () => {
+    const filename = copyOfFixture();
+    const first = createSqliteStore({ filename });
+    await mention(first, 'alice', 'cmid-before-rollback', ['bob']);
+    await first.close();
+    const db = new BetterSqlite3(filename);
+    db.prepare('UPDATE parley_schema SET version = 2 WHERE id = 1').run();
+    db.close();
+    const oldNode = (await loadRelease()).createSqliteStore({ filename });
+    await oldNode.append({
+      conversationId: team.conversation.id, senderId: 'carol', clientMsgId: 'cmid-during-rollback', ts: Date.now(), kind: 'message', data: { text: 'rolled back' },
+    });
+    await oldNode.close();
+    const again = createSqliteStore({ filename });
+    try {
+      expect(schemaOf(filename)).toMatchObject({ version: SQLITE_SCHEMA_VERSION, readableFrom: 1 });
+      await mention(again, 'carol', 'cmid-after-upgrade', ['bob']);
+      expect(await again.countUnreadMentions(team.conversation.id, 'bob', 0)).toBe(2);
+      expect(await again.countUnreadMentions(team.conversation.id, 'bob', team.conversation.lastSeq + 2)).toBe(1);
+    } finally {
+      await again.close();
+    }
+  });
 });
