@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createElement, type ReactNode } from 'react';
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import { ErrorCode, type ChatClient } from '@parley/client-sdk';
-import { ParleyProvider, useMessages, useSendMessage } from '@parley/client-sdk/react';
+import { ParleyProvider, useConversations, useMessages, useSendMessage } from '@parley/client-sdk/react';
 import { startServerProcess, type Teardown } from '../../test/support/server-process.js';
 
 const teardown: Teardown = [];
@@ -43,5 +43,36 @@ describe('useSendMessage against a real Parley server', () => {
     expect(result.current.actions.error).toBeNull();
     await waitFor(() => expect(result.current.messages.messages.map((m) => [m.text, m.status])).toEqual([['hello bob', 'sent']]), eventually);
     expect(result.current.actions.error).toBeNull();
+  });
+
+  it("sends custom data, a reply and mentions; the mentioned user's list counts the mention until read", async () => {
+    const server = await startServerProcess(teardown);
+    const alice = server.client('alice');
+    const bob = server.client('bob');
+    const { id } = await alice.createGroup({ title: 'team', members: ['bob'] });
+    const sender = renderHook(() => ({ actions: useSendMessage(id), thread: useMessages(id) }), { wrapper: within(alice) });
+    const reader = renderHook(() => ({ list: useConversations(), thread: useMessages(id) }), { wrapper: within(bob) });
+
+    await act(async () => void (await sender.result.current.actions.send('the plan')));
+    await waitFor(() => expect(sender.result.current.thread.messages[0]?.status).toBe('sent'), eventually);
+    const plan = sender.result.current.thread.messages[0]!;
+    await act(async () => void (await sender.result.current.actions.send({ custom: { kind: 'poll', options: ['yes', 'no'] } })));
+    await act(async () => void (await sender.result.current.actions.send('@bob thoughts?', { replyTo: plan.id!, mentions: ['bob'] })));
+    // Shown at once, quote included.
+    expect(sender.result.current.thread.messages.at(-1)).toMatchObject({ status: 'pending', replyTo: { messageId: plan.id, preview: 'the plan' } });
+
+    await waitFor(() => expect(reader.result.current.thread.messages).toHaveLength(3), eventually);
+    expect(reader.result.current.thread.messages.map((m) => [m.text, m.custom, m.mentionsMe, m.replyTo?.preview])).toEqual([
+      ['the plan', undefined, false, undefined],
+      [undefined, { kind: 'poll', options: ['yes', 'no'] }, false, undefined],
+      ['@bob thoughts?', undefined, true, 'the plan'],
+    ]);
+    expect(reader.result.current.list.conversations[0]).toMatchObject({ unread: 3, unreadMentions: 1 });
+    expect(reader.result.current.list.totalUnreadMentions).toBe(1);
+    act(() => bob.markRead(id));
+    expect(reader.result.current.list.totalUnreadMentions).toBe(0);
+
+    await act(() => sender.result.current.actions.send({ custom: { big: 'x'.repeat(5_000) } }).catch(() => undefined));
+    expect(sender.result.current.actions.error?.message).toMatch(/^Custom data can be at most 4,096 bytes/);
   });
 });

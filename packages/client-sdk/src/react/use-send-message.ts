@@ -1,14 +1,16 @@
 import { useCallback, useState } from 'react';
-import { ErrorCode, ParleyError, type MessageView, type SendOptions } from '@parley/client-sdk';
+import { ErrorCode, ParleyError, type MessageContent, type MessageView, type SendOptions } from '@parley/client-sdk';
 import { useChatClient } from './context.js';
 
 export interface SendActions {
   /**
    * Queues a message: it is in the outbox and shown as `pending` when the promise resolves,
-   * then `sent` once stored (or `failed`, visibly). Safe to call offline. Rejects (and sets
-   * `error`) when the text or id is not acceptable: nothing was queued, so keep the draft.
+   * then `sent` once stored (or `failed`, visibly). Safe to call offline. `content` is the text,
+   * or `{ text?, custom? }`; `options` may name `replyTo` and `mentions`, as `chat.send` takes them.
+   * Rejects (and sets `error`) when the content or id is not acceptable: nothing was queued, so
+   * keep the draft.
    */
-  send(text: string, options?: SendOptions): Promise<MessageView>;
+  send(content: string | MessageContent, options?: SendOptions): Promise<MessageView>;
   /** Sends a failed message again, with the same id (never a second copy). */
   retry(clientMsgId: string): Promise<void>;
   /** Drops a failed or pending message. */
@@ -26,13 +28,14 @@ const unavailable = () => Promise.reject(new ParleyError(ErrorCode.UNAVAILABLE, 
  * @example
  * const { send, error } = useSendMessage(conversationId);
  * const onSubmit = () => send(draft).then(() => setDraft(''), () => {}); // keeps the draft; shows `error`
+ * const onReply = (to: MessageView) => send(draft, { replyTo: to.id, mentions: [to.senderId] });
  */
 export function useSendMessage(conversationId: string | null | undefined): SendActions {
   const client = useChatClient();
   const [error, setError] = useState<ParleyError | null>(null);
   const send = useCallback(
-    (text: string, options?: SendOptions) => {
-      const sending = client && conversationId ? client.send(conversationId, text, options) : unavailable();
+    (content: string | MessageContent, options?: SendOptions) => {
+      const sending = client && conversationId ? client.send(conversationId, content, options) : unavailable();
       return sending.then(
         (message) => {
           setError(null);
