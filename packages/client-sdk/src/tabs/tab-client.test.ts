@@ -23,6 +23,24 @@ describe('several tabs on one database', () => {
     expect(leader.getMessages('c1').map((m) => [m.text, m.status])).toEqual([['text 1', 'sent'], ['from the follower', 'sent']]);
   });
 
+  it("sends a follower's reply with custom data and mentions through the leader, and both tabs show it with its quote", async () => {
+    const tabs = origin();
+    const { wires } = tabs;
+    const { leader, follower } = await leaderAndFollower(tabs);
+    await until(() => follower.getMessages('c1').length === 1, 'the follower to mirror the messages');
+    const quoted = follower.getMessages('c1')[0]!;
+    const sent = await follower.send('c1', { text: '@bob yes', custom: { card: 'ok' } }, { replyTo: quoted.id!, mentions: ['bob'] });
+    const quote = { messageId: quoted.id, seq: 1, senderId: quoted.senderId, preview: 'text 1' };
+    expect(sent).toMatchObject({ status: 'pending', custom: { card: 'ok' }, mentions: ['bob'], replyTo: quote });
+    await until(() => wires[0]!.frames('send').length === 1, 'the leader to send it');
+    expect(wires[0]!.frames('send')[0]!.data).toEqual({ text: '@bob yes', custom: { card: 'ok' }, mentions: ['bob'], replyTo: quoted.id });
+    wires[0]!.push({ type: 'ack', conversationId: 'c1', clientMsgId: sent.key, eventId: 'e2', seq: 2, ts: 2, duplicate: false });
+    await until(() => follower.getMessages('c1').at(-1)?.status === 'sent', 'the ack to reach the follower');
+    for (const tab of [leader, follower]) {
+      expect(tab.getMessages('c1').at(-1)).toMatchObject({ seq: 2, text: '@bob yes', custom: { card: 'ok' }, mentions: ['bob'], replyTo: quote });
+    }
+  });
+
   it('hands the connection over when the leader closes, resending the unacked messages with the same ids', async () => {
     const tabs = origin();
     const { wires } = tabs;
