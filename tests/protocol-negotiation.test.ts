@@ -4,6 +4,7 @@ import {
   OLDEST_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   type ConversationSummary,
+  type EventFrame,
   type ServerFrame,
   type SyncResultFrame,
   type WelcomeFrame,
@@ -13,6 +14,7 @@ import { testScope } from './helpers/scope.js';
 import { createGroup, sendText } from './helpers/fixtures.js';
 import { connectWire, nextId, type WireClient } from './helpers/wire-client.js';
 import type { TestServer } from './helpers/test-server.js';
+import { sendOk } from './helpers/content.js';
 
 /**
  * The handshake negotiates a version and the server's edge speaks it: a client of the previous
@@ -37,6 +39,11 @@ function keysOf(value: unknown, into = new Set<string>()): Set<string> {
   }
   return into;
 }
+async function summaryOf(w: WireClient, id: string): Promise<ConversationSummary | undefined> {
+  const sync = await w.request<SyncResultFrame>({ type: 'sync', reqId: nextId(), cursors: [] });
+  return sync.conversations.find((c) => c.id === id);
+}
+
 /** What protocol 3 added to frames protocol 2 clients receive. */
 const NEWER_KEYS = ['ownerId', 'next'];
 
@@ -82,6 +89,44 @@ describe('protocol negotiation', () => {
     expect([...keysOf(sync)].filter((k) => NEWER_KEYS.includes(k))).toEqual([]);
     const fresh = await carol.request<SyncResultFrame>({ type: 'sync', reqId: nextId(), cursors: [] });
     expect(fresh.conversations.find((c) => c.id === conversationId)?.ownerId).toBe('bob');
+  });
+
+  it('pushes a message with app data, mentions and a quote whole to protocol 4 and as its text to protocols 3 and 2, once each', async () => {
+    const s = await scope.server();
+    const alice = await connectAt(s, 'alice', PROTOCOL_VERSION);
+    const bob = await connectAt(s, 'bob', PROTOCOL_VERSION);
+    const [v3, v2] = [await connectAt(s, 'carol', 3), await connectAt(s, 'dave', 2)];
+    const conversationId = await createGroup(alice, ['bob', 'carol', 'dave']);
+    const quoted = await sendOk(alice, conversationId, { text: 'lunch?' });
+    const rich = await sendOk(alice, conversationId, { text: 'order', custom: { orderId: 'A-1' }, mentions: ['carol'], replyTo: quoted.eventId });
+    const cardOnly = await sendOk(alice, conversationId, { custom: { card: 'poll' } });
+    const last = await sendOk(alice, conversationId, { text: 'last' });
+    const atSeq = (w: WireClient, seq: number) => w.waitFor((f): f is EventFrame => f.type === 'event' && f.event.seq === seq);
+    const replyTo = { messageId: quoted.eventId, seq: quoted.seq, senderId: 'alice', preview: 'lunch?' };
+    expect((await atSeq(bob, rich.seq)).event.data).toEqual({ text: 'order', custom: { orderId: 'A-1' }, mentions: ['carol'], replyTo });
+    expect((await atSeq(bob, cardOnly.seq)).event.data).toEqual({ custom: { card: 'poll' } });
+    for (const old of [v3, v2]) {
+      expect((await atSeq(old, rich.seq)).event).toMatchObject({ kind: 'message', data: { text: 'order' } });
+      expect((await atSeq(old, rich.seq)).event.data).toEqual({ text: 'order' });
+      // No form for a message without text: the placeholder keeps its seq.
+      expect((await atSeq(old, cardOnly.seq)).event).toMatchObject({ kind: 'members.added', data: { userIds: [] } });
+      await atSeq(old, last.seq);
+    }
+    await atSeq(bob, last.seq);
+    for (const w of [bob, v3, v2]) {
+      const seqs = w.frames.filter((f): f is EventFrame => f.type === 'event').map((f) => f.event.seq);
+      expect(seqs.filter((seq) => seq >= quoted.seq)).toEqual([quoted.seq, rich.seq, cardOnly.seq, last.seq]);
+      expect(w.invalid).toEqual([]);
+    }
+    // Answers to requests are in each version's form too (each parses with its own schemas).
+    for (const old of [v3, v2]) {
+      const sync = await old.request<SyncResultFrame>({ type: 'sync', reqId: nextId(), cursors: [{ conversationId, seq: 0 }] });
+      expect(sync.conversations.find((c) => c.id === conversationId)).not.toHaveProperty('unreadMentions');
+      expect(sync.events.map((e) => e.kind)).toEqual(['conversation.created', 'message', 'message', 'members.added', 'message']);
+      expect(old.invalid).toEqual([]);
+    }
+    const fresh = await summaryOf(bob, conversationId);
+    expect(fresh).toMatchObject({ unread: 4, unreadMentions: 0 });
   });
 
   it('walks a long conversation list for a client that repeats sync without a list cursor, to its end', async () => {

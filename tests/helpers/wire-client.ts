@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import {
   FRAME_EVENT,
@@ -9,7 +10,9 @@ import {
 
 /**
  * A protocol-level client: it speaks raw frames, so tests can send what the SDK never would
- * (malformed frames, replays) and see exactly what the server answers.
+ * (malformed frames, replays) and see exactly what the server answers. A client of an older
+ * protocol parses with that release's schemas; its frames are typed as current ones, but hold
+ * that version's form.
  */
 export interface WireClient {
   socket: Socket;
@@ -24,6 +27,20 @@ export interface WireClient {
   close(): void;
 }
 
+type ParseServerFrame = typeof parseServerFrame;
+
+/**
+ * The frame parser of the version a client asks for: an older version's own schemas, from its
+ * release snapshot (tests/fixtures/releases), so a frame the server sends an old client is held
+ * to what that release's app parses; the current one (also for a newer client, answered in it).
+ */
+async function parserFor(protocol: number): Promise<ParseServerFrame> {
+  if (protocol >= PROTOCOL_VERSION) return parseServerFrame;
+  const url = pathToFileURL(new URL(`../fixtures/releases/protocol-${protocol}/protocol.mjs`, import.meta.url).pathname).href;
+  const snapshot = (await import(url)) as { parseServerFrame: ParseServerFrame };
+  return snapshot.parseServerFrame;
+}
+
 let counter = 0;
 export const nextId = (prefix = 'r') => `${prefix}${++counter}${Math.random().toString(36).slice(2, 8)}`;
 
@@ -31,6 +48,7 @@ export async function connectWire(
   url: string,
   auth: { token: string; deviceId?: string; protocol?: number },
 ): Promise<WireClient> {
+  const parse = await parserFor(auth.protocol ?? PROTOCOL_VERSION);
   const socket = io(url, {
     path: '/parley/socket.io',
     transports: ['websocket'],
@@ -42,7 +60,7 @@ export async function connectWire(
   const invalid: unknown[] = [];
   const waiters = new Set<() => void>();
   socket.on(FRAME_EVENT, (raw: unknown) => {
-    const parsed = parseServerFrame(raw);
+    const parsed = parse(raw);
     if (parsed.ok) frames.push(parsed.frame);
     else invalid.push(raw);
     for (const wake of waiters) wake();
