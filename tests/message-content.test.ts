@@ -57,6 +57,17 @@ describe.each(storeMatrix('message content'))('message content (%s store)', (_na
     await sendOk(alice, id, { custom: { ok: true } });
   });
 
+  it('holds a send to the limits this deployment lowered, as welcome announced them', async () => {
+    const s = await scope.server({ store: await makeStore(), limits: { maxTextLength: 10, maxCustomBytes: 64, maxMentions: 1 } });
+    const alice = await scope.wire(s, 'alice');
+    const id = await createGroup(alice, ['bob', 'carol']);
+    for (const data of [{ text: 'x'.repeat(11) }, { custom: { note: 'y'.repeat(64) } }, { text: 'hi', mentions: ['bob', 'carol'] }]) {
+      expect(await sendData(alice, id, data), JSON.stringify(data)).toMatchObject({ type: 'nack', code: ErrorCode.BAD_FRAME });
+    }
+    expect(await storedMessages(s.store, id)).toEqual([]);
+    await sendOk(alice, id, { text: 'x'.repeat(10), custom: { note: 'short' }, mentions: ['bob'] });
+  });
+
   it('answers a repeated clientMsgId with the original message, even when the repeat says something else', async () => {
     const { s, alice, id } = await setup();
     const first = await sendOk(alice, id, { text: 'first', custom: { v: 1 } }, 'm-repeat-0001');

@@ -1,4 +1,4 @@
-import { ErrorCode, Limits, ParleyError, type MessageData, type ReplyRef, type SendData } from '@parley/protocol';
+import { ErrorCode, Limits, ParleyError, type LimitsShape, type MessageData, type ReplyRef, type SendData } from '@parley/protocol';
 import type { ChatStore } from '../store/types.js';
 
 /**
@@ -8,7 +8,8 @@ import type { ChatStore } from '../store/types.js';
  * conversation, which the stored message then quotes. Throws a typed refusal otherwise, before
  * anything is written.
  */
-export async function messageData(store: ChatStore, conversationId: string, data: SendData): Promise<MessageData> {
+export async function messageData(store: ChatStore, limits: LimitsShape, conversationId: string, data: SendData): Promise<MessageData> {
+  checkDeploymentLimits(limits, data);
   const [replyTo] = await Promise.all([
     data.replyTo === undefined ? Promise.resolve(undefined) : replyRef(store, conversationId, data.replyTo),
     data.mentions === undefined ? Promise.resolve() : requireMembers(store, conversationId, data.mentions),
@@ -19,6 +20,21 @@ export async function messageData(store: ChatStore, conversationId: string, data
     ...(data.mentions !== undefined ? { mentions: data.mentions } : {}),
     ...(replyTo !== undefined ? { replyTo } : {}),
   };
+}
+
+const tooBig = (what: string, max: number) => new ParleyError(ErrorCode.BAD_FRAME, `${what} exceeds this server's limit of ${max}`);
+
+/**
+ * The schema holds the protocol's limits; a deployment may lower them (`createChatServer({
+ * limits })`, announced in `welcome.limits`), and a client that ignores them is refused the same way.
+ */
+function checkDeploymentLimits(limits: LimitsShape, data: SendData): void {
+  if (data.text !== undefined && data.text.length > limits.maxTextLength) throw tooBig('text', limits.maxTextLength);
+  if (data.mentions !== undefined && data.mentions.length > limits.maxMentions) throw tooBig('mentions', limits.maxMentions);
+  if (data.custom !== undefined && limits.maxCustomBytes < Limits.maxCustomBytes) {
+    const bytes = new TextEncoder().encode(JSON.stringify(data.custom)).length;
+    if (bytes > limits.maxCustomBytes) throw tooBig('custom', limits.maxCustomBytes);
+  }
 }
 
 /**

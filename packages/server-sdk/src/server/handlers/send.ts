@@ -48,7 +48,7 @@ async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
   await sendOrder.checkStored(ctx, conn, frame);
   let data: MessageData;
   try {
-    data = await messageData(ctx.store, frame.conversationId, frame.data);
+    data = await messageData(ctx.store, ctx.limits, frame.conversationId, frame.data);
   } catch (err) {
     // A resend whose original is stored gets the original, even when its content would be
     // refused now (a mentioned member left since): the message is sent, never shown failed.
