@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createElement, type ReactNode } from 'react';
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
-import { ErrorCode, type ChatClient } from '@parley/client-sdk';
+import { ErrorCode, type ChatClient, type MessageView } from '@parley/client-sdk';
 import { ParleyProvider, useConversations, useMessages, useSendMessage } from '@parley/client-sdk/react';
 import { startServerProcess, type Teardown } from '../../test/support/server-process.js';
 
@@ -57,9 +57,11 @@ describe('useSendMessage against a real Parley server', () => {
     await waitFor(() => expect(sender.result.current.thread.messages[0]?.status).toBe('sent'), eventually);
     const plan = sender.result.current.thread.messages[0]!;
     await act(async () => void (await sender.result.current.actions.send({ custom: { kind: 'poll', options: ['yes', 'no'] } })));
-    await act(async () => void (await sender.result.current.actions.send('@bob thoughts?', { replyTo: plan.id!, mentions: ['bob'] })));
-    // Shown at once, quote included.
-    expect(sender.result.current.thread.messages.at(-1)).toMatchObject({ status: 'pending', replyTo: { messageId: plan.id, preview: 'the plan' } });
+    let reply: MessageView | undefined;
+    await act(async () => void (reply = await sender.result.current.actions.send('@bob thoughts?', { replyTo: plan.id!, mentions: ['bob'] })));
+    // Shown at once, quote included (the ack may already be in: the quote stays the same).
+    expect(reply).toMatchObject({ status: 'pending', replyTo: { messageId: plan.id, preview: 'the plan' } });
+    await waitFor(() => expect(sender.result.current.thread.messages.at(-1)).toMatchObject({ status: 'sent', replyTo: { seq: plan.seq, preview: 'the plan' } }), eventually);
 
     await waitFor(() => expect(reader.result.current.thread.messages).toHaveLength(3), eventually);
     expect(reader.result.current.thread.messages.map((m) => [m.text, m.custom, m.mentionsMe, m.replyTo?.preview])).toEqual([
