@@ -2,6 +2,7 @@ import type { ConversationView } from '@parley/client-sdk';
 import { useConversations, useMessages, usePresence, useTyping } from '@parley/client-sdk/react';
 import { Avatar } from './avatar.js';
 import { othersIn, titleOf, whenOf } from './names.js';
+import { previewOf } from './message-content.js';
 
 export function ConversationList({ me, openId, onOpen }: { me: string; openId: string | null; onOpen: (id: string) => void }) {
   const { conversations } = useConversations();
@@ -45,7 +46,7 @@ function Row({ conversation, me, active, presence, onOpen }: RowProps) {
   const title = titleOf(conversation, me);
   const preview = typingUserIds.length > 0
     ? 'typing…'
-    : last ? `${last.senderId === me ? 'You: ' : conversation.kind === 'group' ? `${last.senderId}: ` : ''}${last.text}` : 'No messages yet';
+    : last ? `${last.senderId === me ? 'You: ' : conversation.kind === 'group' ? `${last.senderId}: ` : ''}${previewOf(last)}` : 'No messages yet';
   return (
     <button
       className={`row ${active ? 'active' : ''} ${conversation.unread > 0 ? 'unread' : ''}`}
@@ -61,6 +62,17 @@ function Row({ conversation, me, active, presence, onOpen }: RowProps) {
         </span>
         <span className="row-bottom">
           <span className={`row-preview ${typingUserIds.length > 0 ? 'typing' : ''}`}>{preview}</span>
+          {conversation.unreadMentions > 0 && (
+            // Apart from the count: being named asks for an answer more than a busy group does.
+            <span
+              className="badge mention-badge"
+              data-testid="mentions"
+              aria-label={`${conversation.unreadMentions} unread ${conversation.unreadMentions === 1 ? 'mention' : 'mentions'}`}
+              title="You were mentioned"
+            >
+              @
+            </span>
+          )}
           {conversation.unread > 0 && (
             <span className="badge" data-testid="unread" aria-label={`${conversation.unread} unread`}>
               {conversation.unread}

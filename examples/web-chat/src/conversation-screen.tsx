@@ -1,3 +1,5 @@
+import { useRef, useState } from 'react';
+import type { MessageView } from '@parley/client-sdk';
 import { useConnection, useConversation, useMarkRead, usePresence, useTyping } from '@parley/client-sdk/react';
 import { Avatar } from './avatar.js';
 import { Composer } from './composer.js';
@@ -10,6 +12,13 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
   const presence = usePresence(conversation?.kind === 'direct' ? others : []);
   const { typingUserIds } = useTyping(id);
   useMarkRead(id);
+  const [replyingTo, setReplyingTo] = useState<MessageView | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const reply = (message: MessageView) => {
+    setReplyingTo(message);
+    // Straight to writing the reply, for the mouse and the keyboard alike.
+    input.current?.focus();
+  };
 
   const peer = conversation?.kind === 'direct' ? others[0] : undefined;
   // Offline, the last presence heard is stale: show none rather than a wrong "online".
@@ -32,8 +41,8 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
           <span className={`subtitle ${typingUserIds.length > 0 ? 'typing' : ''}`} data-testid="subtitle">{subtitle}</span>
         </span>
       </header>
-      <MessageList id={id} me={me} group={conversation?.kind === 'group'} />
-      <Composer id={id} />
+      <MessageList id={id} me={me} group={conversation?.kind === 'group'} onReply={reply} />
+      <Composer id={id} members={others} replyingTo={replyingTo} onCancelReply={() => setReplyingTo(null)} input={input} />
     </section>
   );
 }

@@ -1,13 +1,14 @@
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { MessageView } from '@parley/client-sdk';
 import { useMessages, useSendMessage } from '@parley/client-sdk/react';
-import { Ticks, tickOf } from './ticks.js';
-import { clockOf, hueOf } from './names.js';
+import { Bubble } from './message-bubble.js';
 
 /** Load the previous page when the reader is this close to the top. */
 const NEAR_TOP_PX = 160;
 
-export function MessageList({ id, me, group }: { id: string; me: string; group: boolean }) {
+type MessageListProps = { id: string; me: string; group: boolean; onReply: (message: MessageView) => void };
+
+export function MessageList({ id, me, group, onReply }: MessageListProps) {
   const { messages, hasOlder, loadingOlder, loadOlder } = useMessages(id, { pageSize: 30 });
   const { retry, discard } = useSendMessage(id);
   const scroller = useRef<HTMLDivElement>(null);
@@ -36,6 +37,19 @@ export function MessageList({ id, me, group }: { id: string; me: string; group: 
     if (el && hasOlder && !loadingOlder && el.scrollHeight <= el.clientHeight + NEAR_TOP_PX) void loadOlder();
   }, [hasOlder, loadingOlder, loadOlder, messages]);
 
+  // Brings a quoted message into view and onto the keyboard focus, with a brief flash to find it.
+  const jumpTo = (messageId: string) => {
+    const target = scroller.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(messageId)}"]`);
+    if (!target) return;
+    target.scrollIntoView({ block: 'center' });
+    target.focus({ preventScroll: true });
+    target.classList.remove('flash');
+    void target.offsetWidth; // restarts the animation when the same quote is clicked again
+    target.classList.add('flash');
+    target.addEventListener('animationend', () => target.classList.remove('flash'), { once: true });
+  };
+  const loaded = new Map(messages.map((m) => [m.id, m]));
+
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
@@ -48,47 +62,27 @@ export function MessageList({ id, me, group }: { id: string; me: string; group: 
       <div className="history-edge">
         {loadingOlder ? 'Loading earlier messages…' : hasOlder ? '' : messages.length > 0 ? 'This is the beginning of the conversation.' : 'Say hello!'}
       </div>
-      {messages.map((message, i) => (
-        <Bubble
-          key={message.key}
-          message={message}
-          mine={message.senderId === me}
-          showSender={group && message.senderId !== me && messages[i - 1]?.senderId !== message.senderId}
-          onRetry={() => void retry(message.key)}
-          onDiscard={() => void discard(message.key)}
-        />
-      ))}
+      {messages.map((message, i) => {
+        const quotedId = message.replyTo?.messageId;
+        const quoted = quotedId !== undefined ? loaded.get(quotedId) : undefined;
+        return (
+          <Bubble
+            key={message.key}
+            message={message}
+            me={me}
+            showSender={group && message.senderId !== me && messages[i - 1]?.senderId !== message.senderId}
+            onRetry={() => void retry(message.key)}
+            onDiscard={() => void discard(message.key)}
+            onReply={() => onReply(message)}
+            quoted={quoted}
+            onJumpToQuote={quotedId !== undefined && quoted ? () => jumpTo(quotedId) : undefined}
+          />
+        );
+      })}
     </div>
   );
 }
 
 function isAtBottom(el: HTMLElement): boolean {
   return el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-}
-
-type BubbleProps = { message: MessageView; mine: boolean; showSender: boolean; onRetry: () => void; onDiscard: () => void };
-
-function Bubble({ message, mine, showSender, onRetry, onDiscard }: BubbleProps) {
-  const tick = mine ? tickOf(message) : undefined;
-  return (
-    <div className={`bubble-row ${mine ? 'mine' : 'theirs'}`}>
-      <div className={`bubble ${message.status}`} data-testid="message" data-status={tick ?? 'received'}>
-        {showSender && (
-          <span className="sender" style={{ color: `hsl(${hueOf(message.senderId)} 55% 40%)` }}>{message.senderId}</span>
-        )}
-        <span className="text">{message.text}</span>
-        <span className="meta">
-          {clockOf(message.ts)}
-          {tick && <Ticks status={tick} />}
-        </span>
-        {message.status === 'failed' && (
-          <span className="failed-actions">
-            <span>Not sent{message.error ? `: ${message.error.message}` : ''}.</span>
-            <button className="link" onClick={onRetry}>Retry</button>
-            <button className="link" onClick={onDiscard}>Delete</button>
-          </span>
-        )}
-      </div>
-    </div>
-  );
 }

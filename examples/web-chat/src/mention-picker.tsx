@@ -1,0 +1,29 @@
+import { Avatar } from './avatar.js';
+import type { MentionPickerState } from './use-mention-picker.js';
+
+/**
+ * The list of members to mention, above the composer. Focus stays in the textarea (it points at
+ * the active option with `aria-activedescendant`), so typing goes on filtering while the list is open.
+ */
+export function MentionPicker({ picker }: { picker: MentionPickerState }) {
+  if (!picker.open) return null;
+  return (
+    <ul className="mention-picker" role="listbox" id={picker.listId} aria-label="Mention a member">
+      {picker.candidates.map((userId, i) => (
+        <li
+          key={userId}
+          id={picker.optionId(i)}
+          role="option"
+          aria-selected={i === picker.activeIndex}
+          className={i === picker.activeIndex ? 'active' : ''}
+          // Keeps the focus (and the caret) in the textarea while the click picks.
+          onMouseDown={(event) => event.preventDefault()}
+          onClick={() => picker.pick(userId)}
+        >
+          <Avatar name={userId} />
+          <span className="picker-name">{userId}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,36 @@
+import type { MessageView } from '@parley/client-sdk';
+import { APP_DATA_LABEL, customKeysOf, splitMentions } from './message-content.js';
+
+/**
+ * A message's words, with the users it mentions highlighted (the reader's own name most), or,
+ * for a message that carries only app data, a small neutral card instead of an empty bubble.
+ */
+export function MessageBody({ message, me }: { message: MessageView; me: string }) {
+  if (message.text === undefined || message.text === '') {
+    if (!message.custom) return null;
+    return (
+      <span className="custom-card" data-testid="custom-card">
+        <span className="custom-label">{APP_DATA_LABEL}</span>
+        <code className="custom-keys">{customKeysOf(message.custom)}</code>
+      </span>
+    );
+  }
+  return (
+    <span className="text">
+      {splitMentions(message.text, message.mentions).map((segment, i) =>
+        segment.mention === undefined ? (
+          segment.text
+        ) : (
+          <span
+            key={i}
+            className={`mention ${segment.mention === me ? 'me' : ''}`}
+            data-testid="mention"
+            title={segment.mention === me ? 'Mentions you' : undefined}
+          >
+            {segment.text}
+          </span>
+        ),
+      )}
+    </span>
+  );
+}

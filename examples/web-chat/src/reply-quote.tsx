@@ -1,0 +1,52 @@
+import type { MessageView } from '@parley/client-sdk';
+import { APP_DATA_LABEL, previewOf } from './message-content.js';
+
+type ReplyRef = NonNullable<MessageView['replyTo']>;
+
+type ReplyQuoteProps = {
+  replyTo: ReplyRef;
+  /** The quoted message when it is loaded: names the sender of a reply still pending (no server quote yet). */
+  quoted: MessageView | undefined;
+  /** Brings the quoted message into view; absent when it is not loaded. */
+  onJump: (() => void) | undefined;
+};
+
+/**
+ * The quote above a reply: who wrote the quoted message and how it began (the server's copy, so
+ * it shows even when the quoted message is not loaded). When it is loaded, the quote is a button
+ * that brings it into view.
+ */
+export function ReplyQuote({ replyTo, quoted, onJump }: ReplyQuoteProps) {
+  const sender = replyTo.senderId ?? quoted?.senderId ?? 'a message';
+  // An empty server preview means the quoted message had no text: it carried app data only.
+  const preview = replyTo.preview !== undefined ? replyTo.preview || APP_DATA_LABEL : quoted ? previewOf(quoted) : '…';
+  const content = (
+    <>
+      <span className="quote-sender">{sender}</span>
+      <span className="quote-preview">{preview}</span>
+    </>
+  );
+  if (!onJump) {
+    return <span className="quote" data-testid="quote" title="The quoted message is not loaded">{content}</span>;
+  }
+  return (
+    <button type="button" className="quote" data-testid="quote" onClick={onJump} aria-label={`Show the quoted message from ${sender}: ${preview}`}>
+      {content}
+    </button>
+  );
+}
+
+/** Above the composer while replying: what the reply will quote, and a way to change one's mind. */
+export function ReplyDraft({ message, onCancel }: { message: MessageView; onCancel: () => void }) {
+  return (
+    <div className="reply-draft" role="group" aria-label={`Replying to ${message.senderId}`} data-testid="reply-draft">
+      <span className="quote">
+        <span className="quote-sender">Replying to {message.senderId}</span>
+        <span className="quote-preview">{previewOf(message)}</span>
+      </span>
+      <button type="button" className="ghost" onClick={onCancel} aria-label="Cancel reply" title="Cancel reply (Esc)">
+        ×
+      </button>
+    </div>
+  );
+}
