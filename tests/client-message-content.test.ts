@@ -114,6 +114,28 @@ describe('message content through the client SDK', () => {
     expect(elsewhere.text).toBe('in another conversation');
   });
 
+  it('shows a reply to a message it never loaded with the quote the server stored, like every other device', async () => {
+    const s = await scope.server();
+    const alice = scope.client(s, 'alice');
+    const bob = scope.client(s, 'bob');
+    await waitFor(alice, online);
+    const { id } = await alice.openDirect('bob');
+    for (let i = 0; i < 60; i++) await alice.send(id, `m${i}`);
+    await waitFor(bob, (c) => stored(c, id).length === 60, 10_000, 'the history');
+    const first = stored(bob, id)[0]!;
+    // A new device holds the tail only: the quoted message is not among what it loaded.
+    const laptop = scope.client(s, 'alice', { deviceId: 'alice-laptop' });
+    await waitFor(laptop, (c) => stored(c, id).length > 0, 10_000, 'the tail');
+    expect(laptop.getMessages(id).some((m) => m.id === first.id)).toBe(false);
+    const reply = await laptop.send(id, 'about the first one', { replyTo: first.id! });
+    expect(reply.replyTo).toEqual({ messageId: first.id });
+    const quote = { messageId: first.id, seq: first.seq, senderId: 'alice', preview: 'm0' };
+    await waitFor(laptop, (c) => c.getMessages(id).at(-1)?.status === 'sent', 10_000, 'the stored reply');
+    expect(laptop.getMessages(id).at(-1)).toMatchObject({ key: reply.key, text: 'about the first one', replyTo: quote });
+    await waitFor(bob, (c) => stored(c, id).length === 61, 10_000, 'the reply');
+    expect(stored(bob, id).at(-1)?.replyTo).toEqual(quote);
+  });
+
   it("sends the outbox the previous release's file storage wrote, once and in order, before new content", async () => {
     const s = await scope.server();
     const alice = scope.client(s, 'alice');
