@@ -78,6 +78,32 @@ suite('message content in the example web chat', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a reply written offline shows its quote while queued, and arrives with it', async () => {
+    errors.length = 0;
+    await writer('bob', 'alice', (chat, id) => chat.send(id, 'Which train are you on?').then(() => undefined));
+    const alice = await watched('alice');
+    const bob = await watched('bob');
+    await alice.open(named('bob'));
+    await expect.poll(() => alice.texts(), eventually).toEqual(['Which train are you on?']);
+
+    await alice.context.setOffline(true);
+    await expect.poll(() => alice.page.getByTestId('banner').textContent(), eventually).toContain("You're offline");
+    await bubble(alice, 'Which train').getByRole('button', { name: 'Reply' }).click();
+    await alice.send('The 8:15');
+    await expect.poll(() => alice.tick('The 8:15'), eventually).toBe('pending');
+    // No server quote yet: the quote comes from the loaded message it answers.
+    const quote = bubble(alice, 'The 8:15').getByTestId('quote');
+    await expect.poll(() => quote.textContent(), eventually).toBe(`${named('bob')}Which train are you on?`);
+
+    await alice.context.setOffline(false);
+    await expect.poll(() => alice.tick('The 8:15'), eventually).not.toBe('pending');
+    await bob.open(named('alice'));
+    await expect.poll(() => bubble(bob, 'The 8:15').getByTestId('quote').textContent(), eventually).toBe(`${named('bob')}Which train are you on?`);
+    expect(await quote.textContent()).toBe(`${named('bob')}Which train are you on?`);
+    // The console may report the socket's failed reconnects while offline; nothing else.
+    expect(errors.filter((e) => !/WebSocket|ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
+  });
+
   it('alice mentions bob with the picker: his list shows @ until he reads it, and the message stands out', async () => {
     errors.length = 0;
     const alice = await watched('alice');
