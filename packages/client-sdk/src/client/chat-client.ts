@@ -17,7 +17,7 @@ import type { ChatClient, ChatClientOptions, Logger } from '../types.js';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatCore } from '../core/chat-core.js';
 import { loadCachedState, withCached } from '../core/cached-state.js';
-import { markReadTarget, repeatedSend, shownMessage, textLimit } from '../core/client-rules.js';
+import { markReadTarget, repeatedSend, shownMessage, sendLimits } from '../core/client-rules.js';
 import { entryContent, validateSend } from '../core/send-content.js';
 import { systemTimers, type Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
@@ -177,7 +177,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const client: ChatClient = {
     async send(conversationId, content, sendOptions = {}) {
       const clientMsgId = sendOptions.clientMsgId ?? uuidv7();
-      const data = validateSend(conversationId, clientMsgId, content, sendOptions, textLimit(getState()));
+      const data = validateSend(conversationId, clientMsgId, content, sendOptions, sendLimits(getState()));
       if (closed) throw new ParleyError(ErrorCode.UNAVAILABLE, 'the client is closed');
       await ready;
       // The app's own id sent again (a double click, a retry after a crash): one message.

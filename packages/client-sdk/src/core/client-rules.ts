@@ -12,13 +12,24 @@ export function validFrame<F extends ClientFrame>(frame: F): F {
   return parsed.frame as F;
 }
 
+/** The limits `send()` checks content against. */
+export interface SendLimits {
+  readonly maxTextLength: number;
+  readonly maxCustomBytes: number;
+  readonly maxMentions: number;
+}
+
 /**
- * The longest text `send()` takes: the server's announced limit when a welcome brought one (a
- * deployment may lower it), so a text it would refuse fails here, readable, instead of as a NACK.
+ * The limits `send()` holds content to: the server's announced ones when a welcome brought them
+ * (a deployment may lower them), so content it would refuse fails here, readable, instead of as
+ * a NACK. Never above the protocol's.
  */
-export function textLimit(state: Pick<ChatState, 'limits'>): number {
-  const announced = state.limits.maxTextLength;
-  return announced !== undefined && announced > 0 ? Math.min(announced, Limits.maxTextLength) : Limits.maxTextLength;
+export function sendLimits(state: Pick<ChatState, 'limits'>): SendLimits {
+  const limit = (key: keyof SendLimits): number => {
+    const announced = state.limits[key];
+    return announced !== undefined && announced > 0 ? Math.min(announced, Limits[key]) : Limits[key];
+  };
+  return { maxTextLength: limit('maxTextLength'), maxCustomBytes: limit('maxCustomBytes'), maxMentions: limit('maxMentions') };
 }
 
 /** What `send()` resolves with: the message as shown, or its pending view if not shown yet. */

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { CustomData, ErrorCode, Limits, ParleyError, SendData, isWellFormedText } from '@parley/protocol';
 import type { ChatState } from '../state/chat-state.js';
 import { replyDraft, type EntryContent } from '../state/message-content.js';
+import type { SendLimits } from './client-rules.js';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 /**
@@ -25,30 +26,31 @@ function checkText(text: unknown, maxTextLength: number): void {
   if (!isWellFormedText(text)) throw bad("A message can't contain a broken character (a lone UTF-16 surrogate)");
 }
 
-function checkCustom(custom: unknown): void {
+function checkCustom(custom: unknown, maxBytes: number): void {
   const bytes = new TextEncoder().encode(JSON.stringify(custom) ?? '').length;
-  if (bytes > Limits.maxCustomBytes) throw bad(`Custom data can be at most ${count(Limits.maxCustomBytes)} bytes of JSON (this has ${count(bytes)})`);
+  if (bytes > maxBytes) throw bad(`Custom data can be at most ${count(maxBytes)} bytes of JSON (this has ${count(bytes)})`);
   const parsed = v.safeParse(CustomData, custom);
   if (!parsed.success) throw bad(`Custom data ${parsed.issues[0]?.message ?? 'must be a plain JSON object'}`);
 }
 
-function checkMentions(mentions: unknown): void {
+function checkMentions(mentions: unknown, max: number): void {
   if (!Array.isArray(mentions) || !mentions.every(isId)) throw bad('Mentions must be a list of user ids');
-  if (mentions.length > Limits.maxMentions) throw bad(`A message can mention at most ${Limits.maxMentions} users (this one mentions ${mentions.length})`);
+  if (mentions.length > max) throw bad(`A message can mention at most ${max} users (this one mentions ${mentions.length})`);
   if (new Set(mentions).size !== mentions.length) throw bad('A message can mention each user once');
 }
 
 /**
  * What `send()` accepts, checked the way the server will check it, each failure a BAD_FRAME
  * `ParleyError` whose message a user can read (shown as is by the example chat). `content` is the
- * text, or `{ text?, custom? }`; `options` may add `mentions` and `replyTo`.
+ * text, or `{ text?, custom? }`; `options` may add `mentions` and `replyTo`; `limits` are the
+ * server's (`sendLimits`).
  */
 export function validateSend(
   conversationId: unknown,
   clientMsgId: unknown,
   content: unknown,
   options: { replyTo?: unknown; mentions?: unknown } = {},
-  maxTextLength: number = Limits.maxTextLength,
+  limits: SendLimits = Limits,
 ): CheckedSend {
   if (!isId(conversationId)) throw bad("That conversation id isn't valid");
   const said = typeof content === 'string' ? { text: content } : content;
@@ -57,10 +59,10 @@ export function validateSend(
   if (unknownKey !== undefined) throw bad(`A message has text and custom only (not ${JSON.stringify(unknownKey)})`);
   const { text, custom } = said as { text?: unknown; custom?: unknown };
   if (text === undefined && custom === undefined) throw bad("A message can't be empty");
-  if (text !== undefined) checkText(text, maxTextLength);
-  if (custom !== undefined) checkCustom(custom);
+  if (text !== undefined) checkText(text, limits.maxTextLength);
+  if (custom !== undefined) checkCustom(custom, limits.maxCustomBytes);
   const { mentions, replyTo } = options;
-  if (mentions !== undefined) checkMentions(mentions);
+  if (mentions !== undefined) checkMentions(mentions, limits.maxMentions);
   if (replyTo !== undefined && !isId(replyTo)) throw bad("That reply's message id isn't valid");
   if (typeof clientMsgId !== 'string' || !UUIDV7.test(clientMsgId)) {
     throw bad('clientMsgId must be a lowercase UUIDv7 (e.g. from uuidv7()): unsent messages go out in id order');

@@ -5,6 +5,7 @@ import { newEntry, putEntry } from './outbox.js';
 import { replyPreview } from './message-content.js';
 import { createSnapshotBuilder } from './views.js';
 import { entryContent, validateSend } from '../core/send-content.js';
+import { sendLimits } from '../core/client-rules.js';
 import { message, summary } from '../../test/support/fixtures.js';
 
 const ID = '01890a5d-ac96-774b-bcce-b302099a8057';
@@ -98,5 +99,12 @@ describe('message content', () => {
     expect(refusal('hi', { mentions: Array.from({ length: 51 }, (_, i) => `u${i}`) })?.code).toBe(ErrorCode.BAD_FRAME);
     expect(refusal('hi', { replyTo: 'not an id' })?.code).toBe(ErrorCode.BAD_FRAME);
     expect(validateSend('c1', ID, { custom: { ok: true } }, { mentions: [] })).toEqual({ custom: { ok: true } });
+  });
+
+  it("holds content to the limits the server's welcome lowered, never above the protocol's", () => {
+    const limits = sendLimits({ limits: { maxCustomBytes: 100, maxMentions: 2, maxTextLength: 99_999 } });
+    expect(limits).toEqual({ maxTextLength: Limits.maxTextLength, maxCustomBytes: 100, maxMentions: 2 });
+    expect(() => validateSend('c1', ID, { custom: { blob: 'x'.repeat(100) } }, {}, limits)).toThrow(/^Custom data can be at most 100 bytes/);
+    expect(() => validateSend('c1', ID, 'hi', { mentions: ['a', 'b', 'c'] }, limits)).toThrow('A message can mention at most 2 users (this one mentions 3)');
   });
 });

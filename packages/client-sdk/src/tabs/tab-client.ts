@@ -5,7 +5,7 @@ import { applyRead, initialChatState, type ChatState } from '../state/chat-state
 import { findEntry, newEntry, putEntry } from '../state/outbox.js';
 import type { ChatCore } from '../core/chat-core.js';
 import { loadCachedState, withCached } from '../core/cached-state.js';
-import { markReadTarget, shownMessage, repeatedSend, textLimit } from '../core/client-rules.js';
+import { markReadTarget, shownMessage, repeatedSend, sendLimits } from '../core/client-rules.js';
 import { entryContent, validateSend } from '../core/send-content.js';
 import type { Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
@@ -160,7 +160,7 @@ export function createTabClient(options: TabClientOptions): ChatClient {
       const leader = leading();
       if (leader) return leader.client.send(conversationId, content, sendOptions);
       const clientMsgId = sendOptions.clientMsgId ?? uuidv7();
-      const data = validateSend(conversationId, clientMsgId, content, sendOptions, textLimit(store.state));
+      const data = validateSend(conversationId, clientMsgId, content, sendOptions, sendLimits(store.state));
       // The quote comes from the leader's state this tab mirrors, so the pending reply shows it too.
       const entry = newEntry(clientMsgId, conversationId, entryContent(store.state, conversationId, data), timers.now());
       if (role === 'idle' && store.state.connection.status === 'closed') throw new ParleyError(ErrorCode.UNAVAILABLE, 'the client is closed');
