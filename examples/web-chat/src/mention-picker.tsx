@@ -6,7 +6,19 @@ import type { MentionPickerState } from './use-mention-picker.js';
  * the active option with `aria-activedescendant`), so typing goes on filtering while the list is open.
  */
 export function MentionPicker({ picker }: { picker: MentionPickerState }) {
-  if (!picker.open) return null;
+  const count = picker.candidates.length;
+  return (
+    <>
+      {/* Always in the page, so screen readers announce the picker opening (a new live region is not read). */}
+      <span className="sr-only" role="status">
+        {picker.open ? `${count} ${count === 1 ? 'member' : 'members'} to mention: arrows to choose, Enter or Tab to pick, Escape to close` : ''}
+      </span>
+      {picker.open && <Options picker={picker} />}
+    </>
+  );
+}
+
+function Options({ picker }: { picker: MentionPickerState }) {
   return (
     <ul className="mention-picker" role="listbox" id={picker.listId} aria-label="Mention a member">
       {picker.candidates.map((userId, i) => (
