@@ -127,7 +127,9 @@ suite('message content in the example web chat', () => {
     await bob.open('Trip');
     const mentioned = bob.page.getByRole('group', { name: `${named('alice')} mentioned you` });
     await expect.poll(() => mentioned.getByTestId('mention').textContent(), eventually).toBe(`@${named('bob')}`);
-    expect(await mentioned.getByTestId('mention').getAttribute('class')).toContain('me');
+    expect(await mentioned.getByTestId('mention').getAttribute('class')).toContain('you');
+    // The highlighted name reads inside its sentence, on the line of the words before it.
+    expect(await mentioned.getByTestId('mention').evaluate((el) => el.getBoundingClientRect().top - el.parentElement!.getBoundingClientRect().top)).toBeLessThan(4);
     // Read: the @ goes with the unread count.
     await expect.poll(() => row.getByTestId('mentions').count(), eventually).toBe(0);
     expect(errors).toEqual([]);

@@ -23,7 +23,7 @@ export function MessageBody({ message, me }: { message: MessageView; me: string 
         ) : (
           <span
             key={i}
-            className={`mention ${segment.mention === me ? 'me' : ''}`}
+            className={`mention ${segment.mention === me ? 'you' : ''}`}
             data-testid="mention"
             title={segment.mention === me ? 'Mentions you' : undefined}
           >
