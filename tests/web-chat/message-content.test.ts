@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createChatClient, type ChatClient } from '@parley/client-sdk';
 import { browserAvailable } from '../browser/helpers/browser.js';
 import type { Person } from './helpers/chat-page.js';
-import { startChat } from './helpers/chat-page.js';
+import { composerOf, startChat } from './helpers/chat-page.js';
 import { webChatSuite } from './helpers/suite.js';
 
 const suite = browserAvailable() ? describe : describe.skip;
@@ -34,6 +34,9 @@ suite('message content in the example web chat', () => {
   }
 
   const focused = (p: Person) => p.page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.getAttribute('data-message-id') ?? null);
+  /** What a quote shows: who wrote the quoted message, and how it began. */
+  const quoteOf = async (quote: ReturnType<Person['page']['getByTestId']>) =>
+    `${await quote.locator('.quote-sender').textContent()}: ${await quote.locator('.quote-preview').textContent()}`;
   const bubble = (p: Person, text: string) => p.page.getByTestId('message').filter({ has: p.page.locator('.text', { hasText: text }) });
 
   it('alice replies to an earlier message of bob, bob sees the quote, and the quote leads back to it', async () => {
@@ -60,21 +63,24 @@ suite('message content in the example web chat', () => {
     const draft = alice.page.getByRole('group', { name: `Replying to ${named('bob')}` });
     await expect.poll(() => draft.textContent(), eventually).toContain('Are we still on for Friday?');
     expect(await focused(alice)).toBe('Message');
-    await alice.page.getByLabel('Message').pressSequentially('Yes, 7pm');
-    await alice.page.getByLabel('Message').press('Enter');
+    await composerOf(alice.page).pressSequentially('Yes, 7pm');
+    await composerOf(alice.page).press('Enter');
     await expect.poll(() => alice.page.getByTestId('reply-draft').count(), eventually).toBe(0);
 
     // Bob, who wrote the question, sees the answer quoting it: his name and its start.
     await bob.open(named('alice'));
     const quote = bubble(bob, 'Yes, 7pm').getByTestId('quote');
-    await expect.poll(() => quote.textContent(), eventually).toBe(`${named('bob')}Are we still on for Friday?`);
+    await expect.poll(() => quoteOf(quote), eventually).toBe(`${named('bob')}: Are we still on for Friday?`);
 
     // The quoted message is far above: the quote brings it into view and onto the focus.
     await expect.poll(() => alice.tick('Yes, 7pm'), eventually).not.toBe('pending');
     await expect.poll(() => inView(alice, 'Are we still on for Friday?'), eventually).toBe(false);
-    await bubble(alice, 'Yes, 7pm').getByRole('button', { name: /Show the quoted message from/ }).click();
+    await bubble(alice, 'Yes, 7pm').getByRole('button', { name: `Show the quoted message, from ${named('bob')} Are we still on for Friday?` }).click();
     await expect.poll(() => inView(alice, 'Are we still on for Friday?'), eventually).toBe(true);
     expect(await focused(alice)).toBe(await question.getAttribute('data-message-id'));
+    // Labels that quote people's words (who may well write "message") leave the composer findable.
+    await alice.send('See you there');
+    await expect.poll(async () => (await alice.texts()).at(-1), eventually).toBe('See you there');
     expect(errors).toEqual([]);
   });
 
@@ -93,13 +99,13 @@ suite('message content in the example web chat', () => {
     await expect.poll(() => alice.tick('The 8:15'), eventually).toBe('pending');
     // No server quote yet: the quote comes from the loaded message it answers.
     const quote = bubble(alice, 'The 8:15').getByTestId('quote');
-    await expect.poll(() => quote.textContent(), eventually).toBe(`${named('bob')}Which train are you on?`);
+    await expect.poll(() => quoteOf(quote), eventually).toBe(`${named('bob')}: Which train are you on?`);
 
     await alice.context.setOffline(false);
     await expect.poll(() => alice.tick('The 8:15'), eventually).not.toBe('pending');
     await bob.open(named('alice'));
-    await expect.poll(() => bubble(bob, 'The 8:15').getByTestId('quote').textContent(), eventually).toBe(`${named('bob')}Which train are you on?`);
-    expect(await quote.textContent()).toBe(`${named('bob')}Which train are you on?`);
+    await expect.poll(() => quoteOf(bubble(bob, 'The 8:15').getByTestId('quote')), eventually).toBe(`${named('bob')}: Which train are you on?`);
+    expect(await quoteOf(quote)).toBe(`${named('bob')}: Which train are you on?`);
     // The console may report the socket's failed reconnects while offline; nothing else.
     expect(errors.filter((e) => !/WebSocket|ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
   });
@@ -109,7 +115,7 @@ suite('message content in the example web chat', () => {
     const alice = await watched('alice');
     const bob = await watched('bob');
     await startChat(alice, [named('bob'), named('carol')], 'Trip');
-    const composer = alice.page.getByLabel('Message');
+    const composer = composerOf(alice.page);
     await composer.pressSequentially('Tickets are booked, thanks @');
     const picker = alice.page.getByRole('listbox', { name: 'Mention a member' });
     await expect.poll(() => picker.getByRole('option').locator('.picker-name').allTextContents(), eventually).toEqual([named('bob'), named('carol')]);
@@ -140,7 +146,7 @@ suite('message content in the example web chat', () => {
     const alice = await watched('alice');
     const carol = await watched('carol');
     await startChat(alice, [named('bob'), named('carol')], 'Lunch');
-    const composer = alice.page.getByLabel('Message');
+    const composer = composerOf(alice.page);
     await composer.pressSequentially('Lunch @');
     const picker = alice.page.getByRole('listbox', { name: 'Mention a member' });
     const active = () => alice.page.evaluate(() => {

@@ -2,7 +2,6 @@ import type { MessageView } from '@parley/client-sdk';
 import { Ticks, tickOf } from './ticks.js';
 import { clockOf, hueOf } from './names.js';
 import { MessageBody } from './message-body.js';
-import { previewOf } from './message-content.js';
 import { ReplyQuote } from './reply-quote.js';
 
 type BubbleProps = {
@@ -42,7 +41,7 @@ export function Bubble({ message, me, showSender, onRetry, onDiscard, onReply, q
         <span className="meta">
           {/* Only a stored message has the id a reply quotes. */}
           {message.id !== undefined && (
-            <button type="button" className="link reply" onClick={onReply} aria-label={`Reply to ${message.senderId}: ${previewOf(message).slice(0, 40)}`}>
+            <button type="button" className="link reply" onClick={onReply} aria-label={`Reply to ${message.senderId}`}>
               Reply
             </button>
           )}

@@ -29,8 +29,10 @@ export function ReplyQuote({ replyTo, quoted, onJump }: ReplyQuoteProps) {
   if (!onJump) {
     return <span className="quote" data-testid="quote" title="The quoted message is not loaded">{content}</span>;
   }
+  // Named by its content (who and what), with what a click does said to screen readers first.
   return (
-    <button type="button" className="quote" data-testid="quote" onClick={onJump} aria-label={`Show the quoted message from ${sender}: ${preview}`}>
+    <button type="button" className="quote" data-testid="quote" onClick={onJump} title="Show the quoted message">
+      <span className="sr-only">Show the quoted message, from </span>
       {content}
     </button>
   );

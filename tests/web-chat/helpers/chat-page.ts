@@ -36,8 +36,8 @@ export async function signIn(browser: Browser, url: string, name: string, prepar
       await page.getByTestId('title').filter({ hasText: title }).waitFor();
     },
     async send(text) {
-      await page.getByLabel('Message').fill(text);
-      await page.getByLabel('Message').press('Enter');
+      await composerOf(page).fill(text);
+      await composerOf(page).press('Enter');
     },
     texts: () => messages.locator('.text').allTextContents(),
     tick: async (text) => {
@@ -45,6 +45,14 @@ export async function signIn(browser: Browser, url: string, name: string, prepar
       return (await bubble.count()) === 1 ? bubble.getAttribute('data-status') : null;
     },
   };
+}
+
+/**
+ * The composer's textarea. Exact: other labels on the page hold what people wrote (a quote, a
+ * Reply button), and a word like "message" in them must not make the composer ambiguous.
+ */
+export function composerOf(page: Page) {
+  return page.getByLabel('Message', { exact: true });
 }
 
 /** Fills the sign-in screen already showing on this page and waits for the chat. */
@@ -61,7 +69,7 @@ export async function startChat(person: Person, names: string[], title?: string)
   await page.getByLabel('Chat with').fill(names.join(', '));
   if (title) await page.getByLabel('Group name').fill(title);
   await page.getByRole('button', { name: names.length > 1 || title ? 'Create group' : 'Start chat' }).click();
-  await page.getByLabel('Message').waitFor();
+  await composerOf(page).waitFor();
 }
 
 /** Screenshots for docs/screenshots, only when asked (`PARLEY_SCREENSHOTS=1`): they are committed. */
