@@ -7,7 +7,7 @@ import { requireRedis, startRedis, type RedisProcess } from '../helpers/redis-se
 import { sdkClient } from '../helpers/sdk.js';
 import { crashLines, devToken, startCurrentNode, startReleaseNode, type ClusterConfig, type ClusterNode } from './cluster-nodes.js';
 import { expectConverged, held, statusOf, waitOnline, waitUntil, WAIT, type Device, type Sent } from './devices.js';
-import { loadReleaseClient, type ReleaseChatClient, type ReleaseClientModule, type ReleaseName } from './releases.js';
+import { loadReleaseClient, type ReleaseChatClient, type ReleaseClientModule, type ReleaseClientOptions, type ReleaseName } from './releases.js';
 
 // A rolling deploy: a node of the previous release and a node of this one share one Redis and
 // one SQLite file, with both releases' apps connected to both, until the old node is replaced.
@@ -24,12 +24,17 @@ const RELEASES: readonly ReleaseName[] = ['protocol-3', 'protocol-2'];
 interface ReleaseStorage {
   cursors: { list(): Promise<Record<string, number>> };
 }
-type OldDevice = Device & { chat: ReleaseChatClient; storage: ReleaseStorage };
+/** An old app, with the warnings it logged (an old client logs each frame it cannot parse and drops it). */
+type OldDevice = Device & { chat: ReleaseChatClient; storage: ReleaseStorage; warnings: string[] };
 type CurrentDevice = Device & { chat: ChatClient };
 
 function oldDevice(mod: ReleaseClientModule, url: string, userId: string, name: string): OldDevice {
   const storage = mod.createMemoryStorage() as ReleaseStorage;
-  const chat = mod.createChatClient({
+  const warnings: string[] = [];
+  const note = (message: string, fields?: unknown) => void warnings.push(`${message} ${JSON.stringify(fields ?? {})}`);
+  // Both releases take a logger, though the suite's description of their options leaves it out.
+  const options: ReleaseClientOptions & { logger: object } = {
+    logger: { debug: () => {}, info: () => {}, warn: note, error: note },
     url,
     getToken: () => devToken(url, userId),
     storage,
@@ -38,8 +43,9 @@ function oldDevice(mod: ReleaseClientModule, url: string, userId: string, name: 
     ackTimeoutMs: 2000,
     deliveredDelayMs: 20,
     typingThrottleMs: 20,
-  });
-  return { ...deviceOf(chat, userId, name), chat, storage };
+  };
+  const chat = mod.createChatClient(options);
+  return { ...deviceOf(chat, userId, name), chat, storage, warnings };
 }
 
 function currentDevice(url: string, userId: string, name: string): CurrentDevice {
@@ -63,6 +69,18 @@ function deviceOf(chat: ReleaseChatClient | ChatClient, userId: string, name: st
 /** The last message of `userId` a device holds (whichever of the user's devices sent it). */
 const lastOf = (device: Device, conversationId: string, userId: string) =>
   device.getMessages(conversationId).filter((m) => m.senderId === userId).at(-1);
+
+/** The highest seq a device holds of a conversation. */
+const lastSeqOf = (device: Device, conversationId: string) => Math.max(0, ...device.getMessages(conversationId).map((m) => m.seq ?? 0));
+
+/** An old app holds every seq of the conversation up to `lastSeq`: its stored cursor says so. */
+async function expectNoHole(device: OldDevice, conversationId: string, lastSeq: number): Promise<void> {
+  await waitUntil(
+    async () => (await device.storage.cursors.list())[conversationId] === lastSeq,
+    `${device.name} to hold the log of ${conversationId} without a hole up to ${lastSeq}`,
+    () => `${held(device, conversationId)}; its warnings: ${device.warnings.join(' | ').slice(0, 2000)}`,
+  );
+}
 
 describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new nodes share Redis and the SQLite file', (release) => {
   // Today's client on the old node: a protocol-2 node refuses it (server-outdated) until replaced.
@@ -119,7 +137,7 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
 
   afterEach(({ task }) => {
     // A failure on a busy machine is only fixable with what the nodes said: show it.
-    if (task.result?.state !== 'fail') return;
+    if (task.result?.state !== 'fail' || task.fails) return;
     for (const node of nodes) console.error(`--- ${node.name} (${node.url}, ${node.ended() ?? 'running'}):\n${node.output().slice(-4000)}`);
   });
 
@@ -185,6 +203,68 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
         );
       }
     }
+    expectHealthy();
+  }, TEST_TIMEOUT);
+
+  it('keeps old apps on both nodes receiving after a group owner leaves on the new node', async () => {
+    ids.owned = (await bob.chat.createGroup({ title: 'owned by bob', members: ['alice', 'carol', 'dave'] })).id;
+    const members = [aliceOld, alicePhone, daveOld, ...(currentOnOld ? [carol] : [])];
+    await record(bob, ids.owned, 'bob before leaving');
+    await expectConverged([...members, bob], ids.owned, sentTo(ids.owned));
+
+    // Ownership passes on: a field protocol 2 has no place for. A protocol-2 old node relays the
+    // frame as the new node wrote it (it knows no version rooms), so its old apps drop it and
+    // fill the seq by gap fill: the documented limit of that one transition.
+    await bob.chat.removeMembers(ids.owned, ['bob']);
+    for (const d of members) {
+      const text = `${d.name} after the owner left`;
+      await record(d, ids.owned, text);
+      await waitUntil(() => d.getMessages(ids.owned).some((m) => m.text === text && m.seq !== undefined), `${text}: stored`, () => held(d, ids.owned));
+    }
+    await expectConverged(members, ids.owned, sentTo(ids.owned));
+    expectHealthy();
+  }, TEST_TIMEOUT);
+
+  // KNOWN DEFECT with a protocol-2 old node (expected to fail there until fixed): the gap fill
+  // is answered by that node from the shared store, where the new node wrote the owner change
+  // with `ownerId`; the node serves it as stored, and its app drops the whole sync.result
+  // ("events.0.data.ownerId: Invalid key"), so the seq stays missing for as long as the app
+  // talks to that node. The deploy's end closes it (the last test checks every old app's log).
+  (currentOnOld ? it : it.fails)('leaves no hole at the end of an old app\'s log after the owner change', async () => {
+    const lastSeq = lastSeqOf(alicePhone, ids.owned);
+    for (const d of [aliceOld, daveOld]) await expectNoHole(d, ids.owned, lastSeq);
+  }, TEST_TIMEOUT);
+
+  it('completes the deploy: the old node is replaced by a new one, every app reconnects, everything sent is there once', async () => {
+    expect(await oldNode.stop(), 'the old node drains and exits cleanly').toBe(0);
+    stopped.add(oldNode);
+    // While nothing listens at the old node's address, its apps queue.
+    await record(aliceOld, ids.group, 'alice\'s old app while its node is replaced');
+    const replacement = await startCurrentNode('replacement new node', config, oldNode.port);
+    nodes.push(replacement);
+
+    // Old apps negotiate their version with the new node; today's app on the protocol-2 node
+    // leaves server-outdated and delivers its outbox.
+    const everyone = [aliceOld, alicePhone, bob, carol, daveOld];
+    await waitOnline(everyone);
+    for (const d of everyone) await record(d, ids.group, `${d.name} after the deploy`);
+
+    await expectConverged(everyone, ids.group, sentTo(ids.group));
+    await expectConverged([aliceOld, alicePhone, bob], ids.aliceBob, sentTo(ids.aliceBob));
+    await expectConverged([carol, daveOld], ids.carolDave, sentTo(ids.carolDave));
+    await expectConverged([aliceOld, alicePhone, carol, daveOld], ids.owned, sentTo(ids.owned));
+    // On new nodes only now, old apps hold every conversation's log without a hole.
+    for (const id of [ids.group, ids.aliceBob, ids.owned]) await expectNoHole(aliceOld, id, lastSeqOf(alicePhone, id));
+    for (const id of [ids.group, ids.carolDave, ids.owned]) await expectNoHole(daveOld, id, lastSeqOf(carol, id));
+
+    // Devices that start empty get the same history from the upgraded cluster.
+    const fresh = [
+      adopt(oldDevice(mod, replacement.url, 'dave', 'dave-reinstalled-old-app@replacement')),
+      adopt(currentDevice(replacement.url, 'carol', 'carol-new-laptop@replacement')),
+    ];
+    await waitOnline(fresh);
+    await expectConverged([...everyone, ...fresh], ids.group, sentTo(ids.group));
+    await expectConverged([carol, daveOld, ...fresh], ids.carolDave, sentTo(ids.carolDave));
     expectHealthy();
   }, TEST_TIMEOUT);
 });
