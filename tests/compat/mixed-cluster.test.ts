@@ -70,6 +70,10 @@ function deviceOf(chat: ReleaseChatClient | ChatClient, userId: string, name: st
 const lastOf = (device: Device, conversationId: string, userId: string) =>
   device.getMessages(conversationId).filter((m) => m.senderId === userId).at(-1);
 
+/** The conversations an old app lists (both releases' snapshots have them; the suite's description leaves them out). */
+const listedBy = (device: OldDevice): string[] =>
+  (device.chat.getSnapshot() as unknown as { conversations: ReadonlyArray<{ id: string }> }).conversations.map((c) => c.id);
+
 /** The highest seq a device holds of a conversation. */
 const lastSeqOf = (device: Device, conversationId: string) => Math.max(0, ...device.getMessages(conversationId).map((m) => m.seq ?? 0));
 
@@ -89,6 +93,7 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
   let config: ClusterConfig;
   let mod: ReleaseClientModule;
   let oldNode: ClusterNode;
+  let newNode: ClusterNode;
   const nodes: ClusterNode[] = [];
   const stopped = new Set<ClusterNode>();
   const devices: Device[] = [];
@@ -117,7 +122,7 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
     // The old release runs first and creates the file, as it did before the deploy began.
     oldNode = await startReleaseNode(release, config);
     nodes.push(oldNode);
-    const newNode = await startCurrentNode('new node', config);
+    newNode = await startCurrentNode('new node', config);
     nodes.push(newNode);
     mod = await loadReleaseClient(release);
 
@@ -235,6 +240,24 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
     for (const d of [aliceOld, daveOld]) await expectNoHole(d, ids.owned, lastSeq);
   }, TEST_TIMEOUT);
 
+  // The deploy this release goes through has protocol-2 apps too, connected to the new nodes
+  // (which speak 2): what the protocol-3 node broadcasts reaches them through a new node, and
+  // that node has to put it in their form, as it does for its own broadcasts.
+  it.runIf(currentOnOld)('gives a protocol-2 app on the new node what the old node broadcasts, in a form it parses', async () => {
+    const erin = adopt(oldDevice(await loadReleaseClient('protocol-2'), newNode.url, 'erin', 'erin-protocol-2-app@new'));
+    await waitOnline([erin]);
+    // Today's app on the old node makes a group (its summary names the owner) and leaves it
+    // (ownership passes on): two frames protocol 2 has no form for.
+    const { id } = await carol.chat.createGroup({ title: 'made on the old node', members: ['alice', 'erin'] });
+    await waitUntil(() => listedBy(erin).includes(id), 'the new group listed on erin\'s app before any message', () => erin.warnings.join(' | '));
+    await carol.chat.removeMembers(id, ['carol']);
+    await record(aliceOld, id, 'alice\'s old app after carol left');
+    await expectConverged([erin, aliceOld], id, sentTo(id));
+    await expectNoHole(erin, id, lastSeqOf(aliceOld, id));
+    expect(erin.warnings.filter((w) => w.includes('invalid frame'))).toEqual([]);
+    expectHealthy();
+  }, TEST_TIMEOUT);
+
   it('completes the deploy: the old node is replaced by a new one, every app reconnects, everything sent is there once', async () => {
     expect(await oldNode.stop(), 'the old node drains and exits cleanly').toBe(0);
     stopped.add(oldNode);
@@ -256,6 +279,16 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
     // On new nodes only now, old apps hold every conversation's log without a hole.
     for (const id of [ids.group, ids.aliceBob, ids.owned]) await expectNoHole(aliceOld, id, lastSeqOf(alicePhone, id));
     for (const id of [ids.group, ids.carolDave, ids.owned]) await expectNoHole(daveOld, id, lastSeqOf(carol, id));
+
+    // Only new nodes now: an owner change reaches every old app, on either node, in its form.
+    const warnedBefore = aliceOld.warnings.length;
+    const { id } = await carol.chat.createGroup({ title: 'after the deploy', members: ['alice', 'dave'] });
+    await carol.chat.removeMembers(id, ['carol']);
+    await record(daveOld, id, 'dave\'s old app after carol left');
+    await record(aliceOld, id, 'alice\'s old app after carol left');
+    await expectConverged([aliceOld, daveOld, alicePhone], id, sentTo(id));
+    for (const d of [aliceOld, daveOld]) await expectNoHole(d, id, lastSeqOf(alicePhone, id));
+    expect([...aliceOld.warnings.slice(warnedBefore), ...daveOld.warnings].filter((w) => w.includes('invalid frame'))).toEqual([]);
 
     // Devices that start empty get the same history from the upgraded cluster.
     const fresh = [
