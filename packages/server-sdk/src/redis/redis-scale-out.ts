@@ -80,7 +80,7 @@ export function redisScaleOut(options: RedisScaleOutOptions): ScaleOut {
   // Older clients here get what a node from before negotiation broadcasts in their own form.
   const adapter = tolerantAdapter(
     options.sharded
-      ? createShardedAdapter(publisher, options.subClient, { channelPrefix: `${prefix}sio` })
+      ? versionBridge(createShardedAdapter(publisher, options.subClient, { channelPrefix: `${prefix}sio` }))
       : versionBridge(createAdapter(publisher, options.subClient, { key: `${prefix}sio` })),
     skip,
   );

@@ -3,16 +3,23 @@ import { FRAME_EVENT, type ServerFrame } from '@parley/protocol';
 import { OLDER_VERSIONS, frameFor } from '../server/protocol-edge.js';
 import { versionRoom } from '../server/fanout.js';
 
-/** A broadcast as `@socket.io/redis-adapter` 8.3 publishes it: `[uid, packet, opts]`. */
-type Broadcast = [string, { data?: unknown; [key: string]: unknown }, { rooms?: unknown; except?: unknown; [key: string]: unknown }];
+/** A packet and its options as both Redis adapters carry a broadcast (rooms and except as arrays). */
+interface Broadcast {
+  packet: { data?: unknown; [key: string]: unknown };
+  opts: { rooms?: unknown; except?: unknown; [key: string]: unknown };
+}
 
-/** The parts of the classic Redis adapter the bridge uses. */
+/** The parts of the Redis adapters the bridge uses: the classic one's entry point, the sharded one's. */
 interface BusAdapter {
   uid: string;
   rooms: Map<string, unknown>;
-  parser: { encode(message: unknown): unknown; decode(message: unknown): unknown };
-  onmessage(pattern: unknown, channel: unknown, message: unknown): unknown;
+  parser?: { encode(message: unknown): unknown; decode(message: unknown): unknown };
+  onmessage?(pattern: unknown, channel: unknown, message: unknown): unknown;
+  onMessage?(message: unknown, offset?: unknown): unknown;
 }
+
+/** BROADCAST in socket.io's cluster messages (the sharded adapter's format). */
+const CLUSTER_BROADCAST = 3;
 
 /**
  * Puts frames that a node of a release before negotiation broadcasts into each local client's
@@ -22,7 +29,7 @@ interface BusAdapter {
  * broadcasts already leave the older clients out (`except` their version room) and send them
  * their form apart; a broadcast that does not, and carries a frame their version reads
  * differently, is delivered here the way `emitToRooms` would have sent it. Without older clients
- * on this node, messages pass through undecoded. (The sharded adapter is not bridged.)
+ * on this node, messages pass through undecoded.
  *
  * @example
  * io.adapter(versionBridge(createAdapter(pub, sub)));
@@ -31,33 +38,50 @@ export function versionBridge<A extends object>(factory: (nsp: Namespace) => A):
   return (nsp) => {
     const adapter = factory(nsp);
     const bus = adapter as unknown as BusAdapter;
-    const original = bus.onmessage;
-    if (typeof original !== 'function' || !bus.parser) return adapter;
-    bus.onmessage = (pattern, channel, message) => {
-      const versions = OLDER_VERSIONS.filter((version) => bus.rooms.has(versionRoom(version)));
-      const split = versions.length > 0 ? splitForVersions(bus, message, versions) : null;
-      if (!split) return Reflect.apply(original, adapter, [pattern, channel, message]);
-      for (const part of split) Reflect.apply(original, adapter, [pattern, channel, bus.parser.encode(part)]);
-      return undefined;
-    };
+    const olderHere = () => OLDER_VERSIONS.filter((version) => bus.rooms.has(versionRoom(version)));
+    const { onmessage, onMessage, parser } = bus;
+    if (typeof onmessage === 'function' && parser) {
+      // The classic adapter: `[uid, packet, opts]` encoded by its parser, on a channel per room.
+      bus.onmessage = (pattern, channel, message) => {
+        const versions = olderHere();
+        const decoded = versions.length > 0 ? decodeSafely(parser, message) : undefined;
+        const [uid, packet, opts] = Array.isArray(decoded) && decoded.length === 3 ? (decoded as unknown[]) : [];
+        const parts = typeof uid === 'string' && uid !== bus.uid ? split({ packet, opts } as Broadcast, versions) : null;
+        if (!parts) return Reflect.apply(onmessage, adapter, [pattern, channel, message]);
+        for (const part of parts) Reflect.apply(onmessage, adapter, [pattern, channel, parser.encode([uid, part.packet, part.opts])]);
+        return undefined;
+      };
+    } else if (typeof onMessage === 'function') {
+      // The sharded adapter: socket.io cluster messages, decoded before `onMessage`.
+      bus.onMessage = (message, offset) => {
+        const versions = olderHere();
+        const cluster = versions.length > 0 && isRecord(message) && message['type'] === CLUSTER_BROADCAST ? message : undefined;
+        const data = isRecord(cluster?.['data']) ? (cluster['data'] as Record<string, unknown>) : undefined;
+        // A broadcast that waits for acknowledgements counts its clients: left as it is.
+        const parts = data && data['requestId'] === undefined ? split(data as unknown as Broadcast, versions) : null;
+        if (!cluster || !data || !parts) return Reflect.apply(onMessage, adapter, [message, offset]);
+        for (const part of parts) Reflect.apply(onMessage, adapter, [{ ...cluster, data: { ...data, ...part } }, offset]);
+        return undefined;
+      };
+    }
     return adapter;
   };
 }
 
+function decodeSafely(parser: NonNullable<BusAdapter['parser']>, message: unknown): unknown {
+  try {
+    return parser.decode(message);
+  } catch {
+    return undefined; // Not ours to judge: the adapter (and its tolerant wrapper) handles it.
+  }
+}
+
 /**
- * The broadcasts to deliver instead of `message`, or null to deliver it as it is: the frame in
+ * The broadcasts to deliver instead of this one, or null to deliver it as it is: the frame in
  * the current form with the older clients excepted, then each older version's form to its
  * qualified rooms (its version room for a broadcast to everyone).
  */
-function splitForVersions(bus: BusAdapter, message: unknown, versions: readonly number[]): Broadcast[] | null {
-  let decoded: unknown;
-  try {
-    decoded = bus.parser.decode(message);
-  } catch {
-    return null; // Not ours to judge: the adapter (and its tolerant wrapper) handles it.
-  }
-  if (!Array.isArray(decoded) || decoded.length !== 3 || decoded[0] === bus.uid) return null;
-  const [uid, packet, opts] = decoded as Broadcast;
+function split({ packet, opts }: Broadcast, versions: readonly number[]): Broadcast[] | null {
   if (!isRecord(packet) || !isRecord(opts) || !Array.isArray(packet.data) || packet.data[0] !== FRAME_EVENT) return null;
   const frame = packet.data[1] as ServerFrame;
   if (!isRecord(frame)) return null;
@@ -68,11 +92,11 @@ function splitForVersions(bus: BusAdapter, message: unknown, versions: readonly 
     .map((version) => ({ version, form: frameFor(version, frame) }))
     .filter(({ form }) => form !== frame);
   if (forms.length === 0) return null;
-  const current: Broadcast = [uid, packet, { ...opts, except: [...except, ...forms.map(({ version }) => versionRoom(version))] }];
+  const current: Broadcast = { packet, opts: { ...opts, except: [...except, ...forms.map(({ version }) => versionRoom(version))] } };
   const older = forms.flatMap(({ version, form }): Broadcast[] => {
     if (!form) return [];
     const to = rooms.length === 0 ? [versionRoom(version)] : rooms.map((room) => `${versionRoom(version)}${room}`);
-    return [[uid, { ...packet, data: [FRAME_EVENT, form] }, { ...opts, rooms: to }]];
+    return [{ packet: { ...packet, data: [FRAME_EVENT, form] }, opts: { ...opts, rooms: to } }];
   });
   return [current, ...older];
 }
