@@ -74,6 +74,14 @@ const lastOf = (device: Device, conversationId: string, userId: string) =>
 const listedBy = (device: OldDevice): string[] =>
   (device.chat.getSnapshot() as unknown as { conversations: ReadonlyArray<{ id: string }> }).conversations.map((c) => c.id);
 
+/** Presence as both releases' apps have it (the suite's description of their API leaves it out). */
+interface ReleasePresence {
+  subscribePresence(userIds: string[]): Promise<unknown>;
+  setAway(away: boolean): void;
+  getSnapshot(): { presence: Readonly<Record<string, { status: string } | undefined>> };
+}
+const presenceOf = (device: OldDevice) => device.chat as unknown as ReleasePresence;
+
 /** The highest seq a device holds of a conversation. */
 const lastSeqOf = (device: Device, conversationId: string) => Math.max(0, ...device.getMessages(conversationId).map((m) => m.seq ?? 0));
 
@@ -148,9 +156,13 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
 
   afterAll(async () => {
     for (const d of devices) d.close();
-    for (const node of nodes) await node.stop();
+    const exits = new Map<string, number | null>();
+    for (const node of nodes) exits.set(node.name, await node.stop());
     await redis?.close();
     if (config) rmSync(config.dataDir, { recursive: true, force: true });
+    // Every node drained and exited cleanly, and none let an error go unhandled on the way out.
+    expect(Object.fromEntries(exits)).toEqual(Object.fromEntries(nodes.map((n) => [n.name, 0])));
+    for (const node of nodes) expect(crashLines(node), `${node.name} output`).toEqual([]);
   }, SETUP_TIMEOUT);
 
   const groupDevices = () => [aliceOld, alicePhone, bob, daveOld, ...(currentOnOld ? [carol] : [])];
@@ -208,6 +220,29 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
         );
       }
     }
+    expectHealthy();
+  }, TEST_TIMEOUT);
+
+  it('shares presence across the nodes, both ways, aggregated over a user\'s devices on both', async () => {
+    const aliceApp = presenceOf(aliceOld);
+    await aliceApp.subscribePresence(['bob']);
+    expect(await bob.chat.subscribePresence(['alice'])).toEqual({ denied: [] });
+    const bobSeen = (status: string) => () => aliceApp.getSnapshot().presence['bob']?.status === status;
+    const aliceSeen = (status: string) => () => bob.chat.getSnapshot().presence['alice']?.status === status;
+    const seen = () => `alice's old app sees ${JSON.stringify(aliceApp.getSnapshot().presence)}; bob sees ${JSON.stringify(bob.chat.getSnapshot().presence)}`;
+    await waitUntil(bobSeen('online'), 'the old app on the old node to see bob (new node) online', seen);
+    await waitUntil(aliceSeen('online'), 'bob to see alice online', seen);
+    bob.chat.setAway(true);
+    await waitUntil(bobSeen('away'), 'the old app to see bob away', seen);
+    // Alice is away only when both her devices are, one on each node.
+    aliceApp.setAway(true);
+    alicePhone.chat.setAway(true);
+    await waitUntil(aliceSeen('away'), 'bob to see alice away', seen);
+    aliceApp.setAway(false);
+    await waitUntil(aliceSeen('online'), 'bob to see alice back through her old app on the old node', seen);
+    bob.chat.setAway(false);
+    alicePhone.chat.setAway(false);
+    await waitUntil(bobSeen('online'), 'the old app to see bob back', seen);
     expectHealthy();
   }, TEST_TIMEOUT);
 
