@@ -27,7 +27,8 @@ const nodeEnv = (config: ClusterConfig) => ({ REDIS_URL: config.redisUrl, PARLEY
 
 /** The lines of a node's output that say a process error went unhandled (a crash, or about to be one). */
 export function crashLines(node: ClusterNode): string[] {
-  return node.output().split('\n').filter((line) => /uncaught|unhandled/i.test(line));
+  // A current node logs JSON lines: none may be an error (e.g. a store closed under a pending write).
+  return node.output().split('\n').filter((line) => /uncaught|unhandled/i.test(line) || (node.name.includes('new node') && /"level":"error"/.test(line)));
 }
 
 /**

@@ -3,33 +3,41 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatClient } from '@parley/client-sdk';
+import { PROTOCOL_VERSION } from '@parley/protocol';
 import { requireRedis, startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { sdkClient } from '../helpers/sdk.js';
 import { crashLines, devToken, startCurrentNode, startReleaseNode, type ClusterConfig, type ClusterNode } from './cluster-nodes.js';
 import { expectConverged, held, statusOf, waitOnline, waitUntil, WAIT, type Device, type Sent } from './devices.js';
-import { loadReleaseClient, type ReleaseChatClient, type ReleaseClientModule, type ReleaseName } from './releases.js';
+import { loadReleaseClient, type ReleaseChatClient, type ReleaseClientModule, type ReleaseClientOptions, type ReleaseName } from './releases.js';
 
 // A rolling deploy: a node of the previous release and a node of this one share one Redis and
 // one SQLite file, with both releases' apps connected to both, until the old node is replaced.
-// Protocol-3 is the deploy this release goes through; protocol-2 the one before (its node refuses
-// today's client, and its clients still get what they need from a new node).
+// Deploys go one release at a time: the previous release is the one whose nodes share a cluster
+// with this one (a node two releases back is not supported in a mixed cluster; see
+// docs/operations.md). Its apps, and apps of the release before it, connect to both nodes.
 
 const hasRedis = requireRedis();
 const DEV_SECRET = 'mixed-cluster-dev-secret-at-least-32-bytes';
 const SETUP_TIMEOUT = 3 * WAIT;
 const TEST_TIMEOUT = 5 * WAIT;
-const RELEASES: readonly ReleaseName[] = ['protocol-3', 'protocol-2'];
+const RELEASES: readonly ReleaseName[] = ['protocol-3'];
+const protocolOf = (release: ReleaseName): number => Number(release.slice('protocol-'.length));
 
 /** The part of an old app's storage these tests read: the seq up to which it holds the log without a hole. */
 interface ReleaseStorage {
   cursors: { list(): Promise<Record<string, number>> };
 }
-type OldDevice = Device & { chat: ReleaseChatClient; storage: ReleaseStorage };
+/** An old app, with the warnings it logged (an old client logs each frame it cannot parse and drops it). */
+type OldDevice = Device & { chat: ReleaseChatClient; storage: ReleaseStorage; warnings: string[] };
 type CurrentDevice = Device & { chat: ChatClient };
 
 function oldDevice(mod: ReleaseClientModule, url: string, userId: string, name: string): OldDevice {
   const storage = mod.createMemoryStorage() as ReleaseStorage;
-  const chat = mod.createChatClient({
+  const warnings: string[] = [];
+  const note = (message: string, fields?: unknown) => void warnings.push(`${message} ${JSON.stringify(fields ?? {})}`);
+  // Both releases take a logger, though the suite's description of their options leaves it out.
+  const options: ReleaseClientOptions & { logger: object } = {
+    logger: { debug: () => {}, info: () => {}, warn: note, error: note },
     url,
     getToken: () => devToken(url, userId),
     storage,
@@ -38,8 +46,9 @@ function oldDevice(mod: ReleaseClientModule, url: string, userId: string, name: 
     ackTimeoutMs: 2000,
     deliveredDelayMs: 20,
     typingThrottleMs: 20,
-  });
-  return { ...deviceOf(chat, userId, name), chat, storage };
+  };
+  const chat = mod.createChatClient(options);
+  return { ...deviceOf(chat, userId, name), chat, storage, warnings };
 }
 
 function currentDevice(url: string, userId: string, name: string): CurrentDevice {
@@ -64,13 +73,38 @@ function deviceOf(chat: ReleaseChatClient | ChatClient, userId: string, name: st
 const lastOf = (device: Device, conversationId: string, userId: string) =>
   device.getMessages(conversationId).filter((m) => m.senderId === userId).at(-1);
 
+/** The conversations an old app lists (both releases' snapshots have them; the suite's description leaves them out). */
+const listedBy = (device: OldDevice): string[] =>
+  (device.chat.getSnapshot() as unknown as { conversations: ReadonlyArray<{ id: string }> }).conversations.map((c) => c.id);
+
+/** Presence as both releases' apps have it (the suite's description of their API leaves it out). */
+interface ReleasePresence {
+  subscribePresence(userIds: string[]): Promise<unknown>;
+  setAway(away: boolean): void;
+  getSnapshot(): { presence: Readonly<Record<string, { status: string } | undefined>> };
+}
+const presenceOf = (device: OldDevice) => device.chat as unknown as ReleasePresence;
+
+/** The highest seq a device holds of a conversation. */
+const lastSeqOf = (device: Device, conversationId: string) => Math.max(0, ...device.getMessages(conversationId).map((m) => m.seq ?? 0));
+
+/** An old app holds every seq of the conversation up to `lastSeq`: its stored cursor says so. */
+async function expectNoHole(device: OldDevice, conversationId: string, lastSeq: number): Promise<void> {
+  await waitUntil(
+    async () => (await device.storage.cursors.list())[conversationId] === lastSeq,
+    `${device.name} to hold the log of ${conversationId} without a hole up to ${lastSeq}`,
+    () => `${held(device, conversationId)}; its warnings: ${device.warnings.join(' | ').slice(0, 2000)}`,
+  );
+}
+
 describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new nodes share Redis and the SQLite file', (release) => {
-  // Today's client on the old node: a protocol-2 node refuses it (server-outdated) until replaced.
-  const currentOnOld = release === 'protocol-3';
+  // Today's client on the old node: a node of an older protocol refuses it (server-outdated) until replaced.
+  const currentOnOld = protocolOf(release) === PROTOCOL_VERSION;
   let redis: RedisProcess;
   let config: ClusterConfig;
   let mod: ReleaseClientModule;
   let oldNode: ClusterNode;
+  let newNode: ClusterNode;
   const nodes: ClusterNode[] = [];
   const stopped = new Set<ClusterNode>();
   const devices: Device[] = [];
@@ -99,7 +133,7 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
     // The old release runs first and creates the file, as it did before the deploy began.
     oldNode = await startReleaseNode(release, config);
     nodes.push(oldNode);
-    const newNode = await startCurrentNode('new node', config);
+    newNode = await startCurrentNode('new node', config);
     nodes.push(newNode);
     mod = await loadReleaseClient(release);
 
@@ -119,15 +153,19 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
 
   afterEach(({ task }) => {
     // A failure on a busy machine is only fixable with what the nodes said: show it.
-    if (task.result?.state !== 'fail') return;
+    if (task.result?.state !== 'fail' || task.fails) return;
     for (const node of nodes) console.error(`--- ${node.name} (${node.url}, ${node.ended() ?? 'running'}):\n${node.output().slice(-4000)}`);
   });
 
   afterAll(async () => {
     for (const d of devices) d.close();
-    for (const node of nodes) await node.stop();
+    const exits = new Map<string, number | null>();
+    for (const node of nodes) exits.set(node.name, await node.stop());
     await redis?.close();
     if (config) rmSync(config.dataDir, { recursive: true, force: true });
+    // Every node drained and exited cleanly, and none let an error go unhandled on the way out.
+    expect(Object.fromEntries(exits)).toEqual(Object.fromEntries(nodes.map((n) => [n.name, 0])));
+    for (const node of nodes) expect(crashLines(node), `${node.name} output`).toEqual([]);
   }, SETUP_TIMEOUT);
 
   const groupDevices = () => [aliceOld, alicePhone, bob, daveOld, ...(currentOnOld ? [carol] : [])];
@@ -185,6 +223,114 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
         );
       }
     }
+    expectHealthy();
+  }, TEST_TIMEOUT);
+
+  it('shares presence across the nodes, both ways, aggregated over a user\'s devices on both', async () => {
+    const aliceApp = presenceOf(aliceOld);
+    await aliceApp.subscribePresence(['bob']);
+    expect(await bob.chat.subscribePresence(['alice'])).toEqual({ denied: [] });
+    const bobSeen = (status: string) => () => aliceApp.getSnapshot().presence['bob']?.status === status;
+    const aliceSeen = (status: string) => () => bob.chat.getSnapshot().presence['alice']?.status === status;
+    const seen = () => `alice's old app sees ${JSON.stringify(aliceApp.getSnapshot().presence)}; bob sees ${JSON.stringify(bob.chat.getSnapshot().presence)}`;
+    await waitUntil(bobSeen('online'), 'the old app on the old node to see bob (new node) online', seen);
+    await waitUntil(aliceSeen('online'), 'bob to see alice online', seen);
+    bob.chat.setAway(true);
+    await waitUntil(bobSeen('away'), 'the old app to see bob away', seen);
+    // Alice is away only when both her devices are, one on each node.
+    aliceApp.setAway(true);
+    alicePhone.chat.setAway(true);
+    await waitUntil(aliceSeen('away'), 'bob to see alice away', seen);
+    aliceApp.setAway(false);
+    await waitUntil(aliceSeen('online'), 'bob to see alice back through her old app on the old node', seen);
+    bob.chat.setAway(false);
+    alicePhone.chat.setAway(false);
+    await waitUntil(bobSeen('online'), 'the old app to see bob back', seen);
+    expectHealthy();
+  }, TEST_TIMEOUT);
+
+  it('keeps old apps on both nodes receiving after a group owner leaves on the new node', async () => {
+    ids.owned = (await bob.chat.createGroup({ title: 'owned by bob', members: ['alice', 'carol', 'dave'] })).id;
+    const members = [aliceOld, alicePhone, daveOld, ...(currentOnOld ? [carol] : [])];
+    await record(bob, ids.owned, 'bob before leaving');
+    await expectConverged([...members, bob], ids.owned, sentTo(ids.owned));
+
+    // Ownership passes on: a field protocol 2 has no place for. A protocol-2 old node relays the
+    // frame as the new node wrote it (it knows no version rooms), so its old apps drop it and
+    // fill the seq by gap fill: the documented limit of that one transition.
+    await bob.chat.removeMembers(ids.owned, ['bob']);
+    for (const d of members) {
+      const text = `${d.name} after the owner left`;
+      await record(d, ids.owned, text);
+      await waitUntil(() => d.getMessages(ids.owned).some((m) => m.text === text && m.seq !== undefined), `${text}: stored`, () => held(d, ids.owned));
+    }
+    await expectConverged(members, ids.owned, sentTo(ids.owned));
+    expectHealthy();
+  }, TEST_TIMEOUT);
+
+  it('leaves no hole at the end of an old app\'s log after the owner change', async () => {
+    const lastSeq = lastSeqOf(alicePhone, ids.owned);
+    for (const d of [aliceOld, daveOld]) await expectNoHole(d, ids.owned, lastSeq);
+  }, TEST_TIMEOUT);
+
+  // The deploy this release goes through has protocol-2 apps too, connected to the new nodes
+  // (which speak 2): what the protocol-3 node broadcasts reaches them through a new node, and
+  // that node has to put it in their form, as it does for its own broadcasts.
+  it('gives a protocol-2 app on the new node what the old node broadcasts, in a form it parses', async () => {
+    const erin = adopt(oldDevice(await loadReleaseClient('protocol-2'), newNode.url, 'erin', 'erin-protocol-2-app@new'));
+    await waitOnline([erin]);
+    // Today's app on the old node makes a group (its summary names the owner) and leaves it
+    // (ownership passes on): two frames protocol 2 has no form for.
+    const { id } = await carol.chat.createGroup({ title: 'made on the old node', members: ['alice', 'erin'] });
+    await waitUntil(() => listedBy(erin).includes(id), 'the new group listed on erin\'s app before any message', () => erin.warnings.join(' | '));
+    await carol.chat.removeMembers(id, ['carol']);
+    await record(aliceOld, id, 'alice\'s old app after carol left');
+    await expectConverged([erin, aliceOld], id, sentTo(id));
+    await expectNoHole(erin, id, lastSeqOf(aliceOld, id));
+    expect(erin.warnings.filter((w) => w.includes('invalid frame'))).toEqual([]);
+    expectHealthy();
+  }, TEST_TIMEOUT);
+
+  it('completes the deploy: the old node is replaced by a new one, every app reconnects, everything sent is there once', async () => {
+    expect(await oldNode.stop(), 'the old node drains and exits cleanly').toBe(0);
+    stopped.add(oldNode);
+    // While nothing listens at the old node's address, its apps queue.
+    await record(aliceOld, ids.group, 'alice\'s old app while its node is replaced');
+    const replacement = await startCurrentNode('replacement new node', config, oldNode.port);
+    nodes.push(replacement);
+
+    // Old apps negotiate their version with the new node; today's app on the protocol-2 node
+    // leaves server-outdated and delivers its outbox.
+    const everyone = [aliceOld, alicePhone, bob, carol, daveOld];
+    await waitOnline(everyone);
+    for (const d of everyone) await record(d, ids.group, `${d.name} after the deploy`);
+
+    await expectConverged(everyone, ids.group, sentTo(ids.group));
+    await expectConverged([aliceOld, alicePhone, bob], ids.aliceBob, sentTo(ids.aliceBob));
+    await expectConverged([carol, daveOld], ids.carolDave, sentTo(ids.carolDave));
+    await expectConverged([aliceOld, alicePhone, carol, daveOld], ids.owned, sentTo(ids.owned));
+    // On new nodes only now, old apps hold every conversation's log without a hole.
+    for (const id of [ids.group, ids.aliceBob, ids.owned]) await expectNoHole(aliceOld, id, lastSeqOf(alicePhone, id));
+    for (const id of [ids.group, ids.carolDave, ids.owned]) await expectNoHole(daveOld, id, lastSeqOf(carol, id));
+
+    // Only new nodes now: an owner change reaches every old app, on either node, in its form.
+    const warnedBefore = aliceOld.warnings.length;
+    const { id } = await carol.chat.createGroup({ title: 'after the deploy', members: ['alice', 'dave'] });
+    await carol.chat.removeMembers(id, ['carol']);
+    await record(daveOld, id, 'dave\'s old app after carol left');
+    await record(aliceOld, id, 'alice\'s old app after carol left');
+    await expectConverged([aliceOld, daveOld, alicePhone], id, sentTo(id));
+    for (const d of [aliceOld, daveOld]) await expectNoHole(d, id, lastSeqOf(alicePhone, id));
+    expect([...aliceOld.warnings.slice(warnedBefore), ...daveOld.warnings].filter((w) => w.includes('invalid frame'))).toEqual([]);
+
+    // Devices that start empty get the same history from the upgraded cluster.
+    const fresh = [
+      adopt(oldDevice(mod, replacement.url, 'dave', 'dave-reinstalled-old-app@replacement')),
+      adopt(currentDevice(replacement.url, 'carol', 'carol-new-laptop@replacement')),
+    ];
+    await waitOnline(fresh);
+    await expectConverged([...everyone, ...fresh], ids.group, sentTo(ids.group));
+    await expectConverged([carol, daveOld, ...fresh], ids.carolDave, sentTo(ids.carolDave));
     expectHealthy();
   }, TEST_TIMEOUT);
 });

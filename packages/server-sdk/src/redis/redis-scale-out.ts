@@ -4,6 +4,7 @@ import type { ScaleOut } from '../scale-out/types.js';
 import { createRedisLimiter } from './redis-limiter.js';
 import { withHandledPublishes } from './handled-publishes.js';
 import { createSkipReporter, tolerantAdapter } from './tolerant-adapter.js';
+import { versionBridge } from './version-bridge.js';
 import { createRedisPresenceBackend } from './redis-presence-backend.js';
 
 /**
@@ -76,10 +77,11 @@ export function redisScaleOut(options: RedisScaleOutOptions): ScaleOut {
   const publisher = withHandledPublishes(options.pubClient, reportError);
   // A newer node on the same bus may publish what this version cannot read: skip it, say so once.
   const skip = createSkipReporter(reportError);
+  // Older clients here get what a node from before negotiation broadcasts in their own form.
   const adapter = tolerantAdapter(
     options.sharded
-      ? createShardedAdapter(publisher, options.subClient, { channelPrefix: `${prefix}sio` })
-      : createAdapter(publisher, options.subClient, { key: `${prefix}sio` }),
+      ? versionBridge(createShardedAdapter(publisher, options.subClient, { channelPrefix: `${prefix}sio` }))
+      : versionBridge(createAdapter(publisher, options.subClient, { key: `${prefix}sio` })),
     skip,
   );
 

@@ -193,6 +193,8 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
   const userConnections = new UserConnections(options.maxConnectionsPerUser ?? 20);
   let draining = false;
   let inFlight = 0;
+  /** Presence updates of connections that just closed, still writing. */
+  const departures = new Set<Promise<void>>();
   let drained: (() => void) | undefined;
   const unsubscribeScaleOut = [
     options.scaleOut?.onRecovered(() => {
@@ -273,7 +275,9 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     socket.on('disconnect', () => {
       cancelExpiry?.();
       metrics.connections.dec();
-      presence.disconnected(conn).catch((err: unknown) => logger.error('presence: disconnect failed', { err }));
+      const leaving = presence.disconnected(conn).catch((err: unknown) => logger.error('presence: disconnect failed', { err }));
+      departures.add(leaving);
+      void leaving.finally(() => departures.delete(leaving));
     });
     // Armed last: a token already past its expiry disconnects at once, and the handler above must
     // see it. Any expiry works, even beyond setTimeout's 24.8-day range.
@@ -300,6 +304,9 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
         });
       }
       nsp.disconnectSockets(true);
+      // Each connection's presence goes offline through the store: let that finish before the
+      // caller closes the store.
+      await Promise.allSettled([...departures]);
       presence.close();
       for (const unsubscribe of unsubscribeScaleOut) unsubscribe?.();
       if (ownsIo) await new Promise<void>((resolve) => void io.close(() => resolve()));
