@@ -14,7 +14,7 @@ async function storeWithThree() {
   }
   const views: MessageView[] = stored.map((e) => ({
     key: e.id, id: e.id, seq: e.seq, conversationId: 'c1', senderId: e.senderId, text: e.kind === 'message' ? e.data.text : '', ts: e.ts, status: 'sent',
-    clientMsgId: e.kind === 'message' ? e.clientMsgId : undefined,
+    clientMsgId: e.kind === 'message' ? e.clientMsgId : undefined, mentionsMe: false,
   }));
   return { store, views };
 }
@@ -90,6 +90,19 @@ describe('chaos oracle', () => {
     expect(report.lost).toBeGreaterThanOrEqual(1);
     expect(report.violations.join()).toMatch(/ACKed as seq 9 but not in the store/);
     expect(report.violations.join()).toMatch(/msg-a-wait .* ended pending/);
+  });
+
+  it('flags app data or mentions stored otherwise than sent, and a device showing other app data than stored', async () => {
+    const { store, views } = await storeWithThree();
+    const a = device('a', views);
+    // msg-a-0001 was sent with app data the store does not have (it kept the text only).
+    const sent = [{ device: a, conversationId: 'c1', clientMsgId: 'msg-a-0001', text: 'msg-a-0001', callIndex: 0, custom: { n: 1 }, mentions: ['b'] }];
+    const report = await checkRun(store, world([a, device('b', views)], sent));
+    expect(report.violations.join()).toMatch(/msg-a-0001: stored with custom undefined/);
+
+    const shown = views.map((v, i) => (i === 2 ? { ...v, custom: { forged: true } } : v));
+    const other = await checkRun(store, world([a, device('b', shown)]));
+    expect(other.violations.join()).toMatch(/b-d0 seq 4: holds other app data/);
   });
 
   it('flags concurrent sends of one id whose ACKs disagree with the stored event', async () => {

@@ -96,6 +96,8 @@ export async function checkRun(store: ChatStore, world: Pick<World, 'devices' | 
       violations.push(`${record.text}: ACKed as seq ${view.seq} but not in the store`);
     } else if (event.seq !== view.seq) {
       violations.push(`${record.text}: ACKed as seq ${view.seq}, stored as ${event.seq}`);
+    } else if (!sameJson(event.data.custom, record.custom) || !sameJson(event.data.mentions, record.mentions)) {
+      violations.push(`${record.text}: stored with custom ${JSON.stringify(event.data.custom)} and mentions ${JSON.stringify(event.data.mentions)}, sent ${JSON.stringify(record.custom)} and ${JSON.stringify(record.mentions)}`);
     }
   }
 
@@ -140,6 +142,8 @@ function checkDevice(device: Device, conversationId: string, messages: MessageEv
     if (!truth) report.violations.push(`${device.deviceId} holds seq ${message.seq} of ${conversationId}, which is no stored message`);
     else if (truth.data.text !== message.text || truth.senderId !== message.senderId) {
       report.violations.push(`${device.deviceId} seq ${message.seq}: holds "${message.text}", stored "${truth.data.text}"`);
+    } else if (!device.previous && (!sameJson(truth.data.custom, message.custom) || !sameJson(truth.data.mentions, message.mentions))) {
+      report.violations.push(`${device.deviceId} seq ${message.seq}: holds other app data or mentions than stored`);
     }
   }
   const missing = messages.filter((m) => !seen.has(m.seq));
@@ -161,4 +165,15 @@ export async function converged(store: ChatStore, world: World): Promise<boolean
     }
   }
   return true;
+}
+
+/** Equal as JSON (what every store gives back), whatever the key order; both absent included. */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+        : value;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }

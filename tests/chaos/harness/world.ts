@@ -17,6 +17,8 @@ export interface Device {
   readonly userId: string;
   readonly deviceId: string;
   readonly chat: ChatClient;
+  /** The device runs a previous release's client (text only on the wire it speaks). */
+  readonly previous?: boolean;
 }
 
 /** A `chat.send()` the harness made: the oracle checks that each ends ACKed or visibly failed. */
@@ -25,6 +27,9 @@ export interface SentRecord {
   readonly conversationId: string;
   readonly clientMsgId: string;
   readonly text: string;
+  /** What else the message carries (current clients only): app data and mentions, stored as sent. */
+  readonly custom?: Record<string, unknown>;
+  readonly mentions?: readonly string[];
   /** Position of this `send()` call among the device's calls: the order its messages must be stored in. */
   readonly callIndex: number;
 }
@@ -69,7 +74,7 @@ export class World {
       ackTimeoutMs: this.options.ackTimeoutMs ?? 1500,
       requestTimeoutMs: 5000,
     });
-    const device = { userId, deviceId, chat };
+    const device = { userId, deviceId, chat, ...(create === createChatClient ? {} : { previous: true }) };
     this.devices.push(device);
     return device;
   }
@@ -93,8 +98,21 @@ export class World {
     const callIndex = this.calls.get(device) ?? 0;
     this.calls.set(device, callIndex + 1);
     const text = `${device.deviceId}#${callIndex}`;
-    const view = await device.chat.send(conversationId, text);
-    this.sent.push({ device, conversationId, clientMsgId: view.clientMsgId!, text, callIndex });
+    if (device.previous) {
+      const view = await device.chat.send(conversationId, text);
+      this.sent.push({ device, conversationId, clientMsgId: view.clientMsgId!, text, callIndex });
+      return;
+    }
+    // Every other message of a current device carries app data, and mentions another member: the
+    // oracle checks they are stored and shown exactly as sent.
+    const { rng } = this.options;
+    const others = (this.conversations.get(conversationId) ?? []).filter((u) => u !== device.userId);
+    const custom = callIndex % 2 === 1 ? { n: callIndex, from: device.deviceId, nested: [{ k: 'é🙂' }, null, 1.5] } : undefined;
+    const mentions = others.length > 0 && rng.chance(0.3) ? [rng.pick(others)] : undefined;
+    const view = await device.chat.send(conversationId, custom ? { text, custom } : text, mentions ? { mentions } : {});
+    this.sent.push({
+      device, conversationId, clientMsgId: view.clientMsgId!, text, callIndex, ...(custom ? { custom } : {}), ...(mentions ? { mentions } : {}),
+    });
   }
 
   /**
