@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { Id, Seq } from './primitives.js';
 import type { LogEvent } from './event.js';
+import { Limits } from './limits.js';
 
 /**
  * One member's watermarks as other members may see them. `readSeq` is absent when the member
@@ -52,6 +53,22 @@ export function countUnread(
  */
 export function isUnreadMention(event: Pick<LogEvent, 'kind' | 'seq' | 'senderId' | 'data'>, userId: string | null, readSeq: number): boolean {
   return isUnread(event, userId, readSeq) && userId !== null && event.kind === 'message' && (event.data as { mentions?: readonly string[] }).mentions?.includes(userId) === true;
+}
+
+/**
+ * The quote of a replied-to message: the start of its text, at most
+ * `Limits.maxReplyPreviewLength` UTF-16 units, one fewer when the cut would halve a surrogate pair
+ * (a lone half is not well-formed text and the wire refuses it); empty when it has no text. The
+ * server fills `replyTo.preview` with it; a client shows a pending reply's quote with it.
+ *
+ * @example
+ * replyPreview('x'.repeat(199) + '👋'); // 'x' × 199: the emoji does not fit whole
+ */
+export function replyPreview(text: string | undefined): string {
+  const max = Limits.maxReplyPreviewLength;
+  if (text === undefined || text.length <= max) return text ?? '';
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
 /**

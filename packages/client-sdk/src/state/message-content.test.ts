@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, Limits, type AckFrame } from '@parley/protocol';
 import { applyAck, applyIncomingEvents, applyRead, applySyncResult, initialChatState, type ChatState } from './chat-state.js';
 import { newEntry, putEntry } from './outbox.js';
-import { replyPreview } from './message-content.js';
+import { replyPreview } from '@parley/protocol';
 import { createSnapshotBuilder } from './views.js';
 import { entryContent, validateSend } from '../core/send-content.js';
 import { sendLimits } from '../core/client-rules.js';

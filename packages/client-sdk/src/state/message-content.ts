@@ -1,23 +1,9 @@
-import { Limits, type MessageData, type ReplyRef, type SendData } from '@parley/protocol';
+import { replyPreview, type MessageData, type ReplyRef, type SendData } from '@parley/protocol';
 import type { OutboxEntry, ReplyDraft } from '../storage/client-storage.js';
 import type { ConversationState } from './conversation-state.js';
 
 /** What one queued message says: the content fields of an outbox entry. */
 export type EntryContent = Pick<OutboxEntry, 'text' | 'custom' | 'mentions' | 'replyTo'>;
-
-/**
- * The start of a quoted message's text, cut as the server cuts it: at most
- * `Limits.maxReplyPreviewLength` UTF-16 units, one fewer when the cut would halve a surrogate pair
- * (a lone half is not well-formed text and the wire refuses it). Empty when there is no text.
- *
- * @example
- * replyPreview('x'.repeat(199) + '👋'); // 'x' × 199: the emoji does not fit whole
- */
-export function replyPreview(text: string | undefined, max: number = Limits.maxReplyPreviewLength): string {
-  if (text === undefined || text.length <= max) return text ?? '';
-  const last = text.charCodeAt(max - 1);
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
-}
 
 /** What the client knows of message `messageId` of a conversation: its id, plus its quote if held. */
 export function replyDraft(conv: ConversationState | undefined, messageId: string): ReplyDraft {

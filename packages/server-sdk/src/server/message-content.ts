@@ -1,4 +1,4 @@
-import { ErrorCode, Limits, ParleyError, type LimitsShape, type MessageData, type ReplyRef, type SendData } from '@parley/protocol';
+import { ErrorCode, Limits, ParleyError, replyPreview, type LimitsShape, type MessageData, type ReplyRef, type SendData } from '@parley/protocol';
 import type { ChatStore } from '../store/types.js';
 
 /**
@@ -61,13 +61,3 @@ async function replyRef(store: ChatStore, conversationId: string, messageId: str
   return { messageId: quoted.id, seq: quoted.seq, senderId: quoted.senderId, preview: replyPreview(typeof text === 'string' ? text : '') };
 }
 
-/**
- * The first `maxReplyPreviewLength` UTF-16 units of `text`, one fewer when the cut would split
- * a surrogate pair (an emoji): a lone half is not well-formed, and no client could show it.
- */
-export function replyPreview(text: string): string {
-  const max = Limits.maxReplyPreviewLength;
-  if (text.length <= max) return text;
-  const last = text.charCodeAt(max - 1);
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
-}
