@@ -102,6 +102,12 @@ export function validArbitrary(node: SchemaNode, hints: FieldHints = {}, key = '
       const requiredKeys = entries.filter(([, child]) => child.type !== 'optional').map(([name]) => name);
       return fc.record(model, { requiredKeys });
     }
+    case 'custom': {
+      // The protocol's one custom schema is app data (`CustomData`): small plain-JSON objects,
+      // kept to what its own check accepts.
+      const accepts = (node as unknown as { check: (value: unknown) => boolean }).check;
+      return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }).filter((value) => accepts(value));
+    }
     default:
       throw new Error(`schema-arbitrary: no generator for valibot type '${node.type}'; teach tests/fuzz/schema-arbitrary.ts`);
   }
