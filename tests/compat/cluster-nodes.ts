@@ -1,6 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { startReferenceProcess } from '../helpers/reference-process.js';
-import { releaseFile, type ReleaseName } from './releases.js';
+import { devToken, spawnReleaseCli } from './release-process.js';
+
+export { devToken };
+import type { ReleaseName } from './releases.js';
 
 /** A node of a mixed-version cluster: a previous release's CLI or today's, as a child process. */
 export interface ClusterNode {
@@ -31,16 +34,6 @@ export function crashLines(node: ClusterNode): string[] {
   return node.output().split('\n').filter((line) => /uncaught|unhandled/i.test(line) || (node.name.includes('new node') && /"level":"error"/.test(line)));
 }
 
-/**
- * A development token from whichever node listens at `url` now (every node of the cluster shares
- * the dev secret): a device asks the address it connects to, so after a node is replaced at the
- * same address its devices get their tokens from the replacement.
- */
-export async function devToken(url: string, userId: string): Promise<string> {
-  const res = await fetch(`${url}/api/dev/token`, { method: 'POST', body: JSON.stringify({ userId }) });
-  if (!res.ok) throw new Error(`token from ${url}: ${res.status}`);
-  return ((await res.json()) as { token: string }).token;
-}
 
 function wrap(name: string, url: string, child: ChildProcess, output: () => string, exited: Promise<number | null>): ClusterNode {
   return {
@@ -73,25 +66,6 @@ export async function startCurrentNode(name: string, config: ClusterConfig, port
  * environment as today's: `--dev --store sqlite --data-dir`, `REDIS_URL`, `PARLEY_DEV_SECRET`).
  */
 export async function startReleaseNode(release: ReleaseName, config: ClusterConfig, port = 0): Promise<ClusterNode> {
-  const child = spawn(process.execPath, [releaseFile(release, 'cli.mjs'), ...nodeArgs(config, port)], {
-    env: { ...process.env, ...nodeEnv(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += String(chunk)));
-  child.stderr.on('data', (chunk) => (output += String(chunk)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${release} node did not start:\n${output}`)), 30_000);
-    const onData = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (!match) return;
-      clearTimeout(timer);
-      child.stdout.off('data', onData);
-      resolve(match[1]!);
-    };
-    child.stdout.on('data', onData);
-    void exited.then((code) => reject(new Error(`${release} node exited with ${code}:\n${output}`)));
-  });
-  return wrap(`${release} node`, url, child, () => output, exited);
+  const { child, url, output, exited } = await spawnReleaseCli(release, nodeArgs(config, port), nodeEnv(config));
+  return wrap(`${release} node`, url, child, output, exited);
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { releaseFile, type ReleaseName } from './releases.js';
 
 export interface ReleaseProcess {
@@ -16,9 +16,34 @@ export interface ReleaseProcess {
  * it listens.
  */
 export async function startReleaseProcess(release: ReleaseName, args: string[] = ['--store', 'memory']): Promise<ReleaseProcess> {
-  const cli = releaseFile(release, 'cli.mjs');
-  const child = spawn(process.execPath, [cli, '--dev', '--port', '0', ...args], {
-    env: { ...process.env, PARLEY_LOG_LEVEL: 'warn' },
+  const { child, url, output, exited } = await spawnReleaseCli(release, ['--dev', '--port', '0', ...args], { PARLEY_LOG_LEVEL: 'warn' });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  return {
+    url,
+    output,
+    token: (userId) => devToken(url, userId),
+    stop,
+    async close() {
+      await stop();
+    },
+  };
+}
+
+/** A running snapshot CLI: its process, the address it listens on, what it printed, and its exit. */
+export interface SpawnedCli {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts a release snapshot's `parley-server` CLI with these arguments and waits until it listens. */
+export async function spawnReleaseCli(release: ReleaseName, args: string[], env: NodeJS.ProcessEnv): Promise<SpawnedCli> {
+  const child = spawn(process.execPath, [releaseFile(release, 'cli.mjs'), ...args], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -37,21 +62,16 @@ export async function startReleaseProcess(release: ReleaseName, args: string[] =
     child.stdout.on('data', onData);
     void exited.then((code) => reject(new Error(`${release} server exited with ${code}:\n${output}`)));
   });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    return exited;
-  };
-  return {
-    url,
-    output: () => output,
-    async token(userId) {
-      const res = await fetch(`${url}/api/dev/token`, { method: 'POST', body: JSON.stringify({ userId }) });
-      if (!res.ok) throw new Error(`token from the ${release} server: ${res.status}`);
-      return ((await res.json()) as { token: string }).token;
-    },
-    stop,
-    async close() {
-      await stop();
-    },
-  };
+  return { child, url, output: () => output, exited };
+}
+
+/**
+ * A development token from whichever node listens at `url` now (every node of the cluster shares
+ * the dev secret): a device asks the address it connects to, so after a node is replaced at the
+ * same address its devices get their tokens from the replacement.
+ */
+export async function devToken(url: string, userId: string): Promise<string> {
+  const res = await fetch(`${url}/api/dev/token`, { method: 'POST', body: JSON.stringify({ userId }) });
+  if (!res.ok) throw new Error(`token from ${url}: ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
 }
