@@ -1,6 +1,6 @@
 import type { Scenario } from './run-chaos.js';
-import { populate, whileRunning } from './scenario-helpers.js';
-import { sleep, type CreateClient } from './world.js';
+import { killAndRestartDuringTraffic, populate } from './scenario-helpers.js';
+import type { CreateClient } from './world.js';
 
 // The apps still out there when a server is upgraded: devices running the previous releases'
 // clients (their snapshots in tests/fixtures/releases, negotiated down by the server) share the
@@ -22,14 +22,7 @@ export const mixedVersions: Scenario = {
     // Every third device runs a previous release, alternating between them.
     await populate(ctx, (index) => (index % 3 === 1 ? previous[Math.floor(index / 3) % previous.length] : undefined));
     const old = ctx.world.devices.filter((_, i) => i % 3 === 1).length;
-    let kills = 0;
-    await whileRunning(ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs), async () => {
-      await sleep(ctx.rng.int(400, 1400));
-      await ctx.server.kill();
-      kills++;
-      await sleep(ctx.rng.int(50, 600));
-      await ctx.server.restart();
-    });
+    const kills = await killAndRestartDuringTraffic(ctx, [400, 1400]);
     ctx.note(`${old} of ${ctx.world.devices.length} devices on previous releases; ${kills} SIGKILLs`);
   },
 };

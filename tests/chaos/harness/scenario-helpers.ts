@@ -1,5 +1,5 @@
 import type { ChaosContext } from './run-chaos.js';
-import type { CreateClient } from './world.js';
+import { sleep, type CreateClient } from './world.js';
 
 /**
  * Users u0…, each with its devices; random groups; one outsider in none of them. `clientFor`
@@ -25,4 +25,20 @@ export async function whileRunning(traffic: Promise<void>, strike: () => Promise
   void traffic.finally(() => (done = true));
   while (!done) await strike();
   await traffic;
+}
+
+/**
+ * Traffic while the server is SIGKILLed (no drain, no flush) every `killEveryMs` (a range) and
+ * restarted on the same store after 50–600 ms, until the traffic is over. Resolves with the kills.
+ */
+export async function killAndRestartDuringTraffic(ctx: ChaosContext, killEveryMs: readonly [number, number]): Promise<number> {
+  let kills = 0;
+  await whileRunning(ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs), async () => {
+    await sleep(ctx.rng.int(killEveryMs[0], killEveryMs[1]));
+    await ctx.server.kill();
+    kills++;
+    await sleep(ctx.rng.int(50, 600));
+    await ctx.server.restart();
+  });
+  return kills;
 }

@@ -3,21 +3,14 @@ import { connectWire } from '../../helpers/wire-client.js';
 import { mixedVersions } from './mixed-version-scenarios.js';
 import { rateLimitPressure, storeBlips, storeBlipsMongo } from './refusal-scenarios.js';
 import type { Scenario } from './run-chaos.js';
-import { populate, whileRunning } from './scenario-helpers.js';
+import { killAndRestartDuringTraffic, populate, whileRunning } from './scenario-helpers.js';
 import { sleep, until } from './world.js';
 
 export const sigkill: Scenario = {
   name: 'SIGKILL + restart on the same SQLite file',
   async run(ctx) {
     await populate(ctx);
-    let kills = 0;
-    await whileRunning(ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs), async () => {
-      await sleep(ctx.rng.int(300, 1200));
-      await ctx.server.kill();
-      kills++;
-      await sleep(ctx.rng.int(50, 600));
-      await ctx.server.restart();
-    });
+    const kills = await killAndRestartDuringTraffic(ctx, [300, 1200]);
     ctx.note(`${kills} SIGKILLs`);
   },
 };
