@@ -339,8 +339,12 @@ export interface ChatClient {
   /** Changes privacy settings: hide read receipts, presence or last seen. */
   updateSettings(patch: Partial<UserSettings>): Promise<UserSettings>;
   connect(): void;
-  /** Stops timers, listeners and the socket. Pending requests reject; the outbox stays in storage. */
-  close(): void;
+  /**
+   * Stops timers, listeners and the socket. Pending requests reject; the outbox stays in storage.
+   * Resolves once what the client had queued for its storage has landed: await it before opening
+   * another client on the same storage (a reload in place, a user switch without sign-out).
+   */
+  close(): Promise<void>;
   /**
    * Closes, then deletes the user's local data (outbox, cache, device id) from `storage`: for
    * sign-out on a shared device. Messages still queued are discarded (check

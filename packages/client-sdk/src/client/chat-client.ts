@@ -217,7 +217,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       // Starts at once so requests made right away wait for the connection instead of failing.
       connection.start();
     },
-    close() {
+    async close() {
       closed = true;
       connection.stop();
       outbox.stop();
@@ -225,12 +225,13 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       presenceTyping.close();
       sync.reset();
       requests.rejectAll(new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
+      // The cache is written behind the state: let what is queued land (a failed write is logged).
+      await ready.catch(() => undefined);
+      await cache.idle();
     },
     async signOut() {
-      client.close();
       // Writes already queued must land before the data goes, or they would bring some back.
-      await ready;
-      await cache.idle();
+      await client.close();
       await storage.clear();
     },
     ...store.reads,

@@ -147,7 +147,7 @@ function instrument(client: ChatClient) {
   };
   client.close = () => {
     counts.closed += 1;
-    close();
+    return close();
   };
   return counts;
 }

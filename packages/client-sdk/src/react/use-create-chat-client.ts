@@ -23,7 +23,7 @@ export function useCreateChatClient(create: () => ChatClient, deps: DependencyLi
     created.connect();
     setClient(created);
     return () => {
-      created.close();
+      void created.close();
       setClient((current) => (current === created ? null : current));
     };
     // `create` is a fresh closure every render; `deps` says when a new client is wanted.

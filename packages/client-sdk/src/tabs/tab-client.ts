@@ -113,7 +113,7 @@ export function createTabClient(options: TabClientOptions): ChatClient {
     if (!isTabMessage(data)) return;
     const message = data;
     if (message.kind === 'signOut') {
-      own.close();
+      void own.close();
       show({ ...store.state, connection: { status: 'closed', attempt: 0, lastError: new ParleyError(ErrorCode.UNAUTHORIZED, 'signed out in another tab') } });
       return;
     }
@@ -227,13 +227,13 @@ export function createTabClient(options: TabClientOptions): ChatClient {
         });
       post({ kind: 'hello', from: tabId });
     },
-    close() {
+    async close() {
       const leader = core;
       if (!leader) post({ kind: 'bye', from: tabId });
       role = 'idle';
       core = null;
       tabWatches = null;
-      leader?.client.close();
+      const landed = leader?.client.close();
       abort?.abort();
       releaseLock?.();
       releaseLock = abort = null;
@@ -241,11 +241,13 @@ export function createTabClient(options: TabClientOptions): ChatClient {
       channel = null;
       calls.failAll(new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
       show({ ...store.state, connection: { status: 'closed', attempt: 0 } });
+      // A follower writes nothing itself; the leading core's queued writes land first.
+      await landed;
     },
     async signOut() {
       post({ kind: 'signOut', from: tabId });
       const leader = leading();
-      own.close();
+      void own.close();
       // The leading core lets its queued cache writes land before it clears the storage.
       if (leader) await leader.client.signOut();
       else await storage.clear();
