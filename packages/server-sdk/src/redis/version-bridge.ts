@@ -1,7 +1,7 @@
 import type { Namespace } from 'socket.io';
 import { FRAME_EVENT, type ServerFrame } from '@parley/protocol';
-import { OLDER_VERSIONS, frameFor } from '../server/protocol-edge.js';
-import { versionRoom } from '../server/fanout.js';
+import { OLDER_VERSIONS } from '../server/protocol-edge.js';
+import { deliveries, versionRoom } from '../server/fanout.js';
 
 /** A packet and its options as both Redis adapters carry a broadcast (rooms and except as arrays). */
 interface Broadcast {
@@ -77,9 +77,8 @@ function decodeSafely(parser: NonNullable<BusAdapter['parser']>, message: unknow
 }
 
 /**
- * The broadcasts to deliver instead of this one, or null to deliver it as it is: the frame in
- * the current form with the older clients excepted, then each older version's form to its
- * qualified rooms (its version room for a broadcast to everyone).
+ * The broadcasts to deliver instead of this one (`deliveries`, as this node's own emits are
+ * split), or null to deliver it as it is.
  */
 function split({ packet, opts }: Broadcast, versions: readonly number[]): Broadcast[] | null {
   if (!isRecord(packet) || !isRecord(opts) || !Array.isArray(packet.data) || packet.data[0] !== FRAME_EVENT) return null;
@@ -87,18 +86,14 @@ function split({ packet, opts }: Broadcast, versions: readonly number[]): Broadc
   if (!isRecord(frame)) return null;
   const rooms = Array.isArray(opts.rooms) ? (opts.rooms as string[]) : [];
   const except = Array.isArray(opts.except) ? (opts.except as string[]) : [];
-  const forms = versions
-    .filter((version) => !except.includes(versionRoom(version)))
-    .map((version) => ({ version, form: frameFor(version, frame) }))
-    .filter(({ form }) => form !== frame);
-  if (forms.length === 0) return null;
-  const current: Broadcast = { packet, opts: { ...opts, except: [...except, ...forms.map(({ version }) => versionRoom(version))] } };
-  const older = forms.flatMap(({ version, form }): Broadcast[] => {
-    if (!form) return [];
-    const to = rooms.length === 0 ? [versionRoom(version)] : rooms.map((room) => `${versionRoom(version)}${room}`);
-    return [{ packet: { ...packet, data: [FRAME_EVENT, form] }, opts: { ...opts, rooms: to } }];
-  });
-  return [current, ...older];
+  // A version already excepted was served apart by the node that sent it.
+  const served = versions.filter((version) => !except.includes(versionRoom(version)));
+  const parts = deliveries(rooms.length === 0 ? 'everyone' : rooms, frame, except, served);
+  if (parts.length === 1 && parts[0]!.frame === frame) return null;
+  return parts.map(({ to, frame: form, except: without }) => ({
+    packet: form === frame ? packet : { ...packet, data: [FRAME_EVENT, form] },
+    opts: { ...opts, rooms: to === 'everyone' ? [] : [...to], except: [...without] },
+  }));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

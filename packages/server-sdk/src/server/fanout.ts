@@ -3,7 +3,7 @@ import { FRAME_EVENT, type ServerFrame } from '@parley/protocol';
 import type { StoredConversation } from '../store/types.js';
 import type { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { ServerContext } from './context.js';
-import { OLDER_VERSIONS, frameFor } from './protocol-edge.js';
+import { OLDER_VERSIONS, formsOf } from './protocol-edge.js';
 
 /**
  * Every frame that leaves for connections other than the one being answered goes through this
@@ -27,7 +27,7 @@ export const isPresenceRoom = (room: string): boolean => room.startsWith('presen
  * more. The qualified names start with `v<N>|`, so no `watch:` or `presence:` test matches them.
  */
 export const versionRoom = (version: number): string => `v${version}|`;
-const qualified = (version: number, room: string): string => `v${version}|${room}`;
+const qualified = (version: number, room: string): string => `${versionRoom(version)}${room}`;
 
 /** Joins a connection to a room (and, for an older client, that room in its version). */
 export function joinRoom(conn: RoomMember, room: string): unknown {
@@ -70,22 +70,42 @@ export function emitToRooms(
 ): void {
   if (rooms.length === 0) return;
   if (frame.type === 'event' && rooms !== 'everyone') target.metrics.fanout.observe(rooms.length);
-  const except = [...(options.except ?? [])];
-  // An older client gets the frame in its own form, through its version's rooms; everyone else
-  // gets the current form with those clients excepted. Most frames read the same in every
-  // version: one emit, as before.
-  const forms = OLDER_VERSIONS.map((version) => ({ version, form: frameFor(version, frame) })).filter((f) => f.form !== frame);
-  const emit = (to: readonly string[] | 'everyone', form: ServerFrame, without: readonly string[]) => {
+  for (const delivery of deliveries(rooms, frame, options.except ?? [])) {
     let op = options.local ? target.nsp.local : target.nsp;
-    if (to !== 'everyone') op = op.to([...to]);
-    if (without.length > 0) op = op.except([...without]);
-    (options.volatile ? op.volatile : op).emit(FRAME_EVENT, form);
-  };
-  emit(rooms, frameFor(Number.POSITIVE_INFINITY, frame) ?? frame, [...except, ...forms.map((f) => versionRoom(f.version))]);
-  for (const { version, form } of forms) {
-    if (!form) continue;
-    emit(rooms === 'everyone' ? [versionRoom(version)] : rooms.map((room) => qualified(version, room)), form, except);
+    if (delivery.to !== 'everyone') op = op.to([...delivery.to]);
+    if (delivery.except.length > 0) op = op.except([...delivery.except]);
+    (options.volatile ? op.volatile : op).emit(FRAME_EVENT, delivery.frame);
   }
+}
+
+/** One emit of a broadcast: to these rooms (or everyone), minus `except`. */
+export interface Delivery {
+  to: readonly string[] | 'everyone';
+  frame: ServerFrame;
+  except: readonly string[];
+}
+
+/**
+ * A broadcast as the emits that give every client its version's form: the current form to
+ * `rooms` with the older versions that read it differently excepted, and each of those versions'
+ * form to its qualified rooms (its version room for a broadcast to everyone). Most frames read
+ * the same in every version: one delivery, as without versions. `versions`: the older versions
+ * to serve (all this server speaks; the version bridge names those connected here).
+ */
+export function deliveries(
+  rooms: readonly string[] | 'everyone',
+  frame: ServerFrame,
+  except: readonly string[],
+  versions: readonly number[] = OLDER_VERSIONS,
+): Delivery[] {
+  if (versions.length === 0) return [{ to: rooms, frame, except }];
+  const [current, ...older] = formsOf(frame, Math.min(...versions));
+  const apart = older.filter(({ version, form }) => versions.includes(version) && form !== current!.form);
+  const out: Delivery[] = [{ to: rooms, frame: current!.form ?? frame, except: [...except, ...apart.map(({ version }) => versionRoom(version))] }];
+  for (const { version, form } of apart) {
+    if (form) out.push({ to: rooms === 'everyone' ? [versionRoom(version)] : rooms.map((room) => qualified(version, room)), frame: form, except });
+  }
+  return out;
 }
 
 /** Pushes a frame to every connection of these users, on every node, except `exceptSocketId`. */

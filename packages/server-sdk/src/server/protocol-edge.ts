@@ -1,7 +1,7 @@
 import { Limits, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION, type ConversationCursor, type ServerFrame } from '@parley/protocol';
 import { frameFor } from './protocol-forms.js';
 
-export { frameFor } from './protocol-forms.js';
+export { formsOf, frameFor, type VersionForm } from './protocol-forms.js';
 export { knownEvent } from './known-events.js';
 
 /**

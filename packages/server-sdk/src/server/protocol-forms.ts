@@ -96,11 +96,18 @@ function frameV2(frame: ServerFrame): ServerFrame | null {
 /** Version N's form from version N+1's. A version leaving the window loses its step here. */
 const DOWNGRADES: Readonly<Record<number, Downgrade>> = { 3: frameV3, 2: frameV2 };
 
+/** A frame as one protocol version reads it (null: that version has no form for it). */
+export interface VersionForm {
+  version: number;
+  form: ServerFrame | null;
+}
+
 /**
- * The frame as a client speaking `version` can parse it, or null when that version has no form
- * for it. The same object when nothing changes (the common case: callers compare by identity).
+ * A frame's form in every version from the current one down to `oldest`, newest first, made in
+ * one pass: each step only knows what its own version changed, and returns the same object when
+ * nothing changes (the common case: callers compare forms by identity).
  */
-export function frameFor(version: number, frame: ServerFrame): ServerFrame | null {
+export function formsOf(frame: ServerFrame, oldest: number): VersionForm[] {
   let out: ServerFrame | null = frame;
   // Events a newer node wrote to the shared store reach every client in a form it knows.
   if (out.type === 'event') {
@@ -110,10 +117,17 @@ export function frameFor(version: number, frame: ServerFrame): ServerFrame | nul
     const events = knownEvents(out.events);
     if (events !== out.events) out = { ...out, events };
   }
-  for (let step = PROTOCOL_VERSION - 1; step >= version && out; step--) {
+  const forms: VersionForm[] = [{ version: PROTOCOL_VERSION, form: out }];
+  for (let step = PROTOCOL_VERSION - 1; step >= oldest; step--) {
     const down = DOWNGRADES[step];
     if (!down) throw new Error(`protocol-forms: no form for protocol ${step}`);
-    out = down(out);
+    out = out && down(out);
+    forms.push({ version: step, form: out });
   }
-  return out;
+  return forms;
+}
+
+/** The frame as a client speaking `version` can parse it, or null when that version has no form for it. */
+export function frameFor(version: number, frame: ServerFrame): ServerFrame | null {
+  return formsOf(frame, Math.min(version, PROTOCOL_VERSION)).at(-1)!.form;
 }
