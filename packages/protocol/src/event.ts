@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { ClientMsgId, CustomData, Id, MentionList, Seq, Text, Timestamp, Title, WellFormedString } from './primitives.js';
+import { ClientMsgId, CustomData, Id, MentionList, ReactionKey, Seq, Text, Timestamp, Title, WellFormedString } from './primitives.js';
 import { Limits } from './limits.js';
 
 const base = {
@@ -27,23 +27,102 @@ export const ReplyRef = v.strictObject({
 });
 export type ReplyRef = v.InferOutput<typeof ReplyRef>;
 
+/** A message of the log named by its id and its seq (the server checks they belong together). */
+export const MessageRef = v.strictObject({
+  messageId: Id,
+  seq: v.pipe(Seq, v.minValue(1)),
+});
+export type MessageRef = v.InferOutput<typeof MessageRef>;
+
 /**
- * What a message says: `text`, app data (`custom`), or both (a SEND needs at least one), the
- * members it mentions, and the message it replies to.
+ * What a message says: `text`, app data (`custom`), or both (a SEND needs at least one; a deleted
+ * message has neither), the members it mentions, the message it replies to, and `thread`: the
+ * root message of the thread it is a reply in (absent: the message is in the main timeline).
  */
 export const MessageData = v.strictObject({
   text: v.optional(Text),
   custom: v.optional(CustomData),
   mentions: v.optional(MentionList),
   replyTo: v.optional(ReplyRef),
+  thread: v.optional(MessageRef),
 });
 export type MessageData = v.InferOutput<typeof MessageData>;
+
+/** One reaction key on a message and who reacted with it, in the order they did. */
+export const ReactionGroup = v.strictObject({
+  key: ReactionKey,
+  userIds: v.pipe(v.array(Id), v.minLength(1)),
+});
+export type ReactionGroup = v.InferOutput<typeof ReactionGroup>;
+
+/**
+ * A message's state folded from the changes that target it (edits, a delete, reactions, thread
+ * replies): exactly the fold of every event up to `asOfSeq`, none after it. History pages and
+ * cold-sync tails carry messages with their state (and `data` as now: edited, or erased when
+ * deleted); a pushed or synced message carries none (its state is its own seq). A client folds
+ * a change into a message only when the change's seq is above the message's `asOfSeq`
+ * (`foldIntoMessage`), so a page and the events around it never apply a change twice.
+ */
+export const MessageState = v.strictObject({
+  asOfSeq: v.pipe(Seq, v.minValue(1)),
+  /** `ts` of the edit that set the current content. */
+  editedAt: v.optional(Timestamp),
+  /** Set once the message is deleted: who deleted it and when. `data` keeps only `thread`. */
+  deleted: v.optional(v.strictObject({ by: Id, at: Timestamp })),
+  reactions: v.optional(v.array(ReactionGroup)),
+  /** Thread replies to this message (a root), deleted ones included. */
+  replyCount: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  lastReplyAt: v.optional(Timestamp),
+});
+export type MessageState = v.InferOutput<typeof MessageState>;
 
 export const MessageEvent = v.strictObject({
   ...base,
   kind: v.literal('message'),
   clientMsgId: ClientMsgId,
   data: MessageData,
+  state: v.optional(MessageState),
+});
+
+/** The new content of an edited message: it replaces `text` and `custom` (mentions, reply and thread stay). */
+export const EditData = v.strictObject({
+  messageId: Id,
+  messageSeq: v.pipe(Seq, v.minValue(1)),
+  text: v.optional(Text),
+  custom: v.optional(CustomData),
+});
+
+export const MessageEditedEvent = v.strictObject({
+  ...base,
+  kind: v.literal('message.edited'),
+  clientMsgId: ClientMsgId,
+  data: EditData,
+});
+
+/** A delete: the target's content is erased from the store; the tombstone keeps its seq. */
+export const MessageDeletedEvent = v.strictObject({
+  ...base,
+  kind: v.literal('message.deleted'),
+  clientMsgId: ClientMsgId,
+  data: v.strictObject({ messageId: Id, messageSeq: v.pipe(Seq, v.minValue(1)) }),
+});
+
+const ReactionData = v.strictObject({ messageId: Id, messageSeq: v.pipe(Seq, v.minValue(1)), key: ReactionKey });
+
+/** `senderId` reacted with `key` (again: a repeat changes nothing). */
+export const ReactionAddedEvent = v.strictObject({
+  ...base,
+  kind: v.literal('reaction.added'),
+  clientMsgId: ClientMsgId,
+  data: ReactionData,
+});
+
+/** `senderId` took back `key` (one they did not hold: changes nothing). */
+export const ReactionRemovedEvent = v.strictObject({
+  ...base,
+  kind: v.literal('reaction.removed'),
+  clientMsgId: ClientMsgId,
+  data: ReactionData,
 });
 
 export const ConversationCreatedEvent = v.strictObject({
@@ -75,6 +154,10 @@ export const MembersRemovedEvent = v.strictObject({
  */
 export const LogEvent = v.variant('kind', [
   MessageEvent,
+  MessageEditedEvent,
+  MessageDeletedEvent,
+  ReactionAddedEvent,
+  ReactionRemovedEvent,
   ConversationCreatedEvent,
   MembersAddedEvent,
   MembersRemovedEvent,
@@ -83,3 +166,10 @@ export const LogEvent = v.variant('kind', [
 export type LogEvent = v.InferOutput<typeof LogEvent>;
 export type LogEventKind = LogEvent['kind'];
 export type MessageEvent = v.InferOutput<typeof MessageEvent>;
+export type MessageEditedEvent = v.InferOutput<typeof MessageEditedEvent>;
+export type MessageDeletedEvent = v.InferOutput<typeof MessageDeletedEvent>;
+export type ReactionAddedEvent = v.InferOutput<typeof ReactionAddedEvent>;
+export type ReactionRemovedEvent = v.InferOutput<typeof ReactionRemovedEvent>;
+/** An event that changes one message of the log: its `data.messageId` and `data.messageSeq` name it. */
+export type ChangeEvent = MessageEditedEvent | MessageDeletedEvent | ReactionAddedEvent | ReactionRemovedEvent;
+export type ChangeKind = ChangeEvent['kind'];

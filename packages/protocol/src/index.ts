@@ -6,6 +6,7 @@ export * from './primitives.js';
 export * from './event.js';
 export * from './conversation.js';
 export * from './receipts.js';
+export * from './message-state.js';
 export * from './handshake.js';
 export * from './frames/index.js';
 export * from './parse.js';

@@ -14,6 +14,12 @@ export const Limits = {
   maxCustomBytes: 4096,
   /** Users one message may mention. */
   maxMentions: 50,
+  /** Longest reaction key (an emoji sequence or a name such as `thumbs_up`), in UTF-16 code units. */
+  maxReactionKeyLength: 64,
+  /** Different reactions one user may keep on one message. */
+  maxReactionsPerUser: 20,
+  /** Different reaction keys one message may carry (from all its reactors together). */
+  maxReactionKeysPerMessage: 50,
   /** Longest quote of a replied-to message's text that the server puts in a reply (UTF-16 units). */
   maxReplyPreviewLength: 200,
   /** Longest id (user, conversation, device, request, client message). */

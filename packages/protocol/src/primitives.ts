@@ -99,3 +99,19 @@ export const MentionList = v.pipe(
   v.maxLength(Limits.maxMentions),
   v.check((ids) => new Set(ids).size === ids.length, 'must not repeat a user'),
 );
+
+/**
+ * A reaction: an emoji (sequences included) or a short name the app defines (`thumbs_up`,
+ * `+1`), 1 to `Limits.maxReactionKeyLength` UTF-16 units, with no whitespace or control
+ * characters. Compared exactly: the app decides whether `👍` and `thumbs_up` are one reaction.
+ *
+ * @example
+ * v.is(ReactionKey, '👍'); // true
+ */
+export const ReactionKey = v.pipe(
+  WellFormedString,
+  v.minLength(1),
+  v.maxLength(Limits.maxReactionKeyLength),
+  v.check((key) => !/[\s\p{Cc}]/u.test(key), 'a reaction key must not contain whitespace or control characters'),
+);
+export type ReactionKey = v.InferOutput<typeof ReactionKey>;

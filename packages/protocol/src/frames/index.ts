@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { SendFrame } from './send.js';
+import { ChangeFrame, SendFrame } from './send.js';
 import { AckFrame } from './ack.js';
 import { NackFrame } from './nack.js';
 import { EventFrame } from './event.js';
@@ -47,6 +47,7 @@ export * from './watch.js';
 export const ClientFrame = v.variant('type', [
   SyncFrame,
   SendFrame,
+  ChangeFrame,
   HistoryFrame,
   DirectOpenFrame,
   GroupCreateFrame,

@@ -36,8 +36,10 @@ export type SyncFrame = v.InferOutput<typeof SyncFrame>;
 
 /**
  * SYNC result (server → client). Events are ascending by (conversation, seq) and contiguous after
- * each cursor; for conversations the client named no cursor for, the log's tail
- * (`Limits.syncTailEvents`), always in the same page as their summary. At most
+ * each cursor; for conversations the client named no cursor for, the tail of the main timeline
+ * (its last `Limits.syncTailEvents` messages and membership events, messages with their `state`
+ * as of the summary's `lastSeq`, which is where the client's position starts), always in the
+ * same page as their summary. At most
  * `Limits.maxSyncSummaries` summaries per page. `hasMore` means: send `sync` again with the
  * advanced cursors and `after: next`.
  */

@@ -6,12 +6,16 @@ import type { LogEvent } from '@parley/protocol';
  * app data, mentions or a quote is known, and only fields a newer release added are dropped.
  */
 const KNOWN_EVENTS: Readonly<Record<LogEvent['kind'], { data: readonly string[]; clientMsgId: boolean }>> = {
-  message: { data: ['text', 'custom', 'mentions', 'replyTo'], clientMsgId: true },
+  message: { data: ['text', 'custom', 'mentions', 'replyTo', 'thread'], clientMsgId: true },
+  'message.edited': { data: ['messageId', 'messageSeq', 'text', 'custom'], clientMsgId: true },
+  'message.deleted': { data: ['messageId', 'messageSeq'], clientMsgId: true },
+  'reaction.added': { data: ['messageId', 'messageSeq', 'key'], clientMsgId: true },
+  'reaction.removed': { data: ['messageId', 'messageSeq', 'key'], clientMsgId: true },
   'conversation.created': { data: ['type', 'title', 'members'], clientMsgId: false },
   'members.added': { data: ['userIds'], clientMsgId: false },
   'members.removed': { data: ['userIds', 'ownerId'], clientMsgId: false },
 };
-const BASE_KEYS = new Set(['id', 'conversationId', 'seq', 'senderId', 'ts', 'kind', 'data', 'clientMsgId']);
+const BASE_KEYS = new Set(['id', 'conversationId', 'seq', 'senderId', 'ts', 'kind', 'data', 'clientMsgId', 'state']);
 
 /**
  * The placeholder for a log entry a client has no form for: an empty `members.added` at its seq,
@@ -38,10 +42,14 @@ export function knownEvent(event: LogEvent): LogEvent {
   if (!extraTop && !extraData && (!shape.clientMsgId || 'clientMsgId' in event)) return event;
   const picked = Object.fromEntries(shape.data.filter((k) => k in data).map((k) => [k, data[k]]));
   const { id, conversationId, seq, senderId, ts } = event;
-  if (event.kind !== 'message') return { id, conversationId, seq, senderId, ts, kind: event.kind, data: picked } as LogEvent;
+  if (!shape.clientMsgId) return { id, conversationId, seq, senderId, ts, kind: event.kind, data: picked } as LogEvent;
+  if (!('clientMsgId' in event)) return placeholder(event);
+  if (event.kind !== 'message') return { id, conversationId, seq, senderId, ts, kind: event.kind, clientMsgId: event.clientMsgId, data: picked } as LogEvent;
+  // A deleted message (its state says so) is a tombstone without content; any other needs some.
+  const state = event.state?.deleted ? { state: event.state } : {};
   const hasContent = typeof picked['text'] === 'string' || (typeof picked['custom'] === 'object' && picked['custom'] !== null);
-  if (!hasContent || !('clientMsgId' in event)) return placeholder(event);
-  return { id, conversationId, seq, senderId, ts, kind: 'message', clientMsgId: event.clientMsgId, data: picked } as LogEvent;
+  if (!hasContent && !state.state) return placeholder(event);
+  return { id, conversationId, seq, senderId, ts, kind: 'message', clientMsgId: event.clientMsgId, data: picked, ...state } as LogEvent;
 }
 
 /** `knownEvent` over a list: the same array when every event is known. */

@@ -16,6 +16,46 @@ const mapped = <T>(items: T[], map: (item: T) => T): T[] => {
 };
 
 /**
+ * Protocol 4 had no changes to messages: an edit, a delete or a reaction becomes the placeholder
+ * (its seq stays, nothing shows), a deleted message too (a tombstone has nothing a protocol-4 app
+ * can show), and a message loses its folded `state` and `thread` (a thread reply reads as a
+ * message of the main timeline). History pages already carry messages as they are now, so a
+ * protocol-4 app scrolling back sees edited text.
+ */
+function eventV4(event: LogEvent): LogEvent {
+  if (event.kind === 'message') {
+    if (event.state?.deleted) return placeholder(event);
+    if (event.state === undefined && event.data.thread === undefined) return event;
+    const { state: _state, ...rest } = event;
+    const { thread: _thread, ...data } = event.data;
+    return { ...rest, data };
+  }
+  if (event.kind === 'message.edited' || event.kind === 'message.deleted' || event.kind === 'reaction.added' || event.kind === 'reaction.removed') {
+    return placeholder(event);
+  }
+  return event;
+}
+
+function frameV4(frame: ServerFrame): ServerFrame | null {
+  switch (frame.type) {
+    case 'event': {
+      const event = eventV4(frame.event);
+      return event === frame.event ? frame : { ...frame, event };
+    }
+    case 'sync.result': {
+      const events = mapped(frame.events, eventV4);
+      return events === frame.events ? frame : { ...frame, events };
+    }
+    case 'history.result': {
+      const { threadId: _thread, ...rest } = frame;
+      return { ...rest, events: mapped(frame.events, eventV4) };
+    }
+    default:
+      return frame;
+  }
+}
+
+/**
  * Protocol 3 messages had text only. A message with text keeps it (app data, mentions and the
  * quote are left out); one without text (app data only) has no form a protocol-3 app can show,
  * so it becomes the placeholder: the seq stays, the log stays contiguous, nothing is shown. A
@@ -94,7 +134,7 @@ function frameV2(frame: ServerFrame): ServerFrame | null {
 }
 
 /** Version N's form from version N+1's. A version leaving the window loses its step here. */
-const DOWNGRADES: Readonly<Record<number, Downgrade>> = { 3: frameV3, 2: frameV2 };
+const DOWNGRADES: Readonly<Record<number, Downgrade>> = { 4: frameV4, 3: frameV3, 2: frameV2 };
 
 /** A frame as one protocol version reads it (null: that version has no form for it). */
 export interface VersionForm {

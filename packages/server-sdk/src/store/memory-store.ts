@@ -12,7 +12,18 @@ import type {
   StoredUserSettings,
 } from './types.js';
 import { DEFAULT_USER_SETTINGS } from './types.js';
-import { advanceWatermarks, appendedEvent, bySeniority, createdEventInput, mentionedReaders, nextEventId, patchSettings } from './store-helpers.js';
+import {
+  advanceWatermarks,
+  appendedEvent,
+  bySeniority,
+  createdEventInput,
+  erasedEvent,
+  laneOf,
+  mentionedReaders,
+  nextEventId,
+  patchSettings,
+  quoteSeqOf,
+} from './store-helpers.js';
 
 interface ConversationState {
   conversation: StoredConversation;
@@ -22,6 +33,28 @@ interface ConversationState {
   byId: Map<string, LogEvent>;
   /** Per user: the seqs (ascending) of messages that mention them (`mentionedReaders`). */
   mentions: Map<string, number[]>;
+  /** Per lane (`laneOf`): the seqs (ascending) of its events. */
+  lanes: Map<number, number[]>;
+  /** Per quoted seq: the seqs of the replies quoting it. */
+  quotes: Map<number, number[]>;
+}
+
+/** How many of the ascending `seqs` are below `beforeSeq` (binary search). */
+function countBelow(seqs: readonly number[], beforeSeq: number): number {
+  let low = 0;
+  let high = seqs.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (seqs[mid]! < beforeSeq) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function pushTo(index: Map<number, number[]>, key: number, seq: number): void {
+  const seqs = index.get(key);
+  if (seqs) seqs.push(seq);
+  else index.set(key, [seq]);
 }
 
 /** How many of the ascending `seqs` are above `afterSeq`: a binary search, not a scan. */
@@ -85,6 +118,9 @@ export function createMemoryStore(): ChatStore {
     conv.events.push(event);
     conv.dedup.set(key, event);
     conv.byId.set(event.id, event);
+    pushTo(conv.lanes, laneOf(event), seq);
+    const quoted = quoteSeqOf(event);
+    if (quoted !== null) pushTo(conv.quotes, quoted, seq);
     for (const userId of mentionedReaders(event)) {
       const seqs = conv.mentions.get(userId);
       if (seqs) seqs.push(seq);
@@ -120,6 +156,8 @@ export function createMemoryStore(): ChatStore {
         dedup: new Map(),
         byId: new Map(),
         mentions: new Map(),
+        lanes: new Map(),
+        quotes: new Map(),
       });
       if (input.directKey) directs.set(input.directKey, input.id);
       for (const userId of input.members) {
@@ -197,6 +235,46 @@ export function createMemoryStore(): ChatStore {
       const events = state(conversationId)?.events ?? [];
       const end = Math.min(events.length, Math.max(0, beforeSeq - 1));
       return events.slice(Math.max(0, end - Math.max(0, limit)), end).map(copy);
+    },
+
+    async readLane(conversationId, lane, beforeSeq, limit) {
+      const conv = state(conversationId);
+      const seqs = conv?.lanes.get(lane) ?? [];
+      const end = countBelow(seqs, beforeSeq);
+      return seqs.slice(Math.max(0, end - Math.max(0, limit)), end).map((seq) => copy(conv!.events[seq - 1]!));
+    },
+
+    async readChanges(conversationId, messageSeqs, throughSeq) {
+      const conv = state(conversationId);
+      if (!conv) return [];
+      const seqs = [...new Set(messageSeqs)].filter((seq) => seq > 0).flatMap((seq) => conv.lanes.get(seq) ?? []);
+      return seqs.filter((seq) => seq <= throughSeq).sort((a, b) => a - b).map((seq) => copy(conv.events[seq - 1]!));
+    },
+
+    async countReplies(conversationId, rootSeqs, throughSeq) {
+      const conv = state(conversationId);
+      const out = new Map<number, { count: number; lastReplyAt: number }>();
+      for (const root of new Set(rootSeqs)) {
+        const seqs = conv?.lanes.get(-root) ?? [];
+        const count = countBelow(seqs, throughSeq + 1);
+        if (count > 0) out.set(root, { count, lastReplyAt: conv!.events[seqs[count - 1]! - 1]!.ts });
+      }
+      return out;
+    },
+
+    async eraseMessage(conversationId, messageSeq) {
+      const conv = state(conversationId);
+      if (!conv) return;
+      const seqs = [messageSeq, ...(conv.lanes.get(messageSeq) ?? []), ...(conv.quotes.get(messageSeq) ?? [])];
+      for (const seq of seqs) {
+        const event = conv.events[seq - 1];
+        const erased = event && erasedEvent(event, messageSeq);
+        if (!erased) continue;
+        conv.events[seq - 1] = erased;
+        conv.byId.set(erased.id, erased);
+        // Only messages and edits are erased, and both carry their dedup key.
+        if ('clientMsgId' in erased) conv.dedup.set(`${erased.senderId}\n${erased.clientMsgId}`, erased);
+      }
     },
 
     async updateDeviceWatermarks(conversationId, userId, deviceId, update, ts) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isUnreadMention, type LogEvent } from '@parley/protocol';
+import { isChange, isUnreadMention, laneOf, type LogEvent } from '@parley/protocol';
 import type { AppendInput, CreateConversationInput, StoredUserSettings, WatermarkUpdate } from './types.js';
 
 /** The dedup key system events use, so a retried operation appends its event once. */
@@ -42,13 +42,45 @@ export function directKeyOf(a: string, b: string): string {
   return [a, b].sort().join('\n');
 }
 
+/** Whether an event of this kind carries its `clientMsgId` on the wire: messages and changes (what a device sends). */
+export function carriesClientMsgId(kind: LogEvent['kind']): boolean {
+  return kind === 'message' || isChange({ kind });
+}
+
 /**
- * The event an append produces. Only messages carry their `clientMsgId` on the wire; system
- * events keep theirs in the store for dedup alone.
+ * The event an append produces. Messages and changes carry their `clientMsgId` on the wire;
+ * system events keep theirs in the store for dedup alone.
  */
 export function toLogEvent(input: AppendInput, id: string, seq: number): LogEvent {
   const { clientMsgId, ...rest } = input;
-  return (input.kind === 'message' ? { ...rest, clientMsgId, id, seq } : { ...rest, id, seq }) as LogEvent;
+  return (carriesClientMsgId(input.kind) ? { ...rest, clientMsgId, id, seq } : { ...rest, id, seq }) as LogEvent;
+}
+
+/** The seq of the message a message quotes (`replyTo`), which `eraseMessage` must find by index. */
+export function quoteSeqOf(event: LogEvent): number | null {
+  return event.kind === 'message' && event.data.replyTo ? event.data.replyTo.seq : null;
+}
+
+export { laneOf };
+
+/**
+ * What erasing the message at `messageSeq` leaves of an event (`ChatStore.eraseMessage`), or
+ * null when the event keeps everything: the message itself keeps only its place (`thread`), its
+ * edits only their target, and replies quoting it an empty preview. One rule for every store.
+ */
+export function erasedEvent(event: LogEvent, messageSeq: number): LogEvent | null {
+  if (event.kind === 'message' && event.seq === messageSeq) {
+    const data = event.data.thread ? { thread: event.data.thread } : {};
+    return Object.keys(event.data).length === Object.keys(data).length ? null : { ...event, data };
+  }
+  if (event.kind === 'message.edited' && event.data.messageSeq === messageSeq) {
+    if (event.data.text === undefined && event.data.custom === undefined) return null;
+    return { ...event, data: { messageId: event.data.messageId, messageSeq } };
+  }
+  if (event.kind === 'message' && event.data.replyTo?.seq === messageSeq && event.data.replyTo.preview !== '') {
+    return { ...event, data: { ...event.data, replyTo: { ...event.data.replyTo, preview: '' } } };
+  }
+  return null;
 }
 
 /**

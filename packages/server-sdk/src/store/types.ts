@@ -160,6 +160,36 @@ export interface ChatStore {
    * that id (an id of another conversation is not found either).
    */
   getEvent(conversationId: string, eventId: string): Promise<LogEvent | null>;
+  /**
+   * The `limit` events of one lane before `beforeSeq` (exclusive), returned ascending. Every
+   * event has a lane (`laneOf` in `@parley/protocol`): 0 for the main timeline (top-level
+   * messages and membership events), the root's seq negated for a thread's replies, the target's
+   * seq for a change (edit, delete, reaction). History reads lane 0 or one thread's lane; served
+   * from an index on (conversation, lane, seq), so a page costs the same however many changes
+   * the log holds.
+   */
+  readLane(conversationId: string, lane: number, beforeSeq: number, limit: number): Promise<LogEvent[]>;
+  /**
+   * The changes (edits, deletes, reactions) of the messages at `messageSeqs` with seq ≤
+   * `throughSeq`, ascending by seq: what history folds into a page's messages.
+   */
+  readChanges(conversationId: string, messageSeqs: readonly number[], throughSeq: number): Promise<LogEvent[]>;
+  /**
+   * For each root seq that has thread replies with seq ≤ `throughSeq`: how many, and the `ts` of
+   * the newest. Roots without replies are absent from the map.
+   */
+  countReplies(
+    conversationId: string,
+    rootSeqs: readonly number[],
+    throughSeq: number,
+  ): Promise<Map<number, { count: number; lastReplyAt: number }>>;
+  /**
+   * Erases a deleted message's content from the store: the message keeps only its place (`thread`),
+   * its edits keep only their target, and replies quoting it keep an empty preview. Idempotent;
+   * the server calls it after appending `message.deleted` (and again on a repeated delete, so a
+   * crash between the two is repaired by the client's retry).
+   */
+  eraseMessage(conversationId: string, messageSeq: number): Promise<void>;
   /** Up to `limit` events with seq > `afterSeq`, ascending, contiguous. */
   readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LogEvent[]>;
   /** The `limit` events just before `beforeSeq` (exclusive), returned ascending. */
