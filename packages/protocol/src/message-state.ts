@@ -83,8 +83,11 @@ export function foldIntoMessage(message: MessageEvent, event: LogEvent): Message
     case 'message.edited': {
       if (deleted) return { ...message, state };
       const { text, custom } = event.data;
-      const { text: _t, custom: _c, ...kept } = message.data;
       state.editedAt = event.ts;
+      // An edit without content is a superseded version the server erased: a later edit (or, in
+      // a folded page, the message itself) holds the content, so only the mark changes.
+      if (text === undefined && custom === undefined) return { ...message, state };
+      const { text: _t, custom: _c, ...kept } = message.data;
       return {
         ...message,
         data: { ...kept, ...(text !== undefined ? { text } : {}), ...(custom !== undefined ? { custom } : {}) },

@@ -262,13 +262,13 @@ export function createMemoryStore(): ChatStore {
       return out;
     },
 
-    async eraseMessage(conversationId, messageSeq) {
+    async eraseMessage(conversationId, messageSeq, options) {
       const conv = state(conversationId);
       if (!conv) return;
       const seqs = [messageSeq, ...(conv.lanes.get(messageSeq) ?? []), ...(conv.quotes.get(messageSeq) ?? [])];
       for (const seq of seqs) {
         const event = conv.events[seq - 1];
-        const erased = event && erasedEvent(event, messageSeq);
+        const erased = event && erasedEvent(event, messageSeq, options?.keepEditSeq);
         if (!erased) continue;
         conv.events[seq - 1] = erased;
         conv.byId.set(erased.id, erased);

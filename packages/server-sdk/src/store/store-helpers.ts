@@ -65,19 +65,28 @@ export { laneOf };
 
 /**
  * What erasing the message at `messageSeq` leaves of an event (`ChatStore.eraseMessage`), or
- * null when the event keeps everything: the message itself keeps only its place (`thread`), its
- * edits only their target, and replies quoting it an empty preview. One rule for every store.
+ * null when the event keeps everything. One rule for every store.
+ * - A delete (no `keepEditSeq`): the message keeps only its place (`thread`), its edits only
+ *   their target, and replies quoting it an empty preview.
+ * - Superseded versions of an edited message (`keepEditSeq`: the seq of the edit whose content
+ *   is current): the message loses its original text and custom data (mentions, quote and thread
+ *   stay) and earlier edits their content; the current edit and quoting replies are untouched.
+ *   Folding an emptied edit only marks the message edited, so the log still folds to the current
+ *   content.
  */
-export function erasedEvent(event: LogEvent, messageSeq: number): LogEvent | null {
+export function erasedEvent(event: LogEvent, messageSeq: number, keepEditSeq?: number): LogEvent | null {
+  const versionsOnly = keepEditSeq !== undefined;
   if (event.kind === 'message' && event.seq === messageSeq) {
-    const data = event.data.thread ? { thread: event.data.thread } : {};
+    const { text: _text, custom: _custom, ...kept } = event.data;
+    const data = versionsOnly ? kept : event.data.thread ? { thread: event.data.thread } : {};
     return Object.keys(event.data).length === Object.keys(data).length ? null : { ...event, data };
   }
   if (event.kind === 'message.edited' && event.data.messageSeq === messageSeq) {
+    if (versionsOnly && event.seq >= keepEditSeq) return null;
     if (event.data.text === undefined && event.data.custom === undefined) return null;
     return { ...event, data: { messageId: event.data.messageId, messageSeq } };
   }
-  if (event.kind === 'message' && event.data.replyTo?.seq === messageSeq && event.data.replyTo.preview !== '') {
+  if (!versionsOnly && event.kind === 'message' && event.data.replyTo?.seq === messageSeq && event.data.replyTo.preview !== '') {
     return { ...event, data: { ...event.data, replyTo: { ...event.data.replyTo, preview: '' } } };
   }
   return null;

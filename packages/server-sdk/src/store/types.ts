@@ -188,8 +188,13 @@ export interface ChatStore {
    * its edits keep only their target, and replies quoting it keep an empty preview. Idempotent;
    * the server calls it after appending `message.deleted` (and again on a repeated delete, so a
    * crash between the two is repaired by the client's retry).
+   *
+   * With `keepEditSeq` (an edit's seq), it erases only the versions that edit superseded: the
+   * message's original text and custom data, and the content of its edits before that one
+   * (`erasedEvent` in store-helpers.ts is the rule every store applies). The server does this
+   * after each edit unless the deployment keeps prior versions.
    */
-  eraseMessage(conversationId: string, messageSeq: number): Promise<void>;
+  eraseMessage(conversationId: string, messageSeq: number, options?: { keepEditSeq?: number }): Promise<void>;
   /** Up to `limit` events with seq > `afterSeq`, ascending, contiguous. */
   readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LogEvent[]>;
   /** The `limit` events just before `beforeSeq` (exclusive), returned ascending. */
