@@ -1,5 +1,5 @@
 export { createChatServer, type ChatServer, type ChatServerOptions } from './server/create-chat-server.js';
-export type { AddMembersRequest, CanAddMembers, CanCreateConversation } from './server/context.js';
+export type { AddMembersRequest, CanAddMembers, CanCreateConversation, MessageOptions } from './server/context.js';
 export type { RestHandler } from './server/rest.js';
 export type { RateLimit } from './server/rate-limiter.js';
 export { createJwtAuthenticator, type JwtOptions, type JwtAlgorithm } from './auth/jwt.js';

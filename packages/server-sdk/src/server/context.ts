@@ -51,7 +51,25 @@ export interface ServerContext {
   typingTtlMs: number;
   presence: PresenceService;
   metrics: ChatMetrics;
+  /** The rules of edits (see `MessageOptions`). */
+  messages: Required<MessageOptions>;
   now(): number;
+}
+
+/** How messages may change after they are sent. */
+export interface MessageOptions {
+  /**
+   * How long after sending its sender may edit a message, in ms (default 24 hours; `Infinity`:
+   * always; 0: never). Deletes have no window.
+   */
+  editWindowMs?: number;
+  /**
+   * Keep every prior version of an edited message in the store (default false: after an edit,
+   * the store erases the text and custom data it replaced, so only the current content remains;
+   * a delete erases every version either way). Clients never see prior versions through history;
+   * with `true`, they remain in the log's edit events, readable by sync and by your own queries.
+   */
+  keepEditHistory?: boolean;
 }
 
 /** One authenticated connection: a (user, device). */

@@ -22,7 +22,7 @@ import { KeyedQueue } from '../keyed-queue.js';
 import { isOriginAllowed, normalizeOrigin } from './origins.js';
 import { atDeadline } from './deadline-timer.js';
 import { guardInbound, UserConnections } from './connection-guard.js';
-import { type CanAddMembers, type CanCreateConversation, type Connection, type ServerContext } from './context.js';
+import { type CanAddMembers, type CanCreateConversation, type Connection, type MessageOptions, type ServerContext } from './context.js';
 import { dispatchFrame } from './dispatch.js';
 import { emitToRooms, joinRoom, userRoom } from './fanout.js';
 import { createProtocolEdge, negotiate } from './protocol-edge.js';
@@ -89,6 +89,8 @@ export interface ChatServerOptions {
   scaleOut?: ScaleOut;
   /** Conversations above this many members push live events only to watching connections (default 200). */
   fanoutThreshold?: number;
+  /** Edits: the window a sender has (default 24 h) and whether prior versions stay in the store (default no). */
+  messages?: MessageOptions;
 }
 
 export interface ChatServer {
@@ -185,6 +187,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     metrics,
     typingTtlMs: options.typingTtlMs ?? 5_000,
     presence,
+    messages: messageOptions(options.messages),
     now: Date.now,
   };
   // Frames are limited per connection and per user on this node (whose connections the node
@@ -363,3 +366,11 @@ function effectiveLimits(overrides: Partial<LimitsShape> = {}): LimitsShape {
 }
 
 export type { IncomingMessage, ServerResponse };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function messageOptions(options: MessageOptions = {}): Required<MessageOptions> {
+  const editWindowMs = options.editWindowMs ?? DAY_MS;
+  if (!(editWindowMs >= 0)) throw new TypeError('messages.editWindowMs must be a number of ms ≥ 0 (or Infinity)');
+  return { editWindowMs, keepEditHistory: options.keepEditHistory ?? false };
+}

@@ -11,6 +11,7 @@ import {
 import type { Connection, ServerContext } from './context.js';
 import type { KeyedQueue } from '../keyed-queue.js';
 import { handleSend } from './handlers/send.js';
+import { handleChange } from './handlers/change.js';
 import { sendOrder } from './send-order.js';
 import { handleSync } from './handlers/sync.js';
 import { handleHistory } from './handlers/history.js';
@@ -61,7 +62,8 @@ interface RouteOptions {
 
 async function route(ctx: ServerContext, conn: Connection, frame: ClientFrame, options: RouteOptions): Promise<void> {
   switch (frame.type) {
-    case 'send': {
+    case 'send':
+    case 'change': {
       const first = sendOrder.pending(conn, frame);
       if (first) {
         // A copy of a send still being handled: the same answer, once the first has it.
@@ -69,8 +71,11 @@ async function route(ctx: ServerContext, conn: Connection, frame: ClientFrame, o
       }
       // Sends of one connection to one conversation persist in the order they were sent, and a
       // refused one is answered inside its turn, so its NACK never trails the next send's ACK.
+      // Changes ride the same queue and order chain: a device's sends and changes of one
+      // conversation are stored in the order it made them.
+      const handle = () => (frame.type === 'send' ? handleSend(ctx, conn, frame, options.receivedAt) : handleChange(ctx, conn, frame, options.receivedAt));
       const answer = options.queue.run(frame.conversationId, () =>
-        handleSend(ctx, conn, frame, options.receivedAt).catch((err: unknown) => {
+        handle().catch((err: unknown) => {
           options.fail(err);
           throw err;
         }),
@@ -124,13 +129,13 @@ function reject(ctx: ServerContext, conn: Connection, raw: unknown, err: unknown
 
 /**
  * The reply to a refused frame, as the client can match it: a `nack` naming the message for a
- * send (so its outbox backs off, never waits for an ack timeout), an `error` with the request id
+ * send or a change (so its outbox backs off, never waits for an ack timeout), an `error` with the request id
  * otherwise.
  */
 export function answerRefusal(conn: Connection, raw: unknown, error: ParleyError): void {
   const type = peekString(raw, 'type');
   const clientMsgId = peekString(raw, 'clientMsgId');
-  if (type === 'send' && clientMsgId !== undefined) {
+  if ((type === 'send' || type === 'change') && clientMsgId !== undefined) {
     const conversationId = peekString(raw, 'conversationId');
     conn.send({
       type: 'nack',

@@ -1,4 +1,5 @@
-import type { LogEvent } from '@parley/protocol';
+import * as v from 'valibot';
+import { LogEvent } from '@parley/protocol';
 
 /**
  * What the current protocol's log events look like, to tell a foreign event (written by a newer
@@ -41,14 +42,23 @@ export function knownEvent(event: LogEvent): LogEvent {
   const extraData = Object.keys(data).some((k) => !shape.data.includes(k));
   if (!extraTop && !extraData && (!shape.clientMsgId || 'clientMsgId' in event)) return event;
   const picked = Object.fromEntries(shape.data.filter((k) => k in data).map((k) => [k, data[k]]));
+  const reduced = reducedEvent(event, picked, shape.clientMsgId, extraData);
+  // What is left must be a valid event of its kind (a newer release may have renamed a field
+  // this release requires): otherwise it has no form here.
+  return v.is(LogEvent, reduced) ? reduced : placeholder(event);
+}
+
+function reducedEvent(event: LogEvent, picked: Record<string, unknown>, withClientMsgId: boolean, extraData: boolean): LogEvent {
   const { id, conversationId, seq, senderId, ts } = event;
-  if (!shape.clientMsgId) return { id, conversationId, seq, senderId, ts, kind: event.kind, data: picked } as LogEvent;
+  if (!withClientMsgId) return { id, conversationId, seq, senderId, ts, kind: event.kind, data: picked } as LogEvent;
   if (!('clientMsgId' in event)) return placeholder(event);
   if (event.kind !== 'message') return { id, conversationId, seq, senderId, ts, kind: event.kind, clientMsgId: event.clientMsgId, data: picked } as LogEvent;
-  // A deleted message (its state says so) is a tombstone without content; any other needs some.
-  const state = event.state?.deleted ? { state: event.state } : {};
+  // A message may have no content of its own (deleted, or its original erased after an edit):
+  // kept, and the versions that cannot show one make it the placeholder (protocol-forms.ts). One
+  // left without content only by dropping what a newer release added has nothing to show here.
   const hasContent = typeof picked['text'] === 'string' || (typeof picked['custom'] === 'object' && picked['custom'] !== null);
-  if (!hasContent && !state.state) return placeholder(event);
+  if (extraData && !hasContent) return placeholder(event);
+  const state = event.state !== undefined ? { state: event.state } : {};
   return { id, conversationId, seq, senderId, ts, kind: 'message', clientMsgId: event.clientMsgId, data: picked, ...state } as LogEvent;
 }
 

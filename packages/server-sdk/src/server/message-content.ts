@@ -1,4 +1,4 @@
-import { ErrorCode, Limits, ParleyError, replyPreview, type LimitsShape, type MessageData, type ReplyRef, type SendData } from '@parley/protocol';
+import { ErrorCode, Limits, ParleyError, replyPreview, type LimitsShape, type MessageData, type MessageRef, type ReplyRef, type SendData } from '@parley/protocol';
 import type { ChatStore } from '../store/types.js';
 
 /**
@@ -10,8 +10,9 @@ import type { ChatStore } from '../store/types.js';
  */
 export async function messageData(store: ChatStore, limits: LimitsShape, conversationId: string, data: SendData): Promise<MessageData> {
   checkDeploymentLimits(limits, data);
-  const [replyTo] = await Promise.all([
+  const [replyTo, thread] = await Promise.all([
     data.replyTo === undefined ? Promise.resolve(undefined) : replyRef(store, conversationId, data.replyTo),
+    data.threadId === undefined ? Promise.resolve(undefined) : threadRef(store, conversationId, data.threadId),
     data.mentions === undefined ? Promise.resolve() : requireMembers(store, conversationId, data.mentions),
   ]);
   return {
@@ -19,7 +20,21 @@ export async function messageData(store: ChatStore, limits: LimitsShape, convers
     ...(data.custom !== undefined ? { custom: data.custom } : {}),
     ...(data.mentions !== undefined ? { mentions: data.mentions } : {}),
     ...(replyTo !== undefined ? { replyTo } : {}),
+    ...(thread !== undefined ? { thread } : {}),
   };
+}
+
+/**
+ * The root a thread reply hangs under: a top-level message of this conversation (threads are one
+ * level deep). Anything else is the same NOT_FOUND as a message that never existed. A deleted
+ * root keeps its thread (its replies stay readable), so replying to it is allowed.
+ */
+async function threadRef(store: ChatStore, conversationId: string, messageId: string): Promise<MessageRef> {
+  const root = await store.getEvent(conversationId, messageId);
+  if (!root || root.kind !== 'message' || root.conversationId !== conversationId || root.data.thread !== undefined) {
+    throw new ParleyError(ErrorCode.NOT_FOUND, 'the thread was not found in this conversation');
+  }
+  return { messageId: root.id, seq: root.seq };
 }
 
 const tooBig = (what: string, max: number) => new ParleyError(ErrorCode.BAD_FRAME, `${what} exceeds this server's limit of ${max}`);
@@ -28,7 +43,7 @@ const tooBig = (what: string, max: number) => new ParleyError(ErrorCode.BAD_FRAM
  * The schema holds the protocol's limits; a deployment may lower them (`createChatServer({
  * limits })`, announced in `welcome.limits`), and a client that ignores them is refused the same way.
  */
-function checkDeploymentLimits(limits: LimitsShape, data: SendData): void {
+export function checkDeploymentLimits(limits: LimitsShape, data: Pick<SendData, 'text' | 'custom' | 'mentions'>): void {
   if (data.text !== undefined && data.text.length > limits.maxTextLength) throw tooBig('text', limits.maxTextLength);
   if (data.mentions !== undefined && data.mentions.length > limits.maxMentions) throw tooBig('mentions', limits.maxMentions);
   if (data.custom !== undefined && limits.maxCustomBytes < Limits.maxCustomBytes) {

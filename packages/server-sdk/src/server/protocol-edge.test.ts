@@ -47,9 +47,12 @@ describe('events a newer node wrote', () => {
   });
 
   it('turns an unknown kind into an empty membership change at the same seq, which every client parses and folds to nothing', () => {
-    const reaction = foreign({ ...base, kind: 'reaction.added', clientMsgId: 'r-1', data: { target: 'e0', key: '+1' } });
+    const reaction = foreign({ ...base, kind: 'poll.voted', clientMsgId: 'r-1', data: { target: 'e0', option: 2 } });
     const known = knownEvent(reaction);
     expect(known).toEqual({ ...base, kind: 'members.added', data: { userIds: [] } });
+    // A kind this release knows, written by a newer one with a field renamed: no valid form either.
+    const renamed = foreign({ ...base, kind: 'reaction.added', clientMsgId: 'r-2', data: { target: 'e0', key: '+1' } });
+    expect(knownEvent(renamed)).toEqual({ ...base, kind: 'members.added', data: { userIds: [] } });
     for (const version of [OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION]) {
       const frame = frameFor(version, { type: 'history.result', reqId: 'r1', conversationId: 'c1', events: [message, reaction], hasMore: false });
       expect(parseServerFrame(frame).ok).toBe(true);

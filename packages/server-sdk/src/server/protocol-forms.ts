@@ -17,14 +17,15 @@ const mapped = <T>(items: T[], map: (item: T) => T): T[] => {
 
 /**
  * Protocol 4 had no changes to messages: an edit, a delete or a reaction becomes the placeholder
- * (its seq stays, nothing shows), a deleted message too (a tombstone has nothing a protocol-4 app
- * can show), and a message loses its folded `state` and `thread` (a thread reply reads as a
+ * (its seq stays, nothing shows), a message without content too (a tombstone, or an edited
+ * message whose original the server erased: a protocol-4 app can show neither), and a message loses its folded `state` and `thread` (a thread reply reads as a
  * message of the main timeline). History pages already carry messages as they are now, so a
  * protocol-4 app scrolling back sees edited text.
  */
 function eventV4(event: LogEvent): LogEvent {
   if (event.kind === 'message') {
-    if (event.state?.deleted) return placeholder(event);
+    // Deleted, or its original content erased after an edit (a protocol-4 app cannot apply edits).
+    if (event.state?.deleted || (event.data.text === undefined && event.data.custom === undefined)) return placeholder(event);
     if (event.state === undefined && event.data.thread === undefined) return event;
     const { state: _state, ...rest } = event;
     const { thread: _thread, ...data } = event.data;

@@ -5,6 +5,8 @@ import type { Authenticate } from '../auth/types.js';
 import type { ServerContext } from './context.js';
 import { requireMembership } from './context.js';
 import { listConversations } from './rest-conversations.js';
+import { lanePage } from './message-pages.js';
+import { threadRoot } from './handlers/history.js';
 
 /** Node/Express-style middleware: handles its routes, passes everything else to `next` (or 404s). */
 export type RestHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
@@ -61,10 +63,14 @@ export function createRestHandler(ctx: ServerContext, authenticate: Authenticate
       const hasMore = last < conversation.lastSeq;
       return { conversationId, events, hasMore, next: hasMore ? { after: last } : null };
     }
-    const events = await ctx.store.readBefore(conversationId, before ?? conversation.lastSeq + 1, limit);
-    const first = events[0]?.seq ?? 1;
-    const hasMore = first > 1;
-    return { conversationId, events, hasMore, next: hasMore ? { before: first } : null };
+    // A page of the main timeline (or of one thread), messages as they are now, like `history`.
+    const thread = url.searchParams.get('thread');
+    if (thread !== null && !v.is(Id, thread)) throw new ParleyError(ErrorCode.NOT_FOUND, 'no such thread in this conversation');
+    const lane = thread === null ? 0 : -(await threadRoot(ctx.store, conversationId, thread)).seq;
+    const page = await lanePage(ctx.store, ctx.logger, conversationId, lane, before ?? conversation.lastSeq + 1, limit + 1, conversation.lastSeq);
+    const events = page.length > limit ? page.slice(1) : page;
+    const hasMore = page.length > limit;
+    return { conversationId, events, hasMore, next: hasMore ? { before: events[0]!.seq } : null };
   }
 
   async function authenticateRequest(req: IncomingMessage): Promise<string> {

@@ -1,4 +1,7 @@
 import { ErrorCode, ParleyError, type AckFrame, type SendFrame } from '@parley/protocol';
+
+/** What the order rule reads of a frame: a SEND, or a CHANGE (which rides the same chain). */
+export type OrderedFrame = Pick<SendFrame, 'conversationId' | 'clientMsgId' | 'after'>;
 import type { Connection, ServerContext } from './context.js';
 
 /** What one connection knows about its own sends to one conversation. */
@@ -43,12 +46,12 @@ export const sendOrder = {
    * resending after its ack timeout while a slow store works through a backlog gets the first
    * copy's answer again, instead of queueing a second store call behind the first.
    */
-  pending(conn: Connection, frame: SendFrame): Promise<AckFrame> | undefined {
+  pending(conn: Connection, frame: OrderedFrame): Promise<AckFrame> | undefined {
     return laneOf(conn, frame.conversationId).inFlight.get(frame.clientMsgId);
   },
 
   /** Remembers a send's answer until it settles. */
-  track(conn: Connection, frame: SendFrame, answer: Promise<AckFrame>): void {
+  track(conn: Connection, frame: OrderedFrame, answer: Promise<AckFrame>): void {
     const { inFlight } = laneOf(conn, frame.conversationId);
     inFlight.set(frame.clientMsgId, answer);
     const forget = () => void inFlight.delete(frame.clientMsgId);
@@ -56,24 +59,24 @@ export const sendOrder = {
   },
 
   /** Refuses at once a send queued behind one this connection refused. */
-  checkQueued(conn: Connection, frame: SendFrame): void {
+  checkQueued(conn: Connection, frame: OrderedFrame): void {
     if (frame.after !== undefined && laneOf(conn, frame.conversationId).refused.has(frame.after)) throw outOfOrder();
   },
 
   /** Refuses a send whose predecessor is not stored (asks the store unless this connection knows). */
-  async checkStored(ctx: ServerContext, conn: Connection, frame: SendFrame): Promise<void> {
+  async checkStored(ctx: ServerContext, conn: Connection, frame: OrderedFrame): Promise<void> {
     const { after } = frame;
     if (after === undefined || laneOf(conn, frame.conversationId).lastStored === after) return;
     if (!(await ctx.store.findEvent(frame.conversationId, conn.userId, after))) throw outOfOrder();
   },
 
-  stored(conn: Connection, frame: SendFrame): void {
+  stored(conn: Connection, frame: OrderedFrame): void {
     const lane = laneOf(conn, frame.conversationId);
     lane.lastStored = frame.clientMsgId;
     lane.refused.delete(frame.clientMsgId);
   },
 
-  refused(conn: Connection, frame: SendFrame): void {
+  refused(conn: Connection, frame: OrderedFrame): void {
     const lane = laneOf(conn, frame.conversationId);
     if (lane.refused.size >= MAX_REFUSED) lane.refused.clear();
     lane.refused.add(frame.clientMsgId);

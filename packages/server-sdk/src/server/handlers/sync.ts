@@ -4,6 +4,7 @@ import { receiptsMark } from '@parley/protocol';
 import { summarize, visibleReceipts } from '../summaries.js';
 import { assemblePage, type PageItem, type WalkStep } from '../sync-page.js';
 import type { Connection, ServerContext } from '../context.js';
+import { lanePage } from '../message-pages.js';
 
 /**
  * SYNC: the events after each cursor the client named (paged across conversations by
@@ -55,7 +56,7 @@ export async function handleSync(ctx: ServerContext, conn: Connection, frame: Sy
         hasMore = true;
         break;
       }
-      const events = tail > 0 ? await ctx.store.readBefore(id, lastSeq + 1, tail) : [];
+      const events = tail > 0 ? await tailOf(ctx, conn, id, lastSeq, tail) : [];
       eventBudget -= events.length;
       walk.push({ item: { membership, events, source: 'listed' } });
     }
@@ -111,4 +112,15 @@ async function staleSummaries(
     }),
   );
   return stale;
+}
+
+/**
+ * The tail of a conversation the client holds no position in: the last `count` events of the
+ * main timeline, messages folded as of `lastSeq` (the summary's), where the client's position
+ * starts. Protocol 4 and older place their position at the tail's first seq and need it
+ * contiguous: they get the log's last events as they are.
+ */
+function tailOf(ctx: ServerContext, conn: Connection, conversationId: string, lastSeq: number, count: number) {
+  if (conn.protocol < 5) return ctx.store.readBefore(conversationId, lastSeq + 1, count);
+  return lanePage(ctx.store, ctx.logger, conversationId, 0, lastSeq + 1, count, lastSeq);
 }

@@ -1,0 +1,79 @@
+import { ErrorCode, ParleyError, type AckFrame, type ChangeFrame, type LogEvent } from '@parley/protocol';
+import { requireMembership, type Connection, type ServerContext } from '../context.js';
+import { pushStoredEvent } from '../reliable-push.js';
+import { sendOrder } from '../send-order.js';
+import { changeOutcome, resolveTarget } from '../message-changes.js';
+
+/**
+ * CHANGE: edit, delete, react to or unreact from a message. It travels the SEND path: the
+ * device's order (`after`), the rate limit, membership, then the rules (message-changes.ts), the
+ * append (seq, dedup by clientMsgId), the ACK and the push to every member connection. A delete
+ * erases the content from the store before its ACK; an edit erases the versions it replaced
+ * unless the deployment keeps them. A change that is already in effect (a reaction the user
+ * holds, a message already deleted) is answered with the event that put it in effect, as a
+ * duplicate, and appends nothing.
+ */
+export async function handleChange(ctx: ServerContext, conn: Connection, frame: ChangeFrame, receivedAt = performance.now()): Promise<AckFrame> {
+  let stored;
+  try {
+    stored = await store(ctx, conn, frame);
+  } catch (err) {
+    sendOrder.refused(conn, frame);
+    throw err;
+  }
+  const { conversation, event, duplicate } = stored;
+  await eraseReplaced(ctx, event);
+  sendOrder.stored(conn, frame);
+  const ack: AckFrame = {
+    type: 'ack',
+    conversationId: event.conversationId,
+    clientMsgId: frame.clientMsgId,
+    eventId: event.id,
+    seq: event.seq,
+    ts: event.ts,
+    duplicate,
+  };
+  conn.send(ack);
+  ctx.metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'stored' });
+  ctx.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
+  await pushStoredEvent(ctx, conversation, { type: 'event', event }, { exceptSocketId: conn.socket.id, alsoNotify: [conn.userId] });
+  return ack;
+}
+
+async function store(ctx: ServerContext, conn: Connection, frame: ChangeFrame) {
+  sendOrder.checkQueued(conn, frame);
+  if (!(await ctx.sendLimiter.take(conn.userId))) {
+    ctx.metrics.rateLimited.inc({ limit: 'sends' });
+    throw new ParleyError(ErrorCode.RATE_LIMITED, 'too many messages, slow down');
+  }
+  const { conversation, member } = await requireMembership(ctx, frame.conversationId, conn.userId);
+  await sendOrder.checkStored(ctx, conn, frame);
+  // A resend whose original is stored gets the original, whatever happened to the target since.
+  const original = await ctx.store.findEvent(frame.conversationId, conn.userId, frame.clientMsgId);
+  if (original) return { conversation, event: original, duplicate: true };
+  const target = await resolveTarget(ctx.store, frame.conversationId, conn.userId, frame.target);
+  const changes = await ctx.store.readChanges(frame.conversationId, [target.seq], conversation.lastSeq);
+  const outcome = changeOutcome(ctx, { conversation, member, target, changes, frame });
+  if ('existing' in outcome) return { conversation, event: outcome.existing, duplicate: true };
+  const { event, duplicate } = await ctx.store.append({
+    conversationId: frame.conversationId,
+    senderId: conn.userId,
+    clientMsgId: frame.clientMsgId,
+    ts: ctx.now(),
+    ...outcome.append,
+  });
+  return { conversation, event, duplicate };
+}
+
+/**
+ * What a stored delete or edit leaves to erase. Runs again for a repeated frame, so a node that
+ * stopped between the append and the erasure is repaired by the client's retry.
+ */
+async function eraseReplaced(ctx: ServerContext, event: LogEvent): Promise<void> {
+  if (event.kind === 'message.deleted') await ctx.store.eraseMessage(event.conversationId, event.data.messageSeq);
+  if (event.kind === 'message.edited' && !ctx.messages.keepEditHistory) {
+    // Only versions before this edit: a later edit (another device's) is never touched.
+    await ctx.store.eraseMessage(event.conversationId, event.data.messageSeq, { keepEditSeq: event.seq });
+  }
+}
+

@@ -1,0 +1,71 @@
+import { messageAsOf, type LogEvent, type MessageEvent } from '@parley/protocol';
+import type { ChatStore } from '../store/types.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * A page of one lane (the main timeline, lane 0, or a thread, lane -rootSeq) with its messages
+ * as they are at `throughSeq`: each folded with the changes that target it (`messageAsOf`, the
+ * protocol's one rule) and given its thread's reply count. `throughSeq` is the conversation's
+ * lastSeq read before the page, so the state is exactly the log up to it: a client then folds
+ * only what comes after (`state.asOfSeq`).
+ *
+ * Costs three indexed reads whatever the log holds: the lane's page, the changes of its
+ * messages, the reply counts of its roots.
+ */
+export async function lanePage(
+  store: ChatStore,
+  logger: Logger,
+  conversationId: string,
+  lane: number,
+  beforeSeq: number,
+  limit: number,
+  throughSeq: number,
+): Promise<LogEvent[]> {
+  const events = await store.readLane(conversationId, lane, Math.min(beforeSeq, throughSeq + 1), limit);
+  return foldMessages(store, logger, conversationId, events, throughSeq);
+}
+
+/** Folds the messages among `events` as of `throughSeq` (other events pass through). */
+export async function foldMessages(
+  store: ChatStore,
+  logger: Logger,
+  conversationId: string,
+  events: LogEvent[],
+  throughSeq: number,
+): Promise<LogEvent[]> {
+  const messageSeqs = events.filter((e) => e.kind === 'message').map((e) => e.seq);
+  if (messageSeqs.length === 0) return events;
+  // Thread replies are never roots (threads are one level deep): only timeline messages have replies.
+  const roots = events.filter((e) => e.kind === 'message' && e.data.thread === undefined).map((e) => e.seq);
+  const [changes, replies] = await Promise.all([
+    store.readChanges(conversationId, messageSeqs, throughSeq),
+    roots.length > 0 ? store.countReplies(conversationId, roots, throughSeq) : Promise.resolve(new Map<number, { count: number; lastReplyAt: number }>()),
+  ]);
+  const byTarget = new Map<number, LogEvent[]>();
+  for (const change of changes) {
+    if (!('messageSeq' in change.data)) continue;
+    const list = byTarget.get(change.data.messageSeq);
+    if (list) list.push(change);
+    else byTarget.set(change.data.messageSeq, [change]);
+  }
+  return events.map((event) => {
+    if (event.kind !== 'message') return event;
+    const folded = messageAsOf(event, byTarget.get(event.seq) ?? [], throughSeq);
+    if (folded.state?.deleted && hasContent(event)) repairErasure(store, logger, event);
+    const thread = replies.get(event.seq);
+    return thread ? { ...folded, state: { ...folded.state!, replyCount: thread.count, lastReplyAt: thread.lastReplyAt } } : folded;
+  });
+}
+
+const hasContent = (m: MessageEvent) => m.data.text !== undefined || m.data.custom !== undefined;
+
+/**
+ * A deleted message read with its content still stored: the node that stored the delete stopped
+ * before erasing it (and no retry came). Readers never show it (the fold erases it); this
+ * finishes the erasure in the store, in the background.
+ */
+function repairErasure(store: ChatStore, logger: Logger, message: MessageEvent): void {
+  store.eraseMessage(message.conversationId, message.seq).catch((err: unknown) => {
+    logger.warn('could not erase a deleted message', { conversationId: message.conversationId, seq: message.seq, err });
+  });
+}
