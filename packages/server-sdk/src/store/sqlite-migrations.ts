@@ -9,6 +9,11 @@ import { acceptNewerSchema, readableFromOf } from './schema-compat.js';
  * Additive steps (new tables, nullable or defaulted columns, indexes) leave older nodes working.
  */
 export interface SqliteMigration {
+  /**
+   * Columns the step adds, each only when missing: SQLite has no `ADD COLUMN IF NOT EXISTS`, and
+   * a step must be safe to run again (a version row written back by hand for a rollback).
+   */
+  columns?: readonly { table: string; name: string; definition: string }[];
   sql: string;
   breaking?: boolean;
 }
@@ -91,6 +96,32 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   ) WITHOUT ROWID;
   `,
   },
+  // 4: the message model (protocol 5). `lane` (`laneOf`) lets history read the main timeline or
+  // one thread from an index, however many edits and reactions the log holds; it defaults to 0,
+  // which is right for every existing row and for a protocol-4 node still inserting without it
+  // (that release writes timeline events only). `quote_seq` is the seq a reply quotes, so that
+  // erasing a message finds the replies whose preview shows it: backfilled here from the stored
+  // replyTo (one scan, once), and filled by a trigger when a protocol-4 node inserts a reply
+  // without it. Additive: older builds never read either column.
+  {
+    columns: [
+      { table: 'parley_events', name: 'lane', definition: 'INTEGER NOT NULL DEFAULT 0' },
+      { table: 'parley_events', name: 'quote_seq', definition: 'INTEGER' },
+    ],
+    sql: `
+  CREATE INDEX IF NOT EXISTS parley_events_lane ON parley_events (conversation_id, lane, seq);
+  UPDATE parley_events SET quote_seq = json_extract(data, '$.replyTo.seq')
+    WHERE kind = 'message' AND quote_seq IS NULL AND json_extract(data, '$.replyTo.seq') IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS parley_events_quotes ON parley_events (conversation_id, quote_seq) WHERE quote_seq IS NOT NULL;
+  CREATE TRIGGER IF NOT EXISTS parley_events_quote_seq AFTER INSERT ON parley_events
+    WHEN NEW.quote_seq IS NULL AND NEW.kind = 'message' AND instr(NEW.data, '"replyTo"') > 0
+      AND json_extract(NEW.data, '$.replyTo.seq') IS NOT NULL
+  BEGIN
+    UPDATE parley_events SET quote_seq = json_extract(NEW.data, '$.replyTo.seq')
+      WHERE conversation_id = NEW.conversation_id AND seq = NEW.seq;
+  END;
+  `,
+  },
 ];
 
 /**
@@ -142,7 +173,7 @@ export function migrateSqlite(db: Database, options: { logger?: Pick<Logger, 'wa
         // Nothing is written: the file stays at the newer version, for the newer nodes.
         return { from, to: from, readableFrom };
       }
-      for (let version = from + 1; version <= SQLITE_SCHEMA_VERSION; version++) db.exec(SQLITE_MIGRATIONS[version - 1]!.sql);
+      for (let version = from + 1; version <= SQLITE_SCHEMA_VERSION; version++) runStep(db, SQLITE_MIGRATIONS[version - 1]!);
       const readableFrom = Math.max(row?.readable_from ?? 1, readableFromOf(SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION));
       db.prepare(
         `INSERT INTO parley_schema (id, version, readable_from) VALUES (1, ?, ?)
@@ -151,4 +182,12 @@ export function migrateSqlite(db: Database, options: { logger?: Pick<Logger, 'wa
       return { from, to: SQLITE_SCHEMA_VERSION, readableFrom };
     })
     .immediate();
+}
+
+function runStep(db: Database, step: SqliteMigration): void {
+  for (const { table, name, definition } of step.columns ?? []) {
+    const existing = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
+    if (!existing.some((column) => column.name === name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
+  }
+  db.exec(step.sql);
 }

@@ -1,6 +1,6 @@
 import type { ConversationKind, LogEvent } from '@parley/protocol';
 import type { AppendInput, MemberRole, StoredConversation, StoredMember } from './types.js';
-import { toLogEvent } from './store-helpers.js';
+import { laneOf, quoteSeqOf, toLogEvent } from './store-helpers.js';
 
 /** Rows as SQLite hands them back, and their mapping to the store's shapes. */
 
@@ -85,6 +85,8 @@ export function eventParams(event: LogEvent, clientMsgId: string) {
     ts: event.ts,
     kind: event.kind,
     data: JSON.stringify(event.data),
+    lane: laneOf(event),
+    quote_seq: quoteSeqOf(event),
   };
 }
 

@@ -8,6 +8,7 @@ import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, Mem
 import { createGroupCommit } from './sqlite-group-commit.js';
 import { appendedEvent, createdEventInput, mentionedReaders, nextEventId } from './store-helpers.js';
 import { migrateSqlite } from './sqlite-migrations.js';
+import { createSqliteLanes } from './sqlite-lanes.js';
 import { createSqliteReceiptsPrivacy } from './sqlite-receipts-privacy.js';
 import {
   eventParams,
@@ -62,6 +63,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
   migrateSqlite(db, options.logger ? { logger: options.logger } : {});
   const receiptsPrivacy = createSqliteReceiptsPrivacy(db);
+  const lanes = createSqliteLanes(db);
 
   const sql = {
     conversation: db.prepare<[string], ConversationRow>('SELECT * FROM parley_conversations WHERE id = ?'),
@@ -105,8 +107,8 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       'SELECT * FROM parley_events WHERE conversation_id = ? AND sender_id = ? AND client_msg_id = ?',
     ),
     insertEvent: db.prepare(
-      `INSERT INTO parley_events (conversation_id, seq, id, sender_id, client_msg_id, ts, kind, data)
-       VALUES (@conversation_id, @seq, @id, @sender_id, @client_msg_id, @ts, @kind, @data)`,
+      `INSERT INTO parley_events (conversation_id, seq, id, sender_id, client_msg_id, ts, kind, data, lane, quote_seq)
+       VALUES (@conversation_id, @seq, @id, @sender_id, @client_msg_id, @ts, @kind, @data, @lane, @quote_seq)`,
     ),
     // events.id is UNIQUE: this is one lookup on its index.
     byId: db.prepare<[string, string], EventRow>('SELECT * FROM parley_events WHERE id = ? AND conversation_id = ?'),
@@ -220,6 +222,10 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
       if (limit <= 0) return [];
       return sql.before.all(conversationId, beforeSeq, limit).map(toEvent).reverse();
     },
+    readLane: lanes.readLane,
+    readChanges: lanes.readChanges,
+    countReplies: lanes.countReplies,
+    eraseMessage: lanes.eraseMessage,
     updateDeviceWatermarks: receiptsPrivacy.updateDeviceWatermarks,
     filterCoMembers: receiptsPrivacy.filterCoMembers,
     getUserSettings: receiptsPrivacy.getUserSettings,
