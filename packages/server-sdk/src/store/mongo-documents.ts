@@ -1,7 +1,7 @@
 import type { Collection, Db, WriteConcernSettings } from 'mongodb';
 import type { ConversationKind, LogEvent } from '@parley/protocol';
 import type { AppendInput, StoredConversation, StoredMember } from './types.js';
-import { toLogEvent } from './store-helpers.js';
+import { laneOf, toLogEvent } from './store-helpers.js';
 
 /** Documents as Parley keeps them in MongoDB, and their mapping to the store's shapes. */
 
@@ -45,7 +45,17 @@ export interface EventDoc {
    * as the text it is. Absent when the message has none.
    */
   customJson?: string;
+  /**
+   * The event's lane (`laneOf`): 0 on the main timeline, -root for a thread reply, the target's
+   * seq for a change. Absent on documents a protocol-4 node inserted (during a rolling deploy):
+   * those are timeline events, and lane-0 reads match a missing lane too (`TIMELINE_LANE`).
+   * Never null; typed so because a filter's `null` is how MongoDB matches a missing field.
+   */
+  lane?: number | null;
 }
+
+/** The filter of lane 0: a document without `lane` is a timeline event of an older release. */
+export const TIMELINE_LANE = { $in: [0, null] };
 
 export interface MongoCollections {
   conversations: Collection<ConversationDoc>;
@@ -109,6 +119,13 @@ async function createIndexesOnce({ events, conversations, members }: MongoCollec
     conversations.createIndex({ directKey: 1 }, { name: 'parley_conversations_direct', unique: true, sparse: true }),
     // Multikey on the mentioned users: an unread-mention count reads one range of it.
     events.createIndex({ conversationId: 1, 'data.mentions': 1, seq: 1 }, { name: 'parley_events_mentions' }),
+    // History's pages: one lane (timeline, a thread, a message's changes) in seq order.
+    events.createIndex({ conversationId: 1, lane: 1, seq: 1 }, { name: 'parley_events_lane' }),
+    // The replies quoting a message, for eraseMessage. On the stored replyTo itself rather than a
+    // copied field: a protocol-4 node inserting a reply during a rolling deploy is indexed too.
+    // Not sparse: a compound sparse index keeps every document that has conversationId anyway,
+    // and FerretDB has no partialFilterExpression.
+    events.createIndex({ conversationId: 1, 'data.replyTo.seq': 1 }, { name: 'parley_events_quotes' }),
     members
       .createIndex({ conversationId: 1, userId: 1 }, { name: 'parley_members_conversation', unique: true })
       .then(() => members.createIndex({ userId: 1 }, { name: 'parley_members_user' })),
@@ -146,7 +163,7 @@ export function toMember(doc: MemberDoc): StoredMember {
 
 export function toEventDoc(event: LogEvent, clientMsgId: string): EventDoc {
   const { id, conversationId, seq, senderId, ts, kind } = event;
-  const doc = { _id: id, conversationId, seq, senderId, clientMsgId, ts, kind };
+  const doc = { _id: id, conversationId, seq, senderId, clientMsgId, ts, kind, lane: laneOf(event) };
   if (event.kind !== 'message' || event.data.custom === undefined) return { ...doc, data: event.data };
   const { custom, ...data } = event.data;
   return { ...doc, data, customJson: JSON.stringify(custom) };

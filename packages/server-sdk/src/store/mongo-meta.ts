@@ -10,7 +10,10 @@ import { isDuplicateKeyError } from './mongo-documents.js';
  */
 // 2: message content: `customJson` on message documents and the parley_events_mentions index
 // (additive: format 1 builds ignore both).
-export const MONGO_FORMAT_VERSION = 2;
+// 3: the message model: `lane` on event documents (backfilled as 0, which every earlier event
+// is), the parley_events_lane and parley_events_quotes indexes (additive: older builds ignore
+// them, and documents they insert without `lane` read as lane 0).
+export const MONGO_FORMAT_VERSION = 3;
 export const MONGO_READABLE_FROM = 1;
 
 interface MetaDoc {
@@ -31,10 +34,13 @@ export async function checkMongoFormat(
   prefix: string,
   writeConcern: WriteConcernSettings,
   logger: Pick<Logger, 'warn'> = createJsonLogger({ level: 'warn' }),
+  upgrade: (from: number) => Promise<void> = upgradeMongoFormat(db, prefix, writeConcern),
 ): Promise<void> {
   const meta = db.collection<MetaDoc>(`${prefix}meta`, { writeConcern, readPreference: 'primary' });
   let doc = await meta.findOne({ _id: 'format' });
   if (!doc) {
+    // A new database, or one of a release before parley_meta (its events may need the upgrade).
+    await upgrade(0);
     try {
       await meta.insertOne({ _id: 'format', formatVersion: MONGO_FORMAT_VERSION, readableFrom: MONGO_READABLE_FROM });
       return;
@@ -51,6 +57,22 @@ export async function checkMongoFormat(
     return;
   }
   if (found < MONGO_FORMAT_VERSION || doc.readableFrom < MONGO_READABLE_FROM) {
+    // The documents first, the mark after: a crash in between runs the (idempotent) upgrade again.
+    if (found < MONGO_FORMAT_VERSION) await upgrade(found);
     await meta.updateOne({ _id: 'format' }, { $max: { formatVersion: MONGO_FORMAT_VERSION, readableFrom: MONGO_READABLE_FROM } });
   }
+}
+
+/**
+ * Brings documents of an older format to this one. Idempotent and without transactions: several
+ * nodes starting at once may all run it. Format 3: events without `lane` get lane 0 (no release
+ * before it wrote threads or changes). Documents a protocol-4 node inserts later lack it again;
+ * reads treat a missing lane as 0, so this is for the index, not for correctness.
+ */
+export function upgradeMongoFormat(db: Db, prefix: string, writeConcern: WriteConcernSettings) {
+  return async (from: number): Promise<void> => {
+    if (from >= 3) return;
+    const events = db.collection<{ lane?: number }>(`${prefix}events`, { writeConcern });
+    await events.updateMany({ lane: { $exists: false } }, { $set: { lane: 0 } });
+  };
 }

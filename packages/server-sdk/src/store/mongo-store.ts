@@ -4,6 +4,7 @@ import { createdEventInput } from './store-helpers.js';
 import { pageOf } from './membership-page.js';
 import { createMongoAppender } from './mongo-append.js';
 import { createMongoReceiptsPrivacy } from './mongo-receipts-privacy.js';
+import { createMongoLanes } from './mongo-lanes.js';
 import { createMongoLogEnd } from './mongo-log-end.js';
 import { checkMongoFormat } from './mongo-meta.js';
 import type { Logger } from '../logger.js';
@@ -68,6 +69,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
   const appender = createMongoAppender(collections);
   // Reads take the end of the log from the log: the conversation's lastSeq may lag after a crash.
   const logEnd = createMongoLogEnd(collections);
+  const lanes = createMongoLanes(collections);
   const receiptsPrivacy = createMongoReceiptsPrivacy({
     db: options.db,
     prefix: options.collectionPrefix ?? 'parley_',
@@ -290,6 +292,26 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       if (limit <= 0) return [];
       const docs = await events.find({ conversationId, seq: { $lt: beforeSeq } }).sort({ seq: -1 }).limit(limit).toArray();
       return docs.map(toEvent).reverse();
+    },
+
+    async readLane(conversationId, lane, beforeSeq, limit) {
+      await ready();
+      return lanes.readLane(conversationId, lane, beforeSeq, limit);
+    },
+
+    async readChanges(conversationId, messageSeqs, throughSeq) {
+      await ready();
+      return lanes.readChanges(conversationId, messageSeqs, throughSeq);
+    },
+
+    async countReplies(conversationId, rootSeqs, throughSeq) {
+      await ready();
+      return lanes.countReplies(conversationId, rootSeqs, throughSeq);
+    },
+
+    async eraseMessage(conversationId, messageSeq, options) {
+      await ready();
+      return lanes.eraseMessage(conversationId, messageSeq, options);
     },
 
     async updateDeviceWatermarks(conversationId, userId, deviceId, update, ts) {
