@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, it } from 'vitest';
 import { appendTests } from './conformance-append.js';
+import { changeChecks } from './conformance-changes.js';
 import { contentChecks } from './conformance-content.js';
 import { conversationTests } from './conformance-conversations.js';
+import { erasureChecks } from './conformance-erasure.js';
 import { foreignEventTests } from './conformance-foreign-events.js';
 import { memberTests } from './conformance-members.js';
 import { mentionChecks } from './conformance-mentions.js';
@@ -64,6 +66,9 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
     foreignEventTests(ctx);
     describe('message content', () => {
       for (const check of [...contentChecks, ...mentionChecks]) it(check.name, () => check.run(ctx.store));
+    });
+    describe('message changes, threads and erasure', () => {
+      for (const check of [...changeChecks, ...erasureChecks]) it(check.name, () => check.run(ctx.store));
     });
   });
 }
