@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
 import { createMemoryStore } from '../store/memory-store.js';
 import type { AppendInput, ChatStore } from '../store/types.js';
+import { changeChecks } from './conformance-changes.js';
 import { contentChecks } from './conformance-content.js';
+import { erasureChecks } from './conformance-erasure.js';
 import { mentionChecks } from './conformance-mentions.js';
 import { readWholeLog, type StoreCheck } from './fixtures.js';
 
@@ -11,7 +13,7 @@ import { readWholeLog, type StoreCheck } from './fixtures.js';
 // check must pass on the unbroken memory store.
 
 type Defect = (inner: ChatStore) => ChatStore;
-const checks: readonly StoreCheck[] = [...contentChecks, ...mentionChecks];
+const checks: readonly StoreCheck[] = [...contentChecks, ...mentionChecks, ...changeChecks, ...erasureChecks];
 
 /** Appends with `change` applied to each message's data first (a store that loses or adds a field). */
 const rewritingData = (change: (data: Record<string, unknown>) => Record<string, unknown>): Defect => (inner) => ({
@@ -27,7 +29,87 @@ const countingBy = (matches: (event: LogEvent, userId: string, afterSeq: number)
 });
 const mentions = (event: LogEvent, userId: string) => event.kind === 'message' && event.data.mentions?.includes(userId) === true;
 
+/** Every read path hands out `map(event)` instead of the stored event. */
+const mappingReads = (inner: ChatStore, map: (event: LogEvent) => LogEvent): ChatStore => {
+  const one = (event: LogEvent | null | undefined) => (event ? map(event) : null);
+  return {
+    ...inner,
+    getEvent: async (c, id) => one(await inner.getEvent(c, id)),
+    findEvent: async (c, sender, key) => one(await inner.findEvent(c, sender, key)),
+    readAfter: async (c, after, limit) => (await inner.readAfter(c, after, limit)).map(map),
+    readBefore: async (c, before, limit) => (await inner.readBefore(c, before, limit)).map(map),
+    readLane: async (c, lane, before, limit) => (await inner.readLane(c, lane, before, limit)).map(map),
+    readChanges: async (c, seqs, through) => (await inner.readChanges(c, seqs, through)).map(map),
+  };
+};
+
+/**
+ * Erases as the inner store does, except the events `keep` picks (seen before the first erasure
+ * of `messageSeq`), which every read still returns as they were: a store that misses them.
+ */
+const erasingAllBut = (keep: (event: LogEvent, messageSeq: number) => boolean): Defect => (inner) => {
+  const kept = new Map<string, LogEvent>();
+  const eraseMessage: ChatStore['eraseMessage'] = async (conversationId, messageSeq, options) => {
+    for (const event of await readWholeLog(inner, conversationId)) {
+      if (!kept.has(event.id) && keep(event, messageSeq)) kept.set(event.id, event);
+    }
+    await inner.eraseMessage(conversationId, messageSeq, options);
+  };
+  return mappingReads({ ...inner, eraseMessage }, (event) => kept.get(event.id) ?? event);
+};
+
 const DEFECTS: Record<string, { defect: Defect; caughtBy: string }> = {
+  'forgets to erase a deleted message\'s edits': {
+    defect: erasingAllBut((event, seq) => event.kind === 'message.edited' && event.data.messageSeq === seq),
+    caughtBy: 'eraseMessage removes a message\'s content from every read path',
+  },
+  'leaves a deleted message\'s preview in the replies quoting it': {
+    defect: erasingAllBut((event, seq) => event.kind === 'message' && event.data.replyTo?.seq === seq),
+    caughtBy: 'eraseMessage removes a message\'s content from every read path',
+  },
+  'lists changes and thread replies in the timeline': {
+    defect: (inner) => ({
+      ...inner,
+      readLane: (c, lane, before, limit) => (lane === 0 ? inner.readBefore(c, before, limit) : inner.readLane(c, lane, before, limit)),
+    }),
+    caughtBy: 'readLane lists the timeline without changes or thread replies',
+  },
+  'repeats an event across timeline pages': {
+    defect: (inner) => ({ ...inner, readLane: (c, lane, before, limit) => inner.readLane(c, lane, before + 1, limit) }),
+    caughtBy: 'readLane pages walk a lane back exactly once',
+  },
+  'returns thread replies among a message\'s changes': {
+    defect: (inner) => ({
+      ...inner,
+      readChanges: async (c, seqs, through) => {
+        const replies = await Promise.all(seqs.map((seq) => inner.readLane(c, -seq, through + 1, 1000)));
+        return [...(await inner.readChanges(c, seqs, through)), ...replies.flat()].sort((a, b) => a.seq - b.seq);
+      },
+    }),
+    caughtBy: 'readChanges returns only the changes of the named messages',
+  },
+  'counts replies after throughSeq': {
+    defect: (inner) => ({ ...inner, countReplies: (c, roots) => inner.countReplies(c, roots, Number.MAX_SAFE_INTEGER) }),
+    caughtBy: 'countReplies counts thread replies up to throughSeq',
+  },
+  'drops a change\'s clientMsgId on read': {
+    defect: (inner) =>
+      mappingReads(inner, (event) => {
+        if (event.kind === 'message' || !('clientMsgId' in event)) return event;
+        const { clientMsgId: _dropped, ...rest } = event;
+        return rest as LogEvent;
+      }),
+    caughtBy: 'keeps a change\'s clientMsgId on every read',
+  },
+  'erases a thread reply\'s thread with its content': {
+    defect: (inner) => {
+      const erased = new Set<number>();
+      return mappingReads({ ...inner, eraseMessage: async (c, seq, options) => (erased.add(seq), inner.eraseMessage(c, seq, options)) }, (event) =>
+        event.kind === 'message' && erased.has(event.seq) ? { ...event, data: {} } : event,
+      );
+    },
+    caughtBy: 'eraseMessage of a thread reply keeps its thread',
+  },
   'drops custom (a store that knows text only)': {
     defect: rewritingData(({ custom: _custom, ...rest }) => rest),
     caughtBy: 'keeps message content exactly',
@@ -106,8 +188,8 @@ const failing = async (store: () => ChatStore): Promise<string[]> => {
   return failed;
 };
 
-describe('the conformance kit catches broken stores (message content)', () => {
-  it('passes every content and mention check on the memory store', async () => {
+describe('the conformance kit catches broken stores (message content, changes, threads, erasure)', () => {
+  it('passes every content, mention, change and erasure check on the memory store', async () => {
     expect(await failing(createMemoryStore)).toEqual([]);
   });
 
