@@ -4,7 +4,7 @@ import { errorCodeName, FRAME_EVENT, Limits, parseClientFrame, type ServerFrame 
 import { Encoder, PacketType } from 'socket.io-parser';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { nextId, type WireClient } from '../helpers/wire-client.js';
-import { connectAs, createGroup, openDirect } from '../helpers/fixtures.js';
+import { connectAs, createGroup, openDirect, sendText } from '../helpers/fixtures.js';
 import { clientFrameInput, emission } from './arbitraries.js';
 import { announce, checkProperty, fuzzParams, fuzzTimeout } from './config.js';
 import { assertBounded, retainedHeap } from './heap.js';
@@ -13,13 +13,19 @@ import { assertBounded, retainedHeap } from './heap.js';
 // handlers instead of the rate limiter; a crash takes this worker down and fails the run.
 let server: TestServer;
 let alice: WireClient;
-const known = { users: ['alice', 'bob', 'carol'], conversations: [] as string[] };
+const known = { users: ['alice', 'bob', 'carol'], conversations: [] as string[], messages: [] as string[], clientMsgIds: [] as string[] };
 
 beforeAll(async () => {
   announce('frames');
   server = await startTestServer();
   alice = await connectAs(server, 'alice');
   known.conversations.push(await createGroup(alice, ['bob', 'carol']), await openDirect(alice, 'bob'));
+  // Real messages, so fuzzed changes, replies and thread replies reach real targets too.
+  for (const conversationId of known.conversations) {
+    const clientMsgId = nextId('m-fuzz-');
+    known.messages.push((await sendText(alice, conversationId, 'fuzz target', clientMsgId)).eventId);
+    known.clientMsgIds.push(clientMsgId);
+  }
 });
 afterAll(async () => {
   alice?.close();
@@ -72,5 +78,16 @@ describe('fuzzing client frames over a real socket', () => {
 function hints() {
   const user = fc.constantFrom(...known.users);
   const conversation = fc.constantFrom(...known.conversations);
-  return { userId: user, userIds: user, members: user, conversationId: conversation, conversationIds: conversation };
+  const message = fc.constantFrom(...known.messages);
+  return {
+    userId: user,
+    userIds: user,
+    members: user,
+    conversationId: conversation,
+    conversationIds: conversation,
+    messageId: message,
+    replyTo: message,
+    threadId: message,
+    clientMsgId: fc.constantFrom(...known.clientMsgIds),
+  };
 }

@@ -95,6 +95,8 @@ export function validArbitrary(node: SchemaNode, hints: FieldHints = {}, key = '
       return fc.array(validArbitrary(node.item!, hints, key), { minLength: c.minLength ?? 0, maxLength: Math.min(c.maxLength ?? 4, 4) });
     case 'variant':
       return fc.oneof(...(node.options as SchemaNode[]).map((option) => validArbitrary(option, hints)));
+    case 'union':
+      return fc.oneof(...(node.options as SchemaNode[]).map((option) => validArbitrary(option, hints, key)));
     case 'object':
     case 'strict_object': {
       const entries = Object.entries(node.entries ?? {});
