@@ -14,7 +14,7 @@ async function storeWithThree() {
   }
   const views: MessageView[] = stored.map((e) => ({
     key: e.id, id: e.id, seq: e.seq, conversationId: 'c1', senderId: e.senderId, text: e.kind === 'message' ? e.data.text : '', ts: e.ts, status: 'sent',
-    clientMsgId: e.kind === 'message' ? e.clientMsgId : undefined, mentionsMe: false,
+    clientMsgId: e.kind === 'message' ? e.clientMsgId : undefined, mentionsMe: false, deleted: false, reactions: [], replyCount: 0,
   }));
   return { store, views };
 }

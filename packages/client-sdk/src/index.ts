@@ -10,7 +10,7 @@ export { createChatClient } from './create-chat-client.js';
 export { createMemoryStorage } from './storage/memory-storage.js';
 export { uuidv7 } from './ids/uuidv7.js';
 export { fullJitterDelay, type BackoffOptions } from './state/backoff.js';
-export type { ClientStorage, OutboxEntry } from './storage/client-storage.js';
+export type { ClientStorage, OutboxEntry, QueuedChange } from './storage/client-storage.js';
 export type { TabChannel, TabEnvironment, TabLocks, TabsOption } from './tabs/tab-environment.js';
 export type {
   AuthErrorActions,
@@ -21,10 +21,12 @@ export type {
   ConnectionState,
   ConnectionStatus,
   ConversationView,
+  FailedChange,
   LoadOlderResult,
   Logger,
   MessageView,
   MessageContent,
+  ReactionView,
   ReplyView,
   SendOptions,
 } from './types.js';

@@ -63,6 +63,36 @@ export interface ReplyView {
 }
 
 /**
+ * One reaction key on a message: how many reacted with it, whether this user did, and who (in
+ * the order they reacted).
+ *
+ * @example
+ * {m.reactions.map((r) => <Chip key={r.key} pressed={r.mine} onClick={() => toggle(m, r.key)}>{r.key} {r.count}</Chip>)}
+ */
+export interface ReactionView {
+  readonly key: string;
+  readonly count: number;
+  readonly mine: boolean;
+  readonly userIds: readonly string[];
+}
+
+/**
+ * One of the user's changes of a message that the server refused for good (an edit past the
+ * window, a reaction over the cap…). The message shows without it; `chat.retry(clientMsgId)`
+ * sends it again, `chat.discard(clientMsgId)` drops it.
+ *
+ * @example
+ * m.failedChanges?.map((f) => <Notice key={f.clientMsgId}>{f.kind} failed: {f.error.message}</Notice>)
+ */
+export interface FailedChange {
+  readonly clientMsgId: string;
+  readonly kind: 'edit' | 'delete' | 'react' | 'unreact';
+  /** The reaction key, for `react` / `unreact`. */
+  readonly key?: string;
+  readonly error: { readonly code: number; readonly message: string };
+}
+
+/**
  * A message as a UI shows it.
  *
  * @example
@@ -90,6 +120,26 @@ export interface MessageView {
   readonly replyTo?: ReplyView;
   /** Server time once stored; local creation time while pending. Display only. */
   readonly ts: number;
+  /** When the current content was set by an edit (server time; local time while the edit is queued). */
+  readonly editedAt?: number;
+  /**
+   * A tombstone: the message was deleted (its content is gone, on the server and here). It keeps
+   * its place in the list, so what came around it stays in order; hide it or show "deleted".
+   */
+  readonly deleted: boolean;
+  /** Who deleted it (the sender, or a group owner). */
+  readonly deletedBy?: string;
+  /** Reactions by key, in the order the keys were first used; empty when none. */
+  readonly reactions: readonly ReactionView[];
+  /** For a thread reply: the `id` of the thread's root message (`chat.getThread(conversationId, threadId)`). */
+  readonly threadId?: string;
+  /** For a thread's root: how many replies it has (deleted ones included); 0 when none. */
+  readonly replyCount: number;
+  /** For a thread's root: server time of its latest reply. */
+  readonly lastReplyAt?: number;
+  /** The user's changes of this message that failed for good (absent when none). */
+  readonly failedChanges?: readonly FailedChange[];
+  /** `pending` and `failed` are about the message itself: its queued changes show at once, whatever their state. */
   readonly status: 'pending' | 'sent' | 'failed';
   readonly error?: { readonly code: number; readonly message: string };
   /**
@@ -126,7 +176,10 @@ export interface ChatSnapshot {
   readonly userId: string | null;
   /** Newest activity first. */
   readonly conversations: readonly ConversationView[];
-  /** Per conversation: confirmed messages by seq, then own pending/failed ones in creation order. */
+  /**
+   * Per conversation: the main timeline's confirmed messages by seq, then own pending/failed ones
+   * in creation order (thread replies: `getThread`).
+   */
   readonly messages: Readonly<Record<string, readonly MessageView[]>>;
   /** Per conversation: the ids of other users typing now; indicators expire by themselves. */
   readonly typing: Readonly<Record<string, readonly string[]>>;
@@ -261,6 +314,13 @@ export interface SendOptions {
    */
   mentions?: readonly string[];
   /**
+   * Sends the message as a reply in the thread of this top-level message (its `MessageView.id`):
+   * it shows in `chat.getThread(conversationId, threadId)`, not in `getMessages`, and the root's
+   * `replyCount` grows. A root that is not a top-level message of the conversation, or is
+   * deleted, fails the message (NOT_FOUND).
+   */
+  threadId?: string;
+  /**
    * The message's id, when the app already has one (e.g. for a draft): a lowercase UUIDv7, as
    * `uuidv7()` makes. Sending again with the same id is a no-op that resolves with the same
    * message (the server stores it once). Unsent messages go out in id order, so an id made
@@ -275,10 +335,11 @@ export interface SendOptions {
  * - `message`: a message entered a conversation's log above what the client knew of it (a push, a
  *   catch-up sync after being away, the user's own message once stored). Not fired for history:
  *   conversations first learned of (first sync, cache load), `loadOlder` pages.
- * - `ack`: one of the user's own queued messages is stored (by this device or seen via another path).
+ * - `ack`: one of the user's own queued messages or changes (edit, delete, reaction) is stored (by
+ *   this device or seen via another path).
  * - `connection`: the connection status changed.
- * - `error`: a queued message failed for good (`status: 'failed'`), or the server reported an
- *   error that answered no request.
+ * - `error`: a queued message or change failed for good (the message's `status: 'failed'`, or its
+ *   `failedChanges`), or the server reported an error that answered no request.
  *
  * @example
  * const off = chat.on('message', (m) => { if (m.senderId !== chat.getSnapshot().userId) ding(); });
@@ -306,9 +367,40 @@ export interface ChatClient {
    * characters…") and stores nothing, so keep the draft.
    */
   send(conversationId: string, content: string | MessageContent, options?: SendOptions): Promise<MessageView>;
-  /** Sends a failed message again with the same clientMsgId. */
+  /**
+   * Queues an edit of one of the user's own messages: `content` replaces its text and custom data
+   * (mentions, reply and thread stay). `messageId` is the message's `id`, or its `clientMsgId`
+   * (a pending message has no id yet). Resolves with the message as shown, the new content on it,
+   * once the edit is queued (like `send`, offline too). An unsent message is edited in place (one
+   * SEND). Rejects before queueing: BAD_FRAME for bad content, NOT_FOUND for a message the client
+   * does not hold or that is deleted, FORBIDDEN for someone else's message.
+   */
+  edit(conversationId: string, messageId: string, content: string | MessageContent): Promise<MessageView>;
+  /**
+   * Queues the delete of a message (the user's own; in a group its owner may delete any). Resolves
+   * once queued; the message shows as a tombstone (`deleted: true`) at once. An unsent message is
+   * simply dropped from the outbox. Deleting a deleted message does nothing. Rejects before
+   * queueing: NOT_FOUND for a message the client does not hold, FORBIDDEN when not allowed.
+   */
+  delete(conversationId: string, messageId: string): Promise<void>;
+  /**
+   * Queues a reaction (`key`: an emoji or a short name, see `Limits.maxReactionKeyLength`).
+   * Resolves with the message as shown, the reaction counted as `mine`. Reacting with a key the
+   * user holds already does nothing. Rejects before queueing: BAD_FRAME for a bad key, NOT_FOUND
+   * for a message not held or deleted, LIMIT_EXCEEDED past `maxReactionsPerUser` /
+   * `maxReactionKeysPerMessage`.
+   */
+  react(conversationId: string, messageId: string, key: string): Promise<MessageView>;
+  /** Takes a reaction back; the reverse of `react` (a key the user does not hold: nothing to do). */
+  unreact(conversationId: string, messageId: string, key: string): Promise<MessageView>;
+  /**
+   * Fetches a page of a thread's replies (`rootId`: the root's `id`): the newest first, then older
+   * ones on each further call, like `loadOlder`. Replies then show in `getThread`.
+   */
+  loadThread(conversationId: string, rootId: string, limit?: number): Promise<LoadOlderResult>;
+  /** Sends a failed message or change again with the same clientMsgId. */
   retry(clientMsgId: string): Promise<void>;
-  /** Drops a failed (or still pending) message from the outbox and the view. */
+  /** Drops a failed (or still pending) message or change from the outbox and the view. */
   discard(clientMsgId: string): Promise<void>;
   openDirect(userId: string): Promise<ConversationSummary>;
   createGroup(input: { title?: string; members: string[] }): Promise<ConversationSummary>;
@@ -356,5 +448,14 @@ export interface ChatClient {
   subscribe(listener: () => void): () => void;
   getSnapshot(): ChatSnapshot;
   getConversation(conversationId: string): ConversationView | undefined;
+  /**
+   * A conversation's main timeline: top-level messages by seq (tombstones included), then the
+   * user's pending ones. Thread replies are not in it: their root shows `replyCount`.
+   */
   getMessages(conversationId: string): readonly MessageView[];
+  /**
+   * A thread's replies (`rootId`: the root's `id`) by seq, then the user's pending replies: what
+   * the client holds (`loadThread` fetches the rest). The same array while nothing in it changed.
+   */
+  getThread(conversationId: string, rootId: string): readonly MessageView[];
 }

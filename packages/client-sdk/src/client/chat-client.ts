@@ -13,12 +13,13 @@ import { applyRead, applySummary, initialChatState, removeConversations, type Ch
 import { DEFAULT_BACKOFF } from '../state/backoff.js';
 import { createSocketTransport } from '../transport/socket-transport.js';
 import type { TransportFactory } from '../transport/transport.js';
-import type { ChatClient, ChatClientOptions, Logger } from '../types.js';
+import type { ChatClient, ChatClientOptions, Logger, MessageView } from '../types.js';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatCore } from '../core/chat-core.js';
 import { loadCachedState, withCached } from '../core/cached-state.js';
 import { markReadTarget, repeatedSend, shownMessage, sendLimits } from '../core/client-rules.js';
 import { entryContent, validateSend } from '../core/send-content.js';
+import { checkThreadRoot, findMessage, prepareChange, type ChangeRequest } from '../core/change-rules.js';
 import { systemTimers, type Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
 import { createWatchCounts } from '../core/watch-counts.js';
@@ -174,12 +175,25 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     }
   })();
 
+  /**
+   * Checks a change and lands it in the outbox (see `planChange`); resolves with the message as
+   * shown once the change is queued, as `send` does.
+   */
+  async function change(conversationId: string, messageId: string, request: ChangeRequest): Promise<MessageView> {
+    if (closed) throw new ParleyError(ErrorCode.UNAVAILABLE, 'the client is closed');
+    await ready;
+    const { plan, view } = prepareChange(getState(), conversationId, messageId, request, uuidv7(), timers.now());
+    await outbox.applyPlan(plan);
+    return findMessage(getState(), conversationId, view.id ?? view.key)?.view ?? view;
+  }
+
   const client: ChatClient = {
     async send(conversationId, content, sendOptions = {}) {
       const clientMsgId = sendOptions.clientMsgId ?? uuidv7();
       const data = validateSend(conversationId, clientMsgId, content, sendOptions, sendLimits(getState()));
       if (closed) throw new ParleyError(ErrorCode.UNAVAILABLE, 'the client is closed');
       await ready;
+      if (data.threadId !== undefined) checkThreadRoot(getState(), conversationId, data.threadId);
       // The app's own id sent again (a double click, a retry after a crash): one message.
       const repeated = repeatedSend(getState(), store.reads, conversationId, clientMsgId);
       if (repeated) return repeated;
@@ -187,6 +201,12 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       presenceTyping.messageSent(conversationId);
       return shownMessage(store.reads, entry, getState().userId);
     },
+    edit: (conversationId, messageId, content) => change(conversationId, messageId, { kind: 'edit', content }),
+    async delete(conversationId, messageId) {
+      await change(conversationId, messageId, { kind: 'delete' });
+    },
+    react: (conversationId, messageId, key) => change(conversationId, messageId, { kind: 'react', key }),
+    unreact: (conversationId, messageId, key) => change(conversationId, messageId, { kind: 'unreact', key }),
     retry: (clientMsgId) => outbox.retry(clientMsgId),
     discard: (clientMsgId) => outbox.discard(clientMsgId),
     ...server.methods,

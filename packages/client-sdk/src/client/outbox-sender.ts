@@ -1,6 +1,7 @@
-import { ErrorCode, ParleyError, type AckFrame, type NackFrame, type SendFrame } from '@parley/protocol';
+import { ErrorCode, ParleyError, type AckFrame, type ChangeFrame, type NackFrame, type SendFrame } from '@parley/protocol';
 import type { ClientStorage, OutboxEntry } from '../storage/client-storage.js';
-import { applyAck, type ChatState } from '../state/chat-state.js';
+import { applyAck, isSent, type ChatState } from '../state/chat-state.js';
+import type { ChangePlan } from '../state/outbox-changes.js';
 import {
   applyNack,
   dueEntries,
@@ -29,7 +30,7 @@ export interface OutboxSenderOptions {
   getState(): ChatState;
   commit(next: ChatState): void;
   /** Puts a frame on the wire; false when no connection is usable. */
-  emit(frame: SendFrame): boolean;
+  emit(frame: SendFrame | ChangeFrame): boolean;
   isOnline(): boolean;
   /** An ack the log must complete (a reply whose quote the client lacks): a sync brings the stored message. */
   needLog(): void;
@@ -64,13 +65,15 @@ export function createOutboxSender(options: OutboxSenderOptions) {
     const after = predecessors(outbox);
     for (const entry of dueEntries(outbox, now, options.ackTimeoutMs)) {
       const previous = after.get(entry.clientMsgId);
-      const sent = options.emit({
-        type: 'send',
+      const head = {
         conversationId: entry.conversationId,
         clientMsgId: entry.clientMsgId,
         ...(previous !== undefined ? { after: previous } : {}),
-        data: sendData(entry),
-      });
+      };
+      // Messages and changes share one order per conversation: the `after` chain names either.
+      const sent = options.emit(entry.change
+        ? { type: 'change', ...head, target: entry.change.target, change: entry.change.change }
+        : { type: 'send', ...head, data: sendData(entry) });
       if (!sent) break;
       outbox = putEntry(outbox, markEmitted(entry, now));
     }
@@ -93,6 +96,30 @@ export function createOutboxSender(options: OutboxSenderOptions) {
       pump();
       return entry;
     },
+    /**
+     * Lands a planned change (`planChange`): the entry it puts is stored before it shows as
+     * queued, the entries it makes pointless leave, then it goes out if online.
+     */
+    async applyPlan(plan: ChangePlan): Promise<void> {
+      const before = options.getState().outbox;
+      let outbox = before;
+      for (const id of plan.remove) outbox = removeEntry(outbox, id);
+      if (plan.put) outbox = putEntry(outbox, plan.put);
+      if (outbox === before) return;
+      // Storage follows removals through forgetSettled, like every other way an entry leaves.
+      options.commit({ ...options.getState(), outbox });
+      if (plan.put) {
+        try {
+          await storage.outbox.put(plan.put);
+        } catch (err) {
+          const previous = before.find((e) => e.clientMsgId === plan.put?.clientMsgId);
+          const now = options.getState().outbox;
+          options.commit({ ...options.getState(), outbox: previous ? putEntry(now, previous) : removeEntry(now, plan.put.clientMsgId) });
+          throw ParleyError.from(err);
+        }
+      }
+      pump();
+    },
     /** A new connection was welcomed: everything pending goes out again, in order. */
     flushAll() {
       const state = options.getState();
@@ -113,6 +140,12 @@ export function createOutboxSender(options: OutboxSenderOptions) {
     onNack(nack: NackFrame) {
       const entry = findEntry(options.getState().outbox, nack.clientMsgId);
       if (!entry) return;
+      // Deleting what is gone already (deleted on another device) is done, not failed.
+      if (entry.change?.change.kind === 'delete' && nack.code === ErrorCode.NOT_FOUND) {
+        options.commit({ ...options.getState(), outbox: removeEntry(options.getState().outbox, entry.clientMsgId) });
+        pump();
+        return;
+      }
       const next = applyNack(entry, nack, timers.now(), options.backoff, timers.random);
       update(next);
       if (next.status === 'failed') persist(next);
@@ -123,14 +156,14 @@ export function createOutboxSender(options: OutboxSenderOptions) {
       const state = options.getState();
       if (findEntry(state.outbox, entry.clientMsgId)) return;
       const conv = state.conversations.get(entry.conversationId);
-      if (conv?.events.some((e) => e.kind === 'message' && e.clientMsgId === entry.clientMsgId)) {
+      if (conv?.events.some((e) => isSent(e) && e.clientMsgId === entry.clientMsgId && e.senderId === state.userId)) {
         forget(entry.clientMsgId);
         return;
       }
       update(entry);
       pump();
     },
-    /** Sends a failed message again, same clientMsgId. */
+    /** Sends a failed message or change again, same clientMsgId. */
     async retry(clientMsgId: string): Promise<void> {
       const entry = findEntry(options.getState().outbox, clientMsgId);
       if (!entry) throw new ParleyError(ErrorCode.NOT_FOUND, `no outbox entry ${clientMsgId}`);

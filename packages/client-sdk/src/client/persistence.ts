@@ -2,6 +2,7 @@ import type { LogEvent } from '@parley/protocol';
 import type { ClientStorage } from '../storage/client-storage.js';
 import type { ChatState } from '../state/chat-state.js';
 import { emptyConversation } from '../state/conversation-state.js';
+import { timelineKey } from '../core/cached-state.js';
 import type { Logger } from '../types.js';
 
 /**
@@ -34,12 +35,15 @@ export function createCachePersistence(storage: ClientStorage, logger: Logger) {
         const server = conv.server;
         if (server && server !== prev.server) enqueue(() => storage.conversations.put(server));
         if (conv.events !== prev.events) {
-          const held = new Set(prev.events.map((e) => e.seq));
-          const fresh: LogEvent[] = conv.events.filter((e) => !held.has(e.seq));
+          // New seqs, and held ones whose copy changed: a newer fold, or the erased form after a delete.
+          const held = new Map(prev.events.map((e) => [e.seq, e]));
+          const fresh: LogEvent[] = conv.events.filter((e) => held.get(e.seq) !== e);
           if (fresh.length > 0) enqueue(() => storage.events.put(fresh));
         }
         const cursor = conv.cursor;
         if (cursor !== null && cursor !== prev.cursor) enqueue(() => storage.cursors.set(id, cursor));
+        const from = conv.timelineFrom;
+        if (from !== null && from !== prev.timelineFrom) enqueue(() => storage.meta.set(timelineKey(id), String(from)));
       }
     },
     /** Resolves once every queued write has settled (used by `close()`). */

@@ -5,6 +5,7 @@ import {
   type ClientFrame,
   type ConversationSummary,
   type HistoryResultFrame,
+  type LogEvent,
   type ServerFrame,
   type SettingsResultFrame,
   type UserSettings,
@@ -18,10 +19,15 @@ import type { RequestTracker, WithReqId } from './requests.js';
 
 export type RequestFrame = WithReqId<ClientFrame>;
 
+/** The held replies of thread `rootId`, ascending by seq. */
+function threadReplies(events: readonly LogEvent[], rootId: string): LogEvent[] {
+  return events.filter((e) => e.kind === 'message' && e.data.thread?.messageId === rootId);
+}
+
 /** The client methods that are one request to the server and its answer. */
 export type RequestMethods = Pick<
   ChatClient,
-  'openDirect' | 'createGroup' | 'addMembers' | 'removeMembers' | 'loadOlder' | 'getSettings' | 'updateSettings'
+  'openDirect' | 'createGroup' | 'addMembers' | 'removeMembers' | 'loadOlder' | 'loadThread' | 'getSettings' | 'updateSettings'
 >;
 
 export interface ServerRequests {
@@ -75,8 +81,21 @@ export function createServerRequests(deps: {
       const frame = { type: 'history' as const, reqId: uuidv7(), conversationId, limit, ...(beforeSeq === undefined ? {} : { beforeSeq }) };
       const reply = (await request(frame, 'history.result')) as HistoryResultFrame;
       const held = getState().conversations.get(conversationId)?.events.length ?? 0;
-      commit(applyHistoryResult(getState(), reply));
+      commit(applyHistoryResult(getState(), reply, beforeSeq));
       const loaded = (getState().conversations.get(conversationId)?.events.length ?? 0) - held;
+      deps.checkSync();
+      return { loaded, hasMore: reply.hasMore };
+    },
+    async loadThread(conversationId, rootId, limit = Limits.defaultPageSize) {
+      // The oldest reply held: the replies above it are all held (pages and the log), so the next page is the one before it.
+      const replies = () => threadReplies(getState().conversations.get(conversationId)?.events ?? [], rootId);
+      const beforeSeq = replies()[0]?.seq;
+      if (beforeSeq !== undefined && beforeSeq <= 1) return { loaded: 0, hasMore: false };
+      const frame = { type: 'history' as const, reqId: uuidv7(), conversationId, threadId: rootId, limit, ...(beforeSeq === undefined ? {} : { beforeSeq }) };
+      const reply = (await request(frame, 'history.result')) as HistoryResultFrame;
+      const held = replies().length;
+      commit(applyHistoryResult(getState(), reply, beforeSeq));
+      const loaded = replies().length - held;
       deps.checkSync();
       return { loaded, hasMore: reply.hasMore };
     },

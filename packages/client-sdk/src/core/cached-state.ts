@@ -43,13 +43,38 @@ export async function loadCachedConversations(
   const conversations = new Map<string, ConversationState>();
   for (const summary of summaries) {
     const cursor = cursors[summary.id];
-    const events = await storage.events.list(summary.id, cursor === undefined ? { limit: pageSize } : { beforeSeq: cursor + 1, limit: pageSize });
-    // Past the cursor only sync is trusted; without one, events placed from seq 1 still count.
-    const kept = cursor === undefined ? events : runEndingAt(events.slice(0, firstIndexAbove(events, cursor)), cursor);
-    const conv = { ...emptyConversation(summary.id), cursor: cursor ?? null, events: kept };
+    const [events, from] = await Promise.all([
+      storage.events.list(summary.id, cursor === undefined ? { limit: pageSize } : { beforeSeq: cursor + 1, limit: pageSize }),
+      storage.meta.get(timelineKey(summary.id)),
+    ]);
+    const conv = { ...emptyConversation(summary.id), cursor: cursor ?? null, ...placed(events, cursor, from === undefined ? undefined : Number(from)) };
     conversations.set(summary.id, applyServerSummary(conv, summary));
   }
   return conversations;
+}
+
+/** The meta key under which a conversation's `timelineFrom` is kept. */
+export function timelineKey(conversationId: string): string {
+  return `timeline:${conversationId}`;
+}
+
+/**
+ * The cached events a conversation starts from, and from where its timeline is held. Past the
+ * cursor only sync is trusted; without one, events placed from seq 1 still count. With a recorded
+ * `timelineFrom`, the cache holds the timeline complete from there (holes are changes and other
+ * lanes, folded into the messages), and the newest cached events read are complete from the
+ * first of them; without one (a cache of a release before protocol 5: a raw log), only the run
+ * without a hole up to the cursor is.
+ */
+function placed(events: readonly LogEvent[], cursor: number | undefined, from: number | undefined): Pick<ConversationState, 'events' | 'timelineFrom'> {
+  if (cursor === undefined) return { events, timelineFrom: events[0]?.seq === 1 ? 1 : null };
+  const upTo = events.slice(0, firstIndexAbove(events, cursor));
+  if (from !== undefined && Number.isInteger(from) && from >= 1 && from <= cursor + 1 && upTo.length > 0) {
+    const start = Math.max(from, upTo[0]?.seq ?? from);
+    return { events: upTo.filter((e) => e.seq >= start), timelineFrom: start };
+  }
+  const run = runEndingAt(upTo, cursor);
+  return { events: run, timelineFrom: run[0]?.seq ?? null };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ParleyError } from '@parley/protocol';
-import type { ChatState } from '../state/chat-state.js';
+import { isSent, type ChatState } from '../state/chat-state.js';
 import type { ConversationState } from '../state/conversation-state.js';
 import type { ChatEvents, ChatSnapshot, MessageView } from '../types.js';
 
@@ -37,7 +37,10 @@ function knownTop(conv: ConversationState): number {
   return Math.max(conv.summary?.lastSeq ?? 0, conv.cursor ?? 0, conv.events[conv.events.length - 1]?.seq ?? 0);
 }
 
-function messageArrivals(before: ChatState, after: ChatState, snapshot: () => ChatSnapshot, out: PendingEvent[]): void {
+/** A thread's replies as shown in a state (`getThread`). */
+export type ThreadLookup = (conversationId: string, rootId: string) => readonly MessageView[];
+
+function messageArrivals(before: ChatState, after: ChatState, snapshot: () => ChatSnapshot, thread: ThreadLookup, out: PendingEvent[]): void {
   if (before.conversations === after.conversations) return;
   for (const [id, conv] of after.conversations) {
     const prev = before.conversations.get(id);
@@ -50,7 +53,9 @@ function messageArrivals(before: ChatState, after: ChatState, snapshot: () => Ch
     const views = new Map<number, MessageView>();
     for (const view of snapshot().messages[id] ?? []) if (view.seq !== undefined) views.set(view.seq, view);
     for (const event of arrived) {
-      const view = views.get(event.seq);
+      // A thread reply is not in the timeline: it shows in its thread.
+      const root = event.kind === 'message' ? event.data.thread?.messageId : undefined;
+      const view = root === undefined ? views.get(event.seq) : thread(id, root).find((m) => m.seq === event.seq);
       if (view) out.push({ type: 'message', event: view });
     }
   }
@@ -62,7 +67,7 @@ function outboxChanges(before: ChatState, after: ChatState, out: PendingEvent[])
   for (const entry of before.outbox) {
     if (now.has(entry.clientMsgId)) continue;
     const stored = after.conversations.get(entry.conversationId)?.events.find(
-      (e) => e.kind === 'message' && e.clientMsgId === entry.clientMsgId && e.senderId === after.userId,
+      (e) => isSent(e) && e.clientMsgId === entry.clientMsgId && e.senderId === after.userId,
     );
     // Gone without being in the log: discarded, not acked.
     if (stored) out.push({ type: 'ack', event: { clientMsgId: entry.clientMsgId, conversationId: entry.conversationId, seq: stored.seq, id: stored.id } });
@@ -70,7 +75,7 @@ function outboxChanges(before: ChatState, after: ChatState, out: PendingEvent[])
   const was = new Map(before.outbox.map((e) => [e.clientMsgId, e]));
   for (const entry of after.outbox) {
     if (entry.status !== 'failed' || was.get(entry.clientMsgId)?.status === 'failed') continue;
-    const error = ParleyError.fromWire(entry.error ?? { code: 5000, message: 'the message could not be sent' });
+    const error = ParleyError.fromWire(entry.error ?? { code: 5000, message: entry.change ? 'the change could not be made' : 'the message could not be sent' });
     out.push({ type: 'error', event: { error, clientMsgId: entry.clientMsgId, conversationId: entry.conversationId } });
   }
 }
@@ -80,11 +85,11 @@ function outboxChanges(before: ChatState, after: ChatState, out: PendingEvent[])
  * (the full one, a leading tab, a following tab mirroring the leader's state) fires them alike,
  * once per change.
  */
-export function eventsBetween(before: ChatState, after: ChatState, snapshot: () => ChatSnapshot): PendingEvent[] {
+export function eventsBetween(before: ChatState, after: ChatState, snapshot: () => ChatSnapshot, thread: ThreadLookup = () => []): PendingEvent[] {
   const out: PendingEvent[] = [];
   if (before.connection.status !== after.connection.status) out.push({ type: 'connection', event: after.connection });
   // Arrivals first: an own message's 'message' comes before its 'ack'.
-  messageArrivals(before, after, snapshot, out);
+  messageArrivals(before, after, snapshot, thread, out);
   outboxChanges(before, after, out);
   return out;
 }

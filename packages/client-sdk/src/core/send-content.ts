@@ -40,6 +40,22 @@ function checkMentions(mentions: unknown, max: number): void {
 }
 
 /**
+ * A message's content as `send()` and `edit()` take it (the text, or `{ text?, custom? }`),
+ * checked: at least one of the two, each within the limits. The values are the caller's own.
+ */
+export function checkContent(content: unknown, limits: Pick<SendLimits, 'maxTextLength' | 'maxCustomBytes'> = Limits): { text?: string; custom?: unknown } {
+  const said = typeof content === 'string' ? { text: content } : content;
+  if (typeof said !== 'object' || said === null || Array.isArray(said)) throw bad('A message must be text, or { text, custom }');
+  const unknownKey = Object.keys(said).find((key) => !CONTENT_KEYS.has(key));
+  if (unknownKey !== undefined) throw bad(`A message has text and custom only (not ${JSON.stringify(unknownKey)})`);
+  const { text, custom } = said as { text?: unknown; custom?: unknown };
+  if (text === undefined && custom === undefined) throw bad("A message can't be empty");
+  if (text !== undefined) checkText(text, limits.maxTextLength);
+  if (custom !== undefined) checkCustom(custom, limits.maxCustomBytes);
+  return { ...(text !== undefined ? { text: text as string } : {}), ...(custom !== undefined ? { custom } : {}) };
+}
+
+/**
  * What `send()` accepts, checked the way the server will check it, each failure a BAD_FRAME
  * `ParleyError` whose message a user can read (shown as is by the example chat). `content` is the
  * text, or `{ text?, custom? }`; `options` may add `mentions` and `replyTo`; `limits` are the
@@ -49,21 +65,15 @@ export function validateSend(
   conversationId: unknown,
   clientMsgId: unknown,
   content: unknown,
-  options: { replyTo?: unknown; mentions?: unknown } = {},
+  options: { replyTo?: unknown; mentions?: unknown; threadId?: unknown } = {},
   limits: SendLimits = Limits,
 ): CheckedSend {
   if (!isId(conversationId)) throw bad("That conversation id isn't valid");
-  const said = typeof content === 'string' ? { text: content } : content;
-  if (typeof said !== 'object' || said === null || Array.isArray(said)) throw bad('A message must be text, or { text, custom }');
-  const unknownKey = Object.keys(said).find((key) => !CONTENT_KEYS.has(key));
-  if (unknownKey !== undefined) throw bad(`A message has text and custom only (not ${JSON.stringify(unknownKey)})`);
-  const { text, custom } = said as { text?: unknown; custom?: unknown };
-  if (text === undefined && custom === undefined) throw bad("A message can't be empty");
-  if (text !== undefined) checkText(text, limits.maxTextLength);
-  if (custom !== undefined) checkCustom(custom, limits.maxCustomBytes);
-  const { mentions, replyTo } = options;
+  const { text, custom } = checkContent(content, limits);
+  const { mentions, replyTo, threadId } = options;
   if (mentions !== undefined) checkMentions(mentions, limits.maxMentions);
   if (replyTo !== undefined && !isId(replyTo)) throw bad("That reply's message id isn't valid");
+  if (threadId !== undefined && !isId(threadId)) throw bad("That thread's message id isn't valid");
   if (typeof clientMsgId !== 'string' || !UUIDV7.test(clientMsgId)) {
     throw bad('clientMsgId must be a lowercase UUIDv7 (e.g. from uuidv7()): unsent messages go out in id order');
   }
@@ -74,6 +84,7 @@ export function validateSend(
     // No mentions and an empty list mean the same: the empty list is not sent.
     ...(Array.isArray(mentions) && mentions.length > 0 ? { mentions: [...(mentions as string[])] } : {}),
     ...(replyTo !== undefined ? { replyTo } : {}),
+    ...(threadId !== undefined ? { threadId } : {}),
   };
   // The protocol stays the final word, should it grow a rule the checks above do not know.
   const parsed = v.safeParse(SendData, data);

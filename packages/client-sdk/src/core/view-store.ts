@@ -1,11 +1,11 @@
 import type { ChatState } from '../state/chat-state.js';
 import { memberStatuses } from '../state/receipts.js';
-import { createSnapshotBuilder } from '../state/views.js';
+import { createSnapshotBuilder, createThreadReader } from '../state/views.js';
 import type { ChatClient, MessageView } from '../types.js';
 import { createEmitter, eventsBetween, type PendingEvent } from './client-events.js';
 
 /** The read side of `ChatClient`: the same for the full client and for every tab. */
-export type ChatReads = Pick<ChatClient, 'subscribe' | 'getSnapshot' | 'getConversation' | 'getMessages' | 'getReceipts' | 'on'>;
+export type ChatReads = Pick<ChatClient, 'subscribe' | 'getSnapshot' | 'getConversation' | 'getMessages' | 'getThread' | 'getReceipts' | 'on'>;
 
 /** One state, the snapshot derived from it, and the listeners told when that snapshot changes. */
 export interface ViewStore {
@@ -34,6 +34,7 @@ export function createViewStore(initial: ChatState, onListenerError: (err: unkno
   const queue: PendingEvent[] = [];
   let showing = 0;
   const buildSnapshot = createSnapshotBuilder();
+  const readThread = createThreadReader();
   let state = initial;
   let snapshot = buildSnapshot(state);
 
@@ -47,7 +48,7 @@ export function createViewStore(initial: ChatState, onListenerError: (err: unkno
       state = next;
       showing += 1;
       try {
-        queue.push(...eventsBetween(before, next, () => buildSnapshot(next)));
+        queue.push(...eventsBetween(before, next, () => buildSnapshot(next), (id, rootId) => readThread(next, id, rootId)));
         settle?.();
         // `settle` may have shown a newer state already: never go back to this one.
         const nextSnapshot = buildSnapshot(state);
@@ -73,6 +74,8 @@ export function createViewStore(initial: ChatState, onListenerError: (err: unkno
       on: (type, listener) => emitter.on(type, listener),
       getConversation: (id) => snapshot.conversations.find((c) => c.id === id),
       getMessages: (id) => snapshot.messages[id] ?? EMPTY,
+      // From the state shown, like the snapshot: the same array while nothing in the thread changed.
+      getThread: (id, rootId) => readThread(state, id, rootId),
       // Synchronous by contract: answered from the state shown, in a following tab too.
       getReceipts(conversationId, seq) {
         const conv = state.conversations.get(conversationId);

@@ -1,16 +1,18 @@
-import type {
-  AckFrame,
-  ConversationSummary,
-  HistoryResultFrame,
-  LogEvent,
-  MessageData,
-  SyncResultFrame,
+import {
+  isChange,
+  type AckFrame,
+  type ConversationSummary,
+  type HistoryResultFrame,
+  type LogEvent,
+  type MessageData,
+  type SyncResultFrame,
 } from '@parley/protocol';
 import type { ConnectionState } from '../types.js';
 import {
   applyEvents,
   applyServerSummary,
   applyTail,
+  applyTimelinePage,
   emptyConversation,
   findGap,
   markRead,
@@ -21,6 +23,7 @@ import {
 } from './conversation-state.js';
 import { findEntry, removeEntry, type Outbox } from './outbox.js';
 import { storedData } from './message-content.js';
+import { changeEventFromAck } from './change-events.js';
 import { applyReceiptUpdate, receiptsCursor, summaryReceipts } from './receipts.js';
 import { NO_TYPING, type TypingState } from './typing.js';
 import { NO_PRESENCE, type PresenceState } from './presence.js';
@@ -66,14 +69,19 @@ function groupByConversation(events: readonly LogEvent[]): Map<string, LogEvent[
   return groups;
 }
 
+/** Whether an event is one a device sends (a message or a change), named by its `clientMsgId`. */
+export function isSent(event: LogEvent): event is Extract<LogEvent, { clientMsgId: string }> {
+  return event.kind === 'message' || isChange(event);
+}
+
 /**
- * An own message seen in the log is durable, whatever path it came by (ack, sync, another
- * device's push): its outbox entry is settled, which is the dedup by clientMsgId.
+ * An own message or change seen in the log is durable, whatever path it came by (ack, sync,
+ * another device's push): its outbox entry is settled, which is the dedup by clientMsgId.
  */
 function settleOwnMessages(state: ChatState, events: readonly LogEvent[]): ChatState {
   let outbox = state.outbox;
   for (const event of events) {
-    if (event.kind !== 'message' || event.senderId !== state.userId) continue;
+    if (!isSent(event) || event.senderId !== state.userId) continue;
     const entry = findEntry(outbox, event.clientMsgId);
     if (entry && entry.conversationId === event.conversationId) outbox = removeEntry(outbox, entry.clientMsgId);
   }
@@ -88,7 +96,7 @@ export function applyIncomingEvents(state: ChatState, events: readonly LogEvent[
   let next = state;
   for (const [id, group] of groupByConversation(events)) {
     next = updateConversation(next, id, (conv) =>
-      asTail && conv.cursor === null ? applyTail(conv, group) : applyEvents(conv, group),
+      asTail && conv.cursor === null ? applyTail(conv, group, conv.server?.lastSeq) : applyEvents(conv, group),
     );
   }
   return settleOwnMessages(next, events);
@@ -116,7 +124,13 @@ export function eventFromAck(ack: AckFrame, data: MessageData, userId: string): 
 export function applyAck(state: ChatState, ack: AckFrame): ChatState {
   const entry = findEntry(state.outbox, ack.clientMsgId);
   if (!entry || state.userId === null) return state;
-  const data = storedData(entry, state.conversations.get(entry.conversationId));
+  const conv = state.conversations.get(entry.conversationId);
+  if (entry.change) {
+    // A change enters the log once the client holds its target (the event names its seq).
+    const event = changeEventFromAck(ack, entry.change, conv, state.userId);
+    return event ? applyIncomingEvents(state, [event]) : state;
+  }
+  const data = storedData(entry, conv);
   return data ? applyIncomingEvents(state, [eventFromAck(ack, data, state.userId)]) : state;
 }
 
@@ -142,8 +156,17 @@ export function applySyncResult(state: ChatState, frame: SyncResultFrame): ChatS
   return next;
 }
 
-export function applyHistoryResult(state: ChatState, frame: HistoryResultFrame): ChatState {
-  return applyIncomingEvents(state, frame.events, true);
+/**
+ * A history page asked before `beforeSeq`: a thread's replies join the log as they are; a page of
+ * the main timeline also extends how far back the timeline is held (`timelineFrom`). Neither
+ * places a conversation's position: a page has holes (changes, other lanes), only a sync does.
+ */
+export function applyHistoryResult(state: ChatState, frame: HistoryResultFrame, beforeSeq?: number): ChatState {
+  const mine = frame.events.filter((e) => e.conversationId === frame.conversationId);
+  const next = updateConversation(state, frame.conversationId, (conv) =>
+    frame.threadId === undefined ? applyTimelinePage(conv, { events: mine, hasMore: frame.hasMore }, beforeSeq) : applyEvents(conv, mine),
+  );
+  return settleOwnMessages(next, mine);
 }
 
 export function applyRead(state: ChatState, conversationId: string, seq: number): ChatState {

@@ -3,6 +3,7 @@ import {
   applyEvents,
   applyServerSummary,
   applyTail,
+  applyTimelinePage,
   emptyConversation,
   findGap,
   hasOlder,
@@ -99,7 +100,8 @@ describe('conversation log folding', () => {
 
   it('merges an older history page below the held events', () => {
     let conv = applyTail(emptyConversation('c1'), [message(4), message(5)]);
-    conv = applyEvents(conv, [message(1), message(2), message(3)]);
+    expect(hasOlder(conv)).toBe(true);
+    conv = applyTimelinePage(conv, { events: [message(1), message(2), message(3)], hasMore: false }, 4);
     expect(seqs(conv)).toEqual([1, 2, 3, 4, 5]);
     expect(conv.cursor).toBe(5);
     expect(hasOlder(conv)).toBe(false);

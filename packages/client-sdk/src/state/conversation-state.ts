@@ -1,5 +1,6 @@
 import { isUnread, isUnreadMention, type ConversationSummary, type LogEvent } from '@parley/protocol';
 import { NO_RECEIPTS, mergeSummaryReceipts, type ReceiptMap } from './receipts.js';
+import { eraseDeleted, replaces } from './message-fold.js';
 
 /**
  * What the client holds of one conversation. Immutable: every change returns a new object and
@@ -16,8 +17,17 @@ export interface ConversationState {
    * position in the log yet (a full sync then fetches its tail), unless it holds seq 1.
    */
   readonly cursor: number | null;
-  /** Held events, ascending by seq, unique by seq. Events past `cursor + 1` wait for a gap fill. */
+  /**
+   * Held events, ascending by seq, unique by seq. Events past `cursor + 1` wait for a gap fill.
+   * Below the cursor there are holes: history pages and cold-sync tails list one lane (the main
+   * timeline, or a thread) with changes folded into the messages' `state`.
+   */
   readonly events: readonly LogEvent[];
+  /**
+   * From which seq the main timeline (top-level messages, membership events) is held complete up
+   * to the cursor; `null` while unknown. `loadOlder` asks for the page before it.
+   */
+  readonly timelineFrom: number | null;
   /** This user's read watermark as known locally (never behind the server's). */
   readonly readSeq: number;
   /** Members' watermarks as this user sees them (empty for large conversations). */
@@ -25,7 +35,7 @@ export interface ConversationState {
 }
 
 export function emptyConversation(id: string): ConversationState {
-  return { id, server: null, summary: null, cursor: null, events: [], readSeq: 0, receipts: NO_RECEIPTS };
+  return { id, server: null, summary: null, cursor: null, events: [], timelineFrom: null, readSeq: 0, receipts: NO_RECEIPTS };
 }
 
 function foldSummary(server: ConversationSummary | null, events: readonly LogEvent[]): ConversationSummary | null {
@@ -79,36 +89,68 @@ function advanceCursor(cursor: number | null, events: readonly LogEvent[]): numb
 }
 
 function withEvents(conv: ConversationState, events: readonly LogEvent[], cursor: number | null): ConversationState {
-  return { ...conv, events, cursor: advanceCursor(cursor, events), summary: foldSummary(conv.server, events) };
+  const next = advanceCursor(cursor, events);
+  // Placed from seq 1 by raw events: the whole timeline below the cursor is held.
+  const timelineFrom = conv.timelineFrom ?? (cursor === null && next !== null ? 1 : null);
+  return { ...conv, events, cursor: next, timelineFrom, summary: foldSummary(conv.server, events) };
 }
 
 /**
- * Adds events, deduplicated by seq (the log never changes, so a held seq is kept as is), and
- * advances the cursor over what became contiguous.
+ * Adds events, deduplicated by seq, and advances the cursor over what became contiguous. A held
+ * seq is kept unless the incoming copy is a message folded further (`replaces`); a deleted
+ * message's held content is erased (`eraseDeleted`).
  */
 export function applyEvents(conv: ConversationState, incoming: readonly LogEvent[]): ConversationState {
-  const held = new Set(conv.events.map((e) => e.seq));
+  const held = new Map(conv.events.map((e) => [e.seq, e]));
   const fresh = new Map<number, LogEvent>();
+  let replaced = false;
   for (const event of incoming) {
-    if (event.conversationId === conv.id && !held.has(event.seq) && !fresh.has(event.seq)) fresh.set(event.seq, event);
+    if (event.conversationId !== conv.id) continue;
+    const before = fresh.get(event.seq) ?? held.get(event.seq);
+    if (before && !replaces(before, event)) continue;
+    fresh.set(event.seq, event);
+    if (held.has(event.seq)) replaced = true;
   }
   if (fresh.size === 0) return conv;
-  const merged = [...conv.events, ...fresh.values()].sort((a, b) => a.seq - b.seq);
+  const kept = replaced ? conv.events.filter((e) => !fresh.has(e.seq)) : conv.events;
+  const merged = eraseDeleted([...kept, ...fresh.values()].sort((a, b) => a.seq - b.seq));
   return withEvents(conv, merged, conv.cursor);
 }
 
 /**
- * Takes the tail of the log (a sync for a conversation the client named no cursor for, or a
- * first history page): the client's position starts just before it.
+ * Takes the tail of the main timeline a sync sends for a conversation the client named no cursor
+ * for: its messages are folded as of the summary's `lastSeq` (`lastSeq`), which is where the
+ * client's position starts; the timeline is held from the tail's first event. Without `lastSeq`
+ * (no summary), the position starts just before the tail.
  */
-export function applyTail(conv: ConversationState, tail: readonly LogEvent[]): ConversationState {
+export function applyTail(conv: ConversationState, tail: readonly LogEvent[], lastSeq?: number): ConversationState {
   const first = tail[0];
   if (conv.cursor !== null || !first) return applyEvents(conv, tail);
   // Events pushed before the tail and older than it would leave a hole below it: drop them.
   const kept = conv.events.filter((e) => e.seq >= first.seq);
+  const start = lastSeq !== undefined && lastSeq >= first.seq ? lastSeq : first.seq - 1;
   // Advance over the held events too: the tail may repeat only what was already pushed.
-  const placed = withEvents(conv, kept, first.seq - 1);
+  const placed = withEvents({ ...conv, timelineFrom: first.seq }, kept, start);
   return applyEvents(placed, tail);
+}
+
+/**
+ * A history page of the main timeline, asked before `beforeSeq` (undefined: the newest page): it
+ * holds every timeline event from its first one up to `beforeSeq`, so when it joins what is held
+ * the timeline is complete from its first event (from seq 1 when no older page exists).
+ */
+export function applyTimelinePage(
+  conv: ConversationState,
+  page: { events: readonly LogEvent[]; hasMore: boolean },
+  beforeSeq: number | undefined,
+): ConversationState {
+  const next = applyEvents(conv, page.events);
+  const held = olderPageBefore(conv);
+  const joins = beforeSeq === undefined ? held === undefined : held !== undefined && beforeSeq >= held;
+  if (!joins) return next;
+  const from = page.hasMore ? (page.events[0]?.seq ?? beforeSeq) : 1;
+  if (from === undefined || (next.timelineFrom !== null && next.timelineFrom <= from)) return next;
+  return { ...next, timelineFrom: from };
 }
 
 /** After a sync that brought no events for a conversation, its position is its last seq. */
@@ -154,13 +196,15 @@ export function needsTail(conv: ConversationState): boolean {
   return (conv.cursor === null || conv.server === null) && conv.events.length > 0;
 }
 
-/** The `beforeSeq` for the next older history page, or undefined for the newest page. */
+/**
+ * The `beforeSeq` for the next older page of the main timeline, or undefined for the newest page:
+ * where the held timeline is complete from, else just above the cursor.
+ */
 export function olderPageBefore(conv: ConversationState): number | undefined {
-  const oldest = conv.events[0]?.seq ?? (conv.cursor === null ? undefined : conv.cursor + 1);
-  return oldest;
+  return conv.timelineFrom ?? (conv.cursor === null ? undefined : conv.cursor + 1);
 }
 
-/** Whether older events exist than the oldest held one. */
+/** Whether older timeline events exist than the oldest held one. */
 export function hasOlder(conv: ConversationState): boolean {
   const before = olderPageBefore(conv);
   return before === undefined ? (conv.server?.lastSeq ?? 0) > 0 : before > 1;

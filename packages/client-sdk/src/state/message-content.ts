@@ -3,7 +3,7 @@ import type { OutboxEntry, ReplyDraft } from '../storage/client-storage.js';
 import type { ConversationState } from './conversation-state.js';
 
 /** What one queued message says: the content fields of an outbox entry. */
-export type EntryContent = Pick<OutboxEntry, 'text' | 'custom' | 'mentions' | 'replyTo'>;
+export type EntryContent = Pick<OutboxEntry, 'text' | 'custom' | 'mentions' | 'replyTo' | 'threadId'>;
 
 /** What the client knows of message `messageId` of a conversation: its id, plus its quote if held. */
 export function replyDraft(conv: ConversationState | undefined, messageId: string): ReplyDraft {
@@ -26,16 +26,34 @@ export function sendData(entry: EntryContent): SendData {
     ...(entry.custom !== undefined ? { custom: entry.custom } : {}),
     ...(entry.mentions !== undefined ? { mentions: [...entry.mentions] } : {}),
     ...(entry.replyTo !== undefined ? { replyTo: entry.replyTo.messageId } : {}),
+    ...(entry.threadId !== undefined ? { threadId: entry.threadId } : {}),
   };
+}
+
+/** The held top-level message `messageId` of a conversation, as a thread root (`data.thread` of its replies). */
+function threadRef(conv: ConversationState | undefined, messageId: string): MessageData['thread'] {
+  const root = conv?.events.find((e) => e.kind === 'message' && e.id === messageId);
+  return root ? { messageId, seq: root.seq } : undefined;
 }
 
 /**
  * The stored message's `data`, as the server stored it, built from the acked entry; undefined
- * when it quotes a message the client cannot quote exactly (then only the log tells).
+ * when it quotes a message the client cannot quote exactly, or replies in a thread whose root it
+ * does not hold (then only the log tells).
  */
 export function storedData(entry: EntryContent, conv: ConversationState | undefined): MessageData | undefined {
-  const { replyTo: _replyTo, ...data } = sendData(entry);
-  if (entry.replyTo === undefined) return data;
-  const replyTo = replyRef(entry.replyTo, conv);
-  return replyTo ? { ...data, replyTo } : undefined;
+  const { replyTo: _replyTo, threadId: _threadId, ...data } = sendData(entry);
+  let stored: MessageData = data;
+  if (entry.replyTo !== undefined) {
+    const replyTo = replyRef(entry.replyTo, conv);
+    if (!replyTo) return undefined;
+    stored = { ...stored, replyTo };
+  }
+  if (entry.threadId !== undefined) {
+    // The server names the root by id and seq: only a held root gives the seq.
+    const thread = threadRef(conv, entry.threadId);
+    if (!thread) return undefined;
+    stored = { ...stored, thread };
+  }
+  return stored;
 }

@@ -1,40 +1,11 @@
-import type { LogEvent } from '@parley/protocol';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatSnapshot, ConversationView, MessageView } from '../types.js';
 import type { ChatState } from './chat-state.js';
 import { hasOlder, unreadCount, unreadMentionCount, type ConversationState } from './conversation-state.js';
-import { replyRef } from './message-content.js';
-import { aggregateStatus, type ReceiptMap } from './receipts.js';
+import { buildMessages as buildTimeline, buildThread } from './message-views.js';
+import type { ReceiptMap } from './receipts.js';
 import { typingView } from './typing.js';
 import { presenceView } from './presence.js';
-
-function messageFromEvent(event: LogEvent & { kind: 'message' }, userId: string | null, receipts: ReceiptMap): MessageView {
-  const view: MessageView = {
-    // Own messages keep the clientMsgId key they had while pending, so lists do not remount them.
-    key: event.senderId === userId ? event.clientMsgId : event.id,
-    clientMsgId: event.clientMsgId,
-    id: event.id,
-    seq: event.seq,
-    conversationId: event.conversationId,
-    senderId: event.senderId,
-    ...shownContent(event.data, userId),
-    ts: event.ts,
-    status: 'sent',
-  };
-  // The sender follows its own messages: sent → delivered → read (aggregated over members).
-  return event.senderId === userId ? { ...view, receipt: aggregateStatus(receipts, event.seq, userId) } : view;
-}
-
-/** The content fields of a view: those the message has, and whether it mentions this user. */
-function shownContent(data: Pick<MessageView, 'text' | 'custom' | 'mentions' | 'replyTo'>, userId: string | null) {
-  return {
-    ...(data.text !== undefined ? { text: data.text } : {}),
-    ...(data.custom !== undefined ? { custom: data.custom } : {}),
-    ...(data.mentions !== undefined ? { mentions: data.mentions } : {}),
-    ...(data.replyTo !== undefined ? { replyTo: data.replyTo } : {}),
-    mentionsMe: userId !== null && data.mentions?.includes(userId) === true,
-  };
-}
 
 /** Receipts of current members only: someone who left never reads, and must not hold others back. */
 function currentReceipts(conv: ConversationState | undefined): ReceiptMap {
@@ -46,42 +17,11 @@ function currentReceipts(conv: ConversationState | undefined): ReceiptMap {
   return Object.fromEntries(ids.filter((id) => members.has(id)).map((id) => [id, conv.receipts[id]!]));
 }
 
-/** How an outbox entry shows: the user's own message, pending or failed, keyed by its clientMsgId. */
-export function messageFromEntry(entry: OutboxEntry, userId: string | null, conv?: ConversationState): MessageView {
-  // A queued reply shows what the client knows of its quote, completed from the log if it came since.
-  const replyTo = entry.replyTo && (replyRef(entry.replyTo, conv) ?? entry.replyTo);
-  const view: MessageView = {
-    key: entry.clientMsgId,
-    clientMsgId: entry.clientMsgId,
-    conversationId: entry.conversationId,
-    senderId: userId ?? '',
-    ...shownContent({ text: entry.text, custom: entry.custom, mentions: entry.mentions, replyTo }, userId),
-    ts: entry.createdAt,
-    status: entry.status,
-  };
-  return entry.error ? { ...view, error: entry.error } : view;
-}
+export { messageFromEntry } from './message-views.js';
 
-/**
- * A conversation's messages: confirmed ones by seq only (never by client clocks), then the user's
- * pending and failed ones in creation order. An entry whose message is already in the log (acked
- * on another path) is shown once, as sent.
- */
-export function buildMessages(
-  conv: ConversationState | undefined,
-  entries: readonly OutboxEntry[],
-  userId: string | null,
-): MessageView[] {
-  const views: MessageView[] = [];
-  const confirmed = new Set<string>();
-  const receipts = currentReceipts(conv);
-  for (const event of conv?.events ?? []) {
-    if (event.kind !== 'message') continue;
-    views.push(messageFromEvent(event, userId, receipts));
-    if (event.senderId === userId) confirmed.add(event.clientMsgId);
-  }
-  for (const entry of entries) if (!confirmed.has(entry.clientMsgId)) views.push(messageFromEntry(entry, userId, conv));
-  return views;
+/** A conversation's main timeline as shown (receipts of current members only). */
+export function buildMessages(conv: ConversationState | undefined, entries: readonly OutboxEntry[], userId: string | null): MessageView[] {
+  return buildTimeline(conv, entries, userId, currentReceipts(conv));
 }
 
 export function buildConversation(conv: ConversationState, userId: string | null): ConversationView | null {
@@ -104,7 +44,8 @@ function sameShownEntry(a: OutboxEntry, b: OutboxEntry): boolean {
   return (
     a === b ||
     (a.clientMsgId === b.clientMsgId && a.status === b.status && a.error === b.error && a.text === b.text &&
-      a.custom === b.custom && a.mentions === b.mentions && a.replyTo === b.replyTo)
+      a.custom === b.custom && a.mentions === b.mentions && a.replyTo === b.replyTo && a.threadId === b.threadId &&
+      a.change === b.change)
   );
 }
 
@@ -189,5 +130,30 @@ export function createSnapshotBuilder(): (state: ChatState) => ChatSnapshot {
           presence: previous && prevState?.presence === state.presence ? previous.presence : presenceView(state.presence),
         });
     return lastSnapshot;
+  };
+}
+
+/** The entries of one conversation, in outbox order. */
+function entriesOf(state: ChatState, conversationId: string): OutboxEntry[] {
+  return state.outbox.filter((e) => e.conversationId === conversationId);
+}
+
+/**
+ * Derives threads (`getThread`) from states, each memoized like the snapshot's message lists: the
+ * same array back while nothing it shows changed, so `useSyncExternalStore` can read it directly.
+ */
+export function createThreadReader(): (state: ChatState, conversationId: string, rootId: string) => readonly MessageView[] {
+  const cache = new Map<string, Cached<readonly MessageView[]>>();
+  return (state, conversationId, rootId) => {
+    const key = `${conversationId}\n${rootId}`;
+    const conv = state.conversations.get(conversationId);
+    const entries = entriesOf(state, conversationId);
+    const cached = cache.get(key);
+    if (cached && cached.conv === conv && cached.userId === state.userId && sameItems(cached.entries, entries, sameShownEntry)) return cached.value;
+    const value = Object.freeze(buildThread(conv, entries, state.userId, rootId, currentReceipts(conv)));
+    // Threads are opened one at a time: a few kept is plenty, and memory stays bounded.
+    if (cache.size >= 64 && !cache.has(key)) cache.delete(cache.keys().next().value ?? key);
+    cache.set(key, { conv, entries, userId: state.userId, value });
+    return value;
   };
 }

@@ -1,4 +1,4 @@
-import type { ConversationSummary, CustomData, LogEvent } from '@parley/protocol';
+import type { Change, ChangeTarget, ConversationSummary, CustomData, LogEvent } from '@parley/protocol';
 
 /**
  * The message a queued reply quotes, as the client knew it when the reply was queued: the id it
@@ -13,9 +13,19 @@ export interface ReplyDraft {
 }
 
 /**
- * A message waiting in the outbox: kept until the server acks it or the user discards it.
- * The content fields are all optional and new ones are only ever added, so an entry written by an
- * older release (`text` only) reads and sends as is: no stored entry needs migrating.
+ * A change of a message waiting in the outbox (an edit, a delete, a reaction added or taken
+ * back): what the CHANGE frame says. `target` names the message by its server id, or, for the
+ * device's own message that may still be in flight, by the `clientMsgId` it was sent with.
+ */
+export interface QueuedChange {
+  readonly target: ChangeTarget;
+  readonly change: Change;
+}
+
+/**
+ * A message or a change waiting in the outbox: kept until the server acks it or the user discards
+ * it. The content fields are all optional and new ones are only ever added, so an entry written by
+ * an older release (`text` only) reads and sends as is: no stored entry needs migrating.
  */
 export interface OutboxEntry {
   /** UUIDv7: entries replay in id order, which is creation order. */
@@ -26,6 +36,14 @@ export interface OutboxEntry {
   readonly custom?: CustomData;
   readonly mentions?: readonly string[];
   readonly replyTo?: ReplyDraft;
+  /** The id of the thread's root message, for a thread reply. */
+  readonly threadId?: string;
+  /**
+   * Set when the entry is a change of a message rather than a message (sent as CHANGE, in the
+   * same per-conversation order as messages). Entries written by releases before protocol 5 have
+   * none: they are messages.
+   */
+  readonly change?: QueuedChange;
   /** Local creation time, for display only. */
   readonly createdAt: number;
   readonly status: 'pending' | 'failed';
@@ -73,7 +91,11 @@ export interface ClientStorage {
   readonly events: {
     /** The newest `limit` cached events of a conversation (before `beforeSeq` if given), ascending. */
     list(conversationId: string, options?: { beforeSeq?: number; limit?: number }): Promise<LogEvent[]>;
-    /** Stores events; an event with a seq already stored replaces nothing (the log never changes). */
+    /**
+     * Stores events; an event with a seq already stored replaces the stored copy. The log never
+     * changes, but the client's copy of an event does: a newer fold of a message (from a history
+     * page), or a deleted message's erased form, which must not keep the deleted text on disk.
+     */
     put(events: readonly LogEvent[]): Promise<void>;
   };
   readonly cursors: {

@@ -134,15 +134,10 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
       put: async (batch) => {
         if (batch.length === 0) return;
         const tx = (await db()).transaction('events', 'readwrite');
-        const first = new Map<string, LogEvent>();
-        for (const event of batch) {
-          const key = `${event.conversationId}\u0000${event.seq}`;
-          if (!first.has(key)) first.set(key, event);
-        }
-        // The log never changes: a seq already stored keeps its first copy.
-        await Promise.all([...first.values()].map(async (event) => {
-          if ((await tx.store.getKey([event.conversationId, event.seq])) === undefined) await tx.store.put(event);
-        }));
+        const last = new Map<string, LogEvent>();
+        for (const event of batch) last.set(`${event.conversationId}\u0000${event.seq}`, event);
+        // The latest copy wins: a newer fold of a message, or its erased form after a delete.
+        await Promise.all([...last.values()].map((event) => tx.store.put(event)));
         for (const conversationId of new Set(batch.map((e) => e.conversationId))) await trimLog(tx, conversationId);
         await tx.done;
       },

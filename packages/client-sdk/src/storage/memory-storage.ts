@@ -47,7 +47,7 @@ export function createMemoryStorage(): ClientStorage {
         for (const event of batch) {
           let log = events.get(event.conversationId);
           if (!log) events.set(event.conversationId, (log = new Map()));
-          if (!log.has(event.seq)) log.set(event.seq, event);
+          log.set(event.seq, event);
         }
       },
     },

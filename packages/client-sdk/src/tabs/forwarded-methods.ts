@@ -3,7 +3,9 @@ import type { ChatClient } from '../types.js';
 
 /** What a following tab asks the leading tab to run, answered back on the channel. */
 export const FORWARDED = [
-  'retry', 'discard', 'openDirect', 'createGroup', 'addMembers', 'removeMembers', 'loadOlder',
+  'retry', 'discard', 'openDirect', 'createGroup', 'addMembers', 'removeMembers', 'loadOlder', 'loadThread',
+  // Changes run on the leader: it holds the outbox whose rules they follow (an unsent message is changed in place).
+  'edit', 'delete', 'react', 'unreact',
   'typing', 'setAway', 'getSettings', 'updateSettings',
 ] as const;
 
@@ -20,7 +22,7 @@ export const NOT_REPEATABLE: ReadonlySet<string> = new Set<ForwardedMethod>(['cr
  */
 export const OWN = [
   'send', 'markRead', 'watch', 'unwatch', 'subscribePresence', 'unsubscribePresence', 'connect', 'close', 'signOut',
-  'subscribe', 'on', 'getSnapshot', 'getConversation', 'getMessages', 'getReceipts',
+  'subscribe', 'on', 'getSnapshot', 'getConversation', 'getMessages', 'getThread', 'getReceipts',
 ] as const;
 
 export type ForwardedMethod = (typeof FORWARDED)[number];

@@ -1,7 +1,7 @@
 import { ErrorCode, Limits, ParleyError } from '@parley/protocol';
 import { uuidv7 } from '../ids/uuidv7.js';
 import type { ClientStorage, OutboxEntry } from '../storage/client-storage.js';
-import { applyRead, initialChatState, type ChatState } from '../state/chat-state.js';
+import { applyRead, initialChatState, isSent, type ChatState } from '../state/chat-state.js';
 import { findEntry, newEntry, putEntry } from '../state/outbox.js';
 import type { ChatCore } from '../core/chat-core.js';
 import { loadCachedState, withCached } from '../core/cached-state.js';
@@ -71,7 +71,7 @@ export function createTabClient(options: TabClientOptions): ChatClient {
   const withUnconfirmed = (next: ChatState): ChatState => {
     let outbox = next.outbox;
     for (const [id, entry] of [...unconfirmed]) {
-      const settled = next.conversations.get(entry.conversationId)?.events.some((e) => e.kind === 'message' && e.clientMsgId === id);
+      const settled = next.conversations.get(entry.conversationId)?.events.some((e) => isSent(e) && e.clientMsgId === id);
       if (settled || findEntry(next.outbox, id)) unconfirmed.delete(id);
       else outbox = putEntry(outbox, entry);
     }
