@@ -19,26 +19,45 @@ export function releaseFile(release: ReleaseName, file: string): string {
 }
 
 // The bundles carry no types: these describe the part of an old client's public API the suite
-// uses, as that release shipped it (both releases share it).
+// uses, as that release shipped it (every release shares it; protocol 4's additions are marked).
 export interface ReleaseMessageView {
   readonly key: string;
   readonly clientMsgId?: string;
+  /** The stored message's id (protocol 4: what `replyTo` names). */
+  readonly id?: string;
   readonly seq?: number;
   readonly conversationId: string;
   readonly senderId: string;
   readonly text: string;
   readonly status: 'pending' | 'sent' | 'failed';
   readonly receipt?: 'sent' | 'delivered' | 'read';
+  /** Protocol 4: app data, mentions, the quoted message. */
+  readonly custom?: unknown;
+  readonly mentions?: readonly string[];
+  readonly replyTo?: { readonly messageId: string; readonly preview?: string };
+}
+
+/** Protocol 4's `send()`: content (text and/or app data) and options (mentions, a reply). */
+export interface ReleaseContent {
+  text?: string;
+  custom?: unknown;
+}
+export interface ReleaseSendOptions {
+  replyTo?: string;
+  mentions?: readonly string[];
+  clientMsgId?: string;
 }
 
 export interface ReleaseChatClient {
-  send(conversationId: string, text: string): Promise<ReleaseMessageView>;
+  /** Protocols 2 and 3 take text only; protocol 4 takes content and options too. */
+  send(conversationId: string, content: string | ReleaseContent, options?: ReleaseSendOptions): Promise<ReleaseMessageView>;
   openDirect(userId: string): Promise<{ id: string }>;
   createGroup(input: { title?: string; members: string[] }): Promise<{ id: string }>;
   removeMembers(conversationId: string, userIds: string[]): Promise<{ id: string }>;
   markRead(conversationId: string, seq?: number): void;
   typing(conversationId: string): void;
-  close(): void;
+  /** Protocol 4 resolves once the writes it queued for its storage have landed. */
+  close(): void | Promise<void>;
   subscribe(listener: () => void): () => void;
   getSnapshot(): {
     readonly connection: { readonly status: string; readonly lastError?: { readonly code: number } };
