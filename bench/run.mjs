@@ -30,6 +30,11 @@ const WORKLOADS = [
   },
   // One node against two over Redis, both on SQLite: the only store two processes can share.
   { id: 'W5', script: 'bench/load/w5-cross-node.mjs', on: ['sqlite', 'sqlite2'], args: ['--seconds', seconds] },
+  // The message model on reads: a conversation full of edits, reactions and threads against a plain one.
+  {
+    id: 'W6', script: 'bench/load/w6-message-model.mjs', on: ['memory', 'sqlite'],
+    args: quick ? ['--messages', '2000', '--pages', '10', '--repeats', '3', '--cold', '5'] : [], timeoutMs: 300_000,
+  },
 ];
 
 const machine = `${availableParallelism()} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${pinning}`;

@@ -7,9 +7,11 @@ import { FRAME_EVENT, PROTOCOL_VERSION } from '@parley/protocol';
 
 /**
  * Connects to a socket.io server (Parley or the B2/B4 relays) and resolves once the namespace
- * accepted the handshake. `onFrame` gets every `parley` frame, already JSON-decoded.
+ * accepted the handshake. `onFrame` gets every `parley` frame, already JSON-decoded, except the
+ * packets `skip(text)` is true for: a seeder that ignores the pushes of what it writes itself
+ * would otherwise spend its core decoding them.
  */
-export function connectSocketIo(url, { path = '/parley/socket.io', auth, onFrame }) {
+export function connectSocketIo(url, { path = '/parley/socket.io', auth, onFrame, skip }) {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${path}/?EIO=4&transport=websocket`, { perMessageDeflate: false });
   return new Promise((resolve, reject) => {
     let connected = false;
@@ -29,6 +31,7 @@ export function connectSocketIo(url, { path = '/parley/socket.io', auth, onFrame
           return;
         case 52: // '4': a socket.io packet
           if (text.startsWith('42')) {
+            if (skip?.(text)) return;
             const [event, frame] = JSON.parse(text.slice(2));
             if (event === FRAME_EVENT) onFrame(frame);
           } else if (text.startsWith('40')) {
@@ -63,7 +66,7 @@ export function connectRawWs(url, { auth, onFrame }) {
  * Parley authenticates with a token; the relays take `{ userId, rooms }` (they have no store, so
  * the client says which conversations it is in).
  */
-export async function connectTarget(target, { userId, token, deviceId, rooms = [], onFrame = () => {} }) {
+export async function connectTarget(target, { userId, token, deviceId, rooms = [], onFrame = () => {}, skip }) {
   const waiting = new Map();
   const handle = (frame) => {
     if (frame.reqId !== undefined && waiting.has(frame.reqId)) {
@@ -76,7 +79,7 @@ export async function connectTarget(target, { userId, token, deviceId, rooms = [
   const auth =
     target.kind === 'parley' ? { token, deviceId: deviceId ?? `${userId}-d`, protocol: PROTOCOL_VERSION } : { userId, rooms };
   const connect = target.kind === 'ws' ? connectRawWs : connectSocketIo;
-  const client = await connect(target.url, { auth, onFrame: handle });
+  const client = await connect(target.url, { auth, onFrame: handle, skip });
   let serial = 0;
   client.request = (frame) =>
     new Promise((resolve) => {

@@ -16,9 +16,9 @@ function launch(script, args, { core, nodeArgs = [], env = {} }) {
   return spawn(command, rest, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Starts a bench server and resolves once it prints its URL. */
-export async function startServer(script, args = [], { core = CORES.server, env } = {}) {
-  const child = launch(script, args, { core, env, nodeArgs: ['--expose-gc', '--max-old-space-size=8192'] });
+/** Starts a bench server and resolves once it prints its URL; `nodeArgs` adds node flags (`--cpu-prof`). */
+export async function startServer(script, args = [], { core = CORES.server, env, nodeArgs = [] } = {}) {
+  const child = launch(script, args, { core, env, nodeArgs: ['--expose-gc', '--max-old-space-size=8192', ...nodeArgs] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
