@@ -2,13 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatClient } from '@parley/client-sdk';
 import { PROTOCOL_VERSION } from '@parley/protocol';
 import { requireRedis, startRedis, type RedisProcess } from '../helpers/redis-server.js';
-import { sdkClient } from '../helpers/sdk.js';
-import { crashLines, devToken, startCurrentNode, startReleaseNode, type ClusterConfig, type ClusterNode } from './cluster-nodes.js';
+import { crashLines, startCurrentNode, startReleaseNode, type ClusterConfig, type ClusterNode } from './cluster-nodes.js';
+import { currentDevice, expectNoHole, invalidFrames, lastSeqOf, oldDevice, type CurrentDevice, type OldDevice } from './cluster-devices.js';
 import { expectConverged, held, statusOf, waitOnline, waitUntil, WAIT, type Device, type Sent } from './devices.js';
-import { loadReleaseClient, type ReleaseChatClient, type ReleaseClientModule, type ReleaseClientOptions, type ReleaseName } from './releases.js';
+import { loadReleaseClient, type ReleaseChatClient, type ReleaseClientModule, type ReleaseName } from './releases.js';
 
 // A rolling deploy: a node of the previous release and a node of this one share one Redis and
 // one SQLite file, with both releases' apps connected to both, until the old node is replaced.
@@ -20,54 +19,14 @@ const hasRedis = requireRedis();
 const DEV_SECRET = 'mixed-cluster-dev-secret-at-least-32-bytes';
 const SETUP_TIMEOUT = 3 * WAIT;
 const TEST_TIMEOUT = 5 * WAIT;
-const RELEASES: readonly ReleaseName[] = ['protocol-3'];
+const RELEASES: readonly ReleaseName[] = ['protocol-4'];
 const protocolOf = (release: ReleaseName): number => Number(release.slice('protocol-'.length));
-
-/** The part of an old app's storage these tests read: the seq up to which it holds the log without a hole. */
-interface ReleaseStorage {
-  cursors: { list(): Promise<Record<string, number>> };
-}
-/** An old app, with the warnings it logged (an old client logs each frame it cannot parse and drops it). */
-type OldDevice = Device & { chat: ReleaseChatClient; storage: ReleaseStorage; warnings: string[] };
-type CurrentDevice = Device & { chat: ChatClient };
-
-function oldDevice(mod: ReleaseClientModule, url: string, userId: string, name: string): OldDevice {
-  const storage = mod.createMemoryStorage() as ReleaseStorage;
-  const warnings: string[] = [];
-  const note = (message: string, fields?: unknown) => void warnings.push(`${message} ${JSON.stringify(fields ?? {})}`);
-  // Both releases take a logger, though the suite's description of their options leaves it out.
-  const options: ReleaseClientOptions & { logger: object } = {
-    logger: { debug: () => {}, info: () => {}, warn: note, error: note },
-    url,
-    getToken: () => devToken(url, userId),
-    storage,
-    deviceId: name,
-    reconnect: { baseMs: 50, maxMs: 300 },
-    ackTimeoutMs: 2000,
-    deliveredDelayMs: 20,
-    typingThrottleMs: 20,
-  };
-  const chat = mod.createChatClient(options);
-  return { ...deviceOf(chat, userId, name), chat, storage, warnings };
-}
-
-function currentDevice(url: string, userId: string, name: string): CurrentDevice {
-  const chat = sdkClient({ url, token: (user) => devToken(url, user) }, userId, { deviceId: name });
-  return { ...deviceOf(chat, userId, name), chat };
-}
-
-function deviceOf(chat: ReleaseChatClient | ChatClient, userId: string, name: string): Device {
-  return {
-    name,
-    userId,
-    send: (conversationId, text) => chat.send(conversationId, text),
-    markRead: (conversationId) => chat.markRead(conversationId),
-    typing: (conversationId) => chat.typing(conversationId),
-    getMessages: (conversationId) => chat.getMessages(conversationId),
-    getSnapshot: () => chat.getSnapshot(),
-    close: () => chat.close(),
-  };
-}
+/** The releases before the old node's that the new nodes still speak: their apps connect during the deploy. */
+const OLDER_APPS: Readonly<Record<ReleaseName, readonly ReleaseName[]>> = {
+  'protocol-4': ['protocol-3', 'protocol-2'],
+  'protocol-3': ['protocol-2'],
+  'protocol-2': [],
+};
 
 /** The last message of `userId` a device holds (whichever of the user's devices sent it). */
 const lastOf = (device: Device, conversationId: string, userId: string) =>
@@ -85,21 +44,10 @@ interface ReleasePresence {
 }
 const presenceOf = (device: OldDevice) => device.chat as unknown as ReleasePresence;
 
-/** The highest seq a device holds of a conversation. */
-const lastSeqOf = (device: Device, conversationId: string) => Math.max(0, ...device.getMessages(conversationId).map((m) => m.seq ?? 0));
-
-/** An old app holds every seq of the conversation up to `lastSeq`: its stored cursor says so. */
-async function expectNoHole(device: OldDevice, conversationId: string, lastSeq: number): Promise<void> {
-  await waitUntil(
-    async () => (await device.storage.cursors.list())[conversationId] === lastSeq,
-    `${device.name} to hold the log of ${conversationId} without a hole up to ${lastSeq}`,
-    () => `${held(device, conversationId)}; its warnings: ${device.warnings.join(' | ').slice(0, 2000)}`,
-  );
-}
-
 describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new nodes share Redis and the SQLite file', (release) => {
   // Today's client on the old node: a node of an older protocol refuses it (server-outdated) until replaced.
   const currentOnOld = protocolOf(release) === PROTOCOL_VERSION;
+  const olderApps = OLDER_APPS[release];
   let redis: RedisProcess;
   let config: ClusterConfig;
   let mod: ReleaseClientModule;
@@ -144,7 +92,7 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
     daveOld = adopt(oldDevice(mod, newNode.url, 'dave', 'dave-old-app@new'));
     await waitOnline([aliceOld, alicePhone, bob, daveOld]);
     if (currentOnOld) await waitOnline([carol]);
-    else await waitUntil(() => statusOf(carol) === 'server-outdated', 'carol (today\'s app) server-outdated on a protocol-2 node', () => statusOf(carol));
+    else await waitUntil(() => statusOf(carol) === 'server-outdated', 'carol (today\'s app) server-outdated on the old node', () => statusOf(carol));
 
     ids.group = (await aliceOld.chat.createGroup({ title: `deploy from ${release}`, members: ['bob', 'carol', 'dave'] })).id;
     ids.aliceBob = (await aliceOld.chat.openDirect('bob')).id;
@@ -181,7 +129,7 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
     await record(alicePhone, ids.aliceBob, 'alice\'s phone to bob');
     for (let i = 0; i < 3; i++) {
       await record(daveOld, ids.carolDave, `dave's old app to carol ${i}`);
-      // On a protocol-2 node today's app cannot connect: what carol writes waits in its outbox.
+      // The old node speaks an older protocol: today's app cannot connect, what carol writes waits in its outbox.
       await record(carol, ids.carolDave, `carol to dave ${i}`);
     }
 
@@ -199,8 +147,8 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
   }, TEST_TIMEOUT);
 
   it('relays read receipts and typing across the nodes, both ways', async () => {
-    // An old app on one node and today's app on the other (and, on a protocol-3 old node, the
-    // other way round), in their direct conversation; two old apps in the group.
+    // An old app on one node and today's app on the other (and, when the old node speaks today's
+    // protocol, the other way round), in their direct conversation; two old apps in the group.
     const directs: Array<[Device, Device, string]> = [[aliceOld, bob, ids.aliceBob]];
     if (currentOnOld) directs.push([carol, daveOld, ids.carolDave]);
     for (const [a, b, id] of directs) {
@@ -273,11 +221,11 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
     for (const d of [aliceOld, daveOld]) await expectNoHole(d, ids.owned, lastSeq);
   }, TEST_TIMEOUT);
 
-  // The deploy this release goes through has protocol-2 apps too, connected to the new nodes
-  // (which speak 2): what the protocol-3 node broadcasts reaches them through a new node, and
-  // that node has to put it in their form, as it does for its own broadcasts.
-  it('gives a protocol-2 app on the new node what the old node broadcasts, in a form it parses', async () => {
-    const erin = adopt(oldDevice(await loadReleaseClient('protocol-2'), newNode.url, 'erin', 'erin-protocol-2-app@new'));
+  // The deploy this release goes through has apps older than the old node's too, connected to the
+  // new nodes (which speak them all): what the old node broadcasts reaches them through a new node,
+  // and that node has to put it in their form, as it does for its own broadcasts.
+  it.each(olderApps)('gives a %s app on the new node what the old node broadcasts, in a form it parses', async (older) => {
+    const erin = adopt(oldDevice(await loadReleaseClient(older), newNode.url, 'erin', `erin-${older}-app@new`));
     await waitOnline([erin]);
     // An app on the old node makes a group (its summary names the owner) and leaves it
     // (ownership passes on): two frames protocol 2 has no form for. Today's app when the old node
@@ -285,13 +233,13 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
     const maker = currentOnOld
       ? { chat: carol.chat as Pick<ReleaseChatClient, 'createGroup' | 'removeMembers'>, userId: 'carol' }
       : { chat: aliceOld.chat, userId: 'alice' };
-    const { id } = await maker.chat.createGroup({ title: 'made on the old node', members: ['dave', 'erin'] });
+    const { id } = await maker.chat.createGroup({ title: `made on the old node for ${older}`, members: ['dave', 'erin'] });
     await waitUntil(() => listedBy(erin).includes(id), 'the new group listed on erin\'s app before any message', () => erin.warnings.join(' | '));
     await maker.chat.removeMembers(id, [maker.userId]);
-    await record(daveOld, id, 'dave\'s old app after the maker left');
+    await record(daveOld, id, `dave's old app after the maker left (${older})`);
     await expectConverged([erin, daveOld], id, sentTo(id));
     await expectNoHole(erin, id, lastSeqOf(daveOld, id));
-    expect(erin.warnings.filter((w) => w.includes('invalid frame'))).toEqual([]);
+    expect(invalidFrames(erin)).toEqual([]);
     expectHealthy();
   }, TEST_TIMEOUT);
 
@@ -303,7 +251,7 @@ describe.skipIf(!hasRedis).each(RELEASES)('a rolling deploy from %s: old and new
     const replacement = await startCurrentNode('replacement new node', config, oldNode.port);
     nodes.push(replacement);
 
-    // Old apps negotiate their version with the new node; today's app on the protocol-2 node
+    // Old apps negotiate their version with the new node; today's app on the old node
     // leaves server-outdated and delivers its outbox.
     const everyone = [aliceOld, alicePhone, bob, carol, daveOld];
     await waitOnline(everyone);
