@@ -3,6 +3,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabaseName, mongoTestUri } from '../../../../tests/helpers/mongo-env.js';
 import { appendBurst, createDirect, createGroup, logProblems, range, readWholeLog, reportWatermarks, sendText } from '../testing/fixtures.js';
+import { laneProblems } from '../testing/conformance-changes.js';
 import { runWorkers } from '../testing/workers.js';
 import { directKeyOf } from './store-helpers.js';
 import { createMongoStore } from './mongo-store.js';
@@ -51,6 +52,25 @@ if (uri) {
       expect(await logProblems(setup, 'g1')).toEqual([]);
       const senders = new Set((await readWholeLog(setup, 'g1')).slice(1).map((e) => e.senderId));
       expect(senders).toEqual(new Set(['p1', 'p2']));
+    });
+
+    it('keeps lanes a partition of the log when two processes append messages, thread replies and reactions at once', async () => {
+      const setup = createMongoStore({ db });
+      await createGroup(setup, 'g1', ['alice', 'bob']);
+      const root = (await sendText(setup, 'g1', 'alice', 'root', 'root')).event;
+      const perWorker = 25;
+      const base = {
+        PARLEY_WORKER_STORE: 'mongodb', PARLEY_WORKER_TARGET: uri, PARLEY_WORKER_DB: db.databaseName, PARLEY_WORKER_OP: 'lanes',
+        PARLEY_WORKER_COUNT: String(perWorker), PARLEY_WORKER_CONVERSATION: 'g1', PARLEY_WORKER_ROOT_ID: root.id, PARLEY_WORKER_ROOT_SEQ: String(root.seq),
+      };
+      const runs = await runWorkers(worker, ['p1', 'p2'].map((id) => ({ ...base, PARLEY_WORKER_ID: id })));
+      expect(runs.map((r) => [r.code, r.stderr])).toEqual([[0, ''], [0, '']]);
+      expect(await logProblems(setup, 'g1')).toEqual([]);
+      expect(await laneProblems(setup, 'g1')).toEqual([]);
+      const last = 2 + 3 * 2 * perWorker;
+      expect(await setup.readLane('g1', 0, last + 1, 1000)).toHaveLength(2 + 2 * perWorker);
+      expect(await setup.readChanges('g1', [root.seq], last)).toHaveLength(2 * perWorker);
+      expect((await setup.countReplies('g1', [root.seq], last)).get(root.seq)?.count).toBe(2 * perWorker);
     });
 
     it('creates one direct conversation when two processes open it at once', async () => {

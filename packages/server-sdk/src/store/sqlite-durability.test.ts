@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDirect, createGroup, logProblems, range, readWholeLog, reportWatermarks, sendText } from '../testing/fixtures.js';
+import { laneProblems } from '../testing/conformance-changes.js';
 import { runWorkers } from '../testing/workers.js';
 import { SQLITE_SCHEMA_VERSION, migrateSqlite } from './sqlite-migrations.js';
 import { createSqliteStore } from './sqlite-store.js';
@@ -110,6 +111,31 @@ describe('sqlite store: several processes on one file', () => {
     // Both processes really wrote: their messages interleave in the log.
     const senders = (await readWholeLog(store, 'g1')).slice(1).map((e) => e.senderId);
     expect(new Set(senders)).toEqual(new Set(['p1', 'p2']));
+    await store.close();
+  });
+
+  it('keeps lanes a partition of the log when two processes append messages, thread replies and reactions at once', async () => {
+    const filename = join(dir, 'lanes.sqlite');
+    const setup = createSqliteStore({ filename });
+    await createGroup(setup, 'g1', ['alice', 'bob']);
+    const root = (await sendText(setup, 'g1', 'alice', 'root', 'root')).event;
+    await setup.close();
+
+    const perWorker = 40;
+    const base = {
+      PARLEY_WORKER_STORE: 'sqlite', PARLEY_WORKER_TARGET: filename, PARLEY_WORKER_OP: 'lanes', PARLEY_WORKER_COUNT: String(perWorker),
+      PARLEY_WORKER_CONVERSATION: 'g1', PARLEY_WORKER_ROOT_ID: root.id, PARLEY_WORKER_ROOT_SEQ: String(root.seq),
+    };
+    const runs = await runWorkers(worker, ['p1', 'p2'].map((id) => ({ ...base, PARLEY_WORKER_ID: id })));
+    expect(runs.map((r) => [r.code, r.stderr])).toEqual([[0, ''], [0, '']]);
+    const store = createSqliteStore({ filename });
+    expect(await logProblems(store, 'g1')).toEqual([]);
+    expect(await laneProblems(store, 'g1')).toEqual([]);
+    const last = 2 + 3 * 2 * perWorker;
+    expect((await store.getConversation('g1'))?.lastSeq).toBe(last);
+    expect(await store.readLane('g1', 0, last + 1, 1000)).toHaveLength(2 + 2 * perWorker);
+    expect(await store.readChanges('g1', [root.seq], last)).toHaveLength(2 * perWorker);
+    expect((await store.countReplies('g1', [root.seq], last)).get(root.seq)?.count).toBe(2 * perWorker);
     await store.close();
   });
 

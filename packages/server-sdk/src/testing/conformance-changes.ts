@@ -74,6 +74,32 @@ export async function walkLane(store: ChatStore, conversationId: string, lane: n
 
 const seqsOf = (events: readonly LogEvent[]) => events.map((e) => e.seq);
 
+/**
+ * Reads a conversation's log and every lane in it, and describes each way the lanes break their
+ * promise: an event listed in a lane that is not its own, or not listed once in exactly one lane.
+ * An empty array means the lanes partition the log. Multi-process tests use it too.
+ *
+ * @example
+ * expect(await laneProblems(store, 'g1')).toEqual([]);
+ */
+export async function laneProblems(store: ChatStore, conversationId: string): Promise<string[]> {
+  const log = await readWholeLog(store, conversationId);
+  const problems: string[] = [];
+  const listed = new Map<number, number>();
+  for (const lane of new Set(log.map(laneOf))) {
+    for (const seq of await walkLane(store, conversationId, lane, 25)) {
+      const event = log[seq - 1];
+      if (!event || laneOf(event) !== lane) problems.push(`lane ${lane} lists seq ${seq}, whose lane is ${event ? laneOf(event) : 'none'}`);
+      listed.set(seq, (listed.get(seq) ?? 0) + 1);
+    }
+  }
+  for (const event of log) {
+    const times = listed.get(event.seq) ?? 0;
+    if (times !== 1) problems.push(`seq ${event.seq} (lane ${laneOf(event)}) is listed ${times} times`);
+  }
+  return problems;
+}
+
 /** Lanes, changes, reply counts and change dedup: each check runs on a fresh, empty store. */
 export const changeChecks: readonly StoreCheck[] = [
   {
@@ -184,6 +210,7 @@ export const changeChecks: readonly StoreCheck[] = [
       expect(replies).toHaveLength(15);
       expect(changes).toHaveLength(30);
       expect([...timeline, ...replies, ...changes].sort((a, b) => a - b)).toEqual(range(1, log.length));
+      expect(await laneProblems(store, 'g1')).toEqual([]);
       expect((await store.countReplies('g1', [root.seq], log.length)).get(root.seq)?.count).toBe(15);
     },
   },

@@ -5,10 +5,12 @@
  *   PARLEY_WORKER_STORE   sqlite | mongodb
  *   PARLEY_WORKER_TARGET  the SQLite file, or the MongoDB URI
  *   PARLEY_WORKER_DB      the MongoDB database name
- *   PARLEY_WORKER_OP      append (COUNT messages into CONVERSATION) | direct (COUNT direct creates)
+ *   PARLEY_WORKER_OP      append (COUNT messages into CONVERSATION) | direct (COUNT direct creates) |
+ *                         lanes (COUNT each of messages, thread replies to and reactions on the
+ *                         message ROOT_ID at ROOT_SEQ of CONVERSATION, all at once)
  *   PARLEY_WORKER_ID      this worker's name (its sender id for appends)
  */
-import type { ChatStore } from '../../store/types.js';
+import type { AppendInput, ChatStore } from '../../store/types.js';
 import { appendBurst, createDirect, range } from '../fixtures.js';
 import { awaitStartSignal, reportWorkerResult } from '../workers.js';
 
@@ -37,6 +39,17 @@ await awaitStartSignal();
 if (env('PARLEY_WORKER_OP') === 'append') {
   const results = await appendBurst(store, { conversationId: env('PARLEY_WORKER_CONVERSATION'), senderId: workerId, count });
   reportWorkerResult(results.map((r) => ({ seq: r.event.seq, id: r.event.id, duplicate: r.duplicate })));
+} else if (env('PARLEY_WORKER_OP') === 'lanes') {
+  const conversationId = env('PARLEY_WORKER_CONVERSATION');
+  const root = { messageId: env('PARLEY_WORKER_ROOT_ID'), seq: Number(env('PARLEY_WORKER_ROOT_SEQ')) };
+  const base = { conversationId, senderId: workerId, ts: Date.now() };
+  const inputs: AppendInput[] = range(1, count).flatMap((i): AppendInput[] => [
+    { ...base, clientMsgId: `${workerId}-m${i}`, kind: 'message', data: { text: `message ${i}` } },
+    { ...base, clientMsgId: `${workerId}-t${i}`, kind: 'message', data: { text: `reply ${i}`, thread: root } },
+    { ...base, clientMsgId: `${workerId}-r${i}`, kind: 'reaction.added', data: { messageId: root.messageId, messageSeq: root.seq, key: `k${i}` } },
+  ]);
+  const results = await Promise.all(inputs.map((input) => store.append(input)));
+  reportWorkerResult(results.map((r) => ({ seq: r.event.seq, duplicate: r.duplicate })));
 } else {
   const results = await Promise.all(range(1, count).map((i) => createDirect(store, `${workerId}-d${i}`, 'alice', 'bob')));
   reportWorkerResult(results.map((r) => ({ id: r.conversation.id, created: r.created })));
