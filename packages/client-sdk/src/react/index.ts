@@ -16,6 +16,8 @@ export { useCreateChatClient } from './use-create-chat-client.js';
 export { useConversations, useConversation, type ConversationsState } from './use-conversations.js';
 export { useMessages, type MessagesState } from './use-messages.js';
 export { useSendMessage, type SendActions } from './use-send-message.js';
+export { useMessageActions, type MessageActions } from './use-message-actions.js';
+export { useThread, type ThreadState } from './use-thread.js';
 export { useMarkRead } from './use-mark-read.js';
 export { useConnection, useCurrentUserId, useOutbox, type OutboxState } from './use-connection.js';
 export { useTyping, type TypingState } from './use-typing.js';
