@@ -27,8 +27,8 @@ const PUBLIC: Record<string, string[]> = {
   ],
   '@parley/client-sdk/react': [
     'ParleyProvider', 'SERVER_SNAPSHOT', 'useAwayWhenHidden', 'useChatClient', 'useChatStore', 'useConnection',
-    'useConversation', 'useConversations', 'useCreateChatClient', 'useCurrentUserId', 'useMarkRead', 'useMessages',
-    'useOutbox', 'usePresence', 'useReceipts', 'useSendMessage', 'useTyping',
+    'useConversation', 'useConversations', 'useCreateChatClient', 'useCurrentUserId', 'useMarkRead', 'useMessageActions', 'useMessages',
+    'useOutbox', 'usePresence', 'useReceipts', 'useSendMessage', 'useThread', 'useTyping',
   ],
   '@parley/client-sdk/indexeddb': [
     'SCHEMA_VERSION', 'createIndexedDbStorage',
