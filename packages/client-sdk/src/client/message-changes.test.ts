@@ -18,11 +18,11 @@ async function setup(storage: ClientStorage = createMemoryStorage()) {
     { transport: wire.factory, timers: clock.timers },
   );
   await flushAsync();
-  const online = async (events: LogEvent[] = [message(1, 'bob'), message(2, 'me')]) => {
+  const online = async (events: LogEvent[] = [message(1, 'bob'), message(2, 'me')], lastSeq = events.at(-1)?.seq ?? 0) => {
     wire.accept();
     wire.push(welcome);
     const sync = wire.frames('sync').at(-1) as SyncFrame;
-    wire.push({ type: 'sync.result', reqId: sync.reqId, conversations: [summary({ lastSeq: events.length })], removed: [], events, hasMore: false });
+    wire.push({ type: 'sync.result', reqId: sync.reqId, conversations: [summary({ lastSeq })], removed: [], events, hasMore: false });
     await flushAsync();
   };
   const drop = async () => {
@@ -136,5 +136,24 @@ describe('edits, deletes and reactions through the outbox', () => {
     await online();
     expect(wire.frames('send').map((f) => f.data)).toEqual([{ text: 'from v4' }]);
     chat.close();
+  });
+
+  it('erases a deleted message from the cache, and a reload shows the folded history it cached', async () => {
+    const storage = createMemoryStorage();
+    const first = await setup(storage);
+    // A cold tail folded as of seq 6: timeline events 1, 3 and 5 (2, 4 and 6 are changes and replies).
+    const secret = { ...message(3, 'bob'), data: { text: 'secret' }, state: { asOfSeq: 6, replyCount: 1 } } as LogEvent;
+    await first.online([{ ...message(1, 'bob'), state: { asOfSeq: 6 } } as LogEvent, secret, { ...message(5, 'me'), state: { asOfSeq: 6 } } as LogEvent], 6);
+    first.wire.push({ type: 'event', event: { id: 'c1-e7', conversationId: 'c1', seq: 7, senderId: 'bob', ts: 7_000, kind: 'message.deleted', clientMsgId: 'del-bob-7', data: { messageId: 'c1-e3', messageSeq: 3 } } });
+    await flushAsync();
+    expect(first.chat.getMessages('c1').map((m) => [m.seq, m.deleted])).toEqual([[1, false], [3, true], [5, false]]);
+    await first.chat.close();
+    expect(JSON.stringify(await storage.events.list('c1'))).not.toContain('secret');
+
+    const again = await setup(storage);
+    expect(again.chat.getMessages('c1').map((m) => [m.seq, m.deleted, m.replyCount])).toEqual([[1, false, 0], [3, true, 1], [5, false, 0]]);
+    // The cached timeline starts at seq 1: nothing older to page.
+    expect(again.chat.getConversation('c1')?.hasOlder).toBe(false);
+    again.chat.close();
   });
 });
