@@ -52,14 +52,14 @@ suite('message content in the example web chat', () => {
 
     // A reply started and dropped: the composer shows what it would quote, Cancel takes it back.
     await bubble(alice, 'photo 3').hover();
-    await bubble(alice, 'photo 3').getByRole('button', { name: 'Reply' }).click();
+    await bubble(alice, 'photo 3').getByRole('button', { name: `Reply to ${named('bob')}` }).click();
     await alice.page.getByRole('button', { name: 'Cancel reply' }).click();
     await expect.poll(() => alice.page.getByTestId('reply-draft').count(), eventually).toBe(0);
     expect(await focused(alice)).toBe('Message');
 
     const question = bubble(alice, 'Are we still on for Friday?');
     await question.hover();
-    await question.getByRole('button', { name: 'Reply' }).click();
+    await question.getByRole('button', { name: `Reply to ${named('bob')}` }).click();
     const draft = alice.page.getByRole('group', { name: `Replying to ${named('bob')}` });
     await expect.poll(() => draft.textContent(), eventually).toContain('Are we still on for Friday?');
     expect(await focused(alice)).toBe('Message');
@@ -94,7 +94,7 @@ suite('message content in the example web chat', () => {
 
     await alice.context.setOffline(true);
     await expect.poll(() => alice.page.getByTestId('banner').textContent(), eventually).toContain("You're offline");
-    await bubble(alice, 'Which train').getByRole('button', { name: 'Reply' }).click();
+    await bubble(alice, 'Which train').getByRole('button', { name: `Reply to ${named('bob')}` }).click();
     await alice.send('The 8:15');
     await expect.poll(() => alice.tick('The 8:15'), eventually).toBe('pending');
     // No server quote yet: the quote comes from the loaded message it answers.

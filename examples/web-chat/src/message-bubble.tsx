@@ -1,26 +1,55 @@
 import type { MessageView } from '@parley/client-sdk';
 import { Ticks, tickOf } from './ticks.js';
-import { clockOf, hueOf } from './names.js';
+import { clockOf, hueOf, whenOf } from './names.js';
 import { MessageBody } from './message-body.js';
 import { ReplyQuote } from './reply-quote.js';
+import { ReactionChips } from './reactions.js';
+import { MessageToolbar, type BubbleHandlers } from './message-toolbar.js';
+import { FailedChanges } from './failed-changes.js';
+import { DELETED_LABEL } from './message-content.js';
+
+export type { BubbleHandlers } from './message-toolbar.js';
 
 type BubbleProps = {
   message: MessageView;
   me: string;
   showSender: boolean;
-  onRetry: () => void;
-  onDiscard: () => void;
-  onReply: () => void;
+  /** The message's actions (reply, thread, react, edit, delete), those it has. */
+  on: BubbleHandlers;
+  /** Sends again, or drops, a failed message or one of its failed changes. */
+  onRetry: (clientMsgId: string) => void;
+  onDiscard: (clientMsgId: string) => void;
+  /** Opens the thread of a message that has replies (the "N replies" line). */
+  onOpenThread?: (() => void) | undefined;
   /** The message this one quotes, when it is loaded. */
-  quoted: MessageView | undefined;
+  quoted?: MessageView | undefined;
   /** Brings the quoted message into view; absent when it is not loaded. */
-  onJumpToQuote: (() => void) | undefined;
+  onJumpToQuote?: (() => void) | undefined;
 };
 
-export function Bubble({ message, me, showSender, onRetry, onDiscard, onReply, quoted, onJumpToQuote }: BubbleProps) {
+export function Bubble({ message, me, showSender, on, onRetry, onDiscard, onOpenThread, quoted, onJumpToQuote }: BubbleProps) {
   const mine = message.senderId === me;
-  const tick = mine ? tickOf(message) : undefined;
-  const mentionsMe = !mine && message.mentionsMe;
+  const tick = mine && !message.deleted ? tickOf(message) : undefined;
+  const mentionsMe = !mine && message.mentionsMe && !message.deleted;
+  const sender = showSender && (
+    <span className="sender" style={{ color: `hsl(${hueOf(message.senderId)} 55% 40%)` }}>{message.senderId}</span>
+  );
+  const summary = message.replyCount > 0 && onOpenThread && <ThreadSummary message={message} onOpen={onOpenThread} />;
+  const failed = <FailedChanges changes={message.failedChanges} onRetry={onRetry} onDiscard={onDiscard} />;
+  // A deleted message keeps its place (what came around it stays in order), its content gone.
+  if (message.deleted) {
+    return (
+      <div className={`bubble-row ${mine ? 'mine' : 'theirs'}`}>
+        <div className="bubble deleted" data-testid="message" data-status="deleted" data-message-id={message.id} tabIndex={-1}>
+          {sender}
+          <span className="tombstone" data-testid="tombstone">{DELETED_LABEL}</span>
+          <span className="meta">{clockOf(message.ts)}</span>
+          {summary}
+          {failed}
+        </div>
+      </div>
+    );
+  }
   return (
     <div className={`bubble-row ${mine ? 'mine' : 'theirs'}`}>
       <div
@@ -33,29 +62,39 @@ export function Bubble({ message, me, showSender, onRetry, onDiscard, onReply, q
         aria-label={mentionsMe ? `${message.senderId} mentioned you` : undefined}
         role={mentionsMe ? 'group' : undefined}
       >
-        {showSender && (
-          <span className="sender" style={{ color: `hsl(${hueOf(message.senderId)} 55% 40%)` }}>{message.senderId}</span>
-        )}
+        <MessageToolbar message={message} on={on} />
+        {sender}
         {message.replyTo && <ReplyQuote replyTo={message.replyTo} quoted={quoted} onJump={onJumpToQuote} />}
         <MessageBody message={message} me={me} />
         <span className="meta">
-          {/* Only a stored message has the id a reply quotes. */}
-          {message.id !== undefined && (
-            <button type="button" className="link reply" onClick={onReply} aria-label={`Reply to ${message.senderId}`}>
-              Reply
-            </button>
+          {message.editedAt !== undefined && (
+            <span className="edited" data-testid="edited" title={`Edited ${whenOf(message.editedAt)} ${clockOf(message.editedAt)}`}>(edited)</span>
           )}
           {clockOf(message.ts)}
           {tick && <Ticks status={tick} />}
         </span>
+        {on.react && <ReactionChips message={message} me={me} onToggle={on.react} />}
+        {summary}
         {message.status === 'failed' && (
           <span className="failed-actions">
             <span>Not sent{message.error ? `: ${message.error.message}` : ''}.</span>
-            <button className="link" onClick={onRetry}>Retry</button>
-            <button className="link" onClick={onDiscard}>Delete</button>
+            <button className="link" onClick={() => onRetry(message.key)}>Retry</button>
+            <button className="link" onClick={() => onDiscard(message.key)}>Delete</button>
           </span>
         )}
+        {failed}
       </div>
     </div>
+  );
+}
+
+/** Under a thread's root: how many replies and when the last came; opens the thread. */
+function ThreadSummary({ message, onOpen }: { message: MessageView; onOpen: () => void }) {
+  const count = `${message.replyCount} ${message.replyCount === 1 ? 'reply' : 'replies'}`;
+  const last = message.lastReplyAt !== undefined ? ` · last reply ${whenOf(message.lastReplyAt)}` : '';
+  return (
+    <button type="button" className="link thread-summary" data-testid="thread-summary" onClick={onOpen} aria-label={`${count}${last}: open the thread`}>
+      {count}{last}
+    </button>
   );
 }

@@ -3,8 +3,12 @@ import type { MessageView } from '@parley/client-sdk';
 /** What a message without text shows: its app data is for the app, not for people. */
 export const APP_DATA_LABEL = '[app data]';
 
+/** What a deleted message shows in place of its content (which is gone everywhere). */
+export const DELETED_LABEL = 'Message deleted';
+
 /** A message in one line: its text, or the app-data label when it carries only `custom`. */
-export function previewOf(message: Pick<MessageView, 'text' | 'custom'>): string {
+export function previewOf(message: Pick<MessageView, 'text' | 'custom'> & { deleted?: boolean }): string {
+  if (message.deleted) return DELETED_LABEL;
   return message.text ?? (message.custom ? APP_DATA_LABEL : '');
 }
 

@@ -1,14 +1,21 @@
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { MessageView } from '@parley/client-sdk';
 import { useMessages, useSendMessage } from '@parley/client-sdk/react';
-import { Bubble } from './message-bubble.js';
+import { Bubble, type BubbleHandlers } from './message-bubble.js';
 
 /** Load the previous page when the reader is this close to the top. */
 const NEAR_TOP_PX = 160;
 
-type MessageListProps = { id: string; me: string; group: boolean; onReply: (message: MessageView) => void };
+type MessageListProps = {
+  id: string;
+  me: string;
+  group: boolean;
+  /** The actions each message offers (reply, thread, react, edit, delete). */
+  handlersFor: (message: MessageView) => BubbleHandlers;
+  onOpenThread: (message: MessageView) => void;
+};
 
-export function MessageList({ id, me, group, onReply }: MessageListProps) {
+export function MessageList({ id, me, group, handlersFor, onOpenThread }: MessageListProps) {
   const { messages, hasOlder, loadingOlder, loadOlder } = useMessages(id, { pageSize: 30 });
   const { retry, discard } = useSendMessage(id);
   const scroller = useRef<HTMLDivElement>(null);
@@ -71,9 +78,10 @@ export function MessageList({ id, me, group, onReply }: MessageListProps) {
             message={message}
             me={me}
             showSender={group && message.senderId !== me && messages[i - 1]?.senderId !== message.senderId}
-            onRetry={() => void retry(message.key)}
-            onDiscard={() => void discard(message.key)}
-            onReply={() => onReply(message)}
+            on={handlersFor(message)}
+            onRetry={(clientMsgId) => void retry(clientMsgId)}
+            onDiscard={(clientMsgId) => void discard(clientMsgId)}
+            onOpenThread={() => onOpenThread(message)}
             quoted={quoted}
             onJumpToQuote={quotedId !== undefined && quoted ? () => jumpTo(quotedId) : undefined}
           />

@@ -1,5 +1,5 @@
 import type { MessageView } from '@parley/client-sdk';
-import { APP_DATA_LABEL, previewOf } from './message-content.js';
+import { APP_DATA_LABEL, DELETED_LABEL, previewOf } from './message-content.js';
 
 type ReplyRef = NonNullable<MessageView['replyTo']>;
 
@@ -19,7 +19,8 @@ type ReplyQuoteProps = {
 export function ReplyQuote({ replyTo, quoted, onJump }: ReplyQuoteProps) {
   const sender = replyTo.senderId ?? quoted?.senderId ?? 'a message';
   // An empty server preview means the quoted message had no text: it carried app data only.
-  const preview = replyTo.preview !== undefined ? replyTo.preview || APP_DATA_LABEL : quoted ? previewOf(quoted) : '…';
+  // A deleted message is quoted by no one any more: its words are gone, the quote says so.
+  const preview = quoted?.deleted ? DELETED_LABEL : replyTo.preview !== undefined ? replyTo.preview || APP_DATA_LABEL : quoted ? previewOf(quoted) : '…';
   const content = (
     <>
       <span className="quote-sender">{sender}</span>
@@ -47,6 +48,21 @@ export function ReplyDraft({ message, onCancel }: { message: MessageView; onCanc
         <span className="quote-preview">{previewOf(message)}</span>
       </span>
       <button type="button" className="ghost" onClick={onCancel} aria-label="Cancel reply" title="Cancel reply (Esc)">
+        ×
+      </button>
+    </div>
+  );
+}
+
+/** Above the composer while editing: which message the words will replace, and a way out. */
+export function EditDraft({ message, onCancel }: { message: MessageView; onCancel: () => void }) {
+  return (
+    <div className="reply-draft edit-draft" role="group" aria-label="Editing your message" data-testid="edit-draft">
+      <span className="quote">
+        <span className="quote-sender">Editing message · Enter to save, Escape to cancel</span>
+        <span className="quote-preview">{previewOf(message)}</span>
+      </span>
+      <button type="button" className="ghost" onClick={onCancel} aria-label="Cancel editing" title="Cancel editing (Esc)">
         ×
       </button>
     </div>

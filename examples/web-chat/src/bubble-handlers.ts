@@ -1,0 +1,32 @@
+import type { MessageView } from '@parley/client-sdk';
+import type { BubbleHandlers } from './message-toolbar.js';
+import { isDeletable, isEditable, type MessageActions } from './use-message-actions.js';
+
+interface HandlerContext {
+  me: string;
+  /** The user owns this group: they may delete anyone's message. */
+  groupOwner: boolean;
+  actions: MessageActions;
+  /** Quote it in a reply (the main timeline only). */
+  reply?: (message: MessageView) => void;
+  /** Open its thread (top-level messages only). */
+  openThread?: (message: MessageView) => void;
+  edit: (message: MessageView) => void;
+  /** Ask before deleting. */
+  askDelete: (message: MessageView) => void;
+}
+
+/** The actions one message offers the user, by what the server would allow. */
+export function handlersFor(message: MessageView, ctx: HandlerContext): BubbleHandlers {
+  const { me, groupOwner, actions, reply, openThread, edit, askDelete } = ctx;
+  // Replies and threads name a stored message; a failed one has nothing to react to.
+  const stored = message.id !== undefined;
+  return {
+    ...(reply && stored ? { reply: () => reply(message) } : {}),
+    ...(openThread && stored && message.threadId === undefined ? { thread: () => openThread(message) } : {}),
+    // A refusal before queueing (the reaction cap) shows in `actions.error`.
+    ...(message.status !== 'failed' ? { react: (key: string) => void actions.toggleReaction(message, key).catch(() => undefined) } : {}),
+    ...(isEditable(message, me) && message.status !== 'failed' ? { edit: () => edit(message) } : {}),
+    ...(isDeletable(message, me, groupOwner) && message.status !== 'failed' ? { remove: () => askDelete(message) } : {}),
+  };
+}

@@ -1,0 +1,70 @@
+import { useRef, useState } from 'react';
+import type { MessageView } from '@parley/client-sdk';
+import { ReactionPicker } from './reactions.js';
+
+/** What a message offers; an absent handler is an action this message does not have. */
+export interface BubbleHandlers {
+  reply?: () => void;
+  thread?: () => void;
+  react?: (key: string) => void;
+  edit?: () => void;
+  remove?: () => void;
+}
+
+/**
+ * The actions of one message, beside its bubble: shown on hover or keyboard focus, each a
+ * labelled button (the icons are for the eye, the names for everyone).
+ */
+export function MessageToolbar({ message, on }: { message: MessageView; on: BubbleHandlers }) {
+  const [picking, setPicking] = useState(false);
+  const reactButton = useRef<HTMLButtonElement>(null);
+  const { reply, thread, react, edit, remove } = on;
+  if (!reply && !thread && !react && !edit && !remove) return null;
+  const closePicker = (returnFocus: boolean) => {
+    setPicking(false);
+    if (returnFocus) reactButton.current?.focus();
+  };
+  // The picker is the bubble's child, not the toolbar's: it lines up with the bubble, above it.
+  return (
+    <>
+      <span className={`toolbar ${picking ? 'open' : ''}`} role="toolbar" aria-label={`Actions on ${message.senderId}'s message`}>
+        {reply && <Action label={`Reply to ${message.senderId}`} title="Reply" icon="↩" onClick={reply} />}
+        {thread && <Action label="Reply in thread" title="Reply in thread" icon="🧵" onClick={thread} />}
+        {react && (
+          <button
+            ref={reactButton}
+            type="button"
+            className="tool"
+            aria-label="Add a reaction"
+            title="Add a reaction"
+            aria-expanded={picking}
+            onClick={() => setPicking((open) => !open)}
+          >
+            <span aria-hidden="true">☺</span>
+          </button>
+        )}
+        {edit && <Action label="Edit message" title="Edit (↑ in an empty composer edits your last one)" icon="✎" onClick={edit} />}
+        {remove && <Action label="Delete message" title="Delete" icon="🗑" onClick={remove} />}
+      </span>
+      {picking && react && (
+        <ReactionPicker
+          message={message}
+          onPick={(key) => {
+            closePicker(true);
+            react(key);
+          }}
+          onClose={closePicker}
+          anchor={reactButton}
+        />
+      )}
+    </>
+  );
+}
+
+function Action({ label, title, icon, onClick }: { label: string; title: string; icon: string; onClick: () => void }) {
+  return (
+    <button type="button" className="tool" aria-label={label} title={title} onClick={onClick}>
+      <span aria-hidden="true">{icon}</span>
+    </button>
+  );
+}

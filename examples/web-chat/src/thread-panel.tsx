@@ -1,0 +1,95 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { MessageView } from '@parley/client-sdk';
+import { useSendMessage } from '@parley/client-sdk/react';
+import { Bubble, type BubbleHandlers } from './message-bubble.js';
+import { Composer } from './composer.js';
+import { useThread } from './use-thread.js';
+import { lastEditable } from './use-message-actions.js';
+
+type ThreadPanelProps = {
+  conversationId: string;
+  /** The thread's root as the timeline shows it now (its reply count, reactions, edits). */
+  root: MessageView;
+  me: string;
+  members: readonly string[];
+  group: boolean;
+  /** The actions of a message in the thread; `edit` is this panel's own composer. */
+  handlersFor: (message: MessageView, edit: (message: MessageView) => void) => BubbleHandlers;
+  onClose: () => void;
+};
+
+/**
+ * A thread beside the timeline: its root, the replies (older ones on demand) and a composer of
+ * its own that replies in the thread. Escape in the panel, or ×, closes it.
+ */
+export function ThreadPanel({ conversationId, root, me, members, group, handlersFor, onClose }: ThreadPanelProps) {
+  const rootId = root.id!;
+  const { replies, hasMore, loading, error, loadMore } = useThread(conversationId, rootId);
+  const { retry, discard } = useSendMessage(conversationId);
+  const [editing, setEditing] = useState<MessageView | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const lastKey = useRef<string | undefined>(undefined);
+
+  // Straight to writing a reply when the thread opens.
+  useEffect(() => input.current?.focus(), [rootId]);
+  // A new reply (the user's own, or one pushed) scrolls into view.
+  useLayoutEffect(() => {
+    const last = replies.at(-1)?.key;
+    if (last !== lastKey.current && scroller.current) scroller.current.scrollTop = scroller.current.scrollHeight;
+    lastKey.current = last;
+  }, [replies]);
+
+  const bubble = (message: MessageView, showSender: boolean) => (
+    <Bubble
+      key={message.key}
+      message={message}
+      me={me}
+      showSender={showSender}
+      on={handlersFor(message, setEditing)}
+      onRetry={(clientMsgId) => void retry(clientMsgId)}
+      onDiscard={(clientMsgId) => void discard(clientMsgId)}
+    />
+  );
+  const count = `${root.replyCount} ${root.replyCount === 1 ? 'reply' : 'replies'}`;
+
+  return (
+    <aside
+      className="thread-panel"
+      aria-label="Thread"
+      data-testid="thread"
+      onKeyDown={(e) => {
+        // The composer's Escape (cancel an edit, close the picker) comes first.
+        if (e.key === 'Escape' && !e.defaultPrevented) onClose();
+      }}
+    >
+      <header className="thread-header">
+        <strong className="grow">Thread</strong>
+        <button type="button" className="ghost" onClick={onClose} aria-label="Close thread" title="Close thread (Esc)">×</button>
+      </header>
+      <div className="messages thread-messages" ref={scroller} data-testid="thread-messages">
+        <div className="thread-root" data-testid="thread-root">{bubble(root, true)}</div>
+        <div className="thread-divider" data-testid="thread-count">{root.replyCount > 0 ? count : 'No replies yet'}</div>
+        {hasMore && !loading && <button type="button" className="link load-earlier" onClick={loadMore}>Load earlier replies</button>}
+        {loading && <div className="history-edge">Loading replies…</div>}
+        {error && (
+          <p className="error" role="alert">
+            Couldn't load the replies. <button type="button" className="link" onClick={loadMore}>Try again</button>
+          </p>
+        )}
+        {replies.map((reply, i) => bubble(reply, group && reply.senderId !== me && replies[i - 1]?.senderId !== reply.senderId))}
+      </div>
+      <Composer
+        id={conversationId}
+        members={members}
+        threadId={rootId}
+        label="Reply in this thread"
+        editing={editing}
+        onEdit={setEditing}
+        onStopEditing={() => setEditing(null)}
+        lastOwn={lastEditable(replies, me)}
+        input={input}
+      />
+    </aside>
+  );
+}
