@@ -85,11 +85,9 @@ describe('a protocol-4 app while today\'s users edit, delete, react and reply in
     expect(reloaded.warnings).toEqual([]);
   }, TEST_TIMEOUT);
 
-  // KNOWN GAP (server, reported): a protocol-4 cold sync gets the raw tail (sync.ts tailOf), and an
-  // edit erases the original's content (keepEditHistory off), so the original reaches the old app
-  // as a placeholder and so does the edit: an edited message disappears on a reload. `it.fails`
-  // turns red once the server folds the messages of that tail: then make it a plain `it`.
-  it.fails('shows edited messages with their edited text after a reload', async () => {
+  // An edit erases the original's content (keepEditHistory off): the server folds the messages of
+  // a protocol-4 tail (and sync pages) so the old app gets the edited text, not a placeholder.
+  it('shows edited messages with their edited text after a reload', async () => {
     const { server, id } = await changedConversation();
     const reloaded = await reload(server, id);
     expect(textsOf(reloaded, id), shown(reloaded, id)).toEqual(['plain', 'fixed', 'release plan? (friday or monday)', 'friday', 'or monday', 'last']);
@@ -141,10 +139,9 @@ describe('a protocol-4 app while today\'s users edit, delete, react and reply in
     expect(carol.warnings).toEqual([]);
   }, TEST_TIMEOUT);
 
-  // KNOWN GAP (server, reported): the server fills a quote's preview from the stored original
-  // (message-content.ts replyRef), which an edit erased: quoting an edited message quotes ''
-  // (today's apps too). `it.fails` turns red once the preview comes from the message as it is now.
-  it.fails('quotes an edited message with its edited text', async () => {
+  // The server fills a quote's preview from the message as it is now (its stored original may
+  // be erased by an edit), for every app.
+  it('quotes an edited message with its edited text', async () => {
     const server = await scope.server();
     const alice = await scope.wire(server, 'alice');
     const id = await createGroup(alice, ['carol']);

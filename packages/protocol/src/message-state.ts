@@ -77,7 +77,8 @@ export function foldIntoMessage(message: MessageEvent, event: LogEvent): Message
   switch (event.kind) {
     case 'message': {
       state.replyCount = (state.replyCount ?? 0) + 1;
-      state.lastReplyAt = Math.max(state.lastReplyAt ?? 0, event.ts);
+      // The newest reply by seq (what stores report too), not the largest clock value.
+      state.lastReplyAt = event.ts;
       return { ...message, state };
     }
     case 'message.edited': {

@@ -1,4 +1,4 @@
-import { ErrorCode, Limits, ParleyError, replyPreview, type LimitsShape, type MessageData, type MessageRef, type ReplyRef, type SendData } from '@parley/protocol';
+import { ErrorCode, Limits, messageAsOf, ParleyError, replyPreview, type LimitsShape, type MessageData, type MessageRef, type ReplyRef, type SendData } from '@parley/protocol';
 import type { ChatStore } from '../store/types.js';
 
 /**
@@ -68,10 +68,14 @@ async function requireMembers(store: ChatStore, conversationId: string, userIds:
  * an id reveals nothing about other conversations.
  */
 async function replyRef(store: ChatStore, conversationId: string, messageId: string): Promise<ReplyRef> {
-  const quoted = await store.getEvent(conversationId, messageId);
-  if (!quoted || quoted.kind !== 'message' || quoted.conversationId !== conversationId) {
+  const stored = await store.getEvent(conversationId, messageId);
+  if (!stored || stored.kind !== 'message' || stored.conversationId !== conversationId) {
     throw new ParleyError(ErrorCode.NOT_FOUND, 'the message replied to was not found in this conversation');
   }
+  // The quote is of the message as it is now: edited text (its original may be erased), or
+  // nothing once deleted.
+  const changes = await store.readChanges(conversationId, [stored.seq], Number.MAX_SAFE_INTEGER);
+  const quoted = changes.length > 0 ? messageAsOf(stored, changes, changes.at(-1)!.seq) : stored;
   const text = (quoted.data as { text?: unknown }).text;
   return { messageId: quoted.id, seq: quoted.seq, senderId: quoted.senderId, preview: replyPreview(typeof text === 'string' ? text : '') };
 }

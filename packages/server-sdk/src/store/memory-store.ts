@@ -272,6 +272,13 @@ export function createMemoryStore(): ChatStore {
         if (!erased) continue;
         conv.events[seq - 1] = erased;
         conv.byId.set(erased.id, erased);
+        if (options?.keepEditSeq === undefined && seq === messageSeq) {
+          // A deleted message's mentions go with it: it no longer counts as an unread mention.
+          for (const seqs of conv.mentions.values()) {
+            const at = seqs.indexOf(messageSeq);
+            if (at >= 0) seqs.splice(at, 1);
+          }
+        }
         // Only messages and edits are erased, and both carry their dedup key.
         if ('clientMsgId' in erased) conv.dedup.set(`${erased.senderId}\n${erased.clientMsgId}`, erased);
       }

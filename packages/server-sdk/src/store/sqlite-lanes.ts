@@ -34,6 +34,8 @@ export function createSqliteLanes(db: Database): Pick<ChatStore, 'readLane' | 'r
        UNION ALL SELECT * FROM parley_events WHERE conversation_id = ? AND quote_seq = ?`,
     ),
     rewrite: db.prepare<[string, string, number]>('UPDATE parley_events SET data = ? WHERE conversation_id = ? AND seq = ?'),
+    // A deleted message's mentions are erased with it: it no longer counts as an unread mention.
+    forgetMentions: db.prepare<[string, number]>('DELETE FROM parley_mentions WHERE conversation_id = ? AND seq = ?'),
   };
 
   const erase = db.transaction((conversationId: string, messageSeq: number, keepEditSeq: number | undefined) => {
@@ -42,6 +44,7 @@ export function createSqliteLanes(db: Database): Pick<ChatStore, 'readLane' | 'r
       const erased = erasedEvent(toEvent(row), messageSeq, keepEditSeq);
       if (erased) sql.rewrite.run(JSON.stringify(erased.data), conversationId, row.seq);
     }
+    if (keepEditSeq === undefined) sql.forgetMentions.run(conversationId, messageSeq);
   });
 
   const positive = (seqs: readonly number[]) => JSON.stringify([...new Set(seqs)].filter((seq) => Number.isSafeInteger(seq) && seq > 0));

@@ -26,9 +26,10 @@ async function everythingReadable(store: ChatStore, log: readonly LogEvent[]): P
 /** Erases message 2 of `changesLog` as the server does on a delete: the delete event first. */
 async function deleteRoot(store: ChatStore) {
   const before = await changesLog(store);
+  const mentionsBefore = await store.countUnreadMentions('g1', 'bob', 0);
   await change(store, 'alice', 'cmid-a5', T0 + 14, before.root, 'delete');
   await store.eraseMessage('g1', before.root.seq);
-  return { ...before, after: await readWholeLog(store, 'g1') };
+  return { ...before, mentionsBefore, after: await readWholeLog(store, 'g1') };
 }
 
 /** eraseMessage: each check runs on a fresh, empty store. */
@@ -48,6 +49,14 @@ export const erasureChecks: readonly StoreCheck[] = [
       for (const read of await everyRead(store, after[6]!)) {
         expect(read).toEqual({ ...quote, data: { ...quote.data, replyTo: { ...quote.data.replyTo!, preview: '' } } });
       }
+    },
+  },
+  {
+    name: 'eraseMessage of a deleted message stops it counting as an unread mention, as its erased mentions say',
+    async run(store) {
+      const { mentionsBefore } = await deleteRoot(store);
+      expect(mentionsBefore).toBeGreaterThan(0);
+      expect(await store.countUnreadMentions('g1', 'bob', 0)).toBe(mentionsBefore - 1);
     },
   },
   {
@@ -87,7 +96,10 @@ export const erasureChecks: readonly StoreCheck[] = [
     name: 'eraseMessage with keepEditSeq erases only the versions that edit replaced, and the log still folds to it',
     async run(store) {
       const { log, root } = await changesLog(store);
+      const mentions = await store.countUnreadMentions('g1', 'bob', 0);
       await store.eraseMessage('g1', 2, { keepEditSeq: 11 });
+      // An edit keeps the mentions: the message still mentions bob.
+      expect(await store.countUnreadMentions('g1', 'bob', 0)).toBe(mentions);
       const after = await readWholeLog(store, 'g1');
       expect(after[1]).toEqual({ ...log[1], data: { mentions: ['bob'] } });
       expect(after[4]).toEqual({ ...log[4], data: { messageId: root.id, messageSeq: 2 } });

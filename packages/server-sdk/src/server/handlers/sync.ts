@@ -1,10 +1,10 @@
-import type { SyncFrame } from '@parley/protocol';
+import type { LogEvent, SyncFrame } from '@parley/protocol';
 import type { StoredMembership } from '../../store/types.js';
 import { receiptsMark } from '@parley/protocol';
 import { summarize, visibleReceipts } from '../summaries.js';
 import { assemblePage, type PageItem, type WalkStep } from '../sync-page.js';
 import type { Connection, ServerContext } from '../context.js';
-import { lanePage } from '../message-pages.js';
+import { foldMessages, lanePage } from '../message-pages.js';
 
 /**
  * SYNC: the events after each cursor the client named (paged across conversations by
@@ -32,7 +32,8 @@ export async function handleSync(ctx: ServerContext, conn: Connection, frame: Sy
       hasMore = true;
       continue;
     }
-    const events = behind && eventBudget > 0 ? await ctx.store.readAfter(id, cursor.seq, eventBudget) : [];
+    const raw = behind && eventBudget > 0 ? await ctx.store.readAfter(id, cursor.seq, eventBudget) : [];
+    const events = await asOldClientsShow(ctx, conn, id, raw, membership.conversation.lastSeq);
     eventBudget -= events.length;
     if ((events.at(-1)?.seq ?? cursor.seq) < membership.conversation.lastSeq) hasMore = true;
     namedItems.push({ membership, events, source: 'named' });
@@ -120,7 +121,17 @@ async function staleSummaries(
  * starts. Protocol 4 and older place their position at the tail's first seq and need it
  * contiguous: they get the log's last events as they are.
  */
-function tailOf(ctx: ServerContext, conn: Connection, conversationId: string, lastSeq: number, count: number) {
-  if (conn.protocol < 5) return ctx.store.readBefore(conversationId, lastSeq + 1, count);
+async function tailOf(ctx: ServerContext, conn: Connection, conversationId: string, lastSeq: number, count: number) {
+  if (conn.protocol < 5) return asOldClientsShow(ctx, conn, conversationId, await ctx.store.readBefore(conversationId, lastSeq + 1, count), lastSeq);
   return lanePage(ctx.store, ctx.logger, conversationId, 0, lastSeq + 1, count, lastSeq);
+}
+
+/**
+ * Protocol 4 and older cannot apply edits or deletes (they get them as placeholders), and an
+ * edited message's original may be erased: their sync events carry each message as it is at
+ * `lastSeq` instead (the edge then leaves out the state, and a deleted one), so an edited message
+ * shows its edited text. Protocol 5 clients fold the events themselves: theirs pass as stored.
+ */
+function asOldClientsShow(ctx: ServerContext, conn: Connection, conversationId: string, events: LogEvent[], lastSeq: number) {
+  return conn.protocol < 5 ? foldMessages(ctx.store, ctx.logger, conversationId, events, lastSeq) : events;
 }
