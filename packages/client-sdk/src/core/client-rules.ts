@@ -34,7 +34,8 @@ export function sendLimits(state: Pick<ChatState, 'limits'>): SendLimits {
 
 /** What `send()` resolves with: the message as shown, or its pending view if not shown yet. */
 export function shownMessage(reads: ChatReads, entry: OutboxEntry, userId: string | null): MessageView {
-  return reads.getMessages(entry.conversationId).find((m) => m.key === entry.clientMsgId) ?? messageFromEntry(entry, userId);
+  const lane = entry.threadId === undefined ? reads.getMessages(entry.conversationId) : reads.getThread(entry.conversationId, entry.threadId);
+  return lane.find((m) => m.key === entry.clientMsgId) ?? messageFromEntry(entry, userId);
 }
 
 /**
@@ -55,5 +56,9 @@ export function markReadTarget(state: ChatState, conversationId: string, seq?: n
 export function repeatedSend(state: ChatState, reads: ChatReads, conversationId: string, clientMsgId: string): MessageView | undefined {
   const queued = state.outbox.find((e) => e.clientMsgId === clientMsgId);
   if (queued) return shownMessage(reads, queued, state.userId);
-  return reads.getMessages(conversationId).find((m) => m.clientMsgId === clientMsgId && m.senderId === state.userId);
+  const stored = state.conversations.get(conversationId)?.events.find((e) => e.kind === 'message' && e.clientMsgId === clientMsgId && e.senderId === state.userId);
+  // A thread reply shows in its thread, not in the timeline.
+  const thread = stored?.kind === 'message' ? stored.data.thread?.messageId : undefined;
+  const lane = thread === undefined ? reads.getMessages(conversationId) : reads.getThread(conversationId, thread);
+  return lane.find((m) => m.clientMsgId === clientMsgId && m.senderId === state.userId);
 }
