@@ -197,7 +197,8 @@ describe('a protocol-4 app while today\'s users edit, delete, react and reply in
     expect(stored.map((m) => m.data.text)).toEqual(['offline 1', 'offline 2', 'offline 3 @alice', 'offline 4 answers']);
     expect(stored[1]!.data.custom).toEqual({ step: 2 });
     expect(stored[2]!.data.mentions).toEqual(['alice']);
-    expect(stored[3]!.data.replyTo).toMatchObject({ messageId: before.eventId, seq: before.seq });
+    // The quote is filled as the message is now: the edit replaced its text before the outbox went out.
+    expect(stored[3]!.data.replyTo).toMatchObject({ messageId: before.eventId, seq: before.seq, preview: 'before the outage (edited)' });
     expect(stored.every((m) => m.seq > edited.seq)).toBe(true);
     for (const wire of [alice2, bob]) {
       const live = () => liveMessages(wire, id).filter((m) => m.senderId === 'carol').map((m) => m.data.text);
