@@ -64,8 +64,9 @@ function reactionCounts(rand, messages, total, cap) {
   let left = total - counts.reduce((a, b) => a + b, 0);
   while (left !== 0) {
     const m = Math.floor(rand() * messages);
-    if (left > 0 && counts[m] < cap) (counts[m]++, left--);
-    else if (left < 0 && counts[m] > 0) (counts[m]--, left++);
+    const step = left > 0 ? (counts[m] < cap ? 1 : 0) : counts[m] > 0 ? -1 : 0;
+    counts[m] += step;
+    left -= step;
   }
   return counts;
 }

@@ -99,6 +99,23 @@ export function evaluate(results) {
       row('W5 cross-node', label, `send→receive p50 / p99 at ${n(r.fixed.offeredPerSec)}/s`, `${ms(r.fixed.latency.p50)} / ${ms(r.fixed.latency.p99)}${addedNote}`, '', '', cross ? 'added p99 ≤ 5 ms' : '', verdict(added === undefined ? undefined : added <= 5));
     }
   }
+  const w6 = results.W6;
+  if (w6) {
+    const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
+    // RICH against PLAIN of the same run; judged on both the time and the server CPU.
+    const within = (...ratios) => ratios.every((x) => x <= 2);
+    for (const name of ['memory', 'sqlite']) {
+      const r = w6[name];
+      if (failed(r)) {
+        row('W6 message model', `Parley ${name}`, 'history, cold resync', r?.error ?? 'not run', '', '', '', '');
+        continue;
+      }
+      const { plain: hp, rich: hr, ratio: h } = r.history;
+      row('W6 message model', `Parley ${name}`, `history page of ${r.history.pageSize}, plain → rich: p50, server CPU, bytes`, `${ms(hp.msP50)} → ${ms(hr.msP50)}, ${ms(hp.cpuMsPerPage)} → ${ms(hr.cpuMsPerPage)}, ${kb(hp.bytesPerPage)} → ${kb(hr.bytesPerPage)}; rich/plain ${h.msP50}× / ${h.cpuMsPerPage}× / ${h.bytesPerPage}×`, '', '', '≤ 2× plain', verdict(within(h.msP50, h.cpuMsPerPage)));
+      const { plain: cp, rich: cr, ratio: c } = r.cold;
+      row('W6 message model', `Parley ${name}`, 'cold resync (sync + 3 pages), plain → rich: median, server CPU, bytes', `${ms(cp.ms)} → ${ms(cr.ms)}, ${ms(cp.cpuMs)} → ${ms(cr.cpuMs)}, ${kb(cp.syncBytes + cp.historyBytes)} → ${kb(cr.syncBytes + cr.historyBytes)}; rich/plain ${c.ms}× / ${c.cpuMs}×`, '', '', '≤ 2× plain', verdict(within(c.ms, c.cpuMs)));
+    }
+  }
   const header = ['workload', 'system', 'figure', 'value', 'vs B2 (rate / per CPU-s)', 'vs B1', 'target', ''];
   return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './processes.mjs';
 
-const single = (script, kind, args = []) => async () => {
-  const server = await startServer(script, args);
+// `options` go to startServer (e.g. `nodeArgs: ['--cpu-prof']`, used by bench/lib/alone.mjs).
+const single = (script, kind, args = []) => async (options) => {
+  const server = await startServer(script, args, options);
   return { target: { kind, url: server.url }, stats: server.stats, stop: server.stop };
 };
 
@@ -22,10 +23,10 @@ export const TARGETS = {
   sqlite2: { label: 'Parley, SQLite store, 2 nodes + Redis', start: startParleyPair, available: hasRedis },
 };
 
-async function startParleySqlite() {
+async function startParleySqlite(options) {
   // On the real disk (not tmpfs): synchronous=FULL pays for its fsyncs here as in production.
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const server = await startServer('bench/servers/parley.mjs', ['--store', 'sqlite', '--data-dir', dir]);
+  const server = await startServer('bench/servers/parley.mjs', ['--store', 'sqlite', '--data-dir', dir], options);
   return {
     target: { kind: 'parley', url: server.url },
     stats: server.stats,

@@ -9,7 +9,7 @@
 import { connectTarget, issueTokens } from '../lib/lean-client.mjs';
 import { args, report, target } from '../lib/measure.mjs';
 import { planConversation, planId } from '../lib/message-model-plan.mjs';
-import { connectSeeders, seedConversation } from '../lib/message-model-seed.mjs';
+import { seedConversation, seeders } from '../lib/message-model-seed.mjs';
 
 const opts = args();
 const where = target();
@@ -21,7 +21,15 @@ const COLD = Number(opts.cold ?? 10);
 const SEED = Number(opts.seed ?? 6);
 const PAGE = 50;
 const scale = (n) => Math.round((n * MESSAGES) / 10_000);
-const RICH = { edits: scale(2000), reactions: scale(50_000), unreacts: scale(4000), replies: scale(1000), threads: 50 };
+// `--reactions 0` (or `--edits`, `--replies`) leaves a part out, to see what each one costs.
+const reactions = Number(opts.reactions ?? scale(50_000));
+const RICH = {
+  edits: Number(opts.edits ?? scale(2000)),
+  reactions,
+  unreacts: Math.round(reactions * 0.08),
+  replies: Number(opts.replies ?? scale(1000)),
+  threads: 50,
+};
 
 const bytes = (frame) => Buffer.byteLength(JSON.stringify(frame));
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
@@ -48,16 +56,22 @@ async function build(name, rich) {
   const users = Array.from({ length: USERS }, (_, i) => `w6${name}${i}`);
   const tokens = await issueTokens(where, users);
   const plan = planConversation({ seed: SEED, users: USERS, messages: MESSAGES, rounds: 20, rich });
-  const connection = await connectSeeders(where, users, tokens, 'seed');
-  const [owner] = connection.seeders;
+  const writers = seeders(where, users, tokens);
+  const owner = await writers.connect(0);
   const { conversation } = await expect(owner.request({ type: 'group.create', title: name, members: users.slice(1) }), 'conversation');
-  const seeded = await seedConversation(connection, conversation.id, plan);
+  owner.close();
+  const seeded = await seedConversation(writers, conversation.id, plan);
   // A reader who keeps up: the cold sync's summary counts 100 unread, not the whole log.
+  const reader = await writers.connect(0);
   const readSeq = seeded.ids.get(planId('msg', Math.max(0, MESSAGES - 101))).seq;
-  owner.send({ type: 'receipt', conversationId: conversation.id, readSeq });
-  await expect(owner.request({ type: 'history', conversationId: conversation.id, limit: 1 }), 'history.result');
-  connection.close();
-  return { name, conversationId: conversation.id, userId: users[0], token: tokens[0], seeded: { ...plan.counts, stored: seeded.stored, duplicates: seeded.duplicates, seconds: seeded.seconds } };
+  reader.send({ type: 'receipt', conversationId: conversation.id, readSeq });
+  await expect(reader.request({ type: 'history', conversationId: conversation.id, limit: 1 }), 'history.result');
+  reader.close();
+  // How many change events a walked page folds into its messages, on average (from the plan).
+  const walkedFrom = Math.max(0, MESSAGES - PAGES * PAGE);
+  const folded = plan.rounds.flatMap((r) => r.changes).filter((c) => c.frame.kind === 'change' && c.frame.target >= walkedFrom).length;
+  const changesPerWalkedMessage = round(folded / (MESSAGES - walkedFrom), 1);
+  return { name, conversationId: conversation.id, userId: users[0], token: tokens[0], seeded: { ...plan.counts, changesPerWalkedMessage, stored: seeded.stored, duplicates: seeded.duplicates, seconds: seeded.seconds } };
 }
 
 /** The newest `pages` pages of the timeline, one after the other, as a client scrolling back. */
