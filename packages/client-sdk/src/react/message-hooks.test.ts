@@ -21,9 +21,11 @@ describe('React hooks for changing messages and threads', () => {
     const alice = server.client('alice');
     const bob = server.client('bob');
     const { id } = await alice.openDirect('bob');
-    await alice.send(id, 'helo');
-    await bob.send(id, 'hi');
     const mine = renderHook(() => ({ list: useMessages(id), actions: useMessageActions(id) }), { wrapper: within(alice) });
+    await act(() => alice.send(id, 'helo'));
+    // Stored before bob's, so the order is known.
+    await waitFor(() => expect(mine.result.current.list.messages[0]?.status).toBe('sent'), eventually);
+    await bob.send(id, 'hi');
     const theirs = renderHook(() => useMessages(id), { wrapper: within(bob) });
     await waitFor(() => expect(mine.result.current.list.messages.map((m) => m.status)).toEqual(['sent', 'sent']), eventually);
 
