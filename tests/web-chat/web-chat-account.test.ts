@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { createChatClient } from '@parley/client-sdk';
 import { createDevAuth } from '@parley/server-sdk';
 import { browserAvailable } from '../browser/helpers/browser.js';
-import { signInOnPage, startChat } from './helpers/chat-page.js';
+import { composerOf, signInOnPage, startChat } from './helpers/chat-page.js';
 import { webChatSuite } from './helpers/suite.js';
 
 // In CI (CI=true) a missing Chromium fails the suite at launch instead of skipping it.
@@ -37,17 +37,17 @@ suite('the example web chat: refused sends, sign-out and sessions', () => {
     await alice.send(tooLong);
 
     await expect.poll(() => alice.page.getByRole('alert').textContent(), eventually).toContain('at most 8,000 characters');
-    expect(await alice.page.getByLabel('Message').inputValue()).toBe(tooLong);
+    expect(await composerOf(alice.page).inputValue()).toBe(tooLong);
     expect(await alice.page.getByTestId('message').count()).toBe(0);
     expect(await lastSeqSeenBy(named('bob'), named('alice'))).toBe(before);
 
     // Editing the draft clears the error; a text that fits goes out.
-    await alice.page.getByLabel('Message').fill('short enough');
+    await composerOf(alice.page).fill('short enough');
     await expect.poll(() => alice.page.getByRole('alert').count(), eventually).toBe(0);
-    await alice.page.getByLabel('Message').press('Enter');
+    await composerOf(alice.page).press('Enter');
     await expect.poll(() => alice.tick('short enough'), eventually).not.toBe('pending');
     expect(await alice.texts()).toEqual(['short enough']);
-    expect(await alice.page.getByLabel('Message').inputValue()).toBe('');
+    expect(await composerOf(alice.page).inputValue()).toBe('');
   });
 
   it('sign out deletes the local database', async () => {

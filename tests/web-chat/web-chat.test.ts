@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createChatClient } from '@parley/client-sdk';
 // Chromium discovery and launch flags are shared with the offline-client browser tests.
 import { browserAvailable } from '../browser/helpers/browser.js';
-import { screenshot, startChat } from './helpers/chat-page.js';
+import { composerOf, screenshot, startChat } from './helpers/chat-page.js';
 import { webChatSuite } from './helpers/suite.js';
 
 // In CI (CI=true) a missing Chromium fails the suite at launch instead of skipping it.
@@ -93,14 +93,14 @@ suite('the example web chat in Chromium', () => {
     await bob.open(named('alice'));
     const subtitle = alice.page.getByTestId('subtitle');
 
-    await bob.page.getByLabel('Message').pressSequentially('Writing a long ');
+    await composerOf(bob.page).pressSequentially('Writing a long ');
     await expect.poll(() => subtitle.textContent(), eventually).toBe('typing…');
     await screenshot(alice.page, 'conversation-typing');
-    await bob.page.getByLabel('Message').press('Enter');
+    await composerOf(bob.page).press('Enter');
     await expect.poll(() => alice.texts(), eventually).toEqual(['What are you up to?', 'Writing a long']);
     await expect.poll(() => subtitle.textContent(), eventually).not.toBe('typing…');
 
-    await bob.page.getByLabel('Message').pressSequentially('hmm');
+    await composerOf(bob.page).pressSequentially('hmm');
     await expect.poll(() => subtitle.textContent(), eventually).toBe('typing…');
     // Bob stops typing without sending: the indicator expires by itself.
     await expect.poll(() => subtitle.textContent(), eventually).not.toBe('typing…');

@@ -117,7 +117,7 @@ export function Composer({ id, members, threadId, label = 'Message', replyingTo 
         <textarea
           ref={input}
           rows={1}
-          placeholder={editing ? 'Edit your message' : threadId ? 'Reply in the thread (@ to mention)' : 'Write a message (@ to mention)'}
+          placeholder={editing ? 'Edit your message' : threadId ? 'Reply in thread' : 'Write a message (@ to mention)'}
           aria-label={label}
           aria-autocomplete="list"
           aria-controls={picker.open ? picker.listId : undefined}

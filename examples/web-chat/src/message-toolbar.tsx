@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
 import type { MessageView } from '@parley/client-sdk';
 import { ReactionPicker } from './reactions.js';
+import { Icon, type IconName } from './icons.js';
 
 /** What a message offers; an absent handler is an action this message does not have. */
 export interface BubbleHandlers {
@@ -28,8 +29,8 @@ export function MessageToolbar({ message, on }: { message: MessageView; on: Bubb
   return (
     <>
       <span className={`toolbar ${picking ? 'open' : ''}`} role="toolbar" aria-label={`Actions on ${message.senderId}'s message`}>
-        {reply && <Action label={`Reply to ${message.senderId}`} title="Reply" icon="↩" onClick={reply} />}
-        {thread && <Action label="Reply in thread" title="Reply in thread" icon="🧵" onClick={thread} />}
+        {reply && <Action label={`Reply to ${message.senderId}`} title="Reply" icon="reply" onClick={reply} />}
+        {thread && <Action label="Reply in thread" title="Reply in thread" icon="thread" onClick={thread} />}
         {react && (
           <button
             ref={reactButton}
@@ -40,11 +41,11 @@ export function MessageToolbar({ message, on }: { message: MessageView; on: Bubb
             aria-expanded={picking}
             onClick={() => setPicking((open) => !open)}
           >
-            <span aria-hidden="true">☺</span>
+            <Icon name="react" />
           </button>
         )}
-        {edit && <Action label="Edit message" title="Edit (↑ in an empty composer edits your last one)" icon="✎" onClick={edit} />}
-        {remove && <Action label="Delete message" title="Delete" icon="🗑" onClick={remove} />}
+        {edit && <Action label="Edit message" title="Edit (↑ in an empty composer edits your last one)" icon="edit" onClick={edit} />}
+        {remove && <Action label="Delete message" title="Delete" icon="delete" onClick={remove} />}
       </span>
       {picking && react && (
         <ReactionPicker
@@ -61,10 +62,10 @@ export function MessageToolbar({ message, on }: { message: MessageView; on: Bubb
   );
 }
 
-function Action({ label, title, icon, onClick }: { label: string; title: string; icon: string; onClick: () => void }) {
+function Action({ label, title, icon, onClick }: { label: string; title: string; icon: IconName; onClick: () => void }) {
   return (
     <button type="button" className="tool" aria-label={label} title={title} onClick={onClick}>
-      <span aria-hidden="true">{icon}</span>
+      <Icon name={icon} />
     </button>
   );
 }

@@ -77,7 +77,9 @@ export function ThreadPanel({ conversationId, root, me, members, group, handlers
             Couldn't load the replies. <button type="button" className="link" onClick={loadMore}>Try again</button>
           </p>
         )}
-        {replies.map((reply, i) => bubble(reply, group && reply.senderId !== me && replies[i - 1]?.senderId !== reply.senderId))}
+        <div className="thread-replies" data-testid="thread-replies">
+          {replies.map((reply, i) => bubble(reply, group && reply.senderId !== me && replies[i - 1]?.senderId !== reply.senderId))}
+        </div>
       </div>
       <Composer
         id={conversationId}

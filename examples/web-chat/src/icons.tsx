@@ -1,0 +1,21 @@
+/**
+ * The message actions' icons, drawn rather than typed: an emoji or symbol font may be missing
+ * (headless browsers, some Linux desktops), a path never is. Decorative: the buttons carry the names.
+ */
+const PATHS = {
+  reply: 'M6.5 4 2.5 8l4 4M3 8h6.5a4 4 0 0 1 4 4v.5',
+  thread: 'M2.5 3.5h8v5.5h-4l-2.5 2v-2h-1.5zM10.5 6h3v5.5H12v2L9.5 11.5h-3',
+  react: 'M8 14.5a6.5 6.5 0 1 0 0-13 6.5 6.5 0 0 0 0 13zM5.5 9.5a3 3 0 0 0 5 0M6 6.2v.1M10 6.2v.1',
+  edit: 'M10.5 2.5l3 3-8 8H2.5v-3zM9 4l3 3',
+  delete: 'M2.5 4.5h11M6 4.5V3h4v1.5M4 4.5l.7 9h6.6l.7-9M6.8 7v4.5M9.2 7v4.5',
+} as const;
+
+export type IconName = keyof typeof PATHS;
+
+export function Icon({ name }: { name: IconName }) {
+  return (
+    <svg viewBox="0 0 16 16" width="15" height="15" aria-hidden="true" focusable="false">
+      <path d={PATHS[name]} fill="none" stroke="currentColor" strokeWidth="1.4" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}
