@@ -6,7 +6,8 @@ import { sendOk, storedMessages, type MessageEventOf } from '../helpers/content.
 import { changeOk } from '../helpers/changes.js';
 import type { WireClient } from '../helpers/wire-client.js';
 import type { TestServer } from '../helpers/test-server.js';
-import { heldSeqs, range, shown, startOldApp, statusOf, waitOnline, waitShown, type OldApp } from './protocol-4-app.js';
+import type { ReleaseName } from './releases.js';
+import { heldSeqs, range, shown, startOldApp, statusOf, waitOnline, waitShown, type OldApp } from './release-app.js';
 
 // Protocol 5 lets today's users edit, delete, react and reply in threads. The protocol-4 app is
 // the most common one during the deploy and for months after: it must keep parsing every frame,
@@ -25,16 +26,16 @@ const textsOf = (app: OldApp, conversationId: string) => app.chat.getMessages(co
 const seqsOf = (app: OldApp, conversationId: string) => app.chat.getMessages(conversationId).map((m) => m.seq ?? -1);
 const ascending = (seqs: number[]) => seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!);
 
-describe('a protocol-4 app while today\'s users edit, delete, react and reply in threads', () => {
+describe('the previous releases\' apps (protocol 4 above all) while today\'s users edit, delete, react and reply in threads', () => {
   const scope = testScope();
 
   /** A group where today's users (raw protocol-5 frames) change messages the old app already shows. */
-  async function changedConversation() {
+  async function changedConversation(release: ReleaseName = 'protocol-4') {
     const server = await scope.server();
     const alice = await scope.wire(server, 'alice');
     const bob = await scope.wire(server, 'bob');
     const id = await createGroup(alice, ['bob', 'carol']);
-    const carol = scope.adopt(await startOldApp(server, 'carol'));
+    const carol = scope.adopt(await startOldApp(server, 'carol', { release }));
     await waitOnline(carol);
     const plain = await sendOk(alice, id, { text: 'plain' });
     const typo = await sendOk(alice, id, { text: 'typo' });
@@ -58,13 +59,14 @@ describe('a protocol-4 app while today\'s users edit, delete, react and reply in
 
   /** The same user's protocol-4 app reloaded on empty storage: it loads the conversation afresh (a cold sync). */
   async function reload(server: TestServer, id: string): Promise<OldApp> {
-    const reloaded = scope.adopt(await startOldApp(server, 'carol', 'carol-protocol-4-reloaded'));
+    const reloaded = scope.adopt(await startOldApp(server, 'carol', { name: 'carol-protocol-4-reloaded' }));
     await waitShown(reloaded, id, 'last');
     return reloaded;
   }
 
-  it('parses every change and thread reply live, keeps its log contiguous and shows replies as messages', async () => {
-    const { id, carol, lastSeq } = await changedConversation();
+  // Protocols 3 and 2 are still in the window too: their step down from 4 keeps the placeholder.
+  it.each(['protocol-4', 'protocol-3', 'protocol-2'] as const)('%s: parses every change and thread reply live, keeps its log contiguous and shows replies as messages', async (release) => {
+    const { id, carol, lastSeq } = await changedConversation(release);
     // The old app cannot apply a change: it keeps what it showed, and misses nothing after it.
     expect(textsOf(carol, id), shown(carol, id)).toEqual(['plain', 'typo', 'regret', 'release plan?', 'friday', 'or monday', 'last']);
     expect(ascending(seqsOf(carol, id)), shown(carol, id)).toBe(true);
@@ -189,7 +191,7 @@ describe('a protocol-4 app while today\'s users edit, delete, react and reply in
     await changeOk(bob, id, before.eventId, { kind: 'react', key: '👍' });
     await sendOk(bob, id, { text: 'in a thread meanwhile', threadId: before.eventId });
 
-    const woken = scope.adopt(await startOldApp(second, 'carol', 'carol-protocol-4', carol.storage));
+    const woken = scope.adopt(await startOldApp(second, 'carol', { reopen: carol.storage }));
     const fromCarol = async () => (await storedMessages(second.store, id)).filter((m) => m.senderId === 'carol');
     await until(async () => (await fromCarol()).length >= queued.length, LONG, () => `the outbox stored; ${shown(woken, id)}`);
     const stored = await fromCarol();

@@ -1,11 +1,11 @@
 import type { TestServer } from '../helpers/test-server.js';
 import { until } from '../helpers/fixtures.js';
-import { loadReleaseClient, type ReleaseChatClient, type ReleaseClientOptions, type ReleaseMessageView } from './releases.js';
+import { loadReleaseClient, type ReleaseChatClient, type ReleaseClientOptions, type ReleaseMessageView, type ReleaseName } from './releases.js';
 
 /**
- * The protocol-4 release's app (its committed snapshot), as the message-model tests drive it:
- * the client, the part of its memory storage they read, and every warning it logged (it logs
- * each frame it cannot parse, and drops it).
+ * A previous release's app (its committed snapshot; protocol 4 by default), as the message-model
+ * tests drive it: the client, the part of its memory storage they read, and every warning it
+ * logged (it logs each frame it cannot parse, and drops it).
  */
 export interface OldApp {
   readonly name: string;
@@ -16,7 +16,7 @@ export interface OldApp {
   close(): Promise<void>;
 }
 
-/** The protocol-4 memory storage, as far as these tests read it (the release's own API). */
+/** The releases' memory storage, as far as these tests read it (their own API). */
 export interface OldStorage {
   events: { list(conversationId: string, options?: { limit?: number }): Promise<Array<{ seq: number; kind: string }>> };
   cursors: { list(): Promise<Record<string, number>> };
@@ -25,22 +25,29 @@ export interface OldStorage {
 
 const LONG = 60_000;
 
+export interface OldAppOptions {
+  /** Its device id. Default: `<userId>-<release>`. */
+  name?: string;
+  /** The storage of an app closed before (the same device opened again). Default: empty storage. */
+  reopen?: OldStorage;
+  /** Default: protocol-4, the previous release. */
+  release?: ReleaseName;
+}
+
 /**
- * A protocol-4 app of `userId`: on empty storage (a fresh install, or a reload after clearing it),
- * or on the storage of an app closed before (the same device opened again).
+ * A previous release's app of `userId` (protocol 4 unless told): on empty storage (a fresh
+ * install, or a reload after clearing it), or on the storage of an app closed before.
  */
-export async function startOldApp(
-  server: Pick<TestServer, 'url' | 'token'>,
-  userId: string,
-  name = `${userId}-protocol-4`,
-  reopen?: OldStorage,
-): Promise<OldApp> {
-  const mod = await loadReleaseClient('protocol-4');
+export async function startOldApp(server: Pick<TestServer, 'url' | 'token'>, userId: string, options: OldAppOptions = {}): Promise<OldApp> {
+  const release = options.release ?? 'protocol-4';
+  const name = options.name ?? `${userId}-${release}`;
+  const reopen = options.reopen;
+  const mod = await loadReleaseClient(release);
   const storage = reopen ?? (mod.createMemoryStorage() as OldStorage);
   const warnings: string[] = [];
   const note = (message: string, fields?: unknown) => void warnings.push(`${message} ${JSON.stringify(fields ?? {})}`);
   // The release takes a logger, though the suite's description of its options leaves it out.
-  const options: ReleaseClientOptions & { logger: object } = {
+  const clientOptions: ReleaseClientOptions & { logger: object } = {
     logger: { debug: () => {}, info: () => {}, warn: note, error: note },
     url: server.url,
     getToken: () => server.token(userId),
@@ -51,7 +58,7 @@ export async function startOldApp(
     deliveredDelayMs: 20,
     typingThrottleMs: 20,
   };
-  const chat = mod.createChatClient(options);
+  const chat = mod.createChatClient(clientOptions);
   return { name, chat, storage, warnings, close: async () => void (await chat.close()) };
 }
 
