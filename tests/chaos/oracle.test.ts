@@ -102,7 +102,42 @@ describe('chaos oracle', () => {
 
     const shown = views.map((v, i) => (i === 2 ? { ...v, custom: { forged: true } } : v));
     const other = await checkRun(store, world([a, device('b', shown)]));
-    expect(other.violations.join()).toMatch(/b-d0 seq 4: holds other app data/);
+    expect(other.violations.join()).toMatch(/b-d0 seq 4: shows .*forged.*the log folds to/);
+  });
+
+  it('holds devices to the folded log: a missed edit, a missed delete, a reaction counted twice, an edit on the wrong message', async () => {
+    const { store, views } = await storeWithThree();
+    const [first, second] = views as [MessageView, MessageView, MessageView];
+    const change = async (clientMsgId: string, target: MessageView, kind: 'message.edited' | 'message.deleted' | 'reaction.added', extra: object = {}) =>
+      (await store.append({ conversationId: 'c1', senderId: 'a', clientMsgId, ts: 9, kind, data: { messageId: target.id!, messageSeq: target.seq!, ...extra } } as never)).event;
+    const edit = await change('chg-a-0001', first, 'message.edited', { text: '{msg-a-0001|edit 1}' });
+    await change('chg-a-0002', second, 'message.deleted');
+    await store.eraseMessage('c1', second.seq!);
+    await change('chg-a-0003', first, 'reaction.added', { key: '👍' });
+    const folded = [
+      { ...first, text: '{msg-a-0001|edit 1}', editedAt: edit.ts, reactions: [{ key: '👍', count: 1, mine: true, userIds: ['a'] }] },
+      { ...second, text: undefined, deleted: true },
+      views[2]!,
+    ];
+    const a = device('a', folded);
+    const sent = ['msg-a-0001', 'msg-a-0002'].map((id, callIndex) => ({ device: a, conversationId: 'c1', clientMsgId: id, text: `[${id}]`, callIndex }));
+    const changes = [{ device: a, conversationId: 'c1', kind: 'edit' as const, target: '[msg-a-0001]', text: '{msg-a-0001|edit 1}' }];
+    expect((await checkRun(store, { ...world([a, device('b', folded)], sent), changes })).violations).toEqual([]);
+
+    const stale = [{ ...first, reactions: [{ key: '👍', count: 2, mine: true, userIds: ['a', 'a'] }] }, second, views[2]!];
+    const report = await checkRun(store, { ...world([a, device('b', stale)], sent), changes });
+    expect(report.violations.join('\n')).toMatch(/b-d0 seq 2: shows .*msg-a-0001"/);
+    expect(report.violations.join('\n')).toMatch(/b-d0 seq 3: shows .*"deleted":false/);
+
+    // An edit that names another message, and a deleted text left in the store, are caught too.
+    await change('chg-a-0004', views[2]!, 'message.edited', { text: '{msg-a-0001|edit 2}' });
+    const b = device('b', []);
+    const wrong = await checkRun(store, { ...world([], sent.concat([{ device: b, conversationId: 'c1', clientMsgId: 'msg-b-0001', text: '[msg-b-0001]', callIndex: 0 }])), changes });
+    expect(wrong.violations.join('\n')).toMatch(/seq 4: shows "\{msg-a-0001\|edit 2\}", an edit of another message/);
+    // A delete the store did not erase: the edit's text is still there.
+    await change('chg-a-0005', first, 'message.deleted');
+    const kept = await checkRun(store, { ...world([], sent), changes });
+    expect(kept.violations.join('\n')).toMatch(/seq 2: "\{msg-a-0001\|edit 1\}" is still in the store after the delete/);
   });
 
   it('flags concurrent sends of one id whose ACKs disagree with the stored event', async () => {

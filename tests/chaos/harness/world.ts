@@ -19,7 +19,31 @@ export interface Device {
   readonly chat: ChatClient;
   /** The device runs a previous release's client (text only on the wire it speaks). */
   readonly previous?: boolean;
+  /** Its outbox (to tell when it settled: every entry, message or change, acked or failed). */
+  readonly storage?: ReturnType<typeof createMemoryStorage>;
 }
+
+/** A change (edit, delete, react, unreact) the harness queued through the SDK. */
+export interface ChangeRecord {
+  readonly device: Device;
+  readonly conversationId: string;
+  readonly kind: 'edit' | 'delete' | 'react' | 'unreact';
+  /** The original text of the message it targets (what the harness sent). */
+  readonly target: string;
+  /** The new text, for an edit: `editText(target, n)`. */
+  readonly text?: string;
+}
+
+/**
+ * The text of a message as sent, and of its n-th edit: an edit names its target without
+ * repeating it, so a search of the store for a message's text never finds its edits, and an
+ * edit shown on another message betrays itself.
+ */
+export const sentText = (deviceId: string, callIndex: number) => `[${deviceId}#${callIndex}]`;
+export const editText = (target: string, n: number) => `{${target.slice(1, -1)}|edit ${n}}`;
+/** The sent text an edit text names. */
+export const editTarget = (text: string) => (/^\{(.+)\|edit \d+\}$/.exec(text)?.[1] ?? null);
+const REACTIONS = ['👍', '🎉', 'ok_hand'];
 
 /** A `chat.send()` the harness made: the oracle checks that each ends ACKed or visibly failed. */
 export interface SentRecord {
@@ -51,6 +75,11 @@ export class World {
   /** Conversation id → member user ids (membership does not change during a run). */
   readonly conversations = new Map<string, readonly string[]>();
   readonly sent: SentRecord[] = [];
+  readonly changes: ChangeRecord[] = [];
+  /** Changes the SDK refused before queueing (a message deleted meanwhile, say): not sent, not checked. */
+  refusedChanges = 0;
+  /** How often a device changes a message instead of sending one (current devices only). */
+  changeRate = 0.35;
   /** `send()` calls made per device so far; numbered when called, not when they resolve. */
   private readonly calls = new Map<Device, number>();
 
@@ -65,16 +94,17 @@ export class World {
     deviceId = `${userId}-d${this.devices.filter((d) => d.userId === userId).length}`,
     create: CreateClient = createChatClient,
   ): Device {
+    const storage = createMemoryStorage();
     const chat = create({
       url: this.options.url,
       getToken: () => this.options.issueToken(userId),
-      storage: createMemoryStorage(),
+      storage,
       deviceId,
       reconnect: { baseMs: 50, maxMs: 1000 },
       ackTimeoutMs: this.options.ackTimeoutMs ?? 1500,
       requestTimeoutMs: 5000,
     });
-    const device = { userId, deviceId, chat, ...(create === createChatClient ? {} : { previous: true }) };
+    const device = { userId, deviceId, chat, storage, ...(create === createChatClient ? {} : { previous: true }) };
     this.devices.push(device);
     return device;
   }
@@ -97,7 +127,7 @@ export class World {
   async send(device: Device, conversationId: string): Promise<void> {
     const callIndex = this.calls.get(device) ?? 0;
     this.calls.set(device, callIndex + 1);
-    const text = `${device.deviceId}#${callIndex}`;
+    const text = sentText(device.deviceId, callIndex);
     if (device.previous) {
       const view = await device.chat.send(conversationId, text);
       this.sent.push({ device, conversationId, clientMsgId: view.clientMsgId!, text, callIndex });
@@ -113,6 +143,45 @@ export class World {
     this.sent.push({
       device, conversationId, clientMsgId: view.clientMsgId!, text, callIndex, ...(custom ? { custom } : {}), ...(mentions ? { mentions } : {}),
     });
+  }
+
+  /**
+   * Changes one of the messages the device shows in a conversation, as a user would: reacts to
+   * any (or takes its reaction back), edits or (rarely) deletes one of its own. The SDK may refuse
+   * before queueing (the message was deleted meanwhile): counted, not recorded.
+   */
+  async change(device: Device, conversationId: string): Promise<void> {
+    const { rng } = this.options;
+    const shown = device.chat.getMessages(conversationId).filter((m) => !m.deleted && m.text !== undefined);
+    const own = shown.filter((m) => m.senderId === device.userId && m.clientMsgId !== undefined);
+    const roll = rng.int(0, 99);
+    const message = roll < 55 || own.length === 0 ? (shown.length > 0 ? rng.pick(shown) : undefined) : rng.pick(own);
+    if (!message) return;
+    const id = message.id ?? message.clientMsgId!;
+    const target = this.originalText(message.text!);
+    try {
+      if (roll < 55) {
+        const key = rng.pick(REACTIONS);
+        const mine = message.reactions.some((r) => r.key === key && r.mine);
+        await (mine ? device.chat.unreact(conversationId, id, key) : device.chat.react(conversationId, id, key));
+        this.changes.push({ device, conversationId, kind: mine ? 'unreact' : 'react', target });
+      } else if (roll < 90) {
+        const text = editText(target, this.changes.filter((c) => c.target === target && c.kind === 'edit').length + 1);
+        await device.chat.edit(conversationId, id, text);
+        this.changes.push({ device, conversationId, kind: 'edit', target, text });
+      } else {
+        await device.chat.delete(conversationId, id);
+        this.changes.push({ device, conversationId, kind: 'delete', target });
+      }
+    } catch {
+      this.refusedChanges++;
+    }
+  }
+
+  /** The sent text behind what a message shows now (itself, or the target of the edit shown). */
+  private originalText(shown: string): string {
+    const target = editTarget(shown);
+    return target === null ? shown : `[${target}]`;
   }
 
   /**
@@ -132,19 +201,31 @@ export class World {
         while (Date.now() < stopAt) {
           const conversationId = rng.pick(mine);
           const count = burst > 1 ? rng.int(1, burst * 2 - 1) : 1;
-          for (let i = 0; i < count; i++) await this.send(device, conversationId);
+          for (let i = 0; i < count; i++) {
+            if (!device.previous && rng.chance(this.changeRate)) await this.change(device, conversationId);
+            else await this.send(device, conversationId);
+          }
           await sleep(count * rng.int(everyMs >> 1, everyMs + (everyMs >> 1)));
         }
       }),
     );
   }
 
-  /** Waits until no outbox entry is still pending: each is ACKed or failed. */
+  /** Waits until no outbox entry (message or change) is still pending: each is ACKed or failed. */
   async settle(timeoutMs: number): Promise<boolean> {
-    return until(() => this.sent.every((s) => statusOf(s) !== 'pending'), timeoutMs, 'outboxes settled').then(
-      () => true,
-      () => false,
-    );
+    const deadline = Date.now() + timeoutMs;
+    const outboxesSettled = async () => {
+      for (const device of this.devices) {
+        if (!device.storage) continue;
+        if ((await device.storage.outbox.list()).some((entry) => entry.status === 'pending')) return false;
+      }
+      return true;
+    };
+    while (Date.now() < deadline) {
+      if (this.sent.every((s) => statusOf(s) !== 'pending') && (await outboxesSettled())) return true;
+      await sleep(50);
+    }
+    return false;
   }
 
   close(): void {
