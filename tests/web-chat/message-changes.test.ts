@@ -171,6 +171,30 @@ suite('editing, deleting and reacting to messages in the example web chat', () =
     expect(errors).toEqual([]);
   });
 
+  it('a change the server refuses shows under the message, and Dismiss lets it go', async () => {
+    errors.length = 0;
+    const { alice, bob } = await chatting('Vote: Friday or Saturday?');
+    await expect.poll(() => alice.tick('Vote: Friday'), eventually).not.toBe('pending');
+
+    // Bob reacts offline; meanwhile Alice deletes the message: his reaction can no longer be stored.
+    await bob.context.setOffline(true);
+    await expect.poll(() => bob.page.getByTestId('banner').textContent(), eventually).toContain("You're offline");
+    await action(bob, 'Vote: Friday', 'Add a reaction');
+    await bob.page.getByRole('button', { name: 'React with 🎉' }).click();
+    await expect.poll(() => chips(bob, 'Vote: Friday'), eventually).toEqual(['🎉1*']);
+    await action(alice, 'Vote: Friday', 'Delete message');
+    await alice.page.getByRole('alertdialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect.poll(() => tombstones(alice), eventually).toEqual(['Message deleted']);
+
+    await bob.context.setOffline(false);
+    await expect.poll(() => tombstones(bob), eventually).toEqual(['Message deleted']);
+    const failed = timeline(bob).getByTestId('failed-change');
+    await expect.poll(() => failed.textContent(), eventually).toMatch(/^🎉 not added: .+/);
+    await failed.getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => failed.count(), eventually).toBe(0);
+    expect(errors.filter((e) => !/WebSocket|ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
+  });
+
   it('an edit made offline shows at once, and reaches the other page once the network returns', async () => {
     errors.length = 0;
     const { alice, bob } = await chatting('Meet at the station');
