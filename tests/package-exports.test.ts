@@ -20,6 +20,10 @@ const PUBLIC: Record<string, string[]> = {
     'WatchResultFrame', 'WelcomeFrame', 'WellFormedString', 'countUnread', 'errorCodeName', 'isParleyError',
     'isRetryable', 'isUnread', 'isUnreadMention', 'isWellFormedText', 'parseClientFrame', 'parseServerFrame',
     'peekString', 'receiptsMark', 'replyPreview',
+    // Protocol 5: the message model.
+    'Change', 'ChangeFrame', 'ChangeTarget', 'EditData', 'MessageDeletedEvent', 'MessageEditedEvent', 'MessageRef',
+    'MessageState', 'ReactionAddedEvent', 'ReactionGroup', 'ReactionKey', 'ReactionRemovedEvent',
+    'foldIntoMessage', 'foldTarget', 'isChange', 'laneOf', 'messageAsOf', 'reactionsOf', 'stateSeq',
   ],
   '@parley/client-sdk': [
     'ErrorCode', 'ParleyError', 'countUnread', 'createChatClient', 'createMemoryStorage', 'fullJitterDelay',
