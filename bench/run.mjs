@@ -33,7 +33,7 @@ const WORKLOADS = [
   // The message model on reads: a conversation full of edits, reactions and threads against a plain one.
   {
     id: 'W6', script: 'bench/load/w6-message-model.mjs', on: ['memory', 'sqlite'],
-    args: quick ? ['--messages', '2000', '--pages', '10', '--repeats', '3', '--cold', '5'] : [], timeoutMs: 300_000,
+    args: quick ? ['--messages', '2000', '--pages', '10', '--repeats', '3', '--cold', '5'] : [], timeoutMs: 480_000,
   },
 ];
 
