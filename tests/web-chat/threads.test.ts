@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createChatClient } from '@parley/client-sdk';
 import { browserAvailable } from '../browser/helpers/browser.js';
 import { startChat, type Person } from './helpers/chat-page.js';
 import { webChatSuite } from './helpers/suite.js';
@@ -9,7 +10,7 @@ const suite = browserAvailable() ? describe : describe.skip;
 const eventually = { timeout: 20_000 };
 
 suite('threads in the example web chat', () => {
-  const { named, person } = webChatSuite();
+  const { env, named, person } = webChatSuite();
   const errors: string[] = [];
 
   /** A person whose page must log no console error (and throw nothing) for the whole test. */
@@ -106,6 +107,35 @@ suite('threads in the example web chat', () => {
     await threadComposer(bob).press('Enter');
     await expect.poll(() => replyTexts(alice), eventually).toEqual(['Uploading now', 'Done, 41 of them']);
     expect(await panel(alice).getByTestId('message').filter({ hasText: 'Done, 41' }).getByTestId('edited').count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('a long thread shows its newest replies first and fetches earlier ones on demand', async () => {
+    errors.length = 0;
+    const replies = Array.from({ length: 36 }, (_, i) => `step ${i + 1}`);
+    // Bob writes from a Node client: many replies, quicker than typing them.
+    const chat = createChatClient({ url: env.server.url, getToken: () => env.server.token(named('bob')) });
+    try {
+      const { id } = await chat.openDirect(named('alice'));
+      await chat.send(id, 'How do I set up the tent?');
+      // A thread hangs off a stored message: its server id.
+      await expect.poll(() => chat.getMessages(id)[0]?.id, eventually).toBeDefined();
+      const rootId = chat.getMessages(id)[0]!.id!;
+      for (const text of replies) await chat.send(id, text, { threadId: rootId });
+      await expect.poll(() => chat.getThread(id, rootId).every((m) => m.status === 'sent') && chat.getThread(id, rootId).length, eventually).toBe(36);
+    } finally {
+      await chat.close();
+    }
+
+    const alice = await watched('alice');
+    await alice.open(named('bob'));
+    await expect.poll(() => summary(alice, 'set up the tent'), eventually).toMatch(/^36 replies/);
+    await bubble(alice, 'set up the tent').getByTestId('thread-summary').click();
+    // The newest page first (30), then the rest on request, in order.
+    await expect.poll(() => replyTexts(alice), eventually).toEqual(replies.slice(-30));
+    await panel(alice).getByRole('button', { name: 'Load earlier replies' }).click();
+    await expect.poll(() => replyTexts(alice), eventually).toEqual(replies);
+    await expect.poll(() => panel(alice).getByRole('button', { name: 'Load earlier replies' }).count(), eventually).toBe(0);
     expect(errors).toEqual([]);
   });
 });

@@ -108,6 +108,7 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
             const message = deleting;
             setDeleting(null);
             if (editing?.key === message.key) setEditing(null);
+            if (replyingTo?.key === message.key) setReplyingTo(null);
             void actions.remove(message).catch(() => undefined);
           }}
         />

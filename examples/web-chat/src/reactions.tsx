@@ -48,7 +48,7 @@ type PickerProps = {
 
 /**
  * A row of reactions to pick from. It takes the focus when it opens; ←/→ move between the
- * choices, Escape closes, and so does a click anywhere else.
+ * choices, Escape closes, and so does a click anywhere else or moving the focus out.
  */
 export function ReactionPicker({ message, onPick, onClose, anchor }: PickerProps) {
   const ref = useRef<HTMLDivElement>(null);
@@ -82,7 +82,18 @@ export function ReactionPicker({ message, onPick, onClose, anchor }: PickerProps
   };
 
   return (
-    <div className="reaction-picker" role="group" aria-label="Pick a reaction" ref={ref} onKeyDown={onKeyDown}>
+    <div
+      className="reaction-picker"
+      role="group"
+      aria-label="Pick a reaction"
+      ref={ref}
+      onKeyDown={onKeyDown}
+      // Tabbing away closes it too (a press elsewhere is the pointerdown listener's).
+      onBlur={(event) => {
+        const next = event.relatedTarget;
+        if (next && !event.currentTarget.contains(next) && next !== anchor.current) onClose(false);
+      }}
+    >
       {keys.map((key) => (
         <button
           key={key}

@@ -68,7 +68,7 @@ export function ThreadPanel({ conversationId, root, me, members, group, handlers
         <button type="button" className="ghost" onClick={onClose} aria-label="Close thread" title="Close thread (Esc)">×</button>
       </header>
       <div className="messages thread-messages" ref={scroller} data-testid="thread-messages">
-        <div className="thread-root" data-testid="thread-root">{bubble(root, true)}</div>
+        <div className="thread-root" data-testid="thread-root">{bubble(root, root.senderId !== me)}</div>
         <div className="thread-divider" data-testid="thread-count">{root.replyCount > 0 ? count : 'No replies yet'}</div>
         {hasMore && !loading && <button type="button" className="link load-earlier" onClick={loadMore}>Load earlier replies</button>}
         {loading && <div className="history-edge">Loading replies…</div>}
