@@ -74,7 +74,12 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
           handlersFor={(m) => handlersFor(m, { ...common, reply, openThread: (root) => setThreadRootId(root.id ?? null), edit })}
           onOpenThread={(root) => setThreadRootId(root.id ?? null)}
         />
-        {actions.error && <p className="action-error" role="alert">{actions.error.message}</p>}
+        {actions.error && (
+          <p className="action-error" role="alert">
+            <span className="grow">{actions.error.message}</span>
+            <button type="button" className="ghost" onClick={actions.clearError} aria-label="Dismiss">×</button>
+          </p>
+        )}
         <Composer
           id={id}
           members={others}
