@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createChatClient } from '@parley/client-sdk';
 import { browserAvailable } from '../browser/helpers/browser.js';
 import { composerOf, startChat, type Person } from './helpers/chat-page.js';
 import { webChatSuite } from './helpers/suite.js';
@@ -9,7 +10,7 @@ const suite = browserAvailable() ? describe : describe.skip;
 const eventually = { timeout: 20_000 };
 
 suite('editing, deleting and reacting to messages in the example web chat', () => {
-  const { named, person } = webChatSuite();
+  const { env, named, person } = webChatSuite();
   const errors: string[] = [];
 
   /** A person whose page must log no console error (and throw nothing) for the whole test. */
@@ -97,6 +98,28 @@ suite('editing, deleting and reacting to messages in the example web chat', () =
     expect(await shown(bob, 'second, corrected')).toBe('second, corrected (edited)');
     expect(await shown(bob, 'first')).toBe('first');
     expect(await composer.inputValue()).toBe('');
+    expect(errors).toEqual([]);
+  });
+
+  it('an edit in the browser changes the words only: the message keeps the app data it carries', async () => {
+    errors.length = 0;
+    // Alice's other device (an app) sends words with app data; her browser edits the words.
+    const device = createChatClient({ url: env.server.url, getToken: () => env.server.token(named('alice')) });
+    try {
+      const { id } = await device.openDirect(named('bob'));
+      await device.send(id, { text: 'Order A-1042 shipped', custom: { kind: 'order', orderId: 'A-1042' } });
+      await expect.poll(() => device.getMessages(id)[0]?.status, eventually).toBe('sent');
+      const alice = await watched('alice');
+      await alice.open(named('bob'));
+      await action(alice, 'Order A-1042 shipped', 'Edit message');
+      await composerOf(alice.page).fill('Order A-1042 shipped today');
+      await composerOf(alice.page).press('Enter');
+      await expect.poll(() => shown(alice, 'shipped today'), eventually).toBe('Order A-1042 shipped today (edited)');
+      await expect.poll(() => device.getMessages(id)[0]?.text, eventually).toBe('Order A-1042 shipped today');
+      expect(device.getMessages(id)[0]?.custom).toEqual({ kind: 'order', orderId: 'A-1042' });
+    } finally {
+      await device.close();
+    }
     expect(errors).toEqual([]);
   });
 

@@ -1,11 +1,13 @@
 import type { MessageView } from '@parley/client-sdk';
+import type { MessageActions } from '@parley/client-sdk/react';
 import type { BubbleHandlers } from './message-toolbar.js';
-import { isDeletable, isEditable, type MessageActions } from './use-message-actions.js';
+import { isDeletable, isEditable } from './message-rules.js';
 
 interface HandlerContext {
   me: string;
   /** The user owns this group: they may delete anyone's message. */
   groupOwner: boolean;
+  /** `useMessageActions` of the conversation: refusals land in its `error`. */
   actions: MessageActions;
   /** Quote it in a reply (the main timeline only). */
   reply?: (message: MessageView) => void;
@@ -26,7 +28,7 @@ export function handlersFor(message: MessageView, ctx: HandlerContext): BubbleHa
     ...(openThread && stored && message.threadId === undefined ? { thread: () => openThread(message) } : {}),
     // A refusal before queueing (the reaction cap) shows in `actions.error`.
     ...(message.status !== 'failed' ? { react: (key: string) => void actions.toggleReaction(message, key).catch(() => undefined) } : {}),
-    ...(isEditable(message, me) && message.status !== 'failed' ? { edit: () => edit(message) } : {}),
-    ...(isDeletable(message, me, groupOwner) && message.status !== 'failed' ? { remove: () => askDelete(message) } : {}),
+    ...(isEditable(message, me) ? { edit: () => edit(message) } : {}),
+    ...(isDeletable(message, me, groupOwner) ? { remove: () => askDelete(message) } : {}),
   };
 }

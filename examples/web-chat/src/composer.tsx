@@ -1,10 +1,10 @@
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from 'react';
 import type { MessageView } from '@parley/client-sdk';
-import { useSendMessage, useTyping } from '@parley/client-sdk/react';
+import { useMessageActions, useSendMessage, useTyping } from '@parley/client-sdk/react';
 import { MentionPicker } from './mention-picker.js';
 import { EditDraft, ReplyDraft } from './reply-quote.js';
 import { useMentionPicker } from './use-mention-picker.js';
-import { useMessageActions } from './use-message-actions.js';
+import { editedContent } from './message-rules.js';
 
 const NO_MEMBERS: readonly string[] = [];
 
@@ -70,7 +70,7 @@ export function Composer({ id, members, threadId, label = 'Message', replyingTo 
   const save = (message: MessageView, text: string) => {
     if (text === message.text) return onStopEditing();
     // Shown at once, offline too; a refusal before queueing (too long) keeps the words here.
-    changes.edit(message, text).then(onStopEditing, () => undefined);
+    changes.edit(message, editedContent(message, text)).then(() => onStopEditing(), () => undefined);
   };
 
   const submit = (event?: FormEvent) => {

@@ -1,13 +1,13 @@
 import { useRef, useState } from 'react';
 import type { MessageView } from '@parley/client-sdk';
-import { useConnection, useConversation, useMarkRead, useMessages, usePresence, useTyping } from '@parley/client-sdk/react';
+import { useConnection, useConversation, useMarkRead, useMessageActions, useMessages, usePresence, useTyping } from '@parley/client-sdk/react';
 import { Avatar } from './avatar.js';
 import { Composer } from './composer.js';
 import { MessageList } from './message-list.js';
 import { ThreadPanel } from './thread-panel.js';
 import { ConfirmDelete } from './confirm-delete.js';
 import { handlersFor } from './bubble-handlers.js';
-import { lastEditable, useMessageActions } from './use-message-actions.js';
+import { lastEditable } from './message-rules.js';
 import { lastSeenOf, othersIn, titleOf } from './names.js';
 
 export function ConversationScreen({ id, me, onBack }: { id: string; me: string; onBack: () => void }) {

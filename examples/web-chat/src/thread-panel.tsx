@@ -1,10 +1,9 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { MessageView } from '@parley/client-sdk';
-import { useSendMessage } from '@parley/client-sdk/react';
+import { useSendMessage, useThread } from '@parley/client-sdk/react';
 import { Bubble, type BubbleHandlers } from './message-bubble.js';
 import { Composer } from './composer.js';
-import { useThread } from './use-thread.js';
-import { lastEditable } from './use-message-actions.js';
+import { lastEditable } from './message-rules.js';
 
 type ThreadPanelProps = {
   conversationId: string;
@@ -24,7 +23,8 @@ type ThreadPanelProps = {
  */
 export function ThreadPanel({ conversationId, root, me, members, group, handlersFor, onClose }: ThreadPanelProps) {
   const rootId = root.id!;
-  const { replies, hasMore, loading, error, loadMore } = useThread(conversationId, rootId);
+  // The newest page of replies loads as the thread opens; pushed replies show by themselves.
+  const { replies, hasOlder, loadingOlder, error, loadOlder } = useThread(conversationId, rootId, { pageSize: 30 });
   const { retry, discard } = useSendMessage(conversationId);
   const [editing, setEditing] = useState<MessageView | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -70,11 +70,13 @@ export function ThreadPanel({ conversationId, root, me, members, group, handlers
       <div className="messages thread-messages" ref={scroller} data-testid="thread-messages">
         <div className="thread-root" data-testid="thread-root">{bubble(root, root.senderId !== me)}</div>
         <div className="thread-divider" data-testid="thread-count">{root.replyCount > 0 ? count : 'No replies yet'}</div>
-        {hasMore && !loading && <button type="button" className="link load-earlier" onClick={loadMore}>Load earlier replies</button>}
-        {loading && <div className="history-edge">Loading replies…</div>}
+        {hasOlder && !loadingOlder && !error && (
+          <button type="button" className="link load-earlier" onClick={() => void loadOlder()}>Load earlier replies</button>
+        )}
+        {loadingOlder && <div className="history-edge">Loading replies…</div>}
         {error && (
           <p className="error" role="alert">
-            Couldn't load the replies. <button type="button" className="link" onClick={loadMore}>Try again</button>
+            Couldn't load the replies. <button type="button" className="link" onClick={() => void loadOlder()}>Try again</button>
           </p>
         )}
         <div className="thread-replies" data-testid="thread-replies">
