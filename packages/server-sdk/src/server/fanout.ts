@@ -1,5 +1,5 @@
 import type { Namespace } from 'socket.io';
-import { FRAME_EVENT, type ServerFrame } from '@parley/protocol';
+import { FRAME_EVENT, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION, type ServerFrame } from '@parley/protocol';
 import type { StoredConversation } from '../store/types.js';
 import type { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { ServerContext } from './context.js';
@@ -20,18 +20,24 @@ export const isWatchRoom = (room: string): boolean => room.startsWith('watch:');
 export const isPresenceRoom = (room: string): boolean => room.startsWith('presence:');
 
 /**
- * Connections of an older protocol version join, next to each room, that room qualified by their
- * version, and the room of their version: a frame their version cannot parse goes to the
- * qualified rooms in their form, and everyone else gets it with those connections excepted.
- * Connections of the current version join nothing extra, so with no old clients nothing costs
- * more. The qualified names start with `v<N>|`, so no `watch:` or `presence:` test matches them.
+ * The plain rooms (`user:bob`) carry every frame in the form of the previous release's version:
+ * during a rolling deploy, a node of that release hands what arrives over Redis for its plain
+ * rooms to its clients as it is, and those clients speak that version. Connections of every other
+ * version (the current one, and older ones) join, next to each room, that room qualified by
+ * their version and the room of their version: a frame that reads differently in their version
+ * goes to the qualified rooms in their form, and to the plain rooms with those connections
+ * excepted. Most frames read the same in every version: one emit, to the plain rooms. The
+ * qualified names start with `v<N>|`, so no `watch:` or `presence:` test matches them.
  */
+export const PLAIN_VERSION = Math.max(OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION - 1);
+/** The versions served apart from the plain rooms (their own qualified rooms). */
+export const APART_VERSIONS: readonly number[] = [PROTOCOL_VERSION, ...OLDER_VERSIONS].filter((v) => v !== PLAIN_VERSION);
 export const versionRoom = (version: number): string => `v${version}|`;
 const qualified = (version: number, room: string): string => `${versionRoom(version)}${room}`;
 
-/** Joins a connection to a room (and, for an older client, that room in its version). */
+/** Joins a connection to a room (and, unless it speaks the plain rooms' version, that room in its version). */
 export function joinRoom(conn: RoomMember, room: string): unknown {
-  if (!OLDER_VERSIONS.includes(conn.protocol)) return conn.socket.join(room);
+  if (conn.protocol === PLAIN_VERSION) return conn.socket.join(room);
   return conn.socket.join([room, qualified(conn.protocol, room), versionRoom(conn.protocol)]);
 }
 
@@ -43,13 +49,13 @@ export interface RoomMember {
 
 /** Takes a connection out of a room (and its version's form of it). */
 export function leaveRoom(conn: RoomMember, room: string): unknown {
-  if (!OLDER_VERSIONS.includes(conn.protocol)) return conn.socket.leave(room);
+  if (conn.protocol === PLAIN_VERSION) return conn.socket.leave(room);
   return Promise.all([conn.socket.leave(room), conn.socket.leave(qualified(conn.protocol, room))]);
 }
 
 const withQualified = (rooms: readonly string[]): string[] => [
   ...rooms,
-  ...OLDER_VERSIONS.flatMap((version) => rooms.map((room) => qualified(version, room))),
+  ...APART_VERSIONS.flatMap((version) => rooms.map((room) => qualified(version, room))),
 ];
 
 /** What emitting needs: the namespace, and the fan-out histogram. */
@@ -86,22 +92,25 @@ export interface Delivery {
 }
 
 /**
- * A broadcast as the emits that give every client its version's form: the current form to
- * `rooms` with the older versions that read it differently excepted, and each of those versions'
- * form to its qualified rooms (its version room for a broadcast to everyone). Most frames read
- * the same in every version: one delivery, as without versions. `versions`: the older versions
- * to serve (all this server speaks; the version bridge names those connected here).
+ * A broadcast as the emits that give every client its version's form: the plain rooms' version's
+ * form to `rooms`, with the versions that read it differently excepted, and each of those
+ * versions' form to its qualified rooms (its version room for a broadcast to everyone). Most
+ * frames read the same in every version: one delivery, as without versions. `versions`: the
+ * versions served apart (all this server speaks but the plain one; the version bridge names
+ * those connected here).
  */
 export function deliveries(
   rooms: readonly string[] | 'everyone',
   frame: ServerFrame,
   except: readonly string[],
-  versions: readonly number[] = OLDER_VERSIONS,
+  versions: readonly number[] = APART_VERSIONS,
 ): Delivery[] {
   if (versions.length === 0) return [{ to: rooms, frame, except }];
-  const [current, ...older] = formsOf(frame, Math.min(...versions));
-  const apart = older.filter(({ version, form }) => versions.includes(version) && form !== current!.form);
-  const out: Delivery[] = [{ to: rooms, frame: current!.form ?? frame, except: [...except, ...apart.map(({ version }) => versionRoom(version))] }];
+  const forms = formsOf(frame, Math.min(PLAIN_VERSION, ...versions));
+  const plain = forms.find(({ version }) => version === PLAIN_VERSION)?.form ?? null;
+  const apart = forms.filter(({ version, form }) => versions.includes(version) && form !== plain);
+  const out: Delivery[] = [];
+  if (plain) out.push({ to: rooms, frame: plain, except: [...except, ...apart.map(({ version }) => versionRoom(version))] });
   for (const { version, form } of apart) {
     if (form) out.push({ to: rooms === 'everyone' ? [versionRoom(version)] : rooms.map((room) => qualified(version, room)), frame: form, except });
   }
