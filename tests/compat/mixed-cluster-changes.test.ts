@@ -139,13 +139,9 @@ describe.skipIf(!hasRedis)('a protocol-4 node and a new node while today\'s user
     expectHealthy();
   }, TEST_TIMEOUT);
 
-  // KNOWN GAP (server fan-out, reported): the new node sends its current (protocol-5) form to the
-  // plain rooms, except the version rooms of older clients; on a protocol-4 node, protocol 4 is
-  // current, so its apps sit in the plain rooms and get every change and thread reply in protocol
-  // 5's form. They drop it (logged) and fill the seq by a sync through the old node, which shows
-  // it as a placeholder: the log stays contiguous (above), but a thread reply edited or deleted
-  // before that sync is never shown. `it.fails` turns red once the fix lands: then make it `it`.
-  it.fails('a protocol-4 app on the old node drops no frame and shows a thread reply edited at once', async () => {
+  // The plain rooms carry the previous release's (protocol 4's) form: a protocol-4 node hands what
+  // arrives there to its apps as it is, so they must parse all of it, at once.
+  it('a protocol-4 app on the old node drops no frame: a thread reply and its edit reach it at once, in its form', async () => {
     const warned = aliceOld.warnings.length;
     const other = await createGroup(bob, ['alice', 'carol'], 'a quick edit');
     const root = await sendOk(bob, other, { text: 'root' });
@@ -182,15 +178,9 @@ describe.skipIf(!hasRedis)('a protocol-4 node and a new node while today\'s user
     expectHealthy();
   }, TEST_TIMEOUT);
 
-  // KNOWN GAP (stored form of an erased message, reported): a delete (and an edit, which erases
-  // the version it replaced) leaves a top-level message stored with `data: {}`. The protocol-4
-  // node's `knownEvent` returns an event with only known fields as it is, before its "no
-  // content: placeholder" rule, so its protocol-4 apps get a message with neither text nor app
-  // data: an empty bubble where the deleted message was, and where the edited one was (its new
-  // text only exists in the edit, a kind that node cannot apply). Protocol-3 apps are spared
-  // (their step makes a message without text a placeholder). Only what the new nodes store can
-  // change this; `it.fails` turns red once it does: then make it `it`.
-  it.fails('a protocol-4 app syncing through the old node shows no empty message for a deleted or edited one', async () => {
+  // An erased message is stored with an `erased` mark the protocol-4 node does not know: with no
+  // content left, that node shows it to its apps as its placeholder, not as an empty message.
+  it('a protocol-4 app syncing through the old node shows no empty message for a deleted or edited one', async () => {
     const reader = await wire(oldNode.url, 'dave', 4);
     const { events } = await syncAll(reader, { [group]: 0 });
     const empty = events.filter((e) => e.kind === 'message' && e.data.text === undefined && e.data.custom === undefined);

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { LogEvent } from '@parley/protocol';
+import type { StoredMessageData } from '../store/store-helpers.js';
 
 /**
  * What the current protocol's log events look like, to tell a foreign event (written by a newer
@@ -34,7 +35,8 @@ export function placeholder(event: LogEvent): LogEvent {
  * dropped, and an unknown kind (or a message left with neither text nor app data) becomes the
  * placeholder. Known events come back as the same object.
  */
-export function knownEvent(event: LogEvent): LogEvent {
+export function knownEvent(stored: LogEvent): LogEvent {
+  const event = withoutErasedMark(stored);
   const shape = (KNOWN_EVENTS as Record<string, { data: readonly string[]; clientMsgId: boolean } | undefined>)[event.kind];
   const data = event.data as unknown as Record<string, unknown> | null;
   if (!shape || !data || typeof data !== 'object') return placeholder(event);
@@ -71,4 +73,14 @@ export function knownEvents(events: LogEvent[]): LogEvent[] {
     return known;
   });
   return changed ? out : events;
+}
+
+/**
+ * A message as clients get it: without the store's `erased` mark (store-helpers.ts
+ * `StoredMessageData`), which only tells nodes of the previous release to show nothing.
+ */
+function withoutErasedMark(event: LogEvent): LogEvent {
+  if (event.kind !== 'message' || !('erased' in event.data)) return event;
+  const { erased: _erased, ...data } = event.data as StoredMessageData;
+  return { ...event, data };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isChange, isUnreadMention, laneOf, type LogEvent } from '@parley/protocol';
+import { isChange, isUnreadMention, laneOf, type LogEvent, type MessageData } from '@parley/protocol';
 import type { AppendInput, CreateConversationInput, StoredUserSettings, WatermarkUpdate } from './types.js';
 
 /** The dedup key system events use, so a retried operation appends its event once. */
@@ -64,22 +64,31 @@ export function quoteSeqOf(event: LogEvent): number | null {
 export { laneOf };
 
 /**
+ * A message's `data` as stored: the wire's, plus `erased: true` once its content was erased. The
+ * mark is for nodes of the previous release sharing the store during a rolling deploy: a field
+ * they do not know on a message with no content makes them show it as nothing (their
+ * placeholder) instead of an empty message. This release strips it before anything leaves the
+ * server (`knownEvent`).
+ */
+export type StoredMessageData = MessageData & { erased?: true };
+
+/**
  * What erasing the message at `messageSeq` leaves of an event (`ChatStore.eraseMessage`), or
  * null when the event keeps everything. One rule for every store.
- * - A delete (no `keepEditSeq`): the message keeps only its place (`thread`), its edits only
- *   their target, and replies quoting it an empty preview.
+ * - A delete (no `keepEditSeq`): the message keeps only its place (`thread`) and the `erased`
+ *   mark, its edits only their target, and replies quoting it an empty preview.
  * - Superseded versions of an edited message (`keepEditSeq`: the seq of the edit whose content
  *   is current): the message loses its original text and custom data (mentions, quote and thread
- *   stay) and earlier edits their content; the current edit and quoting replies are untouched.
+ *   stay; `erased` is set) and earlier edits their content; the current edit and quoting replies are untouched.
  *   Folding an emptied edit only marks the message edited, so the log still folds to the current
  *   content.
  */
 export function erasedEvent(event: LogEvent, messageSeq: number, keepEditSeq?: number): LogEvent | null {
   const versionsOnly = keepEditSeq !== undefined;
   if (event.kind === 'message' && event.seq === messageSeq) {
-    const { text: _text, custom: _custom, ...kept } = event.data;
-    const data = versionsOnly ? kept : event.data.thread ? { thread: event.data.thread } : {};
-    return Object.keys(event.data).length === Object.keys(data).length ? null : { ...event, data };
+    const { text: _text, custom: _custom, ...kept } = event.data as StoredMessageData;
+    const data: StoredMessageData = versionsOnly ? { ...kept, erased: true } : { ...(event.data.thread ? { thread: event.data.thread } : {}), erased: true };
+    return JSON.stringify(event.data) === JSON.stringify(data) ? null : { ...event, data: data as MessageData };
   }
   if (event.kind === 'message.edited' && event.data.messageSeq === messageSeq) {
     if (versionsOnly && event.seq >= keepEditSeq) return null;

@@ -105,7 +105,7 @@ const DEFECTS: Record<string, { defect: Defect; caughtBy: string }> = {
     defect: (inner) => {
       const erased = new Set<number>();
       return mappingReads({ ...inner, eraseMessage: async (c, seq, options) => (erased.add(seq), inner.eraseMessage(c, seq, options)) }, (event) =>
-        event.kind === 'message' && erased.has(event.seq) ? { ...event, data: {} } : event,
+        event.kind === 'message' && erased.has(event.seq) ? ({ ...event, data: { erased: true } } as LogEvent) : event,
       );
     },
     caughtBy: 'eraseMessage of a thread reply keeps its thread',
