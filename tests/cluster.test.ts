@@ -129,6 +129,28 @@ describe.skipIf(!hasRedis)('several nodes over Redis', { timeout: TEST_TIMEOUT }
     bobWire.close();
   });
 
+  it('drains only its own clients: a node shutting down leaves the other nodes` connections alone', async () => {
+    freshData();
+    const { a, alice, bob, id } = await aliceOnNodeAWithBobOnNodeB();
+    // A raw connection on node B sees a disconnect for what it is (the SDK would reconnect quietly).
+    const bobWire = await connectWire(nodes[nodes.length - 1]!.url, { token: await nodes[nodes.length - 1]!.issueToken('bob') });
+    await bobWire.waitFor((f) => f.type === 'welcome', WAIT);
+    let dropped = false;
+    bobWire.socket.on('disconnect', () => (dropped = true));
+    const statuses: string[] = [];
+    const off = bob.subscribe(() => statuses.push(bob.getSnapshot().connection.status));
+    expect(await a.stop()).toBe(0);
+    await waitFor(alice, (c) => c.getSnapshot().connection.status !== 'online', WAIT, 'alice cut off by her node draining');
+    // Node B still serves bob on the same connections: a send and a request go through.
+    await bob.send(id, 'still here');
+    await waitFor(bob, (c) => sentTexts(c, id).includes('still here'), WAIT, 'bob`s message stored');
+    await bobWire.request({ type: 'settings', reqId: nextId('s-') });
+    off();
+    expect(dropped, 'node B`s raw connection was disconnected by node A`s drain').toBe(false);
+    expect(statuses.filter((s) => s !== 'online')).toEqual([]);
+    bobWire.close();
+  });
+
   it('shares presence across nodes; users of a killed node go offline after the TTL', async () => {
     freshData();
     const fast = { PARLEY_PRESENCE_TTL_MS: '1500', PARLEY_PRESENCE_GRACE_MS: '300', PARLEY_PRESENCE_HEARTBEAT_MS: '300' };

@@ -306,7 +306,8 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
           };
         });
       }
-      nsp.disconnectSockets(true);
+      // This node's connections only: through a scale-out adapter a plain disconnect reaches every node.
+      nsp.local.disconnectSockets(true);
       // Each connection's presence goes offline through the store: let that finish before the
       // caller closes the store.
       await Promise.allSettled([...departures]);
