@@ -171,3 +171,15 @@ describe.each(storeMatrix('message changes'))('message changes (%s store)', (_na
     await changeOk(alice, id, m.eventId, { kind: 'react', key: '✅' });
   });
 });
+
+describe('the edit window, as welcome announces it', () => {
+  it('is in welcome.limits when edits have one, and absent when they have none', async () => {
+    const windowed = await scope.server({ messages: { editWindowMs: 60_000 } });
+    const w = await scope.wire(windowed, 'alice');
+    expect(w.frames.find((f) => f.type === 'welcome')).toMatchObject({ limits: { editWindowMs: 60_000 } });
+    const open = await scope.server({ messages: { editWindowMs: Infinity } });
+    const o = await scope.wire(open, 'alice');
+    const welcome = o.frames.find((f) => f.type === 'welcome');
+    expect(welcome?.type === 'welcome' && 'editWindowMs' in welcome.limits).toBe(false);
+  });
+});

@@ -141,6 +141,13 @@ const DEFAULT_RATE_LIMITS = {
  */
 export function createChatServer(options: ChatServerOptions): ChatServer {
   const limits = effectiveLimits(options.limits);
+  const messages = messageOptions(options.messages);
+  // What clients are told: the limits in force and, when edits have a window, its length (an app
+  // offers "Edit" only inside it); no `editWindowMs` means no window.
+  const welcomeLimits: Record<string, number> = {
+    ...limits,
+    ...(Number.isFinite(messages.editWindowMs) ? { editWindowMs: messages.editWindowMs } : {}),
+  };
   const logger = options.logger ?? createJsonLogger({ level: 'warn' });
   const allowedOrigins = options.allowedOrigins ?? [];
   const ownsIo = !options.io;
@@ -187,7 +194,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     metrics,
     typingTtlMs: options.typingTtlMs ?? 5_000,
     presence,
-    messages: messageOptions(options.messages),
+    messages,
     now: Date.now,
   };
   // Frames are limited per connection and per user on this node (whose connections the node
@@ -253,7 +260,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     };
     const queue = new KeyedQueue();
     void joinRoom(conn, userRoom(userId));
-    conn.send({ type: 'welcome', protocol, userId, deviceId, serverTime: Date.now(), limits });
+    conn.send({ type: 'welcome', protocol, userId, deviceId, serverTime: Date.now(), limits: welcomeLimits });
     // The size of the frame being decoded, read off the transport so that no frame is serialized
     // again to be measured: the engine emits `packet` and then, synchronously, the decoded event.
     // A frame with binary attachments arrives as a text packet followed by one packet per
