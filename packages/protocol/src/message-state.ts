@@ -121,7 +121,7 @@ export function foldIntoMessage(message: MessageEvent, event: LogEvent): Message
 export function messageAsOf(message: MessageEvent, events: readonly LogEvent[], asOfSeq: number): MessageEvent {
   const sorted = events.filter((e) => e.seq <= asOfSeq).sort((a, b) => a.seq - b.seq);
   let folded = sorted.reduce(foldIntoMessage, message);
-  if (stateSeq(folded) < asOfSeq) folded = { ...folded, state: { ...folded.state, asOfSeq } };
+  if (!folded.state || folded.state.asOfSeq < asOfSeq) folded = { ...folded, state: { ...folded.state, asOfSeq: Math.max(asOfSeq, stateSeq(folded)) } };
   return folded;
 }
 

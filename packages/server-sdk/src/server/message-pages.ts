@@ -1,4 +1,4 @@
-import { messageAsOf, type LogEvent, type MessageEvent } from '@parley/protocol';
+import { messageAsOf, type ChangeKind, type LogEvent, type MessageEvent } from '@parley/protocol';
 import type { ChatStore } from '../store/types.js';
 import type { Logger } from '../logger.js';
 
@@ -9,8 +9,10 @@ import type { Logger } from '../logger.js';
  * lastSeq read before the page, so the state is exactly the log up to it: a client then folds
  * only what comes after (`state.asOfSeq`).
  *
- * Costs three indexed reads whatever the log holds: the lane's page, the changes of its
- * messages, the reply counts of its roots.
+ * Costs four indexed reads whatever the log holds: the lane's page, the edits and deletes of its
+ * messages, their reactions (the store's index), the reply counts of its roots. A message's
+ * reactions may include changes after `throughSeq` (see `readReactions`): clients fold them as
+ * sets, so counting one twice changes nothing.
  */
 export async function lanePage(
   store: ChatStore,
@@ -37,8 +39,12 @@ export async function foldMessages(
   if (messageSeqs.length === 0) return events;
   // Thread replies are never roots (threads are one level deep): only timeline messages have replies.
   const roots = events.filter((e) => e.kind === 'message' && e.data.thread === undefined).map((e) => e.seq);
-  const [changes, replies] = await Promise.all([
-    store.readChanges(conversationId, messageSeqs, throughSeq),
+  // Edits and deletes are few and folded event by event; reactions are many, and come from the
+  // store's reaction index as sets (readReactions), so a page costs the same however many
+  // reactions its messages hold.
+  const [changes, reactions, replies] = await Promise.all([
+    store.readChanges(conversationId, messageSeqs, throughSeq, { kinds: EDITS_AND_DELETES }),
+    store.readReactions(conversationId, messageSeqs, throughSeq),
     roots.length > 0 ? store.countReplies(conversationId, roots, throughSeq) : Promise.resolve(new Map<number, { count: number; lastReplyAt: number }>()),
   ]);
   const byTarget = new Map<number, LogEvent[]>();
@@ -52,10 +58,20 @@ export async function foldMessages(
     if (event.kind !== 'message') return event;
     const folded = messageAsOf(event, byTarget.get(event.seq) ?? [], throughSeq);
     if (folded.state?.deleted && hasContent(event)) repairErasure(store, logger, event);
+    const held = folded.state?.deleted ? undefined : reactions.get(event.seq);
     const thread = replies.get(event.seq);
-    return thread ? { ...folded, state: { ...folded.state!, replyCount: thread.count, lastReplyAt: thread.lastReplyAt } } : folded;
+    return {
+      ...folded,
+      state: {
+        ...folded.state!,
+        ...(held ? { reactions: held } : {}),
+        ...(thread ? { replyCount: thread.count, lastReplyAt: thread.lastReplyAt } : {}),
+      },
+    };
   });
 }
+
+const EDITS_AND_DELETES: readonly ChangeKind[] = ['message.edited', 'message.deleted'];
 
 const hasContent = (m: MessageEvent) => m.data.text !== undefined || m.data.custom !== undefined;
 

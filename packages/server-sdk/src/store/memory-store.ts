@@ -1,4 +1,4 @@
-import { countUnread, type LogEvent } from '@parley/protocol';
+import { countUnread, type ChangeKind, type LogEvent, type ReactionGroup } from '@parley/protocol';
 import { pageOf } from './membership-page.js';
 import type {
   AppendInput,
@@ -23,6 +23,8 @@ import {
   nextEventId,
   patchSettings,
   quoteSeqOf,
+  reactionGroups,
+  reactionRegister,
 } from './store-helpers.js';
 
 interface ConversationState {
@@ -37,6 +39,8 @@ interface ConversationState {
   lanes: Map<number, number[]>;
   /** Per quoted seq: the seqs of the replies quoting it. */
   quotes: Map<number, number[]>;
+  /** Per message seq, per `key\nuserId`: the latest reaction event of that user and key (the index `readReactions` serves). */
+  reactions: Map<number, Map<string, { key: string; userId: string; seq: number; held: boolean }>>;
 }
 
 /** How many of the ascending `seqs` are below `beforeSeq` (binary search). */
@@ -119,6 +123,12 @@ export function createMemoryStore(): ChatStore {
     conv.dedup.set(key, event);
     conv.byId.set(event.id, event);
     pushTo(conv.lanes, laneOf(event), seq);
+    const register = reactionRegister(event);
+    if (register) {
+      let held = conv.reactions.get(register.messageSeq);
+      if (!held) conv.reactions.set(register.messageSeq, (held = new Map()));
+      held.set(`${register.key}\n${register.userId}`, register);
+    }
     const quoted = quoteSeqOf(event);
     if (quoted !== null) pushTo(conv.quotes, quoted, seq);
     for (const userId of mentionedReaders(event)) {
@@ -158,6 +168,7 @@ export function createMemoryStore(): ChatStore {
         mentions: new Map(),
         lanes: new Map(),
         quotes: new Map(),
+        reactions: new Map(),
       });
       if (input.directKey) directs.set(input.directKey, input.id);
       for (const userId of input.members) {
@@ -244,11 +255,25 @@ export function createMemoryStore(): ChatStore {
       return seqs.slice(Math.max(0, end - Math.max(0, limit)), end).map((seq) => copy(conv!.events[seq - 1]!));
     },
 
-    async readChanges(conversationId, messageSeqs, throughSeq) {
+    async readChanges(conversationId, messageSeqs, throughSeq, options) {
       const conv = state(conversationId);
       if (!conv) return [];
       const seqs = [...new Set(messageSeqs)].filter((seq) => seq > 0).flatMap((seq) => conv.lanes.get(seq) ?? []);
-      return seqs.filter((seq) => seq <= throughSeq).sort((a, b) => a - b).map((seq) => copy(conv.events[seq - 1]!));
+      const kinds = options?.kinds;
+      return seqs
+        .filter((seq) => seq <= throughSeq && (!kinds || kinds.includes(conv.events[seq - 1]!.kind as ChangeKind)))
+        .sort((a, b) => a - b)
+        .map((seq) => copy(conv.events[seq - 1]!));
+    },
+
+    async readReactions(conversationId, messageSeqs) {
+      const conv = state(conversationId);
+      const out = new Map<number, ReactionGroup[]>();
+      for (const seq of new Set(messageSeqs)) {
+        const held = [...(conv?.reactions.get(seq)?.values() ?? [])].filter((r) => r.held);
+        if (held.length > 0) out.set(seq, reactionGroups(held));
+      }
+      return out;
     },
 
     async countReplies(conversationId, rootSeqs, throughSeq) {
@@ -273,6 +298,8 @@ export function createMemoryStore(): ChatStore {
         conv.events[seq - 1] = erased;
         conv.byId.set(erased.id, erased);
         if (options?.keepEditSeq === undefined && seq === messageSeq) {
+          // Its reactions go with it.
+          conv.reactions.delete(messageSeq);
           // A deleted message's mentions go with it: it no longer counts as an unread mention.
           for (const seqs of conv.mentions.values()) {
             const at = seqs.indexOf(messageSeq);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isChange, isUnreadMention, laneOf, type LogEvent, type MessageData } from '@parley/protocol';
+import { isChange, isUnreadMention, laneOf, type LogEvent, type MessageData, type ReactionGroup } from '@parley/protocol';
 import type { AppendInput, CreateConversationInput, StoredUserSettings, WatermarkUpdate } from './types.js';
 
 /** The dedup key system events use, so a retried operation appends its event once. */
@@ -150,4 +150,32 @@ export function patchSettings(current: StoredUserSettings, patch: Partial<Stored
     if (typeof value === 'boolean') next[key] = value;
   }
   return next;
+}
+
+/** One user's reaction with one key on one message, as a reaction index holds it: its latest add. */
+export interface HeldReaction {
+  key: string;
+  userId: string;
+  /** Seq of the `reaction.added` that put it there. */
+  seq: number;
+}
+
+/**
+ * A message's reaction groups from the reactions held on it (`ChatStore.readReactions`): users
+ * in the order of their adds, keys in the order of their earliest add. One rule for every store.
+ */
+export function reactionGroups(held: readonly HeldReaction[]): ReactionGroup[] {
+  const byKey = new Map<string, HeldReaction[]>();
+  for (const reaction of [...held].sort((a, b) => a.seq - b.seq)) {
+    const list = byKey.get(reaction.key);
+    if (list) list.push(reaction);
+    else byKey.set(reaction.key, [reaction]);
+  }
+  return [...byKey].map(([key, list]) => ({ key, userIds: list.map((r) => r.userId) }));
+}
+
+/** The register a reaction event sets: (message, key, user) held or not, as of its seq. */
+export function reactionRegister(event: LogEvent): { messageSeq: number; key: string; userId: string; seq: number; held: boolean } | null {
+  if (event.kind !== 'reaction.added' && event.kind !== 'reaction.removed') return null;
+  return { messageSeq: event.data.messageSeq, key: event.data.key, userId: event.senderId, seq: event.seq, held: event.kind === 'reaction.added' };
 }

@@ -1,4 +1,4 @@
-import type { ConversationKind, LogEvent } from '@parley/protocol';
+import type { ChangeKind, ConversationKind, LogEvent, ReactionGroup } from '@parley/protocol';
 
 /** A conversation as the store keeps it. */
 export interface StoredConversation {
@@ -171,9 +171,27 @@ export interface ChatStore {
   readLane(conversationId: string, lane: number, beforeSeq: number, limit: number): Promise<LogEvent[]>;
   /**
    * The changes (edits, deletes, reactions) of the messages at `messageSeqs` with seq ≤
-   * `throughSeq`, ascending by seq: what history folds into a page's messages.
+   * `throughSeq`, ascending by seq; with `kinds`, only those kinds (history reads edits and
+   * deletes this way, and reactions from `readReactions`).
    */
-  readChanges(conversationId: string, messageSeqs: readonly number[], throughSeq: number): Promise<LogEvent[]>;
+  readChanges(
+    conversationId: string,
+    messageSeqs: readonly number[],
+    throughSeq: number,
+    options?: { kinds?: readonly ChangeKind[] },
+  ): Promise<LogEvent[]>;
+  /**
+   * The reactions held on the messages at `messageSeqs`: for each message that has any, each key
+   * with the users holding it (a user holds a key when their latest `reaction.added` or
+   * `reaction.removed` of it on that message is an add), users in the order of those adds, keys
+   * in the order of their earliest such add. Includes every reaction change up to `throughSeq`
+   * and may include later ones (clients fold reactions as sets, so a later change counted twice
+   * changes nothing). Served from an index kept with each append where the store can keep one
+   * exactly (SQLite, memory), so a page of messages costs one read however many reactions it
+   * holds; messages without reactions are absent from the map. A deleted message's reactions are
+   * gone (`eraseMessage`).
+   */
+  readReactions(conversationId: string, messageSeqs: readonly number[], throughSeq: number): Promise<Map<number, ReactionGroup[]>>;
   /**
    * For each root seq that has thread replies with seq ≤ `throughSeq`: how many, and the `ts` of
    * the newest. Roots without replies are absent from the map.
