@@ -22,7 +22,7 @@ const PUBLIC: Record<string, string[]> = {
     'peekString', 'receiptsMark', 'replyPreview',
     // Protocol 5: the message model.
     'Change', 'ChangeFrame', 'ChangeTarget', 'EditData', 'MessageDeletedEvent', 'MessageEditedEvent', 'MessageRef',
-    'MessageState', 'ReactionAddedEvent', 'ReactionGroup', 'ReactionKey', 'ReactionRemovedEvent',
+    'MessageState', 'ReactionAddedEvent', 'ReactionGroup', 'ReactionKey', 'ReactionRemovedEvent', 'erasedByDelete',
     'foldIntoMessage', 'foldTarget', 'isChange', 'laneOf', 'messageAsOf', 'reactionsOf', 'stateSeq',
   ],
   '@parley/client-sdk': [

@@ -129,3 +129,26 @@ export function messageAsOf(message: MessageEvent, events: readonly LogEvent[], 
 export function reactionsOf(message: MessageEvent, userId: string): string[] {
   return (message.state?.reactions ?? []).filter((g) => g.userIds.includes(userId)).map((g) => g.key);
 }
+
+/**
+ * What deleting the message at `messageSeq` leaves of an event of its conversation, or the same
+ * event when it keeps everything: the message keeps only its place (`thread`), its edits only
+ * their target, replies quoting it an empty preview. Stores erase their copy this way (adding
+ * their own mark) and clients their cache, so neither keeps more of a deleted message than the
+ * other.
+ */
+export function erasedByDelete(event: LogEvent, messageSeq: number): LogEvent {
+  if (event.kind === 'message' && event.seq === messageSeq) {
+    const { thread } = event.data;
+    const kept = thread ? { thread } : {};
+    return Object.keys(event.data).length === Object.keys(kept).length ? event : { ...event, data: kept };
+  }
+  if (event.kind === 'message.edited' && event.data.messageSeq === messageSeq) {
+    if (event.data.text === undefined && event.data.custom === undefined) return event;
+    return { ...event, data: { messageId: event.data.messageId, messageSeq } };
+  }
+  if (event.kind === 'message' && event.data.replyTo?.seq === messageSeq && event.data.replyTo.preview !== '') {
+    return { ...event, data: { ...event.data, replyTo: { ...event.data.replyTo, preview: '' } } };
+  }
+  return event;
+}

@@ -1,4 +1,4 @@
-import { foldIntoMessage, foldTarget, stateSeq, type LogEvent, type MessageEvent } from '@parley/protocol';
+import { erasedByDelete, foldIntoMessage, foldTarget, stateSeq, type LogEvent, type MessageEvent } from '@parley/protocol';
 
 /**
  * How the client folds what it holds into messages as they are now. The rule itself is the
@@ -32,27 +32,8 @@ export function foldedMessage(message: MessageEvent, index: FoldIndex): MessageE
   return events ? events.reduce(foldIntoMessage, message) : message;
 }
 
-/**
- * What the erasure of message `messageSeq` leaves of a held event, or the same event when it keeps
- * everything: the message keeps only its place (`thread`), its edits only their target, replies
- * quoting it an empty preview. The rule the server's stores apply (`erasedEvent`), so a device's
- * cache keeps no more of a deleted message than the server does.
- */
-export function erasedCopy(event: LogEvent, messageSeq: number): LogEvent {
-  if (event.kind === 'message' && event.seq === messageSeq) {
-    const { thread } = event.data;
-    const kept = thread ? { thread } : {};
-    return Object.keys(event.data).length === Object.keys(kept).length ? event : { ...event, data: kept };
-  }
-  if (event.kind === 'message.edited' && event.data.messageSeq === messageSeq) {
-    if (event.data.text === undefined && event.data.custom === undefined) return event;
-    return { ...event, data: { messageId: event.data.messageId, messageSeq } };
-  }
-  if (event.kind === 'message' && event.data.replyTo?.seq === messageSeq && event.data.replyTo.preview !== '') {
-    return { ...event, data: { ...event.data, replyTo: { ...event.data.replyTo, preview: '' } } };
-  }
-  return event;
-}
+/** What the erasure of message `messageSeq` leaves of a held event: the protocol's rule, the one the stores apply. */
+export const erasedCopy = erasedByDelete;
 
 /** Seqs of the held messages that are deleted: by a held delete, or by the state a page brought. */
 function deletedSeqs(events: readonly LogEvent[]): Set<number> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isChange, isUnreadMention, laneOf, type LogEvent, type MessageData, type ReactionGroup } from '@parley/protocol';
+import { erasedByDelete, isChange, isUnreadMention, laneOf, type LogEvent, type MessageData, type ReactionGroup } from '@parley/protocol';
 import type { AppendInput, CreateConversationInput, StoredUserSettings, WatermarkUpdate } from './types.js';
 
 /** The dedup key system events use, so a retried operation appends its event once. */
@@ -90,15 +90,10 @@ export function erasedEvent(event: LogEvent, messageSeq: number, keepEditSeq?: n
     const data: StoredMessageData = versionsOnly ? { ...kept, erased: true } : { ...(event.data.thread ? { thread: event.data.thread } : {}), erased: true };
     return JSON.stringify(event.data) === JSON.stringify(data) ? null : { ...event, data: data as MessageData };
   }
-  if (event.kind === 'message.edited' && event.data.messageSeq === messageSeq) {
-    if (versionsOnly && event.seq >= keepEditSeq) return null;
-    if (event.data.text === undefined && event.data.custom === undefined) return null;
-    return { ...event, data: { messageId: event.data.messageId, messageSeq } };
-  }
-  if (!versionsOnly && event.kind === 'message' && event.data.replyTo?.seq === messageSeq && event.data.replyTo.preview !== '') {
-    return { ...event, data: { ...event.data, replyTo: { ...event.data.replyTo, preview: '' } } };
-  }
-  return null;
+  // Edits and quoting replies: the protocol's rule (clients erase their caches with it too).
+  if (versionsOnly && (event.kind !== 'message.edited' || event.seq >= keepEditSeq)) return null;
+  const erased = erasedByDelete(event, messageSeq);
+  return erased === event ? null : erased;
 }
 
 /**
