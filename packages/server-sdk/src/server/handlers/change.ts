@@ -1,7 +1,7 @@
-import { ErrorCode, ParleyError, type AckFrame, type ChangeFrame, type LogEvent } from '@parley/protocol';
+import type { AckFrame, ChangeFrame, LogEvent } from '@parley/protocol';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
-import { pushStoredEvent } from '../reliable-push.js';
 import { sendOrder } from '../send-order.js';
+import { admitWrite, appendInOrder } from '../ordered-append.js';
 import { changeOutcome, resolveTarget } from '../message-changes.js';
 
 /**
@@ -13,39 +13,12 @@ import { changeOutcome, resolveTarget } from '../message-changes.js';
  * holds, a message already deleted) is answered with the event that put it in effect, as a
  * duplicate, and appends nothing.
  */
-export async function handleChange(ctx: ServerContext, conn: Connection, frame: ChangeFrame, receivedAt = performance.now()): Promise<AckFrame> {
-  let stored;
-  try {
-    stored = await store(ctx, conn, frame);
-  } catch (err) {
-    sendOrder.refused(conn, frame);
-    throw err;
-  }
-  const { conversation, event, duplicate } = stored;
-  await eraseReplaced(ctx, event);
-  sendOrder.stored(conn, frame);
-  const ack: AckFrame = {
-    type: 'ack',
-    conversationId: event.conversationId,
-    clientMsgId: frame.clientMsgId,
-    eventId: event.id,
-    seq: event.seq,
-    ts: event.ts,
-    duplicate,
-  };
-  conn.send(ack);
-  ctx.metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'stored' });
-  ctx.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
-  await pushStoredEvent(ctx, conversation, { type: 'event', event }, { exceptSocketId: conn.socket.id, alsoNotify: [conn.userId] });
-  return ack;
+export function handleChange(ctx: ServerContext, conn: Connection, frame: ChangeFrame, receivedAt = performance.now()): Promise<AckFrame> {
+  return appendInOrder(ctx, conn, frame, receivedAt, () => store(ctx, conn, frame), ({ event }) => eraseReplaced(ctx, event));
 }
 
 async function store(ctx: ServerContext, conn: Connection, frame: ChangeFrame) {
-  sendOrder.checkQueued(conn, frame);
-  if (!(await ctx.sendLimiter.take(conn.userId))) {
-    ctx.metrics.rateLimited.inc({ limit: 'sends' });
-    throw new ParleyError(ErrorCode.RATE_LIMITED, 'too many messages, slow down');
-  }
+  await admitWrite(ctx, conn, frame);
   const { conversation, member } = await requireMembership(ctx, frame.conversationId, conn.userId);
   await sendOrder.checkStored(ctx, conn, frame);
   // A resend whose original is stored gets the original, whatever happened to the target since.

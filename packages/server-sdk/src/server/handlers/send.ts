@@ -1,49 +1,21 @@
-import { ErrorCode, ParleyError, type AckFrame, type MessageData, type SendFrame } from '@parley/protocol';
+import type { AckFrame, MessageData, SendFrame } from '@parley/protocol';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
-import { pushStoredEvent } from '../reliable-push.js';
 import { sendOrder } from '../send-order.js';
 import { messageData } from '../message-content.js';
+import { admitWrite, appendInOrder } from '../ordered-append.js';
 
 /**
  * SEND: keep the device's order, check the rate limit, membership and content (mentions of
- * members, a reply to a message of this conversation: message-content.ts), persist (the store assigns
- * seq and dedups by clientMsgId), ACK the sender, then push the event to every member
- * connection, the sender's other devices included. A duplicate is pushed again too: if a crash
- * cut the first push short, this repairs it, and clients drop what they already hold by seq.
- * Resolves with the ACK it sent.
+ * members, a reply to a message of this conversation, a thread root: message-content.ts), persist
+ * (the store assigns seq and dedups by clientMsgId), ACK the sender, then push the event to every
+ * member connection (ordered-append.ts). Resolves with the ACK it sent.
  */
-export async function handleSend(ctx: ServerContext, conn: Connection, frame: SendFrame, receivedAt = performance.now()): Promise<AckFrame> {
-  let stored;
-  try {
-    stored = await store(ctx, conn, frame);
-  } catch (err) {
-    sendOrder.refused(conn, frame);
-    throw err;
-  }
-  const { conversation, event, duplicate } = stored;
-  sendOrder.stored(conn, frame);
-  const ack: AckFrame = {
-    type: 'ack',
-    conversationId: event.conversationId,
-    clientMsgId: frame.clientMsgId,
-    eventId: event.id,
-    seq: event.seq,
-    ts: event.ts,
-    duplicate,
-  };
-  conn.send(ack);
-  ctx.metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'stored' });
-  ctx.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
-  await pushStoredEvent(ctx, conversation, { type: 'event', event }, { exceptSocketId: conn.socket.id, alsoNotify: [conn.userId] });
-  return ack;
+export function handleSend(ctx: ServerContext, conn: Connection, frame: SendFrame, receivedAt = performance.now()): Promise<AckFrame> {
+  return appendInOrder(ctx, conn, frame, receivedAt, () => store(ctx, conn, frame));
 }
 
 async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
-  sendOrder.checkQueued(conn, frame);
-  if (!(await ctx.sendLimiter.take(conn.userId))) {
-    ctx.metrics.rateLimited.inc({ limit: 'sends' });
-    throw new ParleyError(ErrorCode.RATE_LIMITED, 'too many messages, slow down');
-  }
+  await admitWrite(ctx, conn, frame);
   const { conversation } = await requireMembership(ctx, frame.conversationId, conn.userId);
   await sendOrder.checkStored(ctx, conn, frame);
   let data: MessageData;
