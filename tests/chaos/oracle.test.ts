@@ -13,7 +13,7 @@ async function storeWithThree() {
     stored.push((await store.append({ conversationId: 'c1', senderId, clientMsgId, ts: 2, kind: 'message', data: { text: clientMsgId } })).event);
   }
   const views: MessageView[] = stored.map((e) => ({
-    key: e.id, id: e.id, seq: e.seq, conversationId: 'c1', senderId: e.senderId, text: e.kind === 'message' ? e.data.text : '', ts: e.ts, status: 'sent',
+    type: 'message', key: e.id, id: e.id, seq: e.seq, conversationId: 'c1', senderId: e.senderId, text: e.kind === 'message' ? e.data.text : '', ts: e.ts, status: 'sent',
     clientMsgId: e.kind === 'message' ? e.clientMsgId : undefined, mentionsMe: false, deleted: false, reactions: [], replyCount: 0,
   }));
   return { store, views };

@@ -29,6 +29,8 @@ export type {
   ReactionView,
   ReplyView,
   SendOptions,
+  SystemItem,
+  TimelineItem,
 } from './types.js';
 export type { ReceiptStatus, MemberReceiptStatus } from './state/receipts.js';
 export {

@@ -99,6 +99,8 @@ export interface FailedChange {
  * chat.getMessages(id).map((m) => <Bubble key={m.key} text={m.text} failed={m.status === 'failed'} />);
  */
 export interface MessageView {
+  /** Tells a message from a system line in `getTimeline`. */
+  readonly type: 'message';
   /** Stable across pending → sent: the clientMsgId for own messages, the event id otherwise. */
   readonly key: string;
   readonly clientMsgId?: string;
@@ -122,6 +124,18 @@ export interface MessageView {
   readonly ts: number;
   /** When the current content was set by an edit (server time; local time while the edit is queued). */
   readonly editedAt?: number;
+  /**
+   * The edit deadline: on the user's own stored messages (not deleted) when the server announces
+   * an edit window (`welcome.limits.editWindowMs`), the time (`ts` + window, server time) after
+   * which the server refuses an edit, and `edit()` refuses it locally (FORBIDDEN). Absent: no
+   * deadline (no window, or a message still pending: it is edited in place). Whether the user may
+   * edit at all is theirs to see (`senderId`, `deleted`); compare with `Date.now()` to offer
+   * "Edit", and re-render when it passes (`editableUntil - Date.now()` ms from now).
+   *
+   * @example
+   * const canEdit = m.senderId === me && !m.deleted && (m.editableUntil === undefined || Date.now() <= m.editableUntil);
+   */
+  readonly editableUntil?: number;
   /**
    * A tombstone: the message was deleted (its content is gone, on the server and here). It keeps
    * its place in the list, so what came around it stays in order; hide it or show "deleted".
@@ -148,6 +162,42 @@ export interface MessageView {
    */
   readonly receipt?: ReceiptStatus;
 }
+
+/**
+ * A membership change as a line of the timeline ("alice added carol"):
+ * - `created`: `actorId` created the conversation; `userIds` are its first members (the creator
+ *   included) and `title` its title, if any;
+ * - `added`: `actorId` added `userIds`;
+ * - `removed`: `actorId` removed `userIds` (others);
+ * - `left`: `actorId` left (`userIds` is `[actorId]`).
+ * `ownerId` is set when the change passed the group's ownership on (the owner left): to whom.
+ *
+ * @example
+ * if (item.type === 'system' && item.event === 'added') line = `${item.actorId} added ${item.userIds.join(', ')}`;
+ */
+export interface SystemItem {
+  readonly type: 'system';
+  /** Stable: the event id. */
+  readonly key: string;
+  readonly seq: number;
+  /** Server time. Display only. */
+  readonly ts: number;
+  readonly conversationId: string;
+  /** Who made the change. */
+  readonly actorId: string;
+  readonly event: 'created' | 'added' | 'removed' | 'left';
+  readonly userIds: readonly string[];
+  readonly title?: string;
+  readonly ownerId?: string;
+}
+
+/**
+ * One line of a conversation's timeline (`getTimeline`): a message or a membership change.
+ *
+ * @example
+ * chat.getTimeline(id).map((item) => item.type === 'system' ? <SystemLine key={item.key} item={item} /> : <Bubble key={item.key} message={item} />);
+ */
+export type TimelineItem = MessageView | SystemItem;
 
 /**
  * A conversation summary with the locally maintained unread count and read watermark.
@@ -316,8 +366,10 @@ export interface SendOptions {
   /**
    * Sends the message as a reply in the thread of this top-level message (its `MessageView.id`):
    * it shows in `chat.getThread(conversationId, threadId)`, not in `getMessages`, and the root's
-   * `replyCount` grows. A root that is not a top-level message of the conversation, or is
-   * deleted, fails the message (NOT_FOUND).
+   * `replyCount` grows. A deleted root keeps its thread and takes replies, as the server does.
+   * A root that is not a top-level message of the conversation fails the message (NOT_FOUND);
+   * one the client holds as a thread reply (threads are one level deep) is refused at once
+   * (BAD_FRAME).
    */
   threadId?: string;
   /**
@@ -373,7 +425,8 @@ export interface ChatClient {
    * (a pending message has no id yet). Resolves with the message as shown, the new content on it,
    * once the edit is queued (like `send`, offline too). An unsent message is edited in place (one
    * SEND). Rejects before queueing: BAD_FRAME for bad content, NOT_FOUND for a message the client
-   * does not hold or that is deleted, FORBIDDEN for someone else's message.
+   * does not hold or that is deleted, FORBIDDEN for someone else's message or one past its
+   * `editableUntil` (the server's edit window).
    */
   edit(conversationId: string, messageId: string, content: string | MessageContent): Promise<MessageView>;
   /**
@@ -453,6 +506,12 @@ export interface ChatClient {
    * user's pending ones. Thread replies are not in it: their root shows `replyCount`.
    */
   getMessages(conversationId: string): readonly MessageView[];
+  /**
+   * A conversation's main timeline with its membership changes: the messages of `getMessages`
+   * and a `SystemItem` per change held (created, added, removed, left, ownership passed on), in
+   * seq order, the user's pending messages last. The same array while nothing in it changed.
+   */
+  getTimeline(conversationId: string): readonly TimelineItem[];
   /**
    * A thread's replies (`rootId`: the root's `id`) by seq, then the user's pending replies: what
    * the client holds (`loadThread` fetches the rest). The same array while nothing in it changed.

@@ -5,6 +5,7 @@ import { buildMessages, buildThread } from '../state/message-views.js';
 import { planChange, type ChangePlan } from '../state/outbox-changes.js';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { MessageContent, MessageView } from '../types.js';
+import { editWindowOf } from '../state/views.js';
 import { sendLimits } from './client-rules.js';
 import { checkContent } from './send-content.js';
 
@@ -69,14 +70,31 @@ function mayDelete(state: ChatState, conversationId: string, senderId: string): 
   return summary?.kind === 'group' && summary.ownerId !== undefined && summary.ownerId === state.userId;
 }
 
+/** "15 minutes", "24 hours": an edit window as a user reads it. */
+function durationOf(ms: number): string {
+  const [amount, unit] = ms % 3_600_000 === 0 && ms > 0 ? [ms / 3_600_000, 'hour'] : ms % 60_000 === 0 && ms > 0 ? [ms / 60_000, 'minute'] : [Math.round(ms / 1000), 'second'];
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
+}
+
+/**
+ * Past the server's edit window (measured from the stored message's ts, as the server does, on
+ * this device's clock): refused here rather than queued to be refused later. A message not stored
+ * yet has no window: it is edited in place.
+ */
+function pastEditWindow(state: ChatState, found: Found, now: number): ParleyError | null {
+  const window = editWindowOf(state);
+  if (window === undefined || !found.held || now <= found.held.ts + window) return null;
+  return fail(ErrorCode.FORBIDDEN, `That message can no longer be edited: messages can be edited for ${durationOf(window)} after sending`);
+}
+
 /** What a change would do to a message shown as `view`: nothing (already so), or an error if it may not be made. */
-function refusal(state: ChatState, conversationId: string, found: Found, change: Change): ParleyError | 'nothing' | null {
+function refusal(state: ChatState, conversationId: string, found: Found, change: Change, now: number): ParleyError | 'nothing' | null {
   const { view } = found;
   const own = found.entry !== undefined || view.senderId === state.userId;
   switch (change.kind) {
     case 'edit':
       if (view.deleted) return fail(ErrorCode.NOT_FOUND, 'That message was deleted');
-      return own ? null : fail(ErrorCode.FORBIDDEN, 'Only its sender can edit a message');
+      return own ? pastEditWindow(state, found, now) : fail(ErrorCode.FORBIDDEN, 'Only its sender can edit a message');
     case 'delete':
       if (view.deleted) return 'nothing';
       return own || mayDelete(state, conversationId, view.senderId) ? null : fail(ErrorCode.FORBIDDEN, "Only its sender or the group's owner can delete a message");
@@ -98,7 +116,8 @@ function refusal(state: ChatState, conversationId: string, found: Found, change:
 /**
  * Checks a change against what the client holds and plans it into the outbox (`planChange`), or
  * throws a typed `ParleyError` before anything is queued: BAD_FRAME (bad content or key),
- * NOT_FOUND (a message not held, or deleted), FORBIDDEN (not the user's to change),
+ * NOT_FOUND (a message not held, or deleted), FORBIDDEN (not the user's to change, or past the
+ * edit window),
  * LIMIT_EXCEEDED (reaction caps). Also returns the view to find the message by afterwards.
  */
 export function prepareChange(
@@ -114,7 +133,7 @@ export function prepareChange(
   const change = checkedChange(state, request);
   const found = findMessage(state, conversationId, messageId);
   if (!found) throw fail(ErrorCode.NOT_FOUND, "That message isn't here: it does not exist, or is not loaded yet");
-  const refused = refusal(state, conversationId, found, change);
+  const refused = refusal(state, conversationId, found, change, now);
   if (refused === 'nothing') return { plan: { remove: [] }, view: found.view };
   if (refused) throw refused;
   const { held, entry } = found;
@@ -126,11 +145,11 @@ export function prepareChange(
 }
 
 /**
- * A thread reply's root, checked against what the client holds: a reply cannot start a thread,
- * and a deleted message takes no replies. A root not held is left to the server to judge.
+ * A thread reply's root, checked against what the client holds: a reply cannot start a thread.
+ * A deleted root keeps its thread and takes replies (as the server allows); a root not held is
+ * left to the server to judge.
  */
 export function checkThreadRoot(state: ChatState, conversationId: string, threadId: string): void {
   const root = state.conversations.get(conversationId)?.events.find((e): e is MessageEvent => e.kind === 'message' && e.id === threadId);
   if (root?.data.thread) throw fail(ErrorCode.BAD_FRAME, 'A thread reply cannot start a thread: reply in its thread instead');
-  if (root && findMessage(state, conversationId, threadId)?.view.deleted) throw fail(ErrorCode.NOT_FOUND, 'That message was deleted');
 }

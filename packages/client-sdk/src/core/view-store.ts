@@ -1,11 +1,12 @@
 import type { ChatState } from '../state/chat-state.js';
 import { memberStatuses } from '../state/receipts.js';
 import { createSnapshotBuilder, createThreadReader } from '../state/views.js';
+import { createTimelineReader } from '../state/timeline-views.js';
 import type { ChatClient, MessageView } from '../types.js';
 import { createEmitter, eventsBetween, type PendingEvent } from './client-events.js';
 
 /** The read side of `ChatClient`: the same for the full client and for every tab. */
-export type ChatReads = Pick<ChatClient, 'subscribe' | 'getSnapshot' | 'getConversation' | 'getMessages' | 'getThread' | 'getReceipts' | 'on'>;
+export type ChatReads = Pick<ChatClient, 'subscribe' | 'getSnapshot' | 'getConversation' | 'getMessages' | 'getTimeline' | 'getThread' | 'getReceipts' | 'on'>;
 
 /** One state, the snapshot derived from it, and the listeners told when that snapshot changes. */
 export interface ViewStore {
@@ -35,6 +36,7 @@ export function createViewStore(initial: ChatState, onListenerError: (err: unkno
   let showing = 0;
   const buildSnapshot = createSnapshotBuilder();
   const readThread = createThreadReader();
+  const readTimeline = createTimelineReader();
   let state = initial;
   let snapshot = buildSnapshot(state);
 
@@ -74,6 +76,8 @@ export function createViewStore(initial: ChatState, onListenerError: (err: unkno
       on: (type, listener) => emitter.on(type, listener),
       getConversation: (id) => snapshot.conversations.find((c) => c.id === id),
       getMessages: (id) => snapshot.messages[id] ?? EMPTY,
+      // The snapshot's messages and the held log's membership lines: one consistent picture.
+      getTimeline: (id) => readTimeline(state, id, snapshot.messages[id] ?? EMPTY),
       // From the state shown, like the snapshot: the same array while nothing in the thread changed.
       getThread: (id, rootId) => readThread(state, id, rootId),
       // Synchronous by contract: answered from the state shown, in a following tab too.

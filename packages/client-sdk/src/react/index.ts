@@ -15,6 +15,7 @@ export { useChatStore, SERVER_SNAPSHOT } from './use-chat-store.js';
 export { useCreateChatClient } from './use-create-chat-client.js';
 export { useConversations, useConversation, type ConversationsState } from './use-conversations.js';
 export { useMessages, type MessagesState } from './use-messages.js';
+export { useTimeline, type TimelineState } from './use-timeline.js';
 export { useSendMessage, type SendActions } from './use-send-message.js';
 export { useMessageActions, type MessageActions } from './use-message-actions.js';
 export { useThread, type ThreadState } from './use-thread.js';

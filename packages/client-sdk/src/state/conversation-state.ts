@@ -57,8 +57,11 @@ function foldSummary(server: ConversationSummary | null, events: readonly LogEve
       if (complete) members = members.filter((u) => !gone.has(u));
       memberCount = complete ? members.length : Math.max(0, memberCount - gone.size);
     }
+    // The owner left: the log names the heir, whom the summary the server sent does not know yet.
+    const heir = event.kind === 'members.removed' ? event.data.ownerId : undefined;
     summary = {
       ...summary,
+      ...(heir !== undefined ? { ownerId: heir } : {}),
       members,
       memberCount,
       lastSeq: Math.max(summary.lastSeq, event.seq),

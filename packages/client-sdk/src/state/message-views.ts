@@ -61,12 +61,23 @@ function withFailed(view: MessageView, failed: readonly FailedChange[]): Message
   return failed.length > 0 ? { ...view, failedChanges: failed } : view;
 }
 
+/** What a lane's views depend on besides the log and the outbox. */
+export interface LaneContext {
+  readonly receipts: ReceiptMap;
+  /** The server's announced edit window (`welcome.limits.editWindowMs`); undefined: none. */
+  readonly editWindowMs: number | undefined;
+}
+
 /** How a held message shows: folded with what the client holds, then with the user's queued changes. */
-function heldView(event: MessageEvent, index: FoldIndex, changes: readonly OutboxEntry[], userId: string | null, receipts: ReceiptMap): MessageView {
+function heldView(event: MessageEvent, index: FoldIndex, changes: readonly OutboxEntry[], userId: string | null, { receipts, editWindowMs }: LaneContext): MessageView {
   const mine = event.senderId === userId;
   const names = (entry: OutboxEntry) => entry.change !== undefined && namesMessage(entry.change.target, event, userId);
   const { folded, failed } = withOwnChanges(foldedMessage(event, index), changes, userId, names);
+  const shown = shownState(folded.state, userId);
+  // The server measures the window from the stored message's ts, so the deadline is in server time.
+  const editable = mine && !shown.deleted && editWindowMs !== undefined;
   const view: MessageView = {
+    type: 'message',
     // Own messages keep the clientMsgId key they had while pending, so lists do not remount them.
     key: mine ? event.clientMsgId : event.id,
     clientMsgId: event.clientMsgId,
@@ -75,7 +86,8 @@ function heldView(event: MessageEvent, index: FoldIndex, changes: readonly Outbo
     conversationId: event.conversationId,
     senderId: event.senderId,
     ...shownContent(folded.data, userId),
-    ...shownState(folded.state, userId),
+    ...shown,
+    ...(editable ? { editableUntil: event.ts + editWindowMs } : {}),
     ...(event.data.thread ? { threadId: event.data.thread.messageId } : {}),
     ts: event.ts,
     status: 'sent',
@@ -100,6 +112,7 @@ export function messageFromEntry(entry: OutboxEntry, userId: string | null, conv
   const names = (c: OutboxEntry) => c.change !== undefined && 'clientMsgId' in c.change.target && c.change.target.clientMsgId === entry.clientMsgId;
   const { folded, failed } = withOwnChanges(pending, changes, userId, names);
   const view: MessageView = {
+    type: 'message',
     key: entry.clientMsgId,
     clientMsgId: entry.clientMsgId,
     conversationId: entry.conversationId,
@@ -123,7 +136,7 @@ function buildLane(
   conv: ConversationState | undefined,
   entries: readonly OutboxEntry[],
   userId: string | null,
-  receipts: ReceiptMap,
+  context: LaneContext,
   inLane: (threadId: string | undefined) => boolean,
 ): MessageView[] {
   const events = conv?.events ?? [];
@@ -134,7 +147,7 @@ function buildLane(
   for (const event of events) {
     if (event.kind !== 'message') continue;
     if (event.senderId === userId) confirmed.add(event.clientMsgId);
-    if (inLane(event.data.thread?.messageId)) views.push(heldView(event, index, changes, userId, receipts));
+    if (inLane(event.data.thread?.messageId)) views.push(heldView(event, index, changes, userId, context));
   }
   for (const entry of entries) {
     if (entry.change || confirmed.has(entry.clientMsgId) || !inLane(entry.threadId)) continue;
@@ -143,12 +156,15 @@ function buildLane(
   return views;
 }
 
+const laneContext = (conv: ConversationState | undefined, context: Partial<LaneContext>): LaneContext =>
+  ({ receipts: context.receipts ?? conv?.receipts ?? {}, editWindowMs: context.editWindowMs });
+
 /** A conversation's main timeline: top-level messages (a thread's root shows its `replyCount`). */
-export function buildMessages(conv: ConversationState | undefined, entries: readonly OutboxEntry[], userId: string | null, receipts: ReceiptMap = conv?.receipts ?? {}): MessageView[] {
-  return buildLane(conv, entries, userId, receipts, (thread) => thread === undefined);
+export function buildMessages(conv: ConversationState | undefined, entries: readonly OutboxEntry[], userId: string | null, context: Partial<LaneContext> = {}): MessageView[] {
+  return buildLane(conv, entries, userId, laneContext(conv, context), (thread) => thread === undefined);
 }
 
 /** One thread's replies (root `rootId`), by seq, then the user's pending replies. */
-export function buildThread(conv: ConversationState | undefined, entries: readonly OutboxEntry[], userId: string | null, rootId: string, receipts: ReceiptMap = conv?.receipts ?? {}): MessageView[] {
-  return buildLane(conv, entries, userId, receipts, (thread) => thread === rootId);
+export function buildThread(conv: ConversationState | undefined, entries: readonly OutboxEntry[], userId: string | null, rootId: string, context: Partial<LaneContext> = {}): MessageView[] {
+  return buildLane(conv, entries, userId, laneContext(conv, context), (thread) => thread === rootId);
 }

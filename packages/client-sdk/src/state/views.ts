@@ -19,9 +19,18 @@ function currentReceipts(conv: ConversationState | undefined): ReceiptMap {
 
 export { messageFromEntry } from './message-views.js';
 
+/**
+ * The edit window the server announced (`welcome.limits.editWindowMs`), or undefined when it
+ * announced none (a sender may always edit) or the client was not welcomed yet.
+ */
+export function editWindowOf(state: Pick<ChatState, 'limits'>): number | undefined {
+  const ms = state.limits['editWindowMs'];
+  return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
 /** A conversation's main timeline as shown (receipts of current members only). */
-export function buildMessages(conv: ConversationState | undefined, entries: readonly OutboxEntry[], userId: string | null): MessageView[] {
-  return buildTimeline(conv, entries, userId, currentReceipts(conv));
+export function buildMessages(conv: ConversationState | undefined, entries: readonly OutboxEntry[], userId: string | null, editWindowMs?: number): MessageView[] {
+  return buildTimeline(conv, entries, userId, { receipts: currentReceipts(conv), editWindowMs });
 }
 
 export function buildConversation(conv: ConversationState, userId: string | null): ConversationView | null {
@@ -53,6 +62,8 @@ interface Cached<V> {
   conv: ConversationState | undefined;
   entries: readonly OutboxEntry[];
   userId: string | null;
+  /** A number, not the limits object: every welcome brings a new one, mostly with the same window. */
+  editWindowMs: number | undefined;
   value: V;
 }
 
@@ -76,6 +87,7 @@ export function createSnapshotBuilder(): (state: ChatState) => ChatSnapshot {
       else byConversation.set(entry.conversationId, [entry]);
     }
     const ids = new Set([...state.conversations.keys(), ...byConversation.keys()]);
+    const editWindowMs = editWindowOf(state);
     const nextMessages = new Map<string, Cached<readonly MessageView[]>>();
     const nextViews = new Map<string, Cached<ConversationView | null>>();
     const messages: Record<string, readonly MessageView[]> = {};
@@ -89,9 +101,10 @@ export function createSnapshotBuilder(): (state: ChatState) => ChatSnapshot {
         cachedMessages &&
         cachedMessages.conv === conv &&
         cachedMessages.userId === state.userId &&
+        cachedMessages.editWindowMs === editWindowMs &&
         sameItems(cachedMessages.entries, entries, sameShownEntry);
-      const list = reuse ? cachedMessages.value : Object.freeze(buildMessages(conv, entries, state.userId));
-      nextMessages.set(id, { conv, entries, userId: state.userId, value: list });
+      const list = reuse ? cachedMessages.value : Object.freeze(buildMessages(conv, entries, state.userId, editWindowMs));
+      nextMessages.set(id, { conv, entries, userId: state.userId, editWindowMs, value: list });
       messages[id] = list;
 
       if (!conv) continue;
@@ -100,7 +113,7 @@ export function createSnapshotBuilder(): (state: ChatState) => ChatSnapshot {
         cachedView && cachedView.conv === conv && cachedView.userId === state.userId
           ? cachedView.value
           : buildConversation(conv, state.userId);
-      nextViews.set(id, { conv, entries: [], userId: state.userId, value: view });
+      nextViews.set(id, { conv, entries: [], userId: state.userId, editWindowMs, value: view });
       if (view) conversations.push(view);
     }
     conversations.sort((a, b) => b.lastActivityAt - a.lastActivityAt || (a.id < b.id ? -1 : 1));
@@ -148,12 +161,16 @@ export function createThreadReader(): (state: ChatState, conversationId: string,
     const key = `${conversationId}\n${rootId}`;
     const conv = state.conversations.get(conversationId);
     const entries = entriesOf(state, conversationId);
+    const editWindowMs = editWindowOf(state);
     const cached = cache.get(key);
-    if (cached && cached.conv === conv && cached.userId === state.userId && sameItems(cached.entries, entries, sameShownEntry)) return cached.value;
-    const value = Object.freeze(buildThread(conv, entries, state.userId, rootId, currentReceipts(conv)));
+    if (
+      cached && cached.conv === conv && cached.userId === state.userId && cached.editWindowMs === editWindowMs &&
+      sameItems(cached.entries, entries, sameShownEntry)
+    ) return cached.value;
+    const value = Object.freeze(buildThread(conv, entries, state.userId, rootId, { receipts: currentReceipts(conv), editWindowMs }));
     // Threads are opened one at a time: a few kept is plenty, and memory stays bounded.
     if (cache.size >= 64 && !cache.has(key)) cache.delete(cache.keys().next().value ?? key);
-    cache.set(key, { conv, entries, userId: state.userId, value });
+    cache.set(key, { conv, entries, userId: state.userId, editWindowMs, value });
     return value;
   };
 }

@@ -22,7 +22,7 @@ export const NOT_REPEATABLE: ReadonlySet<string> = new Set<ForwardedMethod>(['cr
  */
 export const OWN = [
   'send', 'markRead', 'watch', 'unwatch', 'subscribePresence', 'unsubscribePresence', 'connect', 'close', 'signOut',
-  'subscribe', 'on', 'getSnapshot', 'getConversation', 'getMessages', 'getThread', 'getReceipts',
+  'subscribe', 'on', 'getSnapshot', 'getConversation', 'getMessages', 'getTimeline', 'getThread', 'getReceipts',
 ] as const;
 
 export type ForwardedMethod = (typeof FORWARDED)[number];
