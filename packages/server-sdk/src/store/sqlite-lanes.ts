@@ -3,6 +3,13 @@ import type { ChatStore } from './types.js';
 import { erasedEvent } from './store-helpers.js';
 import { toEvent, type EventRow } from './sqlite-rows.js';
 
+/** The kinds the partial index parley_events_edits holds. */
+const EDITS_AND_DELETES: ReadonlySet<string> = new Set(['message.edited', 'message.deleted']);
+
+/** The edits and deletes (of the kinds in the last parameter) of a page's messages; tests check its plan. */
+export const EDITS_OR_DELETES_SQL = `SELECT * FROM parley_events WHERE conversation_id = ? AND lane IN (SELECT value FROM json_each(?)) AND seq <= ?
+  AND kind IN ('message.edited', 'message.deleted') AND kind IN (SELECT value FROM json_each(?))`;
+
 /**
  * The SQLite store's reads by lane (history's timeline and threads, the changes folded into a
  * page, reply counts) and its erasure, on the `lane` and `quote_seq` columns of schema 4.
@@ -20,6 +27,14 @@ export function createSqliteLanes(db: Database): Pick<ChatStore, 'readLane' | 'r
     changes: db.prepare<[string, string, number], EventRow>(
       'SELECT * FROM parley_events WHERE conversation_id = ? AND lane IN (SELECT value FROM json_each(?)) AND seq <= ?',
     ),
+    // Changes of some kinds only. Reactions are most of a busy lane, so edits and deletes (what
+    // history folds) come from the partial index parley_events_edits, which holds no reaction: the
+    // literal `kind IN (...)` term is what lets SQLite use it, the json_each one narrows further.
+    editsOrDeletes: db.prepare<[string, string, number, string], EventRow>(EDITS_OR_DELETES_SQL),
+    changesOfKinds: db.prepare<[string, string, number, string], EventRow>(
+      `SELECT * FROM parley_events WHERE conversation_id = ? AND lane IN (SELECT value FROM json_each(?)) AND seq <= ?
+       AND kind IN (SELECT value FROM json_each(?))`,
+    ),
     // One grouped read of the thread lanes (-root). With MAX(seq) the only aggregate, SQLite takes
     // the bare `ts` from the row holding that max: the newest reply's ts.
     replies: db.prepare<[string, string, number], { lane: number; n: number; last_seq: number; ts: number }>(
@@ -36,6 +51,8 @@ export function createSqliteLanes(db: Database): Pick<ChatStore, 'readLane' | 'r
     rewrite: db.prepare<[string, string, number]>('UPDATE parley_events SET data = ? WHERE conversation_id = ? AND seq = ?'),
     // A deleted message's mentions are erased with it: it no longer counts as an unread mention.
     forgetMentions: db.prepare<[string, number]>('DELETE FROM parley_mentions WHERE conversation_id = ? AND seq = ?'),
+    // And its reactions (parley_reactions, see sqlite-reactions.ts): a deleted message holds none.
+    forgetReactions: db.prepare<[string, number]>('DELETE FROM parley_reactions WHERE conversation_id = ? AND message_seq = ?'),
   };
 
   const erase = db.transaction((conversationId: string, messageSeq: number, keepEditSeq: number | undefined) => {
@@ -44,7 +61,10 @@ export function createSqliteLanes(db: Database): Pick<ChatStore, 'readLane' | 'r
       const erased = erasedEvent(toEvent(row), messageSeq, keepEditSeq);
       if (erased) sql.rewrite.run(JSON.stringify(erased.data), conversationId, row.seq);
     }
-    if (keepEditSeq === undefined) sql.forgetMentions.run(conversationId, messageSeq);
+    if (keepEditSeq === undefined) {
+      sql.forgetMentions.run(conversationId, messageSeq);
+      sql.forgetReactions.run(conversationId, messageSeq);
+    }
   });
 
   const positive = (seqs: readonly number[]) => JSON.stringify([...new Set(seqs)].filter((seq) => Number.isSafeInteger(seq) && seq > 0));
@@ -54,10 +74,16 @@ export function createSqliteLanes(db: Database): Pick<ChatStore, 'readLane' | 'r
       if (limit <= 0) return [];
       return sql.lane.all(conversationId, lane, beforeSeq, limit).map(toEvent).reverse();
     },
-    async readChanges(conversationId, messageSeqs, throughSeq) {
+    async readChanges(conversationId, messageSeqs, throughSeq, options) {
       const seqs = positive(messageSeqs);
-      if (seqs === '[]') return [];
-      return sql.changes.all(conversationId, seqs, throughSeq).sort((a, b) => a.seq - b.seq).map(toEvent);
+      const kinds = options?.kinds;
+      if (seqs === '[]' || kinds?.length === 0) return [];
+      const rows = !kinds
+        ? sql.changes.all(conversationId, seqs, throughSeq)
+        : kinds.every((kind) => EDITS_AND_DELETES.has(kind))
+          ? sql.editsOrDeletes.all(conversationId, seqs, throughSeq, JSON.stringify(kinds))
+          : sql.changesOfKinds.all(conversationId, seqs, throughSeq, JSON.stringify(kinds));
+      return rows.sort((a, b) => a.seq - b.seq).map(toEvent);
     },
     async countReplies(conversationId, rootSeqs, throughSeq) {
       const roots = positive(rootSeqs);

@@ -103,6 +103,13 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   // erasing a message finds the replies whose preview shows it: backfilled here from the stored
   // replyTo (one scan, once), and filled by a trigger when a protocol-4 node inserts a reply
   // without it. Additive: older builds never read either column.
+  // `parley_reactions` is the reaction index history pages read (`readReactions`): one register
+  // per (message, key, user), its latest `reaction.added`/`reaction.removed` by seq, written in the
+  // append's transaction so it is always exactly the fold of the log. The backfill rebuilds it from
+  // the log with the same forward-only rule (no release before this one wrote reactions, but a
+  // version row written back by hand for a rollback runs the step again on a file that has them);
+  // a deleted message's registers go, as its erasure drops them. `parley_events_edits` serves the
+  // edits and deletes of a page without touching its reactions (`readChanges` by kind).
   {
     columns: [
       { table: 'parley_events', name: 'lane', definition: 'INTEGER NOT NULL DEFAULT 0' },
@@ -120,6 +127,26 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     UPDATE parley_events SET quote_seq = json_extract(NEW.data, '$.replyTo.seq')
       WHERE conversation_id = NEW.conversation_id AND seq = NEW.seq;
   END;
+  CREATE INDEX IF NOT EXISTS parley_events_edits ON parley_events (conversation_id, lane, seq)
+    WHERE kind IN ('message.edited', 'message.deleted');
+  CREATE TABLE IF NOT EXISTS parley_reactions (
+    conversation_id TEXT NOT NULL,
+    message_seq INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    held INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, message_seq, key, user_id)
+  ) WITHOUT ROWID;
+  INSERT INTO parley_reactions (conversation_id, message_seq, key, user_id, seq, held)
+    SELECT conversation_id, json_extract(data, '$.messageSeq'), json_extract(data, '$.key'), sender_id, seq, kind = 'reaction.added'
+    FROM parley_events WHERE kind IN ('reaction.added', 'reaction.removed')
+      AND json_type(data, '$.messageSeq') = 'integer' AND json_type(data, '$.key') = 'text'
+    ON CONFLICT (conversation_id, message_seq, key, user_id) DO UPDATE SET seq = excluded.seq, held = excluded.held
+      WHERE excluded.seq > parley_reactions.seq;
+  DELETE FROM parley_reactions WHERE EXISTS (
+    SELECT 1 FROM parley_events d WHERE d.conversation_id = parley_reactions.conversation_id
+      AND d.lane = parley_reactions.message_seq AND d.kind = 'message.deleted');
   `,
   },
 ];

@@ -34,7 +34,7 @@ async function fileFromNextRelease(filename: string, mark: { version: number; re
   const db = new BetterSqlite3(filename);
   db.exec(`
     ALTER TABLE parley_events ADD COLUMN edited_at INTEGER;
-    CREATE TABLE parley_reactions (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, user_id TEXT NOT NULL, emoji TEXT NOT NULL);
+    CREATE TABLE parley_pins (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, user_id TEXT NOT NULL, pinned_at INTEGER NOT NULL);
     CREATE INDEX parley_events_by_kind ON parley_events (conversation_id, kind);
   `);
   const columns = db.prepare<[], { name: string }>('PRAGMA table_info(parley_schema)').all();

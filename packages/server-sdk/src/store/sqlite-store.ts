@@ -9,6 +9,7 @@ import { createGroupCommit } from './sqlite-group-commit.js';
 import { appendedEvent, createdEventInput, mentionedReaders, nextEventId } from './store-helpers.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { createSqliteLanes } from './sqlite-lanes.js';
+import { createSqliteReactions } from './sqlite-reactions.js';
 import { createSqliteReceiptsPrivacy } from './sqlite-receipts-privacy.js';
 import {
   eventParams,
@@ -64,6 +65,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   migrateSqlite(db, options.logger ? { logger: options.logger } : {});
   const receiptsPrivacy = createSqliteReceiptsPrivacy(db);
   const lanes = createSqliteLanes(db);
+  const reactions = createSqliteReactions(db);
 
   const sql = {
     conversation: db.prepare<[string], ConversationRow>('SELECT * FROM parley_conversations WHERE id = ?'),
@@ -139,6 +141,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     const event = appendedEvent(input, nextEventId(), conversation.last_seq + 1);
     sql.insertEvent.run(eventParams(event, input.clientMsgId));
     for (const userId of mentionedReaders(event)) sql.insertMention.run(event.conversationId, userId, event.seq);
+    reactions.record(event);
     sql.advance.run(event.seq, event.ts, input.conversationId);
     return { event, duplicate: false };
   }
@@ -224,6 +227,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     },
     readLane: lanes.readLane,
     readChanges: lanes.readChanges,
+    readReactions: reactions.readReactions,
     countReplies: lanes.countReplies,
     eraseMessage: lanes.eraseMessage,
     updateDeviceWatermarks: receiptsPrivacy.updateDeviceWatermarks,
