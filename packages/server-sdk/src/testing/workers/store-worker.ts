@@ -7,7 +7,10 @@
  *   PARLEY_WORKER_DB      the MongoDB database name
  *   PARLEY_WORKER_OP      append (COUNT messages into CONVERSATION) | direct (COUNT direct creates) |
  *                         lanes (COUNT each of messages, thread replies to and reactions on the
- *                         message ROOT_ID at ROOT_SEQ of CONVERSATION, all at once)
+ *                         message ROOT_ID at ROOT_SEQ of CONVERSATION, all at once) |
+ *                         reactions (COUNT reactions added and removed on ROOT_ID at ROOT_SEQ by
+ *                         three users that every worker shares, on three keys, each sent twice
+ *                         at once: the workers race on the same (message, key, user) registers)
  *   PARLEY_WORKER_ID      this worker's name (its sender id for appends)
  */
 import type { AppendInput, ChatStore } from '../../store/types.js';
@@ -49,6 +52,18 @@ if (env('PARLEY_WORKER_OP') === 'append') {
     { ...base, clientMsgId: `${workerId}-r${i}`, kind: 'reaction.added', data: { messageId: root.messageId, messageSeq: root.seq, key: `k${i}` } },
   ]);
   const results = await Promise.all(inputs.map((input) => store.append(input)));
+  reportWorkerResult(results.map((r) => ({ seq: r.event.seq, duplicate: r.duplicate })));
+} else if (env('PARLEY_WORKER_OP') === 'reactions') {
+  const root = { messageId: env('PARLEY_WORKER_ROOT_ID'), messageSeq: Number(env('PARLEY_WORKER_ROOT_SEQ')) };
+  const inputs = range(1, count).map((i): AppendInput => ({
+    conversationId: env('PARLEY_WORKER_CONVERSATION'),
+    senderId: ['alice', 'bob', 'carol'][i % 3]!,
+    clientMsgId: `${workerId}-r${i}`,
+    ts: Date.now(),
+    kind: i % 4 < 2 ? 'reaction.added' : 'reaction.removed',
+    data: { ...root, key: `k${i % 5 % 3}` },
+  }));
+  const results = await Promise.all([...inputs, ...inputs].map((input) => store.append(input)));
   reportWorkerResult(results.map((r) => ({ seq: r.event.seq, duplicate: r.duplicate })));
 } else {
   const results = await Promise.all(range(1, count).map((i) => createDirect(store, `${workerId}-d${i}`, 'alice', 'bob')));
