@@ -83,6 +83,8 @@ describe('membership lines in the timeline (getTimeline)', () => {
 
     const before = bob.getTimeline(id);
     expect(bob.getTimeline(id)).toBe(before);
+    // One not held is the same empty array each time (a hook reading it must not loop).
+    expect(bob.getTimeline('g_unknown')).toBe(bob.getTimeline('g_unknown'));
     // Traffic in another conversation leaves this one's array alone.
     await alice.send(other, 'elsewhere');
     await waitFor(bob, (c) => c.getMessages(other).length === 1, 10_000, 'the other message');

@@ -32,7 +32,7 @@ const PUBLIC: Record<string, string[]> = {
   '@parley/client-sdk/react': [
     'ParleyProvider', 'SERVER_SNAPSHOT', 'useAwayWhenHidden', 'useChatClient', 'useChatStore', 'useConnection',
     'useConversation', 'useConversations', 'useCreateChatClient', 'useCurrentUserId', 'useMarkRead', 'useMessageActions', 'useMessages',
-    'useOutbox', 'usePresence', 'useReceipts', 'useSendMessage', 'useThread', 'useTyping',
+    'useOutbox', 'usePresence', 'useReceipts', 'useSendMessage', 'useThread', 'useTimeline', 'useTyping',
   ],
   '@parley/client-sdk/indexeddb': [
     'SCHEMA_VERSION', 'createIndexedDbStorage',

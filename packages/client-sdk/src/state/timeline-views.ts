@@ -41,6 +41,8 @@ export function mergeTimeline(messages: readonly MessageView[], lines: readonly 
   return items;
 }
 
+const NO_EVENTS: readonly LogEvent[] = Object.freeze([]);
+
 interface CachedTimeline {
   readonly messages: readonly MessageView[];
   readonly events: readonly LogEvent[];
@@ -62,7 +64,7 @@ export function createTimelineReader(): (state: ChatState, conversationId: strin
     return line;
   };
   return (state, conversationId, messages) => {
-    const events = state.conversations.get(conversationId)?.events ?? [];
+    const events = state.conversations.get(conversationId)?.events ?? NO_EVENTS;
     const cached = cache.get(conversationId);
     if (cached && cached.messages === messages && cached.events === events) return cached.value;
     const lines: SystemItem[] = [];
