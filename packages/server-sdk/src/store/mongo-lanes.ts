@@ -31,10 +31,12 @@ export function createMongoLanes({ events }: Pick<MongoCollections, 'events'>): 
       return docs.map(toEvent).reverse();
     },
 
-    async readChanges(conversationId, messageSeqs, throughSeq) {
+    async readChanges(conversationId, messageSeqs, throughSeq, options) {
       const lanes = positive(messageSeqs);
-      if (lanes.length === 0) return [];
-      const docs = await events.find({ conversationId, lane: { $in: lanes }, seq: { $lte: throughSeq } }).sort({ seq: 1 }).toArray();
+      const kinds = options?.kinds;
+      if (lanes.length === 0 || kinds?.length === 0) return [];
+      const filter = { conversationId, lane: { $in: lanes }, seq: { $lte: throughSeq }, ...(kinds ? { kind: { $in: [...kinds] } } : {}) };
+      const docs = await events.find(filter).sort({ seq: 1 }).toArray();
       return docs.map(toEvent);
     },
 

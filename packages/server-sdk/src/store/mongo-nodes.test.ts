@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { freshDatabaseName, mongoTestUri } from '../../../../tests/helpers/mongo-env.js';
 import { appendBurst, createDirect, createGroup, logProblems, range, readWholeLog, reportWatermarks, sendText } from '../testing/fixtures.js';
 import { laneProblems } from '../testing/conformance-changes.js';
+import { reactionProblems } from '../testing/conformance-reactions.js';
 import { runWorkers } from '../testing/workers.js';
 import { directKeyOf } from './store-helpers.js';
 import { createMongoStore } from './mongo-store.js';
@@ -71,6 +72,23 @@ if (uri) {
       expect(await setup.readLane('g1', 0, last + 1, 1000)).toHaveLength(2 + 2 * perWorker);
       expect(await setup.readChanges('g1', [root.seq], last)).toHaveLength(2 * perWorker);
       expect((await setup.countReplies('g1', [root.seq], last)).get(root.seq)?.count).toBe(2 * perWorker);
+    });
+
+    it('reads reactions equal to the fold of the log when two processes add and remove the same users\' reactions at once', async () => {
+      const setup = createMongoStore({ db });
+      await createGroup(setup, 'g1', ['alice', 'bob', 'carol']);
+      const root = (await sendText(setup, 'g1', 'alice', 'root', 'root')).event;
+      const perWorker = 30;
+      const base = {
+        PARLEY_WORKER_STORE: 'mongodb', PARLEY_WORKER_TARGET: uri, PARLEY_WORKER_DB: db.databaseName, PARLEY_WORKER_OP: 'reactions',
+        PARLEY_WORKER_COUNT: String(perWorker), PARLEY_WORKER_CONVERSATION: 'g1', PARLEY_WORKER_ROOT_ID: root.id, PARLEY_WORKER_ROOT_SEQ: String(root.seq),
+      };
+      const runs = await runWorkers(worker, ['p1', 'p2'].map((id) => ({ ...base, PARLEY_WORKER_ID: id })));
+      expect(runs.map((r) => [r.code, r.stderr])).toEqual([[0, ''], [0, '']]);
+      expect(runs.flatMap((r) => r.result as Array<{ duplicate: boolean }>).filter((r) => !r.duplicate)).toHaveLength(2 * perWorker);
+      expect(await logProblems(setup, 'g1')).toEqual([]);
+      expect(await reactionProblems(setup, 'g1')).toEqual([]);
+      expect((await setup.readReactions('g1', [root.seq], 1000)).get(root.seq)?.length).toBeGreaterThan(0);
     });
 
     it('creates one direct conversation when two processes open it at once', async () => {

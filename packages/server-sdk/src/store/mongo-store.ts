@@ -5,6 +5,7 @@ import { pageOf } from './membership-page.js';
 import { createMongoAppender } from './mongo-append.js';
 import { createMongoReceiptsPrivacy } from './mongo-receipts-privacy.js';
 import { createMongoLanes } from './mongo-lanes.js';
+import { createMongoReactions } from './mongo-reactions.js';
 import { createMongoLogEnd } from './mongo-log-end.js';
 import { checkMongoFormat } from './mongo-meta.js';
 import type { Logger } from '../logger.js';
@@ -70,6 +71,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
   // Reads take the end of the log from the log: the conversation's lastSeq may lag after a crash.
   const logEnd = createMongoLogEnd(collections);
   const lanes = createMongoLanes(collections);
+  const reactions = createMongoReactions(collections);
   const receiptsPrivacy = createMongoReceiptsPrivacy({
     db: options.db,
     prefix: options.collectionPrefix ?? 'parley_',
@@ -299,9 +301,14 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       return lanes.readLane(conversationId, lane, beforeSeq, limit);
     },
 
-    async readChanges(conversationId, messageSeqs, throughSeq) {
+    async readChanges(conversationId, messageSeqs, throughSeq, options) {
       await ready();
-      return lanes.readChanges(conversationId, messageSeqs, throughSeq);
+      return lanes.readChanges(conversationId, messageSeqs, throughSeq, options);
+    },
+
+    async readReactions(conversationId, messageSeqs, throughSeq) {
+      await ready();
+      return reactions.readReactions(conversationId, messageSeqs, throughSeq);
     },
 
     async countReplies(conversationId, rootSeqs, throughSeq) {
