@@ -8,6 +8,7 @@ import { ThreadPanel } from './thread-panel.js';
 import { ConfirmDelete } from './confirm-delete.js';
 import { handlersFor } from './bubble-handlers.js';
 import { lastEditable } from './message-rules.js';
+import { useEditDeadlines } from './use-edit-deadlines.js';
 import { lastSeenOf, othersIn, titleOf } from './names.js';
 
 export function ConversationScreen({ id, me, onBack }: { id: string; me: string; onBack: () => void }) {
@@ -17,6 +18,8 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
   const { typingUserIds } = useTyping(id);
   const { messages } = useMessages(id);
   const actions = useMessageActions(id);
+  // Edit and ↑ follow the server's edit window: this screen re-renders as a deadline passes.
+  useEditDeadlines(messages, me);
   useMarkRead(id);
   const [replyingTo, setReplyingTo] = useState<MessageView | null>(null);
   const [editing, setEditing] = useState<MessageView | null>(null);

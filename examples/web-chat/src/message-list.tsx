@@ -1,7 +1,8 @@
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { MessageView } from '@parley/client-sdk';
-import { useMessages, useSendMessage } from '@parley/client-sdk/react';
+import { useSendMessage, useTimeline } from '@parley/client-sdk/react';
 import { Bubble, type BubbleHandlers } from './message-bubble.js';
+import { SystemLine } from './system-line.js';
 
 /** Load the previous page when the reader is this close to the top. */
 const NEAR_TOP_PX = 160;
@@ -16,7 +17,9 @@ type MessageListProps = {
 };
 
 export function MessageList({ id, me, group, handlersFor, onOpenThread }: MessageListProps) {
-  const { messages, hasOlder, loadingOlder, loadOlder } = useMessages(id, { pageSize: 30 });
+  // The timeline: messages, and membership changes between them as system lines.
+  const { items, hasOlder, loadingOlder, loadOlder } = useTimeline(id, { pageSize: 30 });
+  const messages = items.filter((item): item is MessageView => item.type === 'message');
   const { retry, discard } = useSendMessage(id);
   const scroller = useRef<HTMLDivElement>(null);
   // What the list looked like before this render: to keep the reader's place when a page lands.
@@ -26,23 +29,23 @@ export function MessageList({ id, me, group, handlersFor, onOpenThread }: Messag
     const el = scroller.current;
     if (!el) return;
     const was = before.current;
-    const first = messages[0]?.key;
-    const last = messages.at(-1);
+    const first = items[0]?.key;
+    const last = items.at(-1);
     if (was.first !== undefined && first !== was.first && last?.key === was.last) {
       // Older messages were added above: stay on the message the reader was looking at.
       el.scrollTop = was.top + (el.scrollHeight - was.height);
-    } else if (last?.key !== was.last && (was.atBottom || last?.senderId === me)) {
-      // A new message: follow it if the reader was at the end, or wrote it.
+    } else if (last?.key !== was.last && (was.atBottom || (last?.type === 'message' && last.senderId === me))) {
+      // A new line: follow it if the reader was at the end, or wrote it.
       el.scrollTop = el.scrollHeight;
     }
     before.current = { first, last: last?.key, height: el.scrollHeight, top: el.scrollTop, atBottom: isAtBottom(el) };
-  }, [messages, me]);
+  }, [items, me]);
 
   // A short conversation does not fill the screen, so no scroll would ever ask for more.
   useEffect(() => {
     const el = scroller.current;
     if (el && hasOlder && !loadingOlder && el.scrollHeight <= el.clientHeight + NEAR_TOP_PX) void loadOlder();
-  }, [hasOlder, loadingOlder, loadOlder, messages]);
+  }, [hasOlder, loadingOlder, loadOlder, items]);
 
   // Brings a quoted message into view and onto the keyboard focus, with a brief flash to find it.
   const jumpTo = (messageId: string) => {
@@ -69,7 +72,9 @@ export function MessageList({ id, me, group, handlersFor, onOpenThread }: Messag
       <div className="history-edge">
         {loadingOlder ? 'Loading earlier messages…' : hasOlder ? '' : messages.length > 0 ? 'This is the beginning of the conversation.' : 'Say hello!'}
       </div>
-      {messages.map((message, i) => {
+      {items.map((message, i) => {
+        if (message.type === 'system') return <SystemLine key={message.key} item={message} group={group} />;
+        const previous = items[i - 1];
         const quotedId = message.replyTo?.messageId;
         const quoted = quotedId !== undefined ? loaded.get(quotedId) : undefined;
         return (
@@ -77,7 +82,7 @@ export function MessageList({ id, me, group, handlersFor, onOpenThread }: Messag
             key={message.key}
             message={message}
             me={me}
-            showSender={group && message.senderId !== me && messages[i - 1]?.senderId !== message.senderId}
+            showSender={group && message.senderId !== me && (previous?.type !== 'message' || previous.senderId !== message.senderId)}
             on={handlersFor(message)}
             onRetry={(clientMsgId) => void retry(clientMsgId)}
             onDiscard={(clientMsgId) => void discard(clientMsgId)}

@@ -1,8 +1,19 @@
 import type { MessageContent, MessageView } from '@parley/client-sdk';
 
-/** A message whose words can be changed: the user's own, not deleted, with text to edit. */
-export function isEditable(message: MessageView, me: string): boolean {
-  return message.senderId === me && !message.deleted && message.text !== undefined && message.text !== '' && message.status !== 'failed';
+/**
+ * Whether the edit window still holds the message open: the SDK gives the deadline the server
+ * announced (`editableUntil`, absent when edits have no window, or while the message is pending).
+ */
+export function withinEditWindow(message: MessageView, now: number = Date.now()): boolean {
+  return message.editableUntil === undefined || now <= message.editableUntil;
+}
+
+/** A message whose words can be changed: the user's own, not deleted, with text to edit, inside the edit window. */
+export function isEditable(message: MessageView, me: string, now: number = Date.now()): boolean {
+  return (
+    message.senderId === me && !message.deleted && message.text !== undefined && message.text !== '' &&
+    message.status !== 'failed' && withinEditWindow(message, now)
+  );
 }
 
 /** The sender deletes their own messages; a group's owner may delete anyone's (once stored). */
@@ -10,9 +21,9 @@ export function isDeletable(message: MessageView, me: string, groupOwner: boolea
   return !message.deleted && message.status !== 'failed' && (message.senderId === me || (groupOwner && message.id !== undefined));
 }
 
-/** The user's latest message of a list that can be edited: what ↑ in an empty composer edits. */
-export function lastEditable(messages: readonly MessageView[], me: string): MessageView | undefined {
-  return messages.findLast((m) => isEditable(m, me));
+/** The user's latest message of a list that can still be edited: what ↑ in an empty composer edits. */
+export function lastEditable(messages: readonly MessageView[], me: string, now: number = Date.now()): MessageView | undefined {
+  return messages.findLast((m) => isEditable(m, me, now));
 }
 
 /**

@@ -4,6 +4,7 @@ import { useSendMessage, useThread } from '@parley/client-sdk/react';
 import { Bubble, type BubbleHandlers } from './message-bubble.js';
 import { Composer } from './composer.js';
 import { lastEditable } from './message-rules.js';
+import { useEditDeadlines } from './use-edit-deadlines.js';
 
 type ThreadPanelProps = {
   conversationId: string;
@@ -26,6 +27,7 @@ export function ThreadPanel({ conversationId, root, me, members, group, handlers
   // The newest page of replies loads as the thread opens; pushed replies show by themselves.
   const { replies, hasOlder, loadingOlder, error, loadOlder } = useThread(conversationId, rootId, { pageSize: 30 });
   const { retry, discard } = useSendMessage(conversationId);
+  useEditDeadlines(replies, me);
   const [editing, setEditing] = useState<MessageView | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const scroller = useRef<HTMLDivElement>(null);

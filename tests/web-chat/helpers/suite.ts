@@ -2,19 +2,19 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { launchChromium } from '../../browser/helpers/browser.js';
 import { signIn, type Person } from './chat-page.js';
-import { startWebChatServer, type WebChatServer } from './web-chat-server.js';
+import { startWebChatServer, type WebChatServer, type WebChatServerOptions } from './web-chat-server.js';
 
 /**
  * What a web chat test file shares: one server and one Chromium for the file, a fresh browser
  * context per person, closed after each test, and fresh user names per test (every test shares
- * the server). Call inside the file's `describe`.
+ * the server). Call inside the file's `describe`; `options` set up its server (e.g. an edit window).
  */
-export function webChatSuite() {
+export function webChatSuite(options?: WebChatServerOptions) {
   const env = {} as { server: WebChatServer; browser: Browser };
   const contexts: BrowserContext[] = [];
   let run = 0;
   beforeAll(async () => {
-    env.server = await startWebChatServer();
+    env.server = await startWebChatServer(options);
     env.browser = await launchChromium();
   }, 120_000);
   afterEach(async () => {

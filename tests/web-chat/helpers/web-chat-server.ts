@@ -12,11 +12,18 @@ export interface WebChatServer {
   stop(): Promise<void>;
 }
 
+/** Server options for a test that needs what the CLI does not set (e.g. a short edit window). */
+export interface WebChatServerOptions {
+  /** `createChatServer({ messages })`, e.g. `{ editWindowMs: 15_000 }`. */
+  messages?: { editWindowMs?: number };
+}
+
 /**
  * Builds examples/web-chat into a temporary folder and runs `parley-server --dev --static` on it,
  * as `npm start` does (memory store, a free port), so the tests drive what a user would run.
+ * With `options`, the same server from a small script that passes them on (web-chat-process.ts).
  */
-export async function startWebChatServer(): Promise<WebChatServer> {
+export async function startWebChatServer(options?: WebChatServerOptions): Promise<WebChatServer> {
   const outDir = mkdtempSync(join(tmpdir(), 'parley-web-chat-'));
   const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
     cwd: join(ROOT, 'examples/web-chat'),
@@ -24,11 +31,14 @@ export async function startWebChatServer(): Promise<WebChatServer> {
   });
   if (build.status !== 0) throw new Error(`web chat build failed:\n${build.stdout}${build.stderr}`);
 
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@parley/source', '--import', 'tsx', 'packages/server-sdk/src/cli.ts', '--dev', '--store', 'memory', '--port', '0', '--static', outDir],
-    { cwd: ROOT, env: { ...process.env, PARLEY_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const server = options
+    ? [fileURLToPath(new URL('./web-chat-process.ts', import.meta.url)), outDir]
+    : ['packages/server-sdk/src/cli.ts', '--dev', '--store', 'memory', '--port', '0', '--static', outDir];
+  const child = spawn(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', ...server], {
+    cwd: ROOT,
+    env: { ...process.env, PARLEY_LOG_LEVEL: 'warn', ...(options ? { PARLEY_TEST_CHAT_OPTIONS: JSON.stringify(options) } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk) => (output += String(chunk)));
   child.stderr.on('data', (chunk) => (output += String(chunk)));
