@@ -138,4 +138,41 @@ suite('threads in the example web chat', () => {
     await expect.poll(() => panel(alice).getByRole('button', { name: 'Load earlier replies' }).count(), eventually).toBe(0);
     expect(errors).toEqual([]);
   });
+
+  it('a deleted root keeps its thread: the open panel keeps its composer, and a reply to it reaches the others', async () => {
+    errors.length = 0;
+    const alice = await watched('alice');
+    const bob = await watched('bob');
+    await startChat(alice, [named('bob')]);
+    await alice.send('Bring snacks?');
+    await bob.open(named('alice'));
+    await expect.poll(() => timelineTexts(bob), eventually).toEqual(['Bring snacks?']);
+    await bubble(bob, 'Bring snacks?').hover();
+    await bubble(bob, 'Bring snacks?').getByRole('button', { name: 'Reply in thread', exact: true }).click();
+    await threadComposer(bob).pressSequentially('Crisps');
+    await threadComposer(bob).press('Enter');
+    await expect.poll(() => replyTexts(bob), eventually).toEqual(['Crisps']);
+
+    // Alice deletes the question (from her phone) while Bob has its thread open.
+    const phone = createChatClient({ url: env.server.url, getToken: () => env.server.token(named('alice')) });
+    try {
+      await expect.poll(() => phone.getSnapshot().conversations.length, eventually).toBe(1);
+      const id = phone.getSnapshot().conversations[0]!.id;
+      await expect.poll(() => phone.getMessages(id)[0]?.id, eventually).toBeDefined();
+      await phone.delete(id, phone.getMessages(id)[0]!.id!);
+      await expect.poll(() => panel(bob).getByTestId('thread-root').getByTestId('tombstone').count(), eventually).toBe(1);
+
+      // The thread goes on: Bob's reply is stored and counted on both pages.
+      await threadComposer(bob).pressSequentially('And drinks');
+      await threadComposer(bob).press('Enter');
+      await expect.poll(() => replyTexts(bob), eventually).toEqual(['Crisps', 'And drinks']);
+      await expect.poll(() => panel(bob).getByTestId('thread-replies').getByTestId('message').evaluateAll((els) => els.map((el) => el.getAttribute('data-status'))), eventually)
+        .not.toContain('pending');
+      await expect.poll(() => timeline(alice).getByTestId('thread-summary').textContent(), eventually).toMatch(/^2 replies/);
+      expect(await panel(bob).getByRole('alert').count()).toBe(0);
+    } finally {
+      await phone.close();
+    }
+    expect(errors).toEqual([]);
+  });
 });
