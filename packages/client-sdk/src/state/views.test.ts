@@ -78,4 +78,15 @@ describe('snapshots', () => {
     expect(Object.isFrozen(snapshot)).toBe(true);
     expect(Object.isFrozen(snapshot.conversations)).toBe(true);
   });
+
+  it('dates the edit deadline of own stored messages from the announced window, and a welcome with the same window changes no list', () => {
+    const build = createSnapshotBuilder();
+    const held = applyIncomingEvents(base(), [message(1, 'me', { ts: 5_000 }), message(2, 'bob', { ts: 6_000 })]);
+    expect((build(held).messages.c1 ?? []).map((m) => m.editableUntil)).toEqual([undefined, undefined]);
+    const windowed = { ...held, limits: { editWindowMs: 60_000 } };
+    const list = build(windowed).messages.c1 ?? [];
+    expect(list.map((m) => m.editableUntil)).toEqual([65_000, undefined]);
+    // Every welcome brings a new limits object: the same window keeps the same array.
+    expect(build({ ...windowed, limits: { editWindowMs: 60_000 } }).messages.c1).toBe(list);
+  });
 });

@@ -30,4 +30,22 @@ describe('limits announced by the server, in every tab', () => {
     await until(() => wire.frames('send').length === 1, 'the leader to send it');
     expect(wire.frames('send').map((f) => f.clientMsgId)).toEqual([fits.clientMsgId]);
   });
+
+  it('a follower shows the edit deadlines of the leader\'s announced window, and membership lines', async () => {
+    const tabs = origin();
+    tabs.openTab();
+    await until(() => tabs.wires.length === 1, 'a leader');
+    const wire = tabs.wires[0]!;
+    await until(() => wire.opens > 0 && wire.auths.length > 0, 'a connection attempt');
+    wire.accept();
+    wire.push({ ...welcome, limits: { editWindowMs: 60_000 } });
+    const sync = wire.frames('sync').at(-1) as SyncFrame;
+    const added = { id: 'c1-e2', conversationId: 'c1', seq: 2, senderId: 'bob', ts: 2_000, kind: 'members.added' as const, data: { userIds: ['carol'] } };
+    wire.push({ type: 'sync.result', reqId: sync.reqId, conversations: [summary({ lastSeq: 2 })], removed: [], events: [message(1, 'me', { ts: 1_000 }), added], hasMore: false });
+    const follower = tabs.openTab();
+    await until(() => follower.getTimeline('c1').length === 2, 'the follower to mirror the leader');
+    expect(follower.getTimeline('c1').map((item) => (item.type === 'system' ? `${item.actorId} ${item.event} ${item.userIds.join()}` : item.editableUntil))).toEqual([
+      61_000, 'bob added carol',
+    ]);
+  });
 });
