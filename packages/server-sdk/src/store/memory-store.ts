@@ -297,17 +297,16 @@ export function createMemoryStore(): ChatStore {
         if (!erased) continue;
         conv.events[seq - 1] = erased;
         conv.byId.set(erased.id, erased);
-        if (options?.keepEditSeq === undefined && seq === messageSeq) {
-          // Its reactions go with it.
-          conv.reactions.delete(messageSeq);
-          // A deleted message's mentions go with it: it no longer counts as an unread mention.
-          for (const seqs of conv.mentions.values()) {
-            const at = seqs.indexOf(messageSeq);
-            if (at >= 0) seqs.splice(at, 1);
-          }
-        }
         // Only messages and edits are erased, and both carry their dedup key.
         if ('clientMsgId' in erased) conv.dedup.set(`${erased.senderId}\n${erased.clientMsgId}`, erased);
+      }
+      if (options?.keepEditSeq !== undefined) return;
+      // A deleted message's reactions and mentions go with it (also when an edit's erasure had
+      // already emptied the message itself): it no longer counts as an unread mention.
+      conv.reactions.delete(messageSeq);
+      for (const held of conv.mentions.values()) {
+        const at = held.indexOf(messageSeq);
+        if (at >= 0) held.splice(at, 1);
       }
     },
 

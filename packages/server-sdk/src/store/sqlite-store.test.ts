@@ -5,7 +5,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteForeignWriter } from '../../test/support/foreign-events.js';
 import { runStoreConformance } from '../testing/conformance.js';
-import { editedThenDeletedCheck } from '../testing/conformance-reactions.js';
 import { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-sqlite-'));
@@ -26,14 +25,6 @@ runStoreConformance('sqlite (synchronous NORMAL)', async () =>
   storeOnFile(join(dir, `normal-${++n}.sqlite`), { synchronous: 'NORMAL' }),
 );
 
-describe('the reaction index', () => {
-  it(editedThenDeletedCheck.name, async () => {
-    const { store, cleanup } = storeOnFile(join(dir, `edited-deleted-${++n}.sqlite`));
-    await editedThenDeletedCheck.run(store);
-    await store.close();
-    await cleanup();
-  });
-});
 
 describe('opening a file', () => {
   it('creates the missing data directory, as a new project has none', async () => {

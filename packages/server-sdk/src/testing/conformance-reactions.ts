@@ -172,9 +172,7 @@ export const reactionChecks: readonly StoreCheck[] = [
 /**
  * The server's path for a message edited, then deleted: each edit erases the versions it
  * replaced (`keepEditSeq`), so the delete's erasure finds the message's content already gone, and
- * must still drop its reactions. Not yet among `reactionChecks`: the memory store keeps them
- * (its eraseMessage drops reactions only when it rewrites the message itself); the SQLite and
- * MongoDB tests run it.
+ * must still drop its reactions.
  */
 export const editedThenDeletedCheck: StoreCheck = {
   name: 'readReactions: an edited message (versions erased) that is then deleted has no reactions after eraseMessage',

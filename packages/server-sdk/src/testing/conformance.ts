@@ -8,7 +8,7 @@ import { foreignEventTests } from './conformance-foreign-events.js';
 import { memberTests } from './conformance-members.js';
 import { mentionChecks } from './conformance-mentions.js';
 import { membershipPageTests } from './conformance-membership-pages.js';
-import { reactionChecks } from './conformance-reactions.js';
+import { editedThenDeletedCheck, reactionChecks } from './conformance-reactions.js';
 import { readTests } from './conformance-reads.js';
 import { receiptsPrivacyTests } from './conformance-receipts-privacy.js';
 import type { ConformanceOptions, MakeStore, StoreContext } from './fixtures.js';
@@ -69,7 +69,7 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
       for (const check of [...contentChecks, ...mentionChecks]) it(check.name, () => check.run(ctx.store));
     });
     describe('message changes, threads and erasure', () => {
-      for (const check of [...changeChecks, ...erasureChecks, ...reactionChecks]) it(check.name, () => check.run(ctx.store));
+      for (const check of [...changeChecks, ...erasureChecks, ...reactionChecks, editedThenDeletedCheck]) it(check.name, () => check.run(ctx.store));
     });
   });
 }
