@@ -5,6 +5,8 @@ import { createGroup, openDirect, syncAll, until } from './helpers/fixtures.js';
 import { liveMessage, sendOk } from './helpers/content.js';
 import { changeData, changeOk, historyPage, pageMessages } from './helpers/changes.js';
 import { storeMatrix } from './helpers/store-matrix.js';
+import { startReferenceProcess } from './helpers/reference-process.js';
+import { connectWire } from './helpers/wire-client.js';
 
 /**
  * Edits, deletes and reactions on the wire: each is a log event with its own seq, persisted
@@ -173,6 +175,17 @@ describe.each(storeMatrix('message changes'))('message changes (%s store)', (_na
 });
 
 describe('the edit window, as welcome announces it', () => {
+  it('is set for parley-server by PARLEY_EDIT_WINDOW_MS, and a bad value stops it with a clear error', async () => {
+    const server = await startReferenceProcess(['--dev', '--store', 'memory'], { PARLEY_EDIT_WINDOW_MS: '90000' });
+    try {
+      const w = scope.adopt(await connectWire(server.url, { token: await server.issueToken('alice') }));
+      expect(await w.waitFor((f) => f.type === 'welcome')).toMatchObject({ limits: { editWindowMs: 90_000 } });
+    } finally {
+      await server.stop();
+    }
+    await expect(startReferenceProcess(['--dev', '--store', 'memory'], { PARLEY_EDIT_WINDOW_MS: 'soon' })).rejects.toThrow(/PARLEY_EDIT_WINDOW_MS/);
+  });
+
   it('is in welcome.limits when edits have one, and absent when they have none', async () => {
     const windowed = await scope.server({ messages: { editWindowMs: 60_000 } });
     const w = await scope.wire(windowed, 'alice');

@@ -16,6 +16,8 @@ Usage: parley-server [--dev] [--port 8080] [--host 127.0.0.1] [--store sqlite|me
   --static, PARLEY_STATIC_DIR  serve a built web app from DIR (index.html for client-side routes)
   --static-csp, PARLEY_STATIC_CSP   the Content-Security-Policy sent with it (default: strict, same-origin)
   PARLEY_MAX_CONNECTIONS_PER_USER   sockets one user may hold open on this node (default 20)
+  PARLEY_EDIT_WINDOW_MS        how long a sender may edit a message, in ms (default 86400000; 0: never; "none": always)
+  PARLEY_KEEP_EDIT_HISTORY     1: keep every prior version of edited messages in the store (default: erase them)
   MONGODB_URI                  use MongoDB
   REDIS_URL                    join a cluster of nodes over Redis
   PARLEY_DEV_SECRET            with --dev: the token secret every node of a dev cluster shares
@@ -71,6 +73,11 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
     if (!Number.isInteger(max) || max < 1) throw new Error('PARLEY_MAX_CONNECTIONS_PER_USER must be a positive integer');
     config.chatOptions = { ...config.chatOptions, maxConnectionsPerUser: max };
   }
+  const messages = {
+    ...(env.PARLEY_EDIT_WINDOW_MS ? { editWindowMs: editWindow(env.PARLEY_EDIT_WINDOW_MS) } : {}),
+    ...(env.PARLEY_KEEP_EDIT_HISTORY ? { keepEditHistory: env.PARLEY_KEEP_EDIT_HISTORY === '1' || env.PARLEY_KEEP_EDIT_HISTORY === 'true' } : {}),
+  };
+  if (Object.keys(messages).length > 0) config.chatOptions = { ...config.chatOptions, messages };
   if (env.PARLEY_JWT_SECRET) {
     config.jwt = {
       secret: env.PARLEY_JWT_SECRET,
@@ -113,3 +120,10 @@ main().catch((err: unknown) => {
   process.stderr.write(`parley-server: ${err instanceof Error ? err.message : String(err)}\n${HELP}`);
   process.exit(1);
 });
+
+function editWindow(value: string): number {
+  if (value === 'none') return Infinity;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error('PARLEY_EDIT_WINDOW_MS must be a number of milliseconds ≥ 0, or "none"');
+  return ms;
+}
