@@ -94,7 +94,7 @@ if (uri) {
       await store.eraseMessage('club', first.seq);
       const after = await store.readAfter('club', 0, 100);
       const data = (seq: number) => after.find((e) => e.seq === seq)!.data as MessageData;
-      expect([data(first.seq), data(order.seq)]).toEqual([{}, {}]);
+      expect([data(first.seq), data(order.seq)]).toEqual([{ erased: true }, { erased: true }]);
       const replies = log.filter((e): e is Extract<LogEvent, { kind: 'message' }> => e.kind === 'message' && e.data.replyTo !== undefined);
       expect(replies).toHaveLength(2);
       for (const reply of replies) expect(data(reply.seq)).toEqual({ ...reply.data, replyTo: { ...reply.data.replyTo!, preview: '' } });

@@ -117,8 +117,8 @@ describe('a SQLite database written by the protocol-4 release', () => {
       await store.eraseMessage(id, order.seq);
       await store.eraseMessage(id, first.seq);
       const log = await store.readAfter(id, 0, 1000);
-      expect(log.find((e) => e.seq === order.seq)?.data).toEqual({});
-      expect((await store.getEvent(id, first.id))?.data).toEqual({});
+      expect(log.find((e) => e.seq === order.seq)?.data).toEqual({ erased: true });
+      expect((await store.getEvent(id, first.id))?.data).toEqual({ erased: true });
       for (const reply of replies) {
         const data = messageData(reply);
         expect((await store.getEvent(id, reply.id))?.data).toEqual({ ...data, replyTo: { ...data.replyTo, preview: '' } });
