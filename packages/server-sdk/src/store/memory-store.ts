@@ -1,4 +1,4 @@
-import { countUnread, type ChangeKind, type LogEvent, type ReactionGroup } from '@parley/protocol';
+import { type ChangeKind, type LogEvent, type ReactionGroup } from '@parley/protocol';
 import { pageOf } from './membership-page.js';
 import type {
   AppendInput,
@@ -39,6 +39,11 @@ interface ConversationState {
   lanes: Map<number, number[]>;
   /** Per quoted seq: the seqs of the replies quoting it. */
   quotes: Map<number, number[]>;
+  /** Per message seq: the seqs of its edits and deletes (history folds these; reactions come from `reactions`). */
+  edits: Map<number, number[]>;
+  /** The seqs of `message` events, and per sender the seqs of theirs: unread is a count, not a scan. */
+  messages: number[];
+  messagesBy: Map<string, number[]>;
   /** Per message seq, per `key\nuserId`: the latest reaction event of that user and key (the index `readReactions` serves). */
   reactions: Map<number, Map<string, { key: string; userId: string; seq: number; held: boolean }>>;
 }
@@ -123,6 +128,13 @@ export function createMemoryStore(): ChatStore {
     conv.dedup.set(key, event);
     conv.byId.set(event.id, event);
     pushTo(conv.lanes, laneOf(event), seq);
+    if (event.kind === 'message.edited' || event.kind === 'message.deleted') pushTo(conv.edits, event.data.messageSeq, seq);
+    if (event.kind === 'message') {
+      conv.messages.push(seq);
+      const own = conv.messagesBy.get(event.senderId);
+      if (own) own.push(seq);
+      else conv.messagesBy.set(event.senderId, [seq]);
+    }
     const register = reactionRegister(event);
     if (register) {
       let held = conv.reactions.get(register.messageSeq);
@@ -169,6 +181,9 @@ export function createMemoryStore(): ChatStore {
         lanes: new Map(),
         quotes: new Map(),
         reactions: new Map(),
+        edits: new Map(),
+        messages: [],
+        messagesBy: new Map(),
       });
       if (input.directKey) directs.set(input.directKey, input.id);
       for (const userId of input.members) {
@@ -258,8 +273,10 @@ export function createMemoryStore(): ChatStore {
     async readChanges(conversationId, messageSeqs, throughSeq, options) {
       const conv = state(conversationId);
       if (!conv) return [];
-      const seqs = [...new Set(messageSeqs)].filter((seq) => seq > 0).flatMap((seq) => conv.lanes.get(seq) ?? []);
       const kinds = options?.kinds;
+      // Edits and deletes alone (what history folds) come from their own index, not the whole lane.
+      const editsOnly = kinds !== undefined && kinds.every((k) => k === 'message.edited' || k === 'message.deleted');
+      const seqs = [...new Set(messageSeqs)].filter((seq) => seq > 0).flatMap((seq) => (editsOnly ? conv.edits : conv.lanes).get(seq) ?? []);
       return seqs
         .filter((seq) => seq <= throughSeq && (!kinds || kinds.includes(conv.events[seq - 1]!.kind as ChangeKind)))
         .sort((a, b) => a - b)
@@ -342,8 +359,10 @@ export function createMemoryStore(): ChatStore {
     },
 
     async countUnread(conversationId, userId, afterSeq) {
-      // events[i].seq === i + 1: only the part after the watermark is looked at.
-      return countUnread((state(conversationId)?.events ?? []).slice(Math.max(0, afterSeq)), userId, afterSeq);
+      // The protocol's formula (`isUnread`: others' messages after the watermark) as two counts.
+      const conv = state(conversationId);
+      if (!conv) return 0;
+      return countAbove(conv.messages, afterSeq) - countAbove(conv.messagesBy.get(userId) ?? [], afterSeq);
     },
 
     async countUnreadMentions(conversationId, userId, afterSeq) {

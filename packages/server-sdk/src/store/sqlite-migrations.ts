@@ -109,7 +109,9 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   // the log with the same forward-only rule (no release before this one wrote reactions, but a
   // version row written back by hand for a rollback runs the step again on a file that has them);
   // a deleted message's registers go, as its erasure drops them. `parley_events_edits` serves the
-  // edits and deletes of a page without touching its reactions (`readChanges` by kind).
+  // edits and deletes of a page without touching its reactions (`readChanges` by kind), and
+  // `parley_events_messages` the unread count: it reads messages only, however many changes
+  // the log holds after the watermark.
   {
     columns: [
       { table: 'parley_events', name: 'lane', definition: 'INTEGER NOT NULL DEFAULT 0' },
@@ -129,6 +131,8 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   END;
   CREATE INDEX IF NOT EXISTS parley_events_edits ON parley_events (conversation_id, lane, seq)
     WHERE kind IN ('message.edited', 'message.deleted');
+  CREATE INDEX IF NOT EXISTS parley_events_messages ON parley_events (conversation_id, seq, sender_id)
+    WHERE kind = 'message';
   CREATE TABLE IF NOT EXISTS parley_reactions (
     conversation_id TEXT NOT NULL,
     message_seq INTEGER NOT NULL,
