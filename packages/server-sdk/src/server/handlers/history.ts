@@ -13,7 +13,10 @@ export async function handleHistory(ctx: ServerContext, conn: Connection, frame:
   const lane = frame.threadId === undefined ? 0 : -(await threadRoot(ctx.store, frame.conversationId, frame.threadId)).seq;
   const beforeSeq = Math.min(frame.beforeSeq ?? Number.MAX_SAFE_INTEGER, conversation.lastSeq + 1);
   const limit = Math.min(frame.limit ?? ctx.limits.defaultPageSize, ctx.limits.maxPageSize);
-  const page = await lanePage(ctx.store, ctx.logger, frame.conversationId, lane, beforeSeq, limit + 1, conversation.lastSeq);
+  // Protocol 4 and older cannot apply a change that comes after the page (an edit stored while
+  // it was read has erased the original already): they get each message as it is now.
+  const throughSeq = conn.protocol < 5 ? Number.MAX_SAFE_INTEGER : conversation.lastSeq;
+  const page = await lanePage(ctx.store, ctx.logger, frame.conversationId, lane, beforeSeq, limit + 1, throughSeq);
   conn.send({
     type: 'history.result',
     reqId: frame.reqId,

@@ -33,7 +33,7 @@ export async function handleSync(ctx: ServerContext, conn: Connection, frame: Sy
       continue;
     }
     const raw = behind && eventBudget > 0 ? await ctx.store.readAfter(id, cursor.seq, eventBudget) : [];
-    const events = await asOldClientsShow(ctx, conn, id, raw, membership.conversation.lastSeq);
+    const events = await asOldClientsShow(ctx, conn, id, raw);
     eventBudget -= events.length;
     if ((events.at(-1)?.seq ?? cursor.seq) < membership.conversation.lastSeq) hasMore = true;
     namedItems.push({ membership, events, source: 'named' });
@@ -122,16 +122,21 @@ async function staleSummaries(
  * contiguous: they get the log's last events as they are.
  */
 async function tailOf(ctx: ServerContext, conn: Connection, conversationId: string, lastSeq: number, count: number) {
-  if (conn.protocol < 5) return asOldClientsShow(ctx, conn, conversationId, await ctx.store.readBefore(conversationId, lastSeq + 1, count), lastSeq);
+  if (conn.protocol < 5) return asOldClientsShow(ctx, conn, conversationId, await ctx.store.readBefore(conversationId, lastSeq + 1, count));
   return lanePage(ctx.store, ctx.logger, conversationId, 0, lastSeq + 1, count, lastSeq);
 }
 
 /**
  * Protocol 4 and older cannot apply edits or deletes (they get them as placeholders), and an
- * edited message's original may be erased: their sync events carry each message as it is at
- * `lastSeq` instead (the edge then leaves out the state, and a deleted one), so an edited message
- * shows its edited text. Protocol 5 clients fold the events themselves: theirs pass as stored.
+ * edited message's original may be erased: their sync events carry each message as it is now,
+ * with every change stored so far folded in, later ones included (an edit stored while this page
+ * was read erased the original already; the edit itself reaches them only as a placeholder). The
+ * edge then leaves out the state, and a deleted one. Protocol 5 clients fold the events
+ * themselves: theirs pass as stored.
  */
-function asOldClientsShow(ctx: ServerContext, conn: Connection, conversationId: string, events: LogEvent[], lastSeq: number) {
-  return conn.protocol < 5 ? foldMessages(ctx.store, ctx.logger, conversationId, events, lastSeq) : events;
+function asOldClientsShow(ctx: ServerContext, conn: Connection, conversationId: string, events: LogEvent[]) {
+  return conn.protocol < 5 ? foldMessages(ctx.store, ctx.logger, conversationId, events, NOW) : events;
 }
+
+/** "Every change stored so far" as a `throughSeq`. */
+const NOW = Number.MAX_SAFE_INTEGER;
