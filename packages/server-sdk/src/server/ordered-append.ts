@@ -16,7 +16,8 @@ export interface Appended {
  * (refused or stored, see send-order.ts), then, only once the event is durable and `settle` is
  * done with it, the ACK to the sender and the push to every member connection, the sender's
  * other devices included. A duplicate is pushed again too: if a crash cut the first push short,
- * this repairs it, and clients drop what they already hold by seq. Resolves with the ACK.
+ * this repairs it, and clients drop what they already hold by seq (unless its content was erased
+ * since: see below). Resolves with the ACK.
  */
 export async function appendInOrder(
   ctx: ServerContext,
@@ -48,7 +49,13 @@ export async function appendInOrder(
   conn.send(ack);
   ctx.metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'stored' });
   ctx.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
-  await pushStoredEvent(ctx, conversation, { type: 'event', event }, { exceptSocketId: conn.socket.id, alsoNotify: [conn.userId] });
+  // A repeated message whose content was erased since (edited or deleted) is not pushed again: a
+  // protocol-4 app cannot apply the change that holds its content, and would keep it empty. The
+  // change that erased it was stored after it and pushed, so whoever missed the message sees a
+  // seq gap and fills it by sync, where each version gets it in a form it can show.
+  if (!(duplicate && event.kind === 'message' && event.data.text === undefined && event.data.custom === undefined)) {
+    await pushStoredEvent(ctx, conversation, { type: 'event', event }, { exceptSocketId: conn.socket.id, alsoNotify: [conn.userId] });
+  }
   return ack;
 }
 
