@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createChatClient } from '@parley/client-sdk';
 import { browserAvailable } from '../browser/helpers/browser.js';
-import { composerOf, startChat, type Person } from './helpers/chat-page.js';
+import { bubbleOf, composerOf, startChat, timelineOf, timelineTexts, type Person } from './helpers/chat-page.js';
 import { webChatSuite } from './helpers/suite.js';
 
 const suite = browserAvailable() ? describe : describe.skip;
@@ -10,20 +10,10 @@ const suite = browserAvailable() ? describe : describe.skip;
 const eventually = { timeout: 20_000 };
 
 suite('editing, deleting and reacting to messages in the example web chat', () => {
-  const { env, named, person } = webChatSuite();
-  const errors: string[] = [];
+  const { env, named, errors, watched } = webChatSuite();
 
-  /** A person whose page must log no console error (and throw nothing) for the whole test. */
-  const watched = (name: string) =>
-    person(name, async (context) => {
-      context.on('console', (m) => void (m.type() === 'error' && errors.push(`${name}: ${m.text()}`)));
-      context.on('weberror', (e) => void errors.push(`${name}: ${e.error().message}`));
-    });
-
-  /** The main timeline's messages (not a thread's). */
-  const timeline = (p: Person) => p.page.getByTestId('messages').getByTestId('message');
-  const timelineTexts = (p: Person) => timeline(p).locator('.text').allTextContents();
-  const bubble = (p: Person, text: string) => timeline(p).filter({ has: p.page.locator('.text', { hasText: text }) });
+  const timeline = timelineOf;
+  const bubble = bubbleOf;
   /** What a message shows: its text, and "(edited)" once edited. */
   const shown = async (p: Person, text: string) => {
     const b = bubble(p, text);

@@ -11,15 +11,7 @@ const suite = browserAvailable() ? describe : describe.skip;
 const eventually = { timeout: 20_000 };
 
 suite('message content in the example web chat', () => {
-  const { env, named, person } = webChatSuite();
-  const errors: string[] = [];
-
-  /** A person whose page must log no console error (and throw nothing) for the whole test. */
-  const watched = (name: string) =>
-    person(name, async (context) => {
-      context.on('console', (m) => void (m.type() === 'error' && errors.push(`${name}: ${m.text()}`)));
-      context.on('weberror', (e) => void errors.push(`${name}: ${e.error().message}`));
-    });
+  const { env, named, errors, watched } = webChatSuite();
 
   /** A Node client of `name`, for messages a browser cannot write (app data) or many at once. */
   async function writer(name: string, to: string, send: (chat: ChatClient, id: string) => Promise<void>): Promise<void> {

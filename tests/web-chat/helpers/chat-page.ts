@@ -78,3 +78,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
+
+/** The messages of a person's main timeline (not a thread's). */
+export const timelineOf = (p: Person) => p.page.getByTestId('messages').getByTestId('message');
+/** The texts shown in a person's main timeline, in order. */
+export const timelineTexts = (p: Person) => timelineOf(p).locator('.text').allTextContents();
+/** The timeline bubble showing `text`. */
+export const bubbleOf = (p: Person, text: string) => timelineOf(p).filter({ has: p.page.locator('.text', { hasText: text }) });

@@ -39,5 +39,13 @@ export function webChatSuite(options?: WebChatServerOptions) {
     contexts.push(c);
     return c;
   };
-  return { env, named, person, context };
+  /** Console errors and uncaught exceptions of the `watched` people's pages, for the test to assert empty. */
+  const errors: string[] = [];
+  /** A person whose page must log no console error (and throw nothing) for the whole test. */
+  const watched = (name: string) =>
+    person(name, async (c) => {
+      c.on('console', (m) => void (m.type() === 'error' && errors.push(`${name}: ${m.text()}`)));
+      c.on('weberror', (e) => void errors.push(`${name}: ${e.error().message}`));
+    });
+  return { env, named, person, context, errors, watched };
 }
