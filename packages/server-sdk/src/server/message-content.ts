@@ -1,5 +1,6 @@
 import { ErrorCode, Limits, messageAsOf, ParleyError, replyPreview, type LimitsShape, type MessageData, type MessageRef, type ReplyRef, type SendData } from '@parley/protocol';
 import type { ChatStore } from '../store/types.js';
+import { STORED_SO_FAR } from './message-pages.js';
 
 /**
  * What a SEND's content becomes in the log. The schema already checked its shape (text or
@@ -74,7 +75,7 @@ async function replyRef(store: ChatStore, conversationId: string, messageId: str
   }
   // The quote is of the message as it is now: edited text (its original may be erased), or
   // nothing once deleted.
-  const changes = await store.readChanges(conversationId, [stored.seq], Number.MAX_SAFE_INTEGER);
+  const changes = await store.readChanges(conversationId, [stored.seq], STORED_SO_FAR);
   const quoted = changes.length > 0 ? messageAsOf(stored, changes, changes.at(-1)!.seq) : stored;
   const text = (quoted.data as { text?: unknown }).text;
   return { messageId: quoted.id, seq: quoted.seq, senderId: quoted.senderId, preview: replyPreview(typeof text === 'string' ? text : '') };

@@ -27,6 +27,25 @@ export async function lanePage(
   return foldMessages(store, logger, conversationId, events, throughSeq);
 }
 
+/** "Every change stored so far" as a `throughSeq`. */
+export const STORED_SO_FAR = Number.MAX_SAFE_INTEGER;
+
+/** The first protocol whose clients fold changes themselves (message state, `asOfSeq`). */
+const FOLDING_CLIENTS = 5;
+
+/**
+ * How far a page for a client of `protocol` is folded. Protocol 5 clients fold what comes after
+ * `lastSeq` (the conversation's, read before the page) themselves. Older ones cannot apply a
+ * change at all (they get it as a placeholder), and an edit stored while the page was read has
+ * erased the original already: they get each message with every change stored so far.
+ */
+export function foldPointFor(protocol: number, lastSeq: number): number {
+  return protocol < FOLDING_CLIENTS ? STORED_SO_FAR : lastSeq;
+}
+
+/** Whether a client of `protocol` takes raw log events and folds them itself. */
+export const foldsItself = (protocol: number): boolean => protocol >= FOLDING_CLIENTS;
+
 /** Folds the messages among `events` as of `throughSeq` (other events pass through). */
 export async function foldMessages(
   store: ChatStore,
@@ -73,7 +92,8 @@ export async function foldMessages(
 
 const EDITS_AND_DELETES: readonly ChangeKind[] = ['message.edited', 'message.deleted'];
 
-const hasContent = (m: MessageEvent) => m.data.text !== undefined || m.data.custom !== undefined;
+/** Whether a message still holds content (not erased by a delete or by an edit's erasure). */
+export const hasContent = (m: MessageEvent): boolean => m.data.text !== undefined || m.data.custom !== undefined;
 
 /**
  * A deleted message read with its content still stored: the node that stored the delete stopped

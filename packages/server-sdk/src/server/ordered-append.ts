@@ -2,6 +2,7 @@ import { ErrorCode, ParleyError, type AckFrame, type LogEvent } from '@parley/pr
 import type { StoredConversation } from '../store/types.js';
 import type { Connection, ServerContext } from './context.js';
 import { pushStoredEvent } from './reliable-push.js';
+import { hasContent } from './message-pages.js';
 import { sendOrder, type OrderedFrame } from './send-order.js';
 
 /** What storing a SEND or a CHANGE gave: the event (the original for a repeat) and its conversation. */
@@ -53,7 +54,7 @@ export async function appendInOrder(
   // protocol-4 app cannot apply the change that holds its content, and would keep it empty. The
   // change that erased it was stored after it and pushed, so whoever missed the message sees a
   // seq gap and fills it by sync, where each version gets it in a form it can show.
-  if (!(duplicate && event.kind === 'message' && event.data.text === undefined && event.data.custom === undefined)) {
+  if (!(duplicate && event.kind === 'message' && !hasContent(event))) {
     await pushStoredEvent(ctx, conversation, { type: 'event', event }, { exceptSocketId: conn.socket.id, alsoNotify: [conn.userId] });
   }
   return ack;

@@ -1,7 +1,7 @@
 import { ErrorCode, ParleyError, type HistoryFrame, type MessageEvent } from '@parley/protocol';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
 import type { ChatStore } from '../../store/types.js';
-import { lanePage } from '../message-pages.js';
+import { foldPointFor, lanePage } from '../message-pages.js';
 
 /**
  * HISTORY: a page of the main timeline (or, with `threadId`, of that thread's replies) before
@@ -13,9 +13,7 @@ export async function handleHistory(ctx: ServerContext, conn: Connection, frame:
   const lane = frame.threadId === undefined ? 0 : -(await threadRoot(ctx.store, frame.conversationId, frame.threadId)).seq;
   const beforeSeq = Math.min(frame.beforeSeq ?? Number.MAX_SAFE_INTEGER, conversation.lastSeq + 1);
   const limit = Math.min(frame.limit ?? ctx.limits.defaultPageSize, ctx.limits.maxPageSize);
-  // Protocol 4 and older cannot apply a change that comes after the page (an edit stored while
-  // it was read has erased the original already): they get each message as it is now.
-  const throughSeq = conn.protocol < 5 ? Number.MAX_SAFE_INTEGER : conversation.lastSeq;
+  const throughSeq = foldPointFor(conn.protocol, conversation.lastSeq);
   const page = await lanePage(ctx.store, ctx.logger, frame.conversationId, lane, beforeSeq, limit + 1, throughSeq);
   conn.send({
     type: 'history.result',

@@ -4,7 +4,7 @@ import { receiptsMark } from '@parley/protocol';
 import { summarize, visibleReceipts } from '../summaries.js';
 import { assemblePage, type PageItem, type WalkStep } from '../sync-page.js';
 import type { Connection, ServerContext } from '../context.js';
-import { foldMessages, lanePage } from '../message-pages.js';
+import { foldMessages, foldPointFor, foldsItself, lanePage } from '../message-pages.js';
 
 /**
  * SYNC: the events after each cursor the client named (paged across conversations by
@@ -119,24 +119,19 @@ async function staleSummaries(
  * The tail of a conversation the client holds no position in: the last `count` events of the
  * main timeline, messages folded as of `lastSeq` (the summary's), where the client's position
  * starts. Protocol 4 and older place their position at the tail's first seq and need it
- * contiguous: they get the log's last events as they are.
+ * contiguous: they get the log's last events, messages as they are now.
  */
 async function tailOf(ctx: ServerContext, conn: Connection, conversationId: string, lastSeq: number, count: number) {
-  if (conn.protocol < 5) return asOldClientsShow(ctx, conn, conversationId, await ctx.store.readBefore(conversationId, lastSeq + 1, count));
-  return lanePage(ctx.store, ctx.logger, conversationId, 0, lastSeq + 1, count, lastSeq);
+  if (foldsItself(conn.protocol)) return lanePage(ctx.store, ctx.logger, conversationId, 0, lastSeq + 1, count, lastSeq);
+  return asOldClientsShow(ctx, conn, conversationId, await ctx.store.readBefore(conversationId, lastSeq + 1, count));
 }
 
 /**
- * Protocol 4 and older cannot apply edits or deletes (they get them as placeholders), and an
- * edited message's original may be erased: their sync events carry each message as it is now,
- * with every change stored so far folded in, later ones included (an edit stored while this page
- * was read erased the original already; the edit itself reaches them only as a placeholder). The
- * edge then leaves out the state, and a deleted one. Protocol 5 clients fold the events
- * themselves: theirs pass as stored.
+ * Sync returns raw events, which protocol 5 clients fold themselves. Older ones cannot apply a
+ * change, and an edited message's original may be erased: they get each message as it is now
+ * (`foldPointFor`); the edge then leaves out the state, and a deleted one.
  */
 function asOldClientsShow(ctx: ServerContext, conn: Connection, conversationId: string, events: LogEvent[]) {
-  return conn.protocol < 5 ? foldMessages(ctx.store, ctx.logger, conversationId, events, NOW) : events;
+  if (foldsItself(conn.protocol)) return events;
+  return foldMessages(ctx.store, ctx.logger, conversationId, events, foldPointFor(conn.protocol, 0));
 }
-
-/** "Every change stored so far" as a `throughSeq`. */
-const NOW = Number.MAX_SAFE_INTEGER;
