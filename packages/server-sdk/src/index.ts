@@ -15,3 +15,17 @@ export type { PromClientRegistry } from './metrics/prom-client-bridge.js';
 export type { OpsHandler, Readiness } from './server/ops-handler.js';
 export { Registry, Counter, Gauge, Histogram } from './metrics/registry.js';
 export { ParleyError, isParleyError, ErrorCode, Limits, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION } from '@parley/protocol';
+export {
+  createWebhookDispatcher,
+  type WebhookDispatcher,
+  type WebhookEndpoint,
+  type WebhookOptions,
+} from './server/webhooks.js';
+export {
+  verifyWebhook,
+  WebhookVerificationError,
+  type WebhookPayload,
+  type WebhookEventPayload,
+  type WebhookNoticePayload,
+  type WebhookVerifyFailure,
+} from './server/webhooks-signature.js';

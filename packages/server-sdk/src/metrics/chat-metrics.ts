@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from './registry.js';
 import { joinPromClientRegistry, type PromClientRegistry } from './prom-client-bridge.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const WEBHOOK_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const SIZE_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
 
 export interface ChatMetricsOptions {
@@ -44,6 +45,12 @@ export function createChatMetrics(options: ChatMetricsOptions = {}) {
     rateLimited: registry.register(new Counter('parley_rate_limited_total', 'Requests refused by a rate limit, by limit.')),
     hookCalls: registry.register(new Counter('parley_hook_calls_total', 'Write hooks run, by hook and outcome: allowed, rejected, failed.')),
     redisErrors: registry.register(new Counter('parley_redis_errors_total', 'Errors reported by the Redis clients.')),
+    webhookAttempts: registry.register(
+      new Counter('parley_webhook_attempts_total', 'Webhook attempts by endpoint and outcome: delivered, status (non-2xx), timeout, network.'),
+    ),
+    webhookLatency: registry.register(new Histogram('parley_webhook_attempt_seconds', 'Webhook attempt duration by endpoint.', WEBHOOK_BUCKETS)),
+    webhookDead: registry.register(new Counter('parley_webhook_dead_total', 'Webhook deliveries that ran out of attempts (dead letters), by endpoint.')),
+    webhookQueueErrors: registry.register(new Counter('parley_webhook_queue_errors_total', 'Store errors while claiming or settling webhook deliveries.')),
   };
   if (options.promClientRegistry) joinPromClientRegistry(options.promClientRegistry, registry);
   return metrics;
