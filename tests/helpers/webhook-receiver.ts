@@ -31,7 +31,11 @@ export interface WebhookReceiver {
  * A real HTTP receiver on a loopback port that verifies each request with `verifyWebhook` (as a
  * user's would) and answers what `behaviour` says: 200 by default, or failures and delays.
  */
-export async function startWebhookReceiver(secret: string | string[], behaviour: Behaviour = () => ({ status: 200 })): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(
+  secret: string | string[],
+  behaviour: Behaviour = () => ({ status: 200 }),
+  port = 0,
+): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   const perEvent = new Map<string, number>();
   let behave = behaviour;
@@ -59,10 +63,10 @@ export async function startWebhookReceiver(secret: string | string[], behaviour:
       else reply();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const listening = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/hooks`,
+    url: `http://127.0.0.1:${listening}/hooks`,
     received,
     delivered() {
       const out = new Map<string, WebhookPayload>();
