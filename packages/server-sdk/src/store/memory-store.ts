@@ -26,6 +26,7 @@ import {
   reactionGroups,
   reactionRegister,
 } from './store-helpers.js';
+import { createMemoryWebhookQueue } from './memory-webhooks.js';
 
 interface ConversationState {
   conversation: StoredConversation;
@@ -92,6 +93,7 @@ export function createMemoryStore(): ChatStore {
   /** Per `${conversationId}\n${userId}`: the member's devices' watermarks. */
   const devices = new Map<string, Map<string, StoredDeviceWatermarks>>();
   const settings = new Map<string, StoredUserSettings>();
+  const webhooks = createMemoryWebhookQueue();
 
   const state = (id: string) => conversations.get(id);
   // Records here are plain JSON (a message's `custom` nests arrays and objects at any depth), so
@@ -154,6 +156,7 @@ export function createMemoryStore(): ChatStore {
   }
 
   return {
+    ...webhooks,
     async createConversation(input: CreateConversationInput) {
       if (input.directKey) {
         const existingId = directs.get(input.directKey);

@@ -153,6 +153,33 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       AND d.lane = parley_reactions.message_seq AND d.kind = 'message.deleted');
   `,
   },
+  // 5: the webhook delivery queue (`WebhookQueue`, sqlite-webhooks.ts): one row per (endpoint,
+  // event), written before the event's ACK and kept until delivered and purged. The claim query
+  // reads the pending rows by due time from a partial index, so delivered rows waiting for their
+  // purge cost it nothing. Not WITHOUT ROWID: a notice's payload may be large. Additive: older
+  // builds never read the table (they send no webhooks), so `readable_from` stays 1.
+  {
+    sql: `
+  CREATE TABLE IF NOT EXISTS parley_webhook_deliveries (
+    id TEXT NOT NULL PRIMARY KEY,
+    endpoint TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    conversation_id TEXT,
+    payload TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    claim_token TEXT,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS parley_webhook_deliveries_due ON parley_webhook_deliveries (next_attempt_at, id) WHERE state = 'pending';
+  CREATE INDEX IF NOT EXISTS parley_webhook_deliveries_state ON parley_webhook_deliveries (state, created_at, id);
+  CREATE INDEX IF NOT EXISTS parley_webhook_deliveries_endpoint ON parley_webhook_deliveries (endpoint, state, created_at, id);
+  `,
+  },
 ];
 
 /**

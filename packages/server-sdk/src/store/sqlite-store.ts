@@ -11,6 +11,7 @@ import { migrateSqlite } from './sqlite-migrations.js';
 import { createSqliteLanes } from './sqlite-lanes.js';
 import { createSqliteReactions } from './sqlite-reactions.js';
 import { createSqliteReceiptsPrivacy } from './sqlite-receipts-privacy.js';
+import { createSqliteWebhookQueue } from './sqlite-webhooks.js';
 import {
   eventParams,
   toConversation,
@@ -66,6 +67,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   const receiptsPrivacy = createSqliteReceiptsPrivacy(db);
   const lanes = createSqliteLanes(db);
   const reactions = createSqliteReactions(db);
+  const webhooks = createSqliteWebhookQueue(db);
 
   const sql = {
     conversation: db.prepare<[string], ConversationRow>('SELECT * FROM parley_conversations WHERE id = ?'),
@@ -181,6 +183,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
 
   let closed = false;
   return {
+    ...webhooks,
     async createConversation(input) {
       return tx.create.immediate(input);
     },

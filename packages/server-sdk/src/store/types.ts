@@ -108,13 +108,103 @@ export const DEFAULT_USER_SETTINGS: Readonly<StoredUserSettings> = Object.freeze
   lastSeen: true,
 });
 
+/** The state of one webhook delivery. */
+export type DeliveryState = 'pending' | 'delivered' | 'dead';
+
+/** A delivery to enqueue: one stored event (or app notice) for one endpoint. */
+export interface NewDelivery {
+  /** `${endpoint}:${eventId}`: enqueueing the same id again changes nothing (at-least-once, never twice queued). */
+  id: string;
+  /** The endpoint's name, as configured on the server. */
+  endpoint: string;
+  /** The idempotency key receivers see: a log event's id, or the id of a notice (a report). */
+  eventId: string;
+  /** The conversation of a log event (its body is read from the log when sent, so erasure holds); null for a notice. */
+  conversationId: string | null;
+  /** A notice's JSON body; null for a log event. */
+  payload: string | null;
+  /** Earliest time of the first attempt (ms). */
+  nextAttemptAt: number;
+  createdAt: number;
+}
+
+/** A delivery as the queue holds it. */
+export interface StoredDelivery extends NewDelivery {
+  state: DeliveryState;
+  /** Attempts made so far. */
+  attempts: number;
+  /** While claimed: until when the claimer holds it (ms); 0 when free. */
+  leaseUntil: number;
+  /**
+   * The current claim's token, null when unclaimed: only its holder may settle. A claim taken after
+   * the lease ran out replaces it, so a claimer that overran its lease may no longer settle.
+   */
+  claimToken: string | null;
+  /** The last failure (status line or network error), null if none yet. */
+  lastError: string | null;
+  updatedAt: number;
+}
+
+/** How a claimed delivery ended. */
+export type DeliveryOutcome =
+  | { state: 'delivered' }
+  | { state: 'pending'; nextAttemptAt: number; error: string }
+  | { state: 'dead'; error: string };
+
+/**
+ * The webhook delivery queue, kept in the store so that a restart or a SIGKILL loses nothing: an
+ * event is enqueued before its ACK, and a delivery stays until a receiver answered 2xx or it died.
+ * Several nodes share one queue: each delivery is claimed by one of them at a time (a lease), and
+ * a node that stops mid-send leaves a lease that runs out, so another node sends it.
+ */
+export interface WebhookQueue {
+  /**
+   * Adds deliveries as `pending` (no attempts, no lease, `updatedAt = ts`); an id already queued
+   * (in any state: a delivered one stays delivered) is left as it is, also within one call.
+   * Resolves once they are as durable as an append.
+   */
+  enqueueDeliveries(deliveries: readonly NewDelivery[], ts: number): Promise<void>;
+  /**
+   * Claims up to `limit` pending deliveries due at `now` (`nextAttemptAt ≤ now`) and not leased
+   * (`leaseUntil ≤ now`), oldest `nextAttemptAt` first (then by id): each gets `leaseUntil = now +
+   * leaseMs`, a fresh `claimToken`, `attempts + 1` and `updatedAt = now`, and is returned so. A
+   * claimed delivery stays `pending`: if its claimer never settles, it is claimable again once its
+   * lease ran out. Concurrent claimers (other processes included) never get the same delivery
+   * while its lease holds. `limit ≤ 0` claims nothing.
+   */
+  claimDeliveries(now: number, limit: number, leaseMs: number): Promise<StoredDelivery[]>;
+  /**
+   * Ends a claim: delivered, pending again (retry at `nextAttemptAt`, `lastError` set) or dead
+   * (`lastError` set). Only the current claim's token settles, once: a token a later claim
+   * replaced, or one already used, gets false and changes nothing. (A claimer whose lease ran out
+   * but that nobody replaced still settles: its answer is the newest there is.) Clears the lease
+   * and the token; `updatedAt = ts`.
+   */
+  settleDelivery(id: string, claimToken: string, outcome: DeliveryOutcome, ts: number): Promise<boolean>;
+  /**
+   * Deliveries in one state (of one endpoint when given), oldest `createdAt` first (then by id), at
+   * most `limit`. `after` is the id of the last delivery of the previous page: the page holds those
+   * after it in that order (a cursor that no longer exists, purged since, gives an empty page).
+   */
+  listDeliveries(filter: { state: DeliveryState; endpoint?: string; after?: string; limit: number }): Promise<StoredDelivery[]>;
+  /**
+   * Puts deliveries back in the queue (dead or delivered ones; pending ones are left alone):
+   * pending, due at `now`, `attempts` 0, no lease, `updatedAt = now` (`lastError` kept, to see
+   * why it had died). By `ids` (unknown ones ignored), or every dead one (of `endpoint` when
+   * given). Returns how many were requeued.
+   */
+  replayDeliveries(filter: { ids: readonly string[] } | { state: 'dead'; endpoint?: string }, now: number): Promise<number>;
+  /** Drops delivered deliveries last updated before `before`; returns how many. */
+  purgeDeliveries(before: number): Promise<number>;
+}
+
 /**
  * The storage contract every Parley store implements. All methods are async; the store is the
  * truth of the whole system, so each must keep the promises below even when several server
  * processes use one database at once. `runStoreConformance` (`@parley/server-sdk/testing`)
  * checks them.
  */
-export interface ChatStore {
+export interface ChatStore extends WebhookQueue {
   /**
    * Creates a conversation with its members and appends its `conversation.created` event (seq 1).
    * For `direct`, idempotent by `directKey`: a second call, even a concurrent one, returns the

@@ -11,6 +11,7 @@ import { membershipPageTests } from './conformance-membership-pages.js';
 import { editedThenDeletedCheck, reactionChecks } from './conformance-reactions.js';
 import { readTests } from './conformance-reads.js';
 import { receiptsPrivacyTests } from './conformance-receipts-privacy.js';
+import { webhookChecks } from './conformance-webhooks.js';
 import type { ConformanceOptions, MakeStore, StoreContext } from './fixtures.js';
 
 /**
@@ -70,6 +71,9 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
     });
     describe('message changes, threads and erasure', () => {
       for (const check of [...changeChecks, ...erasureChecks, ...reactionChecks, editedThenDeletedCheck]) it(check.name, () => check.run(ctx.store));
+    });
+    describe('webhook delivery queue', () => {
+      for (const check of webhookChecks) it(check.name, () => check.run(ctx.store));
     });
   });
 }
