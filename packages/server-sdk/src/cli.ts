@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { JwtAlgorithm } from './auth/jwt.js';
 import type { LogLevel } from './logger.js';
 import { startReferenceServer, type ReferenceServerConfig } from './reference-server.js';
+import { WEBHOOK_ENV_HELP, webhookOptionsFromEnv } from './server/webhooks-env.js';
 
 const HELP = `parley-server: the Parley reference server
 
@@ -25,7 +26,7 @@ Usage: parley-server [--dev] [--port 8080] [--host 127.0.0.1] [--store sqlite|me
   PARLEY_JWT_SECRET, PARLEY_JWT_ISSUER, PARLEY_JWT_AUDIENCE, PARLEY_JWT_ALGORITHMS (default HS256)
   PARLEY_ALLOWED_ORIGINS       comma-separated browser origins, or *
   PARLEY_LOG_LEVEL             debug | info (default) | warn | error
-`;
+${WEBHOOK_ENV_HELP}`;
 
 /** Reads flags and environment into a config; flags win. */
 export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceServerConfig | 'help' {
@@ -78,6 +79,8 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
     ...(env.PARLEY_KEEP_EDIT_HISTORY ? { keepEditHistory: env.PARLEY_KEEP_EDIT_HISTORY === '1' || env.PARLEY_KEEP_EDIT_HISTORY === 'true' } : {}),
   };
   if (Object.keys(messages).length > 0) config.chatOptions = { ...config.chatOptions, messages };
+  const webhooks = webhookOptionsFromEnv(env);
+  if (webhooks) config.chatOptions = { ...config.chatOptions, webhooks };
   if (env.PARLEY_JWT_SECRET) {
     config.jwt = {
       secret: env.PARLEY_JWT_SECRET,
