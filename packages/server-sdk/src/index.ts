@@ -1,6 +1,11 @@
 export { createChatServer, type ChatServer, type ChatServerOptions } from './server/create-chat-server.js';
 export type { AddMembersRequest, CanAddMembers, CanCreateConversation, MessageOptions } from './server/context.js';
 export type { RestHandler } from './server/rest.js';
+export type { ChatApi } from './server/server-api.js';
+export type { ApiSendInput, ApiChangeInput, ApiWriteResult } from './server/api-messages.js';
+export type { ApiGroupInput } from './server/api-conversations.js';
+export type { WriteHooks, HookVerdict, BeforeSendRequest, BeforeChangeRequest } from './server/hooks.js';
+export type { StoredEventListener } from './server/stored-events.js';
 export type { RateLimit } from './server/rate-limiter.js';
 export { createJwtAuthenticator, type JwtOptions, type JwtAlgorithm } from './auth/jwt.js';
 export { createDevAuth, type DevAuth } from './auth/dev-auth.js';

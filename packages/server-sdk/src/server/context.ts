@@ -5,6 +5,8 @@ import type { Logger } from '../logger.js';
 import type { Limiter } from '../scale-out/types.js';
 import type { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { PresenceService } from '../presence/presence-service.js';
+import type { HookRunner } from './hooks.js';
+import type { StoredEvents } from './stored-events.js';
 
 /** Decides whether a user may create a conversation with these members. */
 export type CanCreateConversation = (request: {
@@ -53,6 +55,10 @@ export interface ServerContext {
   metrics: ChatMetrics;
   /** The rules of edits (see `MessageOptions`). */
   messages: Required<MessageOptions>;
+  /** The app's write hooks (`beforeSend`, `beforeChange`). */
+  hooks: HookRunner;
+  /** The step every stored event passes before anyone is told: webhooks' queue, then listeners. */
+  storedEvents: StoredEvents;
   now(): number;
 }
 

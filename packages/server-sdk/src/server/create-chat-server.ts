@@ -33,6 +33,10 @@ import { createOpsHandler, type OpsHandler } from './ops-handler.js';
 import { instrumentStore } from '../metrics/instrumented-store.js';
 import { createPresenceService, type PresenceOptions } from '../presence/presence-service.js';
 import type { ScaleOut } from '../scale-out/types.js';
+import { createHookRunner, type WriteHooks } from './hooks.js';
+import { StoredEvents, type StoredEventListener } from './stored-events.js';
+import { createWebhookDispatcher, type WebhookDispatcher, type WebhookOptions } from './webhooks.js';
+import { createChatApi, type ChatApi } from './server-api.js';
 
 export interface ChatServerOptions {
   /** The Node HTTP server to mount on (plain `http`, Express's, Fastify's `server`). */
@@ -91,9 +95,27 @@ export interface ChatServerOptions {
   fanoutThreshold?: number;
   /** Edits: the window a sender has (default 24 h) and whether prior versions stay in the store (default no). */
   messages?: MessageOptions;
+  /** Your rules for what users write: `beforeSend`, `beforeChange`, their deadline and failure rule (see `WriteHooks`). */
+  hooks?: WriteHooks;
+  /**
+   * Signed HTTP deliveries of every stored event (or the kinds each endpoint asks for), queued in
+   * the store before the ACK: at least once, retried with backoff, dead-lettered, replayable.
+   * See docs/webhooks.md.
+   */
+  webhooks?: WebhookOptions;
 }
 
 export interface ChatServer {
+  /** Your backend's hands: create conversations, add and remove members, send, edit, delete, read (see `ChatApi`). */
+  readonly api: ChatApi;
+  /**
+   * Each log event this node stores (every kind, from clients and from `api`), once, after it is
+   * durable and before anyone is told of it. Returns a function that stops listening. For
+   * delivery that survives crashes, use `webhooks`.
+   */
+  on(type: 'event', listener: StoredEventListener): () => void;
+  /** The webhook queue: list deliveries by state, replay dead ones (undefined without `webhooks`). */
+  readonly webhooks: Pick<WebhookDispatcher, 'list' | 'replay' | 'notice'> | undefined;
   /** The socket.io server (yours, if you passed `io`). */
   readonly io: SocketServer;
   /** The namespace Parley serves. */
@@ -177,6 +199,9 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     // A scale-out brings a shared presence backend, so every node sees every device.
     options: { ...options.presence, backend: options.presence?.backend ?? options.scaleOut?.presence },
   });
+  const storedEvents = new StoredEvents(logger);
+  const webhooks = options.webhooks ? createWebhookDispatcher({ store, logger, metrics }, options.webhooks) : undefined;
+  storedEvents.useQueue(webhooks);
   const ctx: ServerContext = {
     nsp,
     store,
@@ -195,6 +220,8 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     typingTtlMs: options.typingTtlMs ?? 5_000,
     presence,
     messages,
+    hooks: createHookRunner(options.hooks, { logger, metrics }),
+    storedEvents,
     now: Date.now,
   };
   // Frames are limited per connection and per user on this node (whose connections the node
@@ -295,6 +322,12 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
   });
 
   return {
+    api: createChatApi(ctx),
+    on(type, listener) {
+      if (type !== 'event') throw new TypeError(`chat.on: unknown event type ${String(type)}`);
+      return storedEvents.on(listener);
+    },
+    webhooks,
     io,
     nsp,
     rest: createRestHandler(ctx, options.authenticate),
@@ -319,6 +352,8 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       // caller closes the store.
       await Promise.allSettled([...departures]);
       presence.close();
+      // Attempts in flight finish (or are cut by their timeout); what is left stays queued in the store.
+      await webhooks?.close();
       for (const unsubscribe of unsubscribeScaleOut) unsubscribe?.();
       if (ownsIo) await new Promise<void>((resolve) => void io.close(() => resolve()));
     },

@@ -41,6 +41,11 @@ interface ChangeRequest {
   /** The target's changes up to the conversation's lastSeq, ascending. */
   changes: LogEvent[];
   frame: ChangeFrame;
+  /**
+   * Your backend acting through `chat.api`: it may edit or delete anyone's message at any time.
+   * The message's own rules (a deleted message takes no change, reaction limits) still hold.
+   */
+  trusted?: boolean;
 }
 
 /**
@@ -50,7 +55,7 @@ interface ChangeRequest {
  * no edit and no reaction (NOT_FOUND: it is gone).
  */
 export function changeOutcome(ctx: ServerContext, request: ChangeRequest): ChangeOutcome {
-  const { conversation, member, target, changes, frame } = request;
+  const { conversation, member, target, changes, frame, trusted = false } = request;
   const userId = member.userId;
   const now = messageAsOf(target, changes, conversation.lastSeq);
   const ref = { messageId: target.id, messageSeq: target.seq };
@@ -59,13 +64,13 @@ export function changeOutcome(ctx: ServerContext, request: ChangeRequest): Chang
     const deleted = changes.find((e) => e.kind === 'message.deleted');
     if (deleted) return { existing: deleted };
     const owner = conversation.kind === 'group' && member.role === 'owner';
-    if (target.senderId !== userId && !owner) throw new ParleyError(ErrorCode.FORBIDDEN, 'only its sender or a group owner may delete a message');
+    if (!trusted && target.senderId !== userId && !owner) throw new ParleyError(ErrorCode.FORBIDDEN, 'only its sender or a group owner may delete a message');
     return { append: { kind: 'message.deleted', data: ref } };
   }
   if (now.state?.deleted) throw new ParleyError(ErrorCode.NOT_FOUND, 'the message was deleted');
   if (change.kind === 'edit') {
-    if (target.senderId !== userId) throw new ParleyError(ErrorCode.FORBIDDEN, 'only its sender may edit a message');
-    if (ctx.now() - target.ts > ctx.messages.editWindowMs) {
+    if (!trusted && target.senderId !== userId) throw new ParleyError(ErrorCode.FORBIDDEN, 'only its sender may edit a message');
+    if (!trusted && ctx.now() - target.ts > ctx.messages.editWindowMs) {
       throw new ParleyError(ErrorCode.FORBIDDEN, `messages can be edited for ${ctx.messages.editWindowMs} ms after sending`);
     }
     checkDeploymentLimits(ctx.limits, change);

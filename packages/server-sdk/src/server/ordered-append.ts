@@ -32,6 +32,8 @@ export async function appendInOrder(
   try {
     appended = await append();
     await settle(appended);
+    // Queued for webhooks before the ACK: an ACKed event is never lost to them (stored-events.ts).
+    await ctx.storedEvents.stored([appended.event], appended.duplicate);
   } catch (err) {
     sendOrder.refused(conn, frame);
     throw err;

@@ -1,4 +1,4 @@
-import type { AckFrame, ChangeFrame, LogEvent } from '@parley/protocol';
+import { messageAsOf, type AckFrame, type ChangeFrame, type LogEvent } from '@parley/protocol';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
 import { sendOrder } from '../send-order.js';
 import { admitWrite, appendInOrder } from '../ordered-append.js';
@@ -6,7 +6,8 @@ import { changeOutcome, resolveTarget } from '../message-changes.js';
 
 /**
  * CHANGE: edit, delete, react to or unreact from a message. It travels the SEND path: the
- * device's order (`after`), the rate limit, membership, then the rules (message-changes.ts), the
+ * device's order (`after`), the rate limit, membership, then the rules (message-changes.ts) and the
+ * app's `beforeChange` hook (hooks.ts), the
  * append (seq, dedup by clientMsgId), the ACK and the push to every member connection. A delete
  * erases the content from the store before its ACK; an edit erases the versions it replaced
  * unless the deployment keeps them. A change that is already in effect (a reaction the user
@@ -28,6 +29,10 @@ async function store(ctx: ServerContext, conn: Connection, frame: ChangeFrame) {
   const changes = await ctx.store.readChanges(frame.conversationId, [target.seq], conversation.lastSeq);
   const outcome = changeOutcome(ctx, { conversation, member, target, changes, frame });
   if ('existing' in outcome) return { conversation, event: outcome.existing, duplicate: true };
+  if (ctx.hooks.hasBeforeChange) {
+    const message = messageAsOf(target, changes, conversation.lastSeq);
+    await ctx.hooks.beforeChange({ userId: conn.userId, deviceId: conn.deviceId, conversation, clientMsgId: frame.clientMsgId, message, change: frame.change });
+  }
   const { event, duplicate } = await ctx.store.append({
     conversationId: frame.conversationId,
     senderId: conn.userId,
@@ -42,7 +47,7 @@ async function store(ctx: ServerContext, conn: Connection, frame: ChangeFrame) {
  * What a stored delete or edit leaves to erase. Runs again for a repeated frame, so a node that
  * stopped between the append and the erasure is repaired by the client's retry.
  */
-async function eraseReplaced(ctx: ServerContext, event: LogEvent): Promise<void> {
+export async function eraseReplaced(ctx: ServerContext, event: LogEvent): Promise<void> {
   if (event.kind === 'message.deleted') await ctx.store.eraseMessage(event.conversationId, event.data.messageSeq);
   if (event.kind === 'message.edited' && !ctx.messages.keepEditHistory) {
     // Only versions before this edit: a later edit (another device's) is never touched.

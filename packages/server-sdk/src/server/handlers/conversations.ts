@@ -14,22 +14,27 @@ import { requireMembership, type Connection, type ServerContext } from '../conte
 import { leaveRooms, pushToConversation, pushToUsers, userRoom, watchRoom } from '../fanout.js';
 import { authorizeAdd, authorizeCreate, checkGroupSize } from './conversation-policy.js';
 
-/** Answers the requester with its view and tells every other member connection about it. */
-async function announce(
+/**
+ * Answers the requester (a connection; none for the server API) with its view and tells every
+ * other member connection about it.
+ */
+export async function announce(
   ctx: ServerContext,
-  conn: Connection,
-  reqId: string,
+  requester: { conn: Connection; reqId: string } | null,
   conversation: StoredConversation,
-  notify: string[],
+  notify: readonly string[],
 ): Promise<void> {
-  const member = await ctx.store.getMember(conversation.id, conn.userId);
-  if (member) conn.send({ type: 'conversation', reqId, conversation: await summarize(ctx, conversation, member) });
+  if (requester) {
+    const { conn, reqId } = requester;
+    const member = await ctx.store.getMember(conversation.id, conn.userId);
+    if (member) conn.send({ type: 'conversation', reqId, conversation: await summarize(ctx, conversation, member) });
+  }
   await Promise.all(
     notify.map(async (userId) => {
       const theirs = await ctx.store.getMember(conversation.id, userId);
       if (!theirs) return;
       const summary = await summarize(ctx, conversation, theirs);
-      pushToUsers(ctx, [userId], { type: 'conversation', conversation: summary }, conn.socket.id);
+      pushToUsers(ctx, [userId], { type: 'conversation', conversation: summary }, requester?.conn.socket.id);
     }),
   );
 }
@@ -51,12 +56,12 @@ export async function handleDirectOpen(ctx: ServerContext, conn: Connection, fra
     directKey,
     ts: ctx.now(),
   });
-  await announce(ctx, conn, frame.reqId, conversation, created ? members : [conn.userId]);
+  await announce(ctx, { conn, reqId: frame.reqId }, conversation, created ? members : [conn.userId]);
   if (created) await pushCreatedEvent(ctx, conversation.id, members);
 }
 
 /** Direct conversation ids derive from the pair, so every node and store agrees on them. */
-function directIdOf(directKey: string): string {
+export function directIdOf(directKey: string): string {
   return `d_${createHash('sha256').update(directKey).digest('base64url').slice(0, 22)}`;
 }
 
@@ -74,7 +79,7 @@ export async function handleGroupCreate(ctx: ServerContext, conn: Connection, fr
     directKey: null,
     ts: ctx.now(),
   });
-  await announce(ctx, conn, frame.reqId, conversation, members);
+  await announce(ctx, { conn, reqId: frame.reqId }, conversation, members);
   await pushCreatedEvent(ctx, conversation.id, members);
 }
 
@@ -88,18 +93,9 @@ export async function handleMembersAdd(ctx: ServerContext, conn: Connection, fra
   const incoming = named.filter((_, i) => !already[i]);
   checkGroupSize(ctx, conversation.memberCount + incoming.length);
   await authorizeAdd(ctx, { actor: conn.userId, userIds: incoming, action: 'members.add', conversationId: conversation.id });
-  const added = await ctx.store.addMembers(conversation.id, incoming, 'member', ctx.now());
-  // Adds running at once (other devices, other nodes) each checked a count without the others':
-  // whoever finds the group over its size takes its own additions back, before anyone is told.
-  const after = await ctx.store.getConversation(conversation.id);
-  if (added.length > 0 && after && after.memberCount > ctx.limits.maxMembersPerConversation) {
-    await ctx.store.removeMembers(conversation.id, added);
-    await recheckPresence(ctx, conversation.id, added);
-    checkGroupSize(ctx, after.memberCount);
-  }
-  await recordMembershipChange(ctx, conn, conversation.id, 'members.added', added, added);
+  const added = await addToGroup(ctx, conn.userId, conversation.id, incoming);
   const updated = (await ctx.store.getConversation(conversation.id)) ?? conversation;
-  await announce(ctx, conn, frame.reqId, updated, added);
+  await announce(ctx, { conn, reqId: frame.reqId }, updated, added);
 }
 
 /** MEMBERS.REMOVE: anyone may leave; only the owner removes others. */
@@ -108,14 +104,7 @@ export async function handleMembersRemove(ctx: ServerContext, conn: Connection, 
   if (conversation.kind !== 'group') throw new ParleyError(ErrorCode.FORBIDDEN, 'members of a direct conversation are fixed');
   const others = frame.userIds.some((id) => id !== conn.userId);
   if (others && member.role !== 'owner') throw new ParleyError(ErrorCode.FORBIDDEN, 'only the owner removes other members');
-  const ownerLeaves = member.role === 'owner' && frame.userIds.includes(conn.userId);
-  const ownersBefore = ownerLeaves ? await ownersOf(ctx, conversation.id) : [];
-  const removed = await ctx.store.removeMembers(conversation.id, frame.userIds);
-  // The store passed ownership on if the owner left: the log says to whom.
-  const heir = ownerLeaves ? (await ownersOf(ctx, conversation.id)).find((id) => !ownersBefore.includes(id)) : undefined;
-  await recheckPresence(ctx, conversation.id, removed);
-  // The removed users hear of their removal once, then learn nothing more.
-  await recordMembershipChange(ctx, conn, conversation.id, 'members.removed', removed, removed, heir);
+  await removeFromGroup(ctx, conn.userId, conversation.id, frame.userIds);
   const updated = (await ctx.store.getConversation(conversation.id)) ?? conversation;
   const stillMember = await ctx.store.getMember(conversation.id, conn.userId);
   if (stillMember) {
@@ -129,9 +118,41 @@ export async function handleMembersRemove(ctx: ServerContext, conn: Connection, 
   }
 }
 
-async function recordMembershipChange(
+/**
+ * Adds users who are not members yet (checked by the caller) and records it. Adds running at once
+ * (other devices, other nodes, the server API) each checked a count without the others': whoever
+ * finds the group over its size takes its own additions back, before anyone is told.
+ */
+export async function addToGroup(ctx: ServerContext, actor: string, conversationId: string, incoming: string[]): Promise<string[]> {
+  const added = await ctx.store.addMembers(conversationId, incoming, 'member', ctx.now());
+  const after = await ctx.store.getConversation(conversationId);
+  if (added.length > 0 && after && after.memberCount > ctx.limits.maxMembersPerConversation) {
+    await ctx.store.removeMembers(conversationId, added);
+    await recheckPresence(ctx, conversationId, added);
+    checkGroupSize(ctx, after.memberCount);
+  }
+  await recordMembershipChange(ctx, actor, conversationId, 'members.added', added, added);
+  return added;
+}
+
+/**
+ * Removes members and records it; if an owner went, the store passed ownership on and the event
+ * names the heir. The removed users hear of their removal once, then learn nothing more.
+ */
+export async function removeFromGroup(ctx: ServerContext, actor: string, conversationId: string, userIds: readonly string[]): Promise<string[]> {
+  const ownersBefore = await ownersOf(ctx, conversationId);
+  const ownerLeaves = ownersBefore.some((id) => userIds.includes(id));
+  const removed = await ctx.store.removeMembers(conversationId, [...userIds]);
+  const heir = ownerLeaves ? (await ownersOf(ctx, conversationId)).find((id) => !ownersBefore.includes(id)) : undefined;
+  await recheckPresence(ctx, conversationId, removed);
+  await recordMembershipChange(ctx, actor, conversationId, 'members.removed', removed, removed, heir);
+  return removed;
+}
+
+/** Appends a membership event, queues it (stored-events.ts) and pushes it to the members and to `alsoNotify`. */
+export async function recordMembershipChange(
   ctx: ServerContext,
-  conn: Connection,
+  actor: string,
   conversationId: string,
   kind: 'members.added' | 'members.removed',
   userIds: string[],
@@ -139,16 +160,22 @@ async function recordMembershipChange(
   ownerId?: string,
 ): Promise<void> {
   if (userIds.length === 0) return;
-  const base = { conversationId, senderId: conn.userId, clientMsgId: `system:${kind}:${randomUUID()}`, ts: ctx.now() };
+  const base = { conversationId, senderId: actor, clientMsgId: `system:${kind}:${randomUUID()}`, ts: ctx.now() };
   const { event } = await ctx.store.append(
     kind === 'members.removed'
       ? { ...base, kind, data: ownerId ? { userIds, ownerId } : { userIds } }
       : { ...base, kind, data: { userIds } },
   );
+  try {
+    await ctx.storedEvents.stored([event], false);
+  } catch (err) {
+    // The change stands (it is stored, and members are told below); only its webhook is lost.
+    ctx.logger.error('a membership event could not be queued for webhooks', { err, eventId: event.id });
+  }
   const conversation = await ctx.store.getConversation(conversationId);
   if (!conversation) return;
   // The requester's own connection gets the event too: its cursor must not skip a seq.
-  await pushToConversation(ctx, conversation, { type: 'event', event }, { alsoNotify: [conn.userId, ...alsoNotify] });
+  await pushToConversation(ctx, conversation, { type: 'event', event }, { alsoNotify: [actor, ...alsoNotify] });
   if (kind === 'members.removed') {
     // Removed users stop watching: nothing more about the conversation reaches them.
     leaveRooms(ctx, userIds.map(userRoom), [watchRoom(conversationId)]);
@@ -156,7 +183,7 @@ async function recordMembershipChange(
 }
 
 /** Presence follows membership: users who no longer share any conversation stop seeing each other. */
-async function recheckPresence(ctx: ServerContext, conversationId: string, removed: string[]): Promise<void> {
+export async function recheckPresence(ctx: ServerContext, conversationId: string, removed: string[]): Promise<void> {
   if (removed.length === 0) return;
   try {
     const remaining = (await ctx.store.listMembers(conversationId)).map((m) => m.userId);
@@ -169,12 +196,18 @@ async function recheckPresence(ctx: ServerContext, conversationId: string, remov
 }
 
 /** The conversation's owners' ids (the store may ignore the role filter, so it is applied again). */
-async function ownersOf(ctx: ServerContext, conversationId: string): Promise<string[]> {
+export async function ownersOf(ctx: ServerContext, conversationId: string): Promise<string[]> {
   return (await ctx.store.listMembers(conversationId, { role: 'owner' })).filter((m) => m.role === 'owner').map((m) => m.userId);
 }
 
 /** Pushes a new conversation's first event (seq 1), so every member's cursor starts at the log's start. */
-async function pushCreatedEvent(ctx: ServerContext, conversationId: string, members: string[]): Promise<void> {
+export async function pushCreatedEvent(ctx: ServerContext, conversationId: string, members: string[]): Promise<void> {
   const [created] = await ctx.store.readAfter(conversationId, 0, 1);
-  if (created) pushToUsers(ctx, members, { type: 'event', event: created });
+  if (!created) return;
+  try {
+    await ctx.storedEvents.stored([created], false);
+  } catch (err) {
+    ctx.logger.error('a conversation.created event could not be queued for webhooks', { err, eventId: created.id });
+  }
+  pushToUsers(ctx, members, { type: 'event', event: created });
 }

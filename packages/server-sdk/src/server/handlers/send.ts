@@ -6,7 +6,8 @@ import { admitWrite, appendInOrder } from '../ordered-append.js';
 
 /**
  * SEND: keep the device's order, check the rate limit, membership and content (mentions of
- * members, a reply to a message of this conversation, a thread root: message-content.ts), persist
+ * members, a reply to a message of this conversation, a thread root: message-content.ts), the
+ * app's `beforeSend` hook (hooks.ts), persist
  * (the store assigns seq and dedups by clientMsgId), ACK the sender, then push the event to every
  * member connection (ordered-append.ts). Resolves with the ACK it sent.
  */
@@ -27,6 +28,12 @@ async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
     const original = await ctx.store.findEvent(frame.conversationId, conn.userId, frame.clientMsgId);
     if (original) return { conversation, event: original, duplicate: true };
     throw err;
+  }
+  if (ctx.hooks.hasBeforeSend) {
+    // A repeat of a stored message gets its original: the app's rules ran on it once already.
+    const original = await ctx.store.findEvent(frame.conversationId, conn.userId, frame.clientMsgId);
+    if (original) return { conversation, event: original, duplicate: true };
+    await ctx.hooks.beforeSend({ userId: conn.userId, deviceId: conn.deviceId, conversation, clientMsgId: frame.clientMsgId, data });
   }
   const { event, duplicate } = await ctx.store.append({
     conversationId: frame.conversationId,

@@ -1,0 +1,91 @@
+import { ErrorCode, Id, ParleyError, type LogEvent, type MessageEvent } from '@parley/protocol';
+import type { MembershipPage, StoredConversation, StoredMember, StoredMembership } from '../store/types.js';
+import type { ServerContext } from './context.js';
+import { apiChange, apiSend, parse, requireConversation, type ApiChangeInput, type ApiSendInput, type ApiWriteResult } from './api-messages.js';
+import { apiAddMembers, apiCreateGroup, apiOpenDirect, apiRemoveMembers, type ApiGroupInput } from './api-conversations.js';
+import { threadRoot } from './handlers/history.js';
+import { foldMessages, lanePage } from './message-pages.js';
+import { knownEvents } from './known-events.js';
+
+/**
+ * Your backend's hands on Parley, without a socket: `chat.api`. Every write takes the path a
+ * client's write takes (the store's seq and dedup, the webhook queue, the push to every member
+ * connection on every node of a cluster), so clients cannot tell it from a user's. Bad input
+ * throws a `ParleyError` (BAD_FRAME, NOT_FOUND, FORBIDDEN, LIMIT_EXCEEDED) and stores nothing.
+ */
+export interface ChatApi {
+  /** Creates a group, or returns the one with `input.id` if it exists (idempotent by your id). */
+  createGroup(input: ApiGroupInput): Promise<{ conversation: StoredConversation; created: boolean }>;
+  /** The direct conversation of two users, created on first use. */
+  openDirect(userA: string, userB: string): Promise<{ conversation: StoredConversation; created: boolean }>;
+  /** Adds users to a group in the name of `by` (its `members.added` sender); returns the newly added. */
+  addMembers(conversationId: string, userIds: string[], options: { by: string }): Promise<string[]>;
+  /** Removes users from a group in the name of `by`; returns those who were members. */
+  removeMembers(conversationId: string, userIds: string[], options: { by: string }): Promise<string[]>;
+  /** Sends a message as `senderId`: a member, or a bot or system id that need not be one. */
+  send(input: ApiSendInput): Promise<ApiWriteResult<MessageEvent>>;
+  /** Edits any message (no window, any sender's), in the name of `by`. */
+  edit(input: Omit<Extract<ApiChangeInput, { kind: 'edit' }>, 'kind'>): Promise<ApiWriteResult>;
+  /** Deletes any message in the name of `by`: its content is erased before this resolves. */
+  delete(input: Omit<Extract<ApiChangeInput, { kind: 'delete' }>, 'kind'>): Promise<ApiWriteResult>;
+  /** Adds `by`'s reaction `key`. */
+  react(input: Omit<Extract<ApiChangeInput, { kind: 'react' }>, 'kind'>): Promise<ApiWriteResult>;
+  /** Takes back `by`'s reaction `key`. */
+  unreact(input: Omit<Extract<ApiChangeInput, { kind: 'unreact' }>, 'kind'>): Promise<ApiWriteResult>;
+  /** A conversation, or null. */
+  getConversation(conversationId: string): Promise<StoredConversation | null>;
+  /** Its members with their roles and watermarks (NOT_FOUND for a missing conversation). */
+  listMembers(conversationId: string): Promise<StoredMember[]>;
+  /** A user's conversations, newest activity first, a page at a time (`page.after`: the last row's position). */
+  listConversations(userId: string, page?: Partial<MembershipPage>): Promise<StoredMembership[]>;
+  /** A message as it is now (edits, deletion, reactions, reply count), or null. */
+  getMessage(conversationId: string, messageId: string): Promise<MessageEvent | null>;
+  /**
+   * A page of the timeline (or of one thread) before `beforeSeq`, ascending, messages as they are
+   * now: what a client's history shows.
+   */
+  history(conversationId: string, options?: { beforeSeq?: number; limit?: number; threadId?: string }): Promise<{ events: LogEvent[]; hasMore: boolean }>;
+}
+
+const MAX_PAGE = 500;
+
+export function createChatApi(ctx: ServerContext): ChatApi {
+  const bounded = (limit: number | undefined, fallback: number) => {
+    if (limit === undefined) return fallback;
+    if (!Number.isInteger(limit) || limit < 1) throw new ParleyError(ErrorCode.BAD_FRAME, 'limit: a whole number ≥ 1');
+    return Math.min(limit, MAX_PAGE);
+  };
+  return {
+    createGroup: (input) => apiCreateGroup(ctx, input),
+    openDirect: (a, b) => apiOpenDirect(ctx, a, b),
+    addMembers: (conversationId, userIds, { by }) => apiAddMembers(ctx, conversationId, userIds, by),
+    removeMembers: (conversationId, userIds, { by }) => apiRemoveMembers(ctx, conversationId, userIds, by),
+    send: (input) => apiSend(ctx, input),
+    edit: (input) => apiChange(ctx, { ...input, kind: 'edit' }),
+    delete: (input) => apiChange(ctx, { ...input, kind: 'delete' }),
+    react: (input) => apiChange(ctx, { ...input, kind: 'react' }),
+    unreact: (input) => apiChange(ctx, { ...input, kind: 'unreact' }),
+    getConversation: (conversationId) => ctx.store.getConversation(parse(Id, conversationId, 'conversationId')),
+    async listMembers(conversationId) {
+      const conversation = await requireConversation(ctx, conversationId);
+      return ctx.store.listMembers(conversation.id);
+    },
+    listConversations: (userId, page = {}) =>
+      ctx.store.listMemberships(parse(Id, userId, 'userId'), { limit: bounded(page.limit, 100), ...(page.after ? { after: page.after } : {}) }),
+    async getMessage(conversationId, messageId) {
+      const conversation = await requireConversation(ctx, conversationId);
+      const event = await ctx.store.getEvent(conversation.id, parse(Id, messageId, 'messageId'));
+      if (!event || event.kind !== 'message') return null;
+      const [folded] = knownEvents(await foldMessages(ctx.store, ctx.logger, conversation.id, [event], conversation.lastSeq));
+      return (folded as MessageEvent | undefined) ?? null;
+    },
+    async history(conversationId, options = {}) {
+      const conversation = await requireConversation(ctx, conversationId);
+      const lane = options.threadId === undefined ? 0 : -(await threadRoot(ctx.store, conversation.id, parse(Id, options.threadId, 'threadId'))).seq;
+      const limit = bounded(options.limit, ctx.limits.defaultPageSize);
+      const beforeSeq = Math.min(options.beforeSeq ?? Number.MAX_SAFE_INTEGER, conversation.lastSeq + 1);
+      const page = await lanePage(ctx.store, ctx.logger, conversation.id, lane, beforeSeq, limit + 1, conversation.lastSeq);
+      return { events: knownEvents(page.length > limit ? page.slice(1) : page), hasMore: page.length > limit };
+    },
+  };
+}
