@@ -13,7 +13,9 @@ import { isDuplicateKeyError } from './mongo-documents.js';
 // 3: the message model: `lane` on event documents (backfilled as 0, which every earlier event
 // is), the parley_events_lane and parley_events_quotes indexes (additive: older builds ignore
 // them, and documents they insert without `lane` read as lane 0).
-export const MONGO_FORMAT_VERSION = 3;
+// 4: the webhook delivery queue: the parley_webhook_deliveries and parley_webhook_claims
+// collections and their indexes (additive: older builds never read them, and send no webhooks).
+export const MONGO_FORMAT_VERSION = 4;
 export const MONGO_READABLE_FROM = 1;
 
 interface MetaDoc {

@@ -8,6 +8,7 @@ import { createMongoLanes } from './mongo-lanes.js';
 import { createMongoReactions } from './mongo-reactions.js';
 import { createMongoLogEnd } from './mongo-log-end.js';
 import { checkMongoFormat } from './mongo-meta.js';
+import { createMongoWebhookQueue } from './mongo-webhooks.js';
 import type { Logger } from '../logger.js';
 import {
   createMongoIndexes,
@@ -80,6 +81,13 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     highestSeq: appender.highestSeq,
   });
 
+  const webhooks = createMongoWebhookQueue({
+    db: options.db,
+    prefix: options.collectionPrefix ?? 'parley_',
+    writeConcern,
+    ready: () => ready(),
+  });
+
   // Checked before anything else touches the database: a newer release's format is used only
   // when it says this build can (see mongo-meta.ts), and refused before any write otherwise.
   let format: Promise<void> | undefined;
@@ -95,6 +103,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     indexes ??= checkFormat()
       .then(() => createMongoIndexes(collections))
       .then(() => receiptsPrivacy.ensureIndexes())
+      .then(() => webhooks.ensureIndexes())
       .catch((error: unknown) => {
         indexes = undefined; // let the next call try again
         throw error;
@@ -175,7 +184,9 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     return directKey ? conversations.findOne({ directKey }) : null;
   }
 
+  const { ensureIndexes: _webhookIndexes, ...queue } = webhooks;
   return {
+    ...queue,
     ensureIndexes,
 
     async createConversation(input) {
