@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
 import { createMemoryStore } from '../store/memory-store.js';
-import type { AppendInput, ChatStore } from '../store/types.js';
+import type { AppendInput, ChatStore, StoredDelivery } from '../store/types.js';
 import { changeChecks } from './conformance-changes.js';
 import { contentChecks } from './conformance-content.js';
 import { erasureChecks } from './conformance-erasure.js';
 import { mentionChecks } from './conformance-mentions.js';
 import { editedThenDeletedCheck, reactionChecks } from './conformance-reactions.js';
 import { reactionGroups, reactionRegister } from '../store/store-helpers.js';
+import { webhookChecks } from './conformance-webhooks.js';
 import { readWholeLog, type StoreCheck } from './fixtures.js';
 
 // The kit's own test: a check that passes on a broken store proves nothing. Each defect below is
@@ -15,7 +16,9 @@ import { readWholeLog, type StoreCheck } from './fixtures.js';
 // check must pass on the unbroken memory store.
 
 type Defect = (inner: ChatStore) => ChatStore;
-const checks: readonly StoreCheck[] = [...contentChecks, ...mentionChecks, ...changeChecks, ...erasureChecks, ...reactionChecks, editedThenDeletedCheck];
+const checks: readonly StoreCheck[] = [
+  ...contentChecks, ...mentionChecks, ...changeChecks, ...erasureChecks, ...reactionChecks, editedThenDeletedCheck, ...webhookChecks,
+];
 
 /** Appends with `change` applied to each message's data first (a store that loses or adds a field). */
 const rewritingData = (change: (data: Record<string, unknown>) => Record<string, unknown>): Defect => (inner) => ({
@@ -98,7 +101,53 @@ const indexingBy = (apply: (current: Register | undefined, next: Register) => Re
   };
 };
 
+/**
+ * A claim that is not exclusive: a claimer that comes while another claim is still under way is
+ * handed that claim's deliveries too, as a store that reads the due rows and then leases them in
+ * a second, unguarded step would (FerretDB's findOneAndUpdate is such a step).
+ */
+const sharingClaims: Defect = (inner) => {
+  let underWay: StoredDelivery[] = [];
+  return {
+    ...inner,
+    claimDeliveries: async (now, limit, leaseMs) => {
+      const seen = underWay;
+      const claimed = await inner.claimDeliveries(now, limit, leaseMs);
+      underWay = claimed;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (underWay === claimed) underWay = [];
+      return [...claimed, ...seen.slice(0, Math.max(0, limit - claimed.length))];
+    },
+  };
+};
+
+/** A settle that takes the delivery's current token for any: a claimer whose lease was taken over still settles. */
+const settlingWithAnyToken: Defect = (inner) => ({
+  ...inner,
+  settleDelivery: async (id, claimToken, outcome, ts) => {
+    const all = await Promise.all((['pending', 'delivered', 'dead'] as const).map((state) => inner.listDeliveries({ state, limit: 1000 })));
+    const current = all.flat().find((d) => d.id === id)?.claimToken;
+    return inner.settleDelivery(id, current ?? claimToken, outcome, ts);
+  },
+});
+
 const DEFECTS: Record<string, { defect: Defect; caughtBy: string }> = {
+  'hands a delivery under claim to a concurrent claimer too': {
+    defect: sharingClaims,
+    caughtBy: 'concurrent claimers get disjoint deliveries that together are all of them',
+  },
+  'lets a claimer settle with a token a later claim replaced': {
+    defect: settlingWithAnyToken,
+    caughtBy: 'a claimed delivery is not claimed again while its lease holds',
+  },
+  'claims deliveries a minute before they are due': {
+    defect: (inner) => ({ ...inner, claimDeliveries: (now, limit, leaseMs) => inner.claimDeliveries(now + 60_000, limit, leaseMs) }),
+    caughtBy: 'claimDeliveries claims due deliveries only',
+  },
+  'never lets a lease run out': {
+    defect: (inner) => ({ ...inner, claimDeliveries: (now, limit, leaseMs) => inner.claimDeliveries(now, limit, leaseMs * 1_000) }),
+    caughtBy: 'a claimed delivery is not claimed again while its lease holds',
+  },
   'applies an older reaction event over a newer one (its reaction index is written again on a retry)': {
     defect: indexingBy((_current, next) => next),
     caughtBy: 'readReactions: a retried add or remove (a duplicate append) changes nothing',
@@ -240,8 +289,8 @@ const failing = async (store: () => ChatStore): Promise<string[]> => {
   return failed;
 };
 
-describe('the conformance kit catches broken stores (message content, changes, threads, erasure)', () => {
-  it('passes every content, mention, change and erasure check on the memory store', async () => {
+describe('the conformance kit catches broken stores (message content, changes, threads, erasure, webhook queue)', () => {
+  it('passes every content, mention, change, erasure and webhook queue check on the memory store', async () => {
     expect(await failing(createMemoryStore)).toEqual([]);
   });
 

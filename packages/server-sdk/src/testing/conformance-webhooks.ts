@@ -119,6 +119,7 @@ export const webhookChecks: readonly StoreCheck[] = [
           const batch = await store.claimDeliveries(T0 + 10, 3, LEASE);
           if (batch.length === 0) return mine;
           mine.push(...batch);
+          if (mine.length > 10 * all.length) throw new Error('claims never run out: deliveries are claimed again while leased');
         }
       };
       const sets = await Promise.all([claimer(), claimer(), claimer(), claimer()]);
