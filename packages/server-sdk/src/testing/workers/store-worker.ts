@@ -10,7 +10,9 @@
  *                         message ROOT_ID at ROOT_SEQ of CONVERSATION, all at once) |
  *                         reactions (COUNT reactions added and removed on ROOT_ID at ROOT_SEQ by
  *                         three users that every worker shares, on three keys, each sent twice
- *                         at once: the workers race on the same (message, key, user) registers)
+ *                         at once: the workers race on the same (message, key, user) registers) |
+ *                         claim (webhook deliveries due at PARLEY_WORKER_NOW, COUNT per claim, until
+ *                         none is left; reports what it claimed)
  *   PARLEY_WORKER_ID      this worker's name (its sender id for appends)
  */
 import type { AppendInput, ChatStore } from '../../store/types.js';
@@ -65,6 +67,14 @@ if (env('PARLEY_WORKER_OP') === 'append') {
   }));
   const results = await Promise.all([...inputs, ...inputs].map((input) => store.append(input)));
   reportWorkerResult(results.map((r) => ({ seq: r.event.seq, duplicate: r.duplicate })));
+} else if (env('PARLEY_WORKER_OP') === 'claim') {
+  const claimed: Array<{ id: string; attempts: number; claimToken: string | null }> = [];
+  for (;;) {
+    const batch = await store.claimDeliveries(Number(env('PARLEY_WORKER_NOW')), count, 60_000);
+    if (batch.length === 0) break;
+    claimed.push(...batch.map(({ id, attempts, claimToken }) => ({ id, attempts, claimToken })));
+  }
+  reportWorkerResult(claimed);
 } else {
   const results = await Promise.all(range(1, count).map((i) => createDirect(store, `${workerId}-d${i}`, 'alice', 'bob')));
   reportWorkerResult(results.map((r) => ({ id: r.conversation.id, created: r.created })));
