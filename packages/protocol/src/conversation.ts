@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { ConversationKind, Id, Seq, Timestamp, Title } from './primitives.js';
+import { ConversationKind, CustomData, Description, Id, ImageUrl, MemberRole, Seq, Timestamp, Title } from './primitives.js';
 import { MemberReceipt } from './receipts.js';
 
 /** What a member sees of a conversation in lists and sync results. */
@@ -15,6 +15,21 @@ export const ConversationSummary = v.strictObject({
    * longest-standing remaining member becomes owner. Absent when no member owns it.
    */
   ownerId: v.optional(Id),
+  /** The admins' ids, when `members` lists the members (absent when there are none). */
+  admins: v.optional(v.array(Id)),
+  /** This user's role (absent once they left or were removed). */
+  role: v.optional(MemberRole),
+  /** The group's image URL, description and the app's data about it, as last changed. */
+  image: v.optional(ImageUrl),
+  description: v.optional(Description),
+  custom: v.optional(CustomData),
+  /** Slow mode in force: one message per member this often (ms); owners and admins are exempt. */
+  slowModeMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  /**
+   * This user muted the conversation until this time (ms): apps and notifications stay quiet about
+   * it until then. Private to the user; absent when not muted.
+   */
+  mutedUntil: v.optional(Timestamp),
   /** Seq of the newest event in the log. */
   lastSeq: Seq,
   /** Time of the newest event; lists sort by it. */

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { ClientMsgId, CustomData, Id, MentionList, ReactionKey, Seq, Text, Timestamp, Title, WellFormedString } from './primitives.js';
+import { ClientMsgId, CustomData, Description, Id, ImageUrl, MemberRole, MentionList, ReactionKey, Seq, Text, Timestamp, Title, WellFormedString } from './primitives.js';
 import { Limits } from './limits.js';
 
 const base = {
@@ -144,8 +144,52 @@ export const MembersAddedEvent = v.strictObject({
 export const MembersRemovedEvent = v.strictObject({
   ...base,
   kind: v.literal('members.removed'),
-  /** `ownerId`: set when the removal passed ownership on, to the member who owns the group now. */
-  data: v.strictObject({ userIds: v.array(Id), ownerId: v.optional(Id) }),
+  /**
+   * `ownerId`: set when the removal passed ownership on, to the member who owns the group now.
+   * `banned`: the removed users are banned from the group (nobody can add them back until unbanned).
+   */
+  data: v.strictObject({ userIds: v.array(Id), ownerId: v.optional(Id), banned: v.optional(v.literal(true)) }),
+});
+
+/**
+ * A change of a group's details: only the fields named change; `null` clears one. `custom` is the
+ * app's own data about the group (plain JSON, at most `Limits.maxCustomBytes`), replaced whole.
+ */
+export const ConversationPatch = v.pipe(
+  v.strictObject({
+    title: v.optional(v.nullable(v.pipe(Title, v.minLength(1)))),
+    image: v.optional(v.nullable(ImageUrl)),
+    description: v.optional(v.nullable(Description)),
+    custom: v.optional(v.nullable(CustomData)),
+    /**
+     * Slow mode: each member (owners and admins excepted) may send one message this often, in ms
+     * (1000 to `Limits.maxSlowModeMs`); `null` turns it off.
+     */
+    slowModeMs: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(Limits.maxSlowModeMs)))),
+  }),
+  v.check((patch) => Object.keys(patch).length > 0, 'a patch changes at least one field'),
+);
+export type ConversationPatch = v.InferOutput<typeof ConversationPatch>;
+
+/** `senderId` changed the group's details (an owner or an admin, or the app's backend). */
+export const ConversationUpdatedEvent = v.strictObject({
+  ...base,
+  kind: v.literal('conversation.updated'),
+  data: ConversationPatch,
+});
+
+/** One member's new role. */
+export const RoleChange = v.strictObject({ userId: Id, role: MemberRole });
+export type RoleChange = v.InferOutput<typeof RoleChange>;
+
+/**
+ * `senderId` changed roles: one member made admin or member again, or the ownership handed over
+ * (two changes in one event: the new owner, and the previous one, now an admin).
+ */
+export const MembersRoleEvent = v.strictObject({
+  ...base,
+  kind: v.literal('members.role'),
+  data: v.strictObject({ changes: v.pipe(v.array(RoleChange), v.minLength(1), v.maxLength(2)) }),
 });
 
 /**
@@ -161,6 +205,8 @@ export const LogEvent = v.variant('kind', [
   ConversationCreatedEvent,
   MembersAddedEvent,
   MembersRemovedEvent,
+  ConversationUpdatedEvent,
+  MembersRoleEvent,
 ]);
 
 export type LogEvent = v.InferOutput<typeof LogEvent>;
@@ -170,6 +216,8 @@ export type MessageEditedEvent = v.InferOutput<typeof MessageEditedEvent>;
 export type MessageDeletedEvent = v.InferOutput<typeof MessageDeletedEvent>;
 export type ReactionAddedEvent = v.InferOutput<typeof ReactionAddedEvent>;
 export type ReactionRemovedEvent = v.InferOutput<typeof ReactionRemovedEvent>;
+export type ConversationUpdatedEvent = v.InferOutput<typeof ConversationUpdatedEvent>;
+export type MembersRoleEvent = v.InferOutput<typeof MembersRoleEvent>;
 /** An event that changes one message of the log: its `data.messageId` and `data.messageSeq` name it. */
 export type ChangeEvent = MessageEditedEvent | MessageDeletedEvent | ReactionAddedEvent | ReactionRemovedEvent;
 export type ChangeKind = ChangeEvent['kind'];

@@ -26,6 +26,20 @@ export const Limits = {
   maxIdLength: 128,
   /** Longest group title. */
   maxTitleLength: 200,
+  /** Longest group description. */
+  maxDescriptionLength: 1000,
+  /** Longest group image URL (`https:` or `http:`). */
+  maxImageUrlLength: 2048,
+  /** Longest display name in a user profile. */
+  maxNameLength: 100,
+  /** Longest people search (`users.query`). */
+  maxUserQueryLength: 100,
+  /** Users one person may block. */
+  maxBlocks: 1000,
+  /** Longest reason a report gives. */
+  maxReportReasonLength: 500,
+  /** Longest slow mode: one message per member this often, in ms (an hour). */
+  maxSlowModeMs: 3_600_000,
   /** Members per conversation. */
   maxMembersPerConversation: 1000,
   /** Conversations a conversation summary lists members for; larger ones carry only a count. */

@@ -53,6 +53,33 @@ export const Text = v.pipe(WellFormedString, v.minLength(1), v.maxLength(Limits.
 /** A group title as stored and shown: at most `Limits.maxTitleLength`, well-formed. */
 export const Title = v.pipe(WellFormedString, v.maxLength(Limits.maxTitleLength));
 
+/** A group's description: free text, like a title but longer. */
+export const Description = v.pipe(WellFormedString, v.maxLength(Limits.maxDescriptionLength));
+
+/**
+ * A group's image: an absolute `https:` or `http:` URL (never `javascript:`, `data:` or a relative
+ * path), at most `Limits.maxImageUrlLength` long. Parley stores the URL, not the image.
+ */
+export const ImageUrl = v.pipe(
+  v.string(),
+  v.maxLength(Limits.maxImageUrlLength),
+  v.check((url) => {
+    try {
+      const parsed = new URL(url);
+      return (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.host !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute https: or http: URL'),
+);
+
+/**
+ * What a member may do in a group (see docs/security.md for the table): the `owner` (one per
+ * group) does everything, `admin`s manage members, metadata and messages, `member`s write.
+ */
+export const MemberRole = v.picklist(['owner', 'admin', 'member']);
+export type MemberRole = v.InferOutput<typeof MemberRole>;
+
 export const UserIdList = v.pipe(v.array(Id), v.minLength(1), v.maxLength(Limits.maxUserIdsPerRequest));
 
 export const ConversationKind = v.picklist(['direct', 'group']);

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { ClientMsgId, Id, Seq, Timestamp } from '../primitives.js';
+import { ClientMsgId, CustomData, Id, Seq, Text, Timestamp } from '../primitives.js';
 
 /**
  * ACK (server → sender): the message is durable at `seq`. A repeated SEND gets the same
@@ -13,5 +13,11 @@ export const AckFrame = v.strictObject({
   seq: v.pipe(Seq, v.minValue(1)),
   ts: Timestamp,
   duplicate: v.boolean(),
+  /**
+   * Set when the server stored other content than the device sent (the app's `beforeSend` or
+   * `beforeChange` hook replaced it: a moderated word, a rewritten link): the text and app data
+   * that were stored, which the device shows instead of its own.
+   */
+  replaced: v.optional(v.strictObject({ text: v.optional(Text), custom: v.optional(CustomData) })),
 });
 export type AckFrame = v.InferOutput<typeof AckFrame>;

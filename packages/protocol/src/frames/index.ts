@@ -12,8 +12,14 @@ import {
   GroupCreateFrame,
   MembersAddFrame,
   MembersRemoveFrame,
+  MembersRoleFrame,
+  ConversationUpdateFrame,
+  MuteFrame,
+  BansFrame,
+  BansResultFrame,
 } from './conversation.js';
 import { ErrorFrame } from './error.js';
+import { BlocksFrame, BlocksResultFrame, ReportFrame, ReportResultFrame, UsersChangedFrame, UsersFrame, UsersResultFrame } from './users.js';
 import { ReceiptFrame, ReceiptUpdateFrame } from './receipt.js';
 import { TypingFrame, TypingUpdateFrame } from './typing.js';
 import {
@@ -42,6 +48,7 @@ export * from './presence.js';
 export * from './settings.js';
 export * from './resync.js';
 export * from './watch.js';
+export * from './users.js';
 
 /** Every frame a client may send. */
 export const ClientFrame = v.variant('type', [
@@ -53,6 +60,13 @@ export const ClientFrame = v.variant('type', [
   GroupCreateFrame,
   MembersAddFrame,
   MembersRemoveFrame,
+  MembersRoleFrame,
+  ConversationUpdateFrame,
+  MuteFrame,
+  BansFrame,
+  UsersFrame,
+  BlocksFrame,
+  ReportFrame,
   ReceiptFrame,
   TypingFrame,
   PresenceSubscribeFrame,
@@ -81,6 +95,11 @@ export const ServerFrame = v.variant('type', [
   SettingsResultFrame,
   ResyncFrame,
   WatchResultFrame,
+  BansResultFrame,
+  UsersResultFrame,
+  UsersChangedFrame,
+  BlocksResultFrame,
+  ReportResultFrame,
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame['type'];

@@ -1,4 +1,6 @@
-import type { ChangeKind, ConversationKind, LogEvent, ReactionGroup } from '@parley/protocol';
+import type { ChangeKind, ConversationKind, ConversationPatch, LogEvent, MemberRole, ReactionGroup, RoleChange } from '@parley/protocol';
+
+export type { MemberRole, RoleChange } from '@parley/protocol';
 
 /** A conversation as the store keeps it. */
 export interface StoredConversation {
@@ -14,9 +16,14 @@ export interface StoredConversation {
   /** `ts` of the newest event. */
   lastActivityAt: number;
   memberCount: number;
+  /** The group's details (`conversation.update`): null until set, and when cleared. */
+  image: string | null;
+  description: string | null;
+  custom: Record<string, unknown> | null;
+  /** Slow mode: one message per member this often (ms); null when off. */
+  slowModeMs: number | null;
 }
 
-export type MemberRole = 'owner' | 'member';
 
 /** One user's membership of one conversation, with their watermarks. */
 export interface StoredMember {
@@ -28,6 +35,22 @@ export interface StoredMember {
   deliveredSeq: number;
   /** Highest seq the user has read. Monotonic, ≤ lastSeq, and `deliveredSeq ≥ readSeq`. */
   readSeq: number;
+  /** Muted until this time (ms), private to the user; null when not muted. */
+  mutedUntil: number | null;
+}
+
+/** A report of a message (`report`), kept for the app's moderators. */
+export interface StoredReport {
+  /** Unique; the same (reporter, message) keeps its id when reported again. */
+  id: string;
+  conversationId: string;
+  messageId: string;
+  messageSeq: number;
+  reporterId: string;
+  reason: string;
+  /** When first reported, and when last (a repeat updates `reason` and `updatedAt`). */
+  createdAt: number;
+  updatedAt: number;
 }
 
 /** One row of `listMemberships`. */
@@ -199,12 +222,43 @@ export interface WebhookQueue {
 }
 
 /**
+ * Per-user and per-group moderation state: blocks (a user's own list), bans (a group's), reports.
+ * Plain sets: the server decides what they mean (see docs/security.md).
+ */
+export interface ModerationStore {
+  /** The users `userId` blocks, in the order blocked. */
+  listBlocks(userId: string): Promise<string[]>;
+  /**
+   * Adds and removes blocks (idempotent; `block` first, then `unblock`); returns the list after.
+   * Refuses (LIMIT_EXCEEDED, changing nothing) a list that would pass `maxBlocks`.
+   */
+  updateBlocks(userId: string, change: { block?: readonly string[]; unblock?: readonly string[] }, maxBlocks: number, ts: number): Promise<string[]>;
+  /** Of `others`, those who block `userId` or whom `userId` blocks (either way: they do not reach each other). */
+  blockedBetween(userId: string, others: readonly string[]): Promise<string[]>;
+  /** The users banned from a conversation, in the order banned. */
+  listBans(conversationId: string): Promise<string[]>;
+  /** Bans (idempotent). */
+  addBans(conversationId: string, userIds: readonly string[], ts: number): Promise<void>;
+  /** Lifts bans (idempotent). */
+  removeBans(conversationId: string, userIds: readonly string[]): Promise<void>;
+  /** Of `userIds`, those banned from the conversation. */
+  filterBanned(conversationId: string, userIds: readonly string[]): Promise<string[]>;
+  /**
+   * Stores a report; the same reporter reporting the same message again updates `reason` and
+   * `updatedAt` and keeps the id. Returns the report and whether it is new.
+   */
+  saveReport(report: StoredReport): Promise<{ report: StoredReport; created: boolean }>;
+  /** Reports, newest `updatedAt` first (then id), optionally of one conversation, after `after` (an id). */
+  listReports(filter: { conversationId?: string; after?: string; limit: number }): Promise<StoredReport[]>;
+}
+
+/**
  * The storage contract every Parley store implements. All methods are async; the store is the
  * truth of the whole system, so each must keep the promises below even when several server
  * processes use one database at once. `runStoreConformance` (`@parley/server-sdk/testing`)
  * checks them.
  */
-export interface ChatStore extends WebhookQueue {
+export interface ChatStore extends WebhookQueue, ModerationStore {
   /**
    * Creates a conversation with its members and appends its `conversation.created` event (seq 1).
    * For `direct`, idempotent by `directKey`: a second call, even a concurrent one, returns the
@@ -225,12 +279,25 @@ export interface ChatStore extends WebhookQueue {
    * read a bounded page at a time (sync and REST never read the whole list).
    */
   listMemberships(userId: string, page?: MembershipPage): Promise<StoredMembership[]>;
+  /**
+   * Changes a group's details (only the fields the patch names; null clears). Returns the
+   * conversation after, or null when there is none.
+   */
+  updateConversation(conversationId: string, patch: ConversationPatch): Promise<StoredConversation | null>;
+  /**
+   * Sets members' roles, all or none (a handover is two changes: the new owner, the previous one
+   * now admin). Members not in the conversation are skipped. Returns the changed members after.
+   */
+  setRoles(conversationId: string, changes: readonly RoleChange[]): Promise<StoredMember[]>;
+  /** Sets or clears (null) a member's `mutedUntil`; returns the member after, or null for a non-member. */
+  setMutedUntil(conversationId: string, userId: string, until: number | null): Promise<StoredMember | null>;
   /** Adds members (idempotent); returns the ids that were not members before. */
   addMembers(conversationId: string, userIds: string[], role: MemberRole, ts: number): Promise<string[]>;
   /**
    * Removes members (idempotent); returns the ids that were members before. A conversation left
-   * with members but no owner passes ownership on: its longest-standing member (earliest
-   * `joinedAt`, then smallest user id) becomes `owner`.
+   * with members but no owner passes ownership on: its longest-standing admin, or without
+   * admins its longest-standing member (earliest `joinedAt`, then smallest user id), becomes
+   * `owner`.
    */
   removeMembers(conversationId: string, userIds: string[]): Promise<string[]>;
   /**
