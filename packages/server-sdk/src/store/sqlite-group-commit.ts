@@ -1,18 +1,18 @@
 import type { Database } from 'better-sqlite3';
 import type { AppendInput, AppendResult } from './types.js';
 
-type Pending = { input: AppendInput; resolve: (result: AppendResult) => void; reject: (err: unknown) => void };
+type Pending<I, R> = { input: I; resolve: (result: R) => void; reject: (err: unknown) => void };
 
 /**
- * Group commit: appends that arrive in the same turn of the event loop share one IMMEDIATE
+ * Group commit: appends (or other writes, such as webhook enqueues) that arrive in the same turn of the event loop share one IMMEDIATE
  * transaction, so one fsync (with `synchronous = FULL`) makes a whole batch durable. Each append
  * runs in its own savepoint, so one failing append rolls back alone, and every promise resolves
  * only after the batch's COMMIT: an ACK still means "durable".
  */
-export function createGroupCommit(db: Database, appendOne: (input: AppendInput) => AppendResult, maxBatch = 256) {
+export function createGroupCommit<I = AppendInput, R = AppendResult>(db: Database, appendOne: (input: I) => R, maxBatch = 256) {
   // A nested better-sqlite3 transaction is a savepoint inside the outer one.
   const savepoint = db.transaction(appendOne);
-  const batch = db.transaction((items: Pending[]) =>
+  const batch = db.transaction((items: Pending<I, R>[]) =>
     items.map((item) => {
       try {
         return { ok: true as const, result: savepoint(item.input) };
@@ -21,7 +21,7 @@ export function createGroupCommit(db: Database, appendOne: (input: AppendInput) 
       }
     }),
   );
-  const queue: Pending[] = [];
+  const queue: Pending<I, R>[] = [];
   let scheduled = false;
 
   function flush(): void {
@@ -44,7 +44,7 @@ export function createGroupCommit(db: Database, appendOne: (input: AppendInput) 
     setImmediate(flush);
   }
 
-  return (input: AppendInput): Promise<AppendResult> =>
+  return (input: I): Promise<R> =>
     new Promise((resolve, reject) => {
       queue.push({ input, resolve, reject });
       schedule();

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { DeliveryState, StoredDelivery, WebhookQueue } from './types.js';
+import { createGroupCommit } from './sqlite-group-commit.js';
 import { byDueTime, queuedDelivery } from './webhook-queue-helpers.js';
 
 interface DeliveryRow {
@@ -94,17 +95,19 @@ export function createSqliteWebhookQueue(db: Database): WebhookQueue {
     purge: db.prepare<[number]>("DELETE FROM parley_webhook_deliveries WHERE state = 'delivered' AND updated_at < ?"),
   };
 
+  // Enqueues run before every ACK: those of one turn of the event loop share one commit (and
+  // one fsync), as appends do.
+  const enqueue = createGroupCommit(db, (rows: StoredDelivery[]) => {
+    for (const row of rows) sql.insert.run(row);
+  });
   const tx = {
-    enqueue: db.transaction((rows: StoredDelivery[]) => {
-      for (const row of rows) sql.insert.run(row);
-    }),
     claim: db.transaction((params: { now: number; leaseUntil: number; limit: number }) => sql.claim.all(params)),
     run: db.transaction((statement: () => number) => statement()),
   };
 
   return {
     async enqueueDeliveries(deliveries, ts) {
-      if (deliveries.length > 0) tx.enqueue.immediate(deliveries.map((d) => queuedDelivery(d, ts)));
+      if (deliveries.length > 0) await enqueue(deliveries.map((d) => queuedDelivery(d, ts)));
     },
 
     async claimDeliveries(now, limit, leaseMs) {
