@@ -59,8 +59,8 @@ export async function postDelivery(input: {
       redirect: 'manual',
       signal: AbortSignal.timeout(input.timeoutMs),
     });
-    // Nothing of the answer is used; reading it (bounded by the same timeout) frees the socket.
-    await res.arrayBuffer().catch(() => undefined);
+    // Nothing of the answer is used: dropping it unread keeps a large answer out of memory.
+    await res.body?.cancel().catch(() => undefined);
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
     return { ok: false, outcome: 'status', error: `HTTP ${res.status}` };
   } catch (err) {

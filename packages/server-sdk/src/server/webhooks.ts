@@ -73,6 +73,10 @@ export function createWebhookDispatcher(
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const leaseMs = options.leaseMs ?? timeoutMs + 30_000;
   const keepDeliveredMs = options.keepDeliveredMs ?? 7 * DAY_MS;
+  if (leaseMs <= timeoutMs) {
+    // A lease that runs out mid-attempt lets another node send the same delivery at once.
+    logger.warn('webhooks: leaseMs should be well above timeoutMs, or slow attempts are sent twice', { leaseMs, timeoutMs });
+  }
 
   const inFlight = new Set<Promise<void>>();
   let closed = false;
