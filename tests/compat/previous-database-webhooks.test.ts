@@ -10,12 +10,14 @@ import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, New
 import { createMongoStore } from '@parley/server-sdk/mongodb';
 import { SQLITE_SCHEMA_VERSION, createSqliteStore } from '@parley/server-sdk/sqlite';
 import { freshDatabaseName, mongoTestUri } from '../helpers/mongo-env.js';
-import { releaseFile } from './releases.js';
+import { releaseFile, type ReleaseName } from './releases.js';
 
-// The webhook queue (SQLite schema 5, MongoDB format 4) on databases the protocol-4 release
-// wrote: today's store adds it on open, old data reads as before, the queue works at once (its
-// deliveries name old events, whose bodies are read from the log), and a protocol-4 node started
-// after the upgrade still opens the database and writes events that get queued too.
+// The webhook queue (SQLite schema 5, MongoDB format 4) on databases the protocol-4 and
+// protocol-5 releases wrote: today's store adds it on open, old data reads as before, the queue
+// works at once (its deliveries name old events, whose bodies are read from the log), and a node
+// of that release started after the upgrade still opens the database and writes events that get
+// queued too.
+const RELEASES: readonly ReleaseName[] = ['protocol-4', 'protocol-5'];
 
 /** The part of the protocol-4 release's stores this test uses (its bundles have no types). */
 interface ReleaseStore {
@@ -49,17 +51,17 @@ async function queueAndDeliver(store: ChatStore, log: readonly LogEvent[]): Prom
   expect(await store.claimDeliveries(T + 10 * LEASE, 10, LEASE)).toEqual([]);
 }
 
-describe('the webhook queue on a SQLite database written by the protocol-4 release', () => {
+describe.each(RELEASES)('the webhook queue on a SQLite database written by the %s release', (releaseName) => {
   interface Expected { conversations: { conversation: StoredConversation; events: Array<Pick<LogEvent, 'id' | 'seq'>> }[] }
-  const expected = JSON.parse(readFileSync(releaseFile('protocol-4', 'parley.expected.json'), 'utf8')) as Expected;
+  const expected = JSON.parse(readFileSync(releaseFile(releaseName, 'parley.expected.json'), 'utf8')) as Expected;
   const dirs: string[] = [];
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
   function copyOfFixture(): string {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-p4-webhooks-'));
+    const dir = mkdtempSync(join(tmpdir(), 'parley-release-webhooks-'));
     dirs.push(dir);
-    copyFileSync(releaseFile('protocol-4', 'parley.sqlite'), join(dir, 'parley.sqlite'));
+    copyFileSync(releaseFile(releaseName, 'parley.sqlite'), join(dir, 'parley.sqlite'));
     return join(dir, 'parley.sqlite');
   }
   const tablesOf = (filename: string) => {
@@ -92,10 +94,10 @@ describe('the webhook queue on a SQLite database written by the protocol-4 relea
     }
   });
 
-  it('keeps a protocol-4 node working on the upgraded file; what it writes is queued and claimed', async () => {
+  it('keeps a node of that release working on the upgraded file; what it writes is queued and claimed', async () => {
     const filename = copyOfFixture();
     const store = createSqliteStore({ filename });
-    const release = (await import(pathToFileURL(releaseFile('protocol-4', 'server-sqlite.mjs')).href)) as ReleaseSqlite;
+    const release = (await import(pathToFileURL(releaseFile(releaseName, 'server-sqlite.mjs')).href)) as ReleaseSqlite;
     const warnings: string[] = [];
     const oldNode = release.createSqliteStore({ filename }, { logger: { warn: (message) => void warnings.push(message) } });
     try {
@@ -112,7 +114,7 @@ describe('the webhook queue on a SQLite database written by the protocol-4 relea
   });
 });
 
-const uri = mongoTestUri('the webhook queue on a MongoDB database written by the protocol-4 release');
+const uri = mongoTestUri('the webhook queue on a MongoDB database written by a previous release');
 if (uri) {
   let client: MongoClient | undefined;
   const dbs: Db[] = [];
@@ -127,8 +129,8 @@ if (uri) {
     return db;
   };
   /** The release's MongoDB store: the snapshot bundles it as a chunk (no entry point of its own). */
-  const loadRelease = async (): Promise<ReleaseMongo> => {
-    const chunks = releaseFile('protocol-4', 'chunks');
+  const loadRelease = async (releaseName: ReleaseName): Promise<ReleaseMongo> => {
+    const chunks = releaseFile(releaseName, 'chunks');
     const file = readdirSync(chunks).find((name) => /^mongo-store-[\w-]+\.mjs$/.test(name));
     if (!file) throw new Error(`no mongo-store chunk in ${chunks}`);
     return (await import(pathToFileURL(`${chunks}/${file}`).href)) as ReleaseMongo;
@@ -142,13 +144,13 @@ if (uri) {
     return store.readAfter('club', 0, 100);
   }
 
-  describe('the webhook queue on a MongoDB database written by the protocol-4 release', { timeout: 120_000 }, () => {
+  describe.each(RELEASES)('the webhook queue on a MongoDB database written by the %s release', { timeout: 120_000 }, (releaseName) => {
     it('upgrades to format 4 (readable from 1) with the queue\'s collections; the old log reads the same and its events are delivered', async () => {
       const db = await freshDb();
-      const old = (await loadRelease()).createMongoStore({ db });
+      const old = (await loadRelease(releaseName)).createMongoStore({ db });
       const log = await writeWithRelease(old);
       await old.close();
-      expect(await db.collection('parley_meta').findOne({ _id: 'format' as never })).toMatchObject({ formatVersion: 2 });
+      expect(await db.collection('parley_meta').findOne({ _id: 'format' as never })).toMatchObject({ formatVersion: releaseName === 'protocol-4' ? 2 : 3 });
 
       const store = createMongoStore({ db, logger: quiet });
       expect(await store.readAfter('club', 0, 100)).toEqual(log);
@@ -159,9 +161,9 @@ if (uri) {
       await store.close();
     });
 
-    it('keeps a protocol-4 node working on the upgraded database; what it writes is queued and claimed', async () => {
+    it('keeps a node of that release working on the upgraded database; what it writes is queued and claimed', async () => {
       const db = await freshDb();
-      const release = await loadRelease();
+      const release = await loadRelease(releaseName);
       const setup = release.createMongoStore({ db });
       await writeWithRelease(setup);
       await setup.close();
