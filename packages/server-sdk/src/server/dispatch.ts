@@ -21,6 +21,8 @@ import { handleTyping } from './handlers/typing.js';
 import { handleSettings } from './handlers/settings.js';
 import { handlePresenceSet, handlePresenceSubscribe, handlePresenceUnsubscribe } from './handlers/presence.js';
 import { handleWatch } from './handlers/watch.js';
+import { handleBans, handleConversationUpdate, handleMembersRole, handleMute } from './handlers/group-admin.js';
+import { handleBlocks, handleReport, handleUsers } from './handlers/people.js';
 
 /**
  * Handles one inbound frame: size check, schema validation, then its handler (`route`, one case
@@ -112,6 +114,20 @@ async function route(ctx: ServerContext, conn: Connection, frame: ClientFrame, o
       return handleSettings(ctx, conn, frame);
     case 'watch':
       return handleWatch(ctx, conn, frame);
+    case 'conversation.update':
+      return handleConversationUpdate(ctx, conn, frame);
+    case 'members.role':
+      return handleMembersRole(ctx, conn, frame);
+    case 'mute':
+      return handleMute(ctx, conn, frame);
+    case 'bans':
+      return handleBans(ctx, conn, frame);
+    case 'users':
+      return handleUsers(ctx, conn, frame);
+    case 'blocks':
+      return handleBlocks(ctx, conn, frame);
+    case 'report':
+      return handleReport(ctx, conn, frame);
     default: {
       const unreachable: never = frame;
       throw new ParleyError(ErrorCode.BAD_FRAME, `unknown frame ${String(unreachable)}`);

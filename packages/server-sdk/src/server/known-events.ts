@@ -15,7 +15,9 @@ const KNOWN_EVENTS: Readonly<Record<LogEvent['kind'], { data: readonly string[];
   'reaction.removed': { data: ['messageId', 'messageSeq', 'key'], clientMsgId: true },
   'conversation.created': { data: ['type', 'title', 'members'], clientMsgId: false },
   'members.added': { data: ['userIds'], clientMsgId: false },
-  'members.removed': { data: ['userIds', 'ownerId'], clientMsgId: false },
+  'members.removed': { data: ['userIds', 'ownerId', 'banned'], clientMsgId: false },
+  'conversation.updated': { data: ['title', 'image', 'description', 'custom', 'slowModeMs'], clientMsgId: false },
+  'members.role': { data: ['changes'], clientMsgId: false },
 };
 const BASE_KEYS = new Set(['id', 'conversationId', 'seq', 'senderId', 'ts', 'kind', 'data', 'clientMsgId', 'state']);
 

@@ -11,6 +11,7 @@ import {
 import type { AppendInput, ChatStore, StoredConversation, StoredMember } from '../store/types.js';
 import type { ServerContext } from './context.js';
 import { checkDeploymentLimits } from './message-content.js';
+import { may } from './roles.js';
 
 const notFound = () => new ParleyError(ErrorCode.NOT_FOUND, 'message not found in this conversation');
 
@@ -50,7 +51,8 @@ interface ChangeRequest {
 
 /**
  * The rules of changing a message, checked against its state now (the protocol's fold over its
- * changes): only its sender edits, within `editWindowMs`; its sender or a group owner deletes;
+ * changes): only its sender edits, within `editWindowMs`; its sender or a group's owner or admin
+ * deletes;
  * reactions within `maxReactionsPerUser` and `maxReactionKeysPerMessage`. A deleted message takes
  * no edit and no reaction (NOT_FOUND: it is gone).
  */
@@ -63,8 +65,10 @@ export function changeOutcome(ctx: ServerContext, request: ChangeRequest): Chang
   if (change.kind === 'delete') {
     const deleted = changes.find((e) => e.kind === 'message.deleted');
     if (deleted) return { existing: deleted };
-    const owner = conversation.kind === 'group' && member.role === 'owner';
-    if (!trusted && target.senderId !== userId && !owner) throw new ParleyError(ErrorCode.FORBIDDEN, 'only its sender or a group owner may delete a message');
+    const moderator = conversation.kind === 'group' && may(member.role, 'delete-others');
+    if (!trusted && target.senderId !== userId && !moderator) {
+      throw new ParleyError(ErrorCode.FORBIDDEN, "only its sender or the group's owner and admins may delete a message");
+    }
     return { append: { kind: 'message.deleted', data: ref } };
   }
   if (now.state?.deleted) throw new ParleyError(ErrorCode.NOT_FOUND, 'the message was deleted');

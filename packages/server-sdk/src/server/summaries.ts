@@ -5,6 +5,8 @@ import { bySeniority } from '../store/store-helpers.js';
 /** What summaries need of the server: its store and the receipt fan-out size. */
 export interface SummaryContext {
   store: ChatStore;
+  /** The clock mutes are read against (default `Date.now`). */
+  now?(): number;
   /** Conversations up to this many members carry every member's receipts. */
   receiptFanoutMax: number;
 }
@@ -59,13 +61,25 @@ export async function summarize(
   ]);
   // Should a store hold several owners, the longest-standing one is the one shown.
   const owner = owners.filter((m) => m.role === 'owner').sort(bySeniority)[0];
+  const listed = conversation.memberCount <= Limits.maxSummaryMembers;
+  const admins = listed ? members.filter((m) => m.role === 'admin').map((m) => m.userId).sort() : [];
+  // Groups only: a direct conversation has no roles, and its creator owns nothing.
+  const role = conversation.kind === 'group' ? member.role : undefined;
+  const mutedUntil = member.mutedUntil !== null && member.mutedUntil > (ctx.now?.() ?? Date.now()) ? member.mutedUntil : undefined;
   return {
     id: conversation.id,
     kind: conversation.kind,
     title: conversation.title,
-    members: conversation.memberCount <= Limits.maxSummaryMembers ? members.map((m) => m.userId).sort() : [],
+    members: listed ? members.map((m) => m.userId).sort() : [],
     memberCount: conversation.memberCount,
     ...(owner ? { ownerId: owner.userId } : {}),
+    ...(admins.length > 0 ? { admins } : {}),
+    ...(role ? { role } : {}),
+    ...(conversation.image !== null && conversation.image !== undefined ? { image: conversation.image } : {}),
+    ...(conversation.description !== null && conversation.description !== undefined ? { description: conversation.description } : {}),
+    ...(conversation.custom !== null && conversation.custom !== undefined ? { custom: conversation.custom } : {}),
+    ...(conversation.slowModeMs ? { slowModeMs: conversation.slowModeMs } : {}),
+    ...(mutedUntil !== undefined ? { mutedUntil } : {}),
     lastSeq: conversation.lastSeq,
     lastActivityAt: conversation.lastActivityAt,
     createdAt: conversation.createdAt,

@@ -6,12 +6,16 @@ import {
   type GroupCreateFrame,
   type MembersAddFrame,
   type MembersRemoveFrame,
+  type ConversationSummary,
+  type MemberRole,
 } from '@parley/protocol';
 import { directKeyOf } from '../../store/store-helpers.js';
 import type { StoredConversation } from '../../store/types.js';
 import { summarize } from '../summaries.js';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
-import { leaveRooms, pushToConversation, pushToUsers, userRoom, watchRoom } from '../fanout.js';
+import { leaveRooms, pushToUsers, userRoom, watchRoom } from '../fanout.js';
+import { appendSystemEvent } from '../system-events.js';
+import { removalAction, requireRole } from '../roles.js';
 import { authorizeAdd, authorizeCreate, checkGroupSize } from './conversation-policy.js';
 
 /**
@@ -92,19 +96,24 @@ export async function handleMembersAdd(ctx: ServerContext, conn: Connection, fra
   const already = await Promise.all(named.map((id) => ctx.store.getMember(conversation.id, id)));
   const incoming = named.filter((_, i) => !already[i]);
   checkGroupSize(ctx, conversation.memberCount + incoming.length);
+  await refuseBanned(ctx, conversation.id, incoming);
   await authorizeAdd(ctx, { actor: conn.userId, userIds: incoming, action: 'members.add', conversationId: conversation.id });
   const added = await addToGroup(ctx, conn.userId, conversation.id, incoming);
   const updated = (await ctx.store.getConversation(conversation.id)) ?? conversation;
   await announce(ctx, { conn, reqId: frame.reqId }, updated, added);
 }
 
-/** MEMBERS.REMOVE: anyone may leave; only the owner removes others. */
+/**
+ * MEMBERS.REMOVE: anyone may leave; the owner removes anyone, an admin removes members (roles.ts);
+ * with `ban`, the removed cannot be added back until unbanned.
+ */
 export async function handleMembersRemove(ctx: ServerContext, conn: Connection, frame: MembersRemoveFrame): Promise<void> {
   const { conversation, member } = await requireMembership(ctx, frame.conversationId, conn.userId);
   if (conversation.kind !== 'group') throw new ParleyError(ErrorCode.FORBIDDEN, 'members of a direct conversation are fixed');
-  const others = frame.userIds.some((id) => id !== conn.userId);
-  if (others && member.role !== 'owner') throw new ParleyError(ErrorCode.FORBIDDEN, 'only the owner removes other members');
-  await removeFromGroup(ctx, conn.userId, conversation.id, frame.userIds);
+  const others = [...new Set(frame.userIds)].filter((id) => id !== conn.userId);
+  if (frame.ban && others.length < frame.userIds.length) throw new ParleyError(ErrorCode.FORBIDDEN, 'you cannot ban yourself');
+  await authorizeRemoval(ctx, conversation.id, member.role, others, frame.ban === true);
+  await removeFromGroup(ctx, conn.userId, conversation.id, frame.userIds, { ban: frame.ban === true });
   const updated = (await ctx.store.getConversation(conversation.id)) ?? conversation;
   const stillMember = await ctx.store.getMember(conversation.id, conn.userId);
   if (stillMember) {
@@ -113,7 +122,7 @@ export async function handleMembersRemove(ctx: ServerContext, conn: Connection, 
     conn.send({
       type: 'conversation',
       reqId: frame.reqId,
-      conversation: { ...(await summarize(ctx, updated, member)), members: [], ownerId: undefined, receipts: [] },
+      conversation: leftSummary(await summarize(ctx, updated, member)),
     });
   }
 }
@@ -139,17 +148,25 @@ export async function addToGroup(ctx: ServerContext, actor: string, conversation
  * Removes members and records it; if an owner went, the store passed ownership on and the event
  * names the heir. The removed users hear of their removal once, then learn nothing more.
  */
-export async function removeFromGroup(ctx: ServerContext, actor: string, conversationId: string, userIds: readonly string[]): Promise<string[]> {
+export async function removeFromGroup(
+  ctx: ServerContext,
+  actor: string,
+  conversationId: string,
+  userIds: readonly string[],
+  options: { ban?: boolean } = {},
+): Promise<string[]> {
   const ownersBefore = await ownersOf(ctx, conversationId);
   const ownerLeaves = ownersBefore.some((id) => userIds.includes(id));
+  // Banned before they are removed: an add racing the removal finds the ban already.
+  if (options.ban) await ctx.store.addBans(conversationId, userIds, ctx.now());
   const removed = await ctx.store.removeMembers(conversationId, [...userIds]);
   const heir = ownerLeaves ? (await ownersOf(ctx, conversationId)).find((id) => !ownersBefore.includes(id)) : undefined;
   await recheckPresence(ctx, conversationId, removed);
-  await recordMembershipChange(ctx, actor, conversationId, 'members.removed', removed, removed, heir);
+  await recordMembershipChange(ctx, actor, conversationId, 'members.removed', removed, removed, { ...(heir ? { ownerId: heir } : {}), ...(options.ban ? { banned: true } : {}) });
   return removed;
 }
 
-/** Appends a membership event, queues it (stored-events.ts) and pushes it to the members and to `alsoNotify`. */
+/** Appends a membership event (system-events.ts); removed users then stop watching the conversation. */
 export async function recordMembershipChange(
   ctx: ServerContext,
   actor: string,
@@ -157,25 +174,18 @@ export async function recordMembershipChange(
   kind: 'members.added' | 'members.removed',
   userIds: string[],
   alsoNotify: string[],
-  ownerId?: string,
+  removal: { ownerId?: string; banned?: boolean } = {},
 ): Promise<void> {
   if (userIds.length === 0) return;
-  const base = { conversationId, senderId: actor, clientMsgId: `system:${kind}:${randomUUID()}`, ts: ctx.now() };
-  const { event } = await ctx.store.append(
+  await appendSystemEvent(
+    ctx,
+    actor,
+    conversationId,
     kind === 'members.removed'
-      ? { ...base, kind, data: ownerId ? { userIds, ownerId } : { userIds } }
-      : { ...base, kind, data: { userIds } },
+      ? { kind, data: { userIds, ...(removal.ownerId ? { ownerId: removal.ownerId } : {}), ...(removal.banned ? { banned: true as const } : {}) } }
+      : { kind, data: { userIds } },
+    alsoNotify,
   );
-  try {
-    await ctx.storedEvents.stored([event], false);
-  } catch (err) {
-    // The change stands (it is stored, and members are told below); only its webhook is lost.
-    ctx.logger.error('a membership event could not be queued for webhooks', { err, eventId: event.id });
-  }
-  const conversation = await ctx.store.getConversation(conversationId);
-  if (!conversation) return;
-  // The requester's own connection gets the event too: its cursor must not skip a seq.
-  await pushToConversation(ctx, conversation, { type: 'event', event }, { alsoNotify: [actor, ...alsoNotify] });
   if (kind === 'members.removed') {
     // Removed users stop watching: nothing more about the conversation reaches them.
     leaveRooms(ctx, userIds.map(userRoom), [watchRoom(conversationId)]);
@@ -210,4 +220,32 @@ export async function pushCreatedEvent(ctx: ServerContext, conversationId: strin
     ctx.logger.error('a conversation.created event could not be queued for webhooks', { err, eventId: created.id });
   }
   pushToUsers(ctx, members, { type: 'event', event: created });
+}
+
+/** What a user who left (or was removed) keeps of a conversation: no members, no roles, no receipts. */
+export function leftSummary(summary: ConversationSummary): ConversationSummary {
+  const { ownerId: _owner, admins: _admins, role: _role, mutedUntil: _muted, ...rest } = summary;
+  return { ...rest, members: [], receipts: [] };
+}
+
+/**
+ * Whether a member with `role` may remove `others` (users other than themself): the owner anyone,
+ * an admin members only. Users who are not members are skipped (a retried removal). Banning a
+ * user who is not a member bans them too (a pre-emptive ban), with the same rule as a member.
+ */
+export async function authorizeRemoval(ctx: ServerContext, conversationId: string, role: MemberRole, others: readonly string[], ban: boolean): Promise<void> {
+  if (others.length === 0) return;
+  const targets = await Promise.all(others.map((id) => ctx.store.getMember(conversationId, id)));
+  for (const target of targets) {
+    const action = target ? removalAction(target.role) : ban ? 'remove-member' : null;
+    if (target?.role === 'owner') throw new ParleyError(ErrorCode.FORBIDDEN, 'the owner cannot be removed by others');
+    if (action) requireRole(role, action);
+  }
+}
+
+/** Banned users cannot be added back (FORBIDDEN) until an owner or admin lifts the ban. */
+export async function refuseBanned(ctx: ServerContext, conversationId: string, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  const banned = await ctx.store.filterBanned(conversationId, userIds);
+  if (banned.length > 0) throw new ParleyError(ErrorCode.FORBIDDEN, `banned from this group: ${banned.join(', ')}`);
 }
