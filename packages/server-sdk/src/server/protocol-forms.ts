@@ -16,6 +16,64 @@ const mapped = <T>(items: T[], map: (item: T) => T): T[] => {
 };
 
 /**
+ * Protocol 5 had no roles beyond the owner, no group details, bans, mutes, blocks, reports or
+ * profiles: a `conversation.updated` or `members.role` event becomes the placeholder (its seq
+ * stays, nothing shows; the new title reaches a protocol-5 app with its next summary), a removal
+ * loses `banned`, summaries lose the new fields, an ACK loses `replaced` (the app keeps showing
+ * what it sent until it reloads the message), and the answers to frames protocol 5 never sends
+ * (`bans`, `users`, `blocks`, `report`) and the `users.changed` push have no form.
+ */
+function eventV5(event: LogEvent): LogEvent {
+  if (event.kind === 'conversation.updated' || event.kind === 'members.role') return placeholder(event);
+  if (event.kind === 'members.removed' && event.data.banned) {
+    const { banned: _banned, ...data } = event.data;
+    return { ...event, data };
+  }
+  return event;
+}
+
+function summaryV5(summary: ConversationSummary): ConversationSummary {
+  const { admins, role, image, description, custom, slowModeMs, mutedUntil, ...rest } = summary;
+  const dropped = [admins, role, image, description, custom, slowModeMs, mutedUntil].some((field) => field !== undefined);
+  return dropped ? rest : summary;
+}
+
+function frameV5(frame: ServerFrame): ServerFrame | null {
+  switch (frame.type) {
+    case 'event': {
+      const event = eventV5(frame.event);
+      return event === frame.event ? frame : { ...frame, event };
+    }
+    case 'sync.result': {
+      const events = mapped(frame.events, eventV5);
+      const conversations = mapped(frame.conversations, summaryV5);
+      return events === frame.events && conversations === frame.conversations ? frame : { ...frame, events, conversations };
+    }
+    case 'history.result': {
+      const events = mapped(frame.events, eventV5);
+      return events === frame.events ? frame : { ...frame, events };
+    }
+    case 'conversation': {
+      const conversation = summaryV5(frame.conversation);
+      return conversation === frame.conversation ? frame : { ...frame, conversation };
+    }
+    case 'ack': {
+      if (frame.replaced === undefined) return frame;
+      const { replaced: _replaced, ...rest } = frame;
+      return rest;
+    }
+    case 'bans.result':
+    case 'users.result':
+    case 'users.changed':
+    case 'blocks.result':
+    case 'report.result':
+      return null;
+    default:
+      return frame;
+  }
+}
+
+/**
  * Protocol 4 had no changes to messages: an edit, a delete or a reaction becomes the placeholder
  * (its seq stays, nothing shows), a message without content too (a tombstone, or an edited
  * message whose original the server erased: a protocol-4 app can show neither), and a message loses its folded `state` and `thread` (a thread reply reads as a
@@ -135,7 +193,7 @@ function frameV2(frame: ServerFrame): ServerFrame | null {
 }
 
 /** Version N's form from version N+1's. A version leaving the window loses its step here. */
-const DOWNGRADES: Readonly<Record<number, Downgrade>> = { 4: frameV4, 3: frameV3, 2: frameV2 };
+const DOWNGRADES: Readonly<Record<number, Downgrade>> = { 5: frameV5, 4: frameV4, 3: frameV3, 2: frameV2 };
 
 /** A frame as one protocol version reads it (null: that version has no form for it). */
 export interface VersionForm {
