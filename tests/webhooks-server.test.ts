@@ -26,14 +26,18 @@ describe('webhooks through createChatServer', () => {
 
     const deleted = await changeOk(alice, conversationId, gone.eventId, { kind: 'delete' });
     up = true;
-    await until(() => [kept.eventId, gone.eventId, deleted.eventId].every((id) => hook.delivered().has(id)), 30_000, 'the deliveries');
+    await until(
+      () => [kept.eventId, gone.eventId, deleted.eventId].every((id) => hook.delivered().has(id)),
+      30_000,
+      () => `the deliveries; got ${JSON.stringify([...hook.delivered().values()].map((p) => p.type))}`,
+    );
     expect(hook.delivered().get(kept.eventId)).toMatchObject({ type: 'message', conversationId, seq: kept.seq, senderId: 'alice', data: { text: 'kept' } });
     expect(hook.delivered().get(gone.eventId)).toMatchObject({ type: 'message', seq: gone.seq, data: {} });
     expect(hook.delivered().get(deleted.eventId)).toMatchObject({ type: 'message.deleted', data: { messageId: gone.eventId } });
     expect(hook.received.filter((r) => r.status === 200).map((r) => r.body).join('\n')).not.toContain('gone soon');
     // Membership events go through the same step: the group's creation is delivered too.
     await until(() => [...hook.delivered().values()].some((p) => p.type === 'conversation.created'), 30_000, 'conversation.created');
-  });
+  }, 120_000);
 
   it('a repeated send queues nothing twice', async () => {
     const hook = scope.adopt(await startWebhookReceiver(SECRET));
