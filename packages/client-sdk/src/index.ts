@@ -27,6 +27,7 @@ export type {
   MessageView,
   MessageContent,
   ReactionView,
+  RemoveMembersOptions,
   ReplyView,
   SendOptions,
   SystemItem,
@@ -45,4 +46,8 @@ export {
   type MemberReceipt,
   type UserPresence,
   type UserSettings,
+  type UserProfile,
+  type MemberRole,
+  type ConversationPatch,
+  type RoleChange,
 } from '@parley/protocol';

@@ -1,4 +1,4 @@
-import type { CustomData } from '@parley/protocol';
+import type { ConversationPatch, CustomData, RoleChange } from '@parley/protocol';
 import type { ReceiptStatus } from './state/receipts.js';
 
 /** What a UI shows of a conversation's messages: `MessageView`, its parts, and the timeline's items. */
@@ -121,12 +121,16 @@ export interface MessageView {
 }
 
 /**
- * A membership change as a line of the timeline ("alice added carol"):
+ * A membership or group change as a line of the timeline ("alice added carol"):
  * - `created`: `actorId` created the conversation; `userIds` are its first members (the creator
  *   included) and `title` its title, if any;
  * - `added`: `actorId` added `userIds`;
- * - `removed`: `actorId` removed `userIds` (others);
- * - `left`: `actorId` left (`userIds` is `[actorId]`).
+ * - `removed`: `actorId` removed `userIds` (others); `banned` when they were banned too;
+ * - `left`: `actorId` left (`userIds` is `[actorId]`);
+ * - `updated`: `actorId` changed the group's details: `patch` says which (`null`: cleared);
+ *   `userIds` is empty;
+ * - `role`: `actorId` changed roles: `changes` lists each member's new role (a handover lists the
+ *   new owner and the previous one, now an admin); `userIds` are those members.
  * `ownerId` is set when the change passed the group's ownership on (the owner left): to whom.
  *
  * @example
@@ -142,10 +146,16 @@ export interface SystemItem {
   readonly conversationId: string;
   /** Who made the change. */
   readonly actorId: string;
-  readonly event: 'created' | 'added' | 'removed' | 'left';
+  readonly event: 'created' | 'added' | 'removed' | 'left' | 'updated' | 'role';
   readonly userIds: readonly string[];
   readonly title?: string;
   readonly ownerId?: string;
+  /** `removed`: the removed users were banned. */
+  readonly banned?: boolean;
+  /** `updated`: the fields changed, as the event carries them. */
+  readonly patch?: ConversationPatch;
+  /** `role`: the new roles. */
+  readonly changes?: readonly RoleChange[];
 }
 
 /**

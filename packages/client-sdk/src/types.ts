@@ -1,4 +1,13 @@
-import type { ConversationSummary, CustomData, ParleyError, UserPresence, UserSettings } from '@parley/protocol';
+import type {
+  ConversationPatch,
+  ConversationSummary,
+  CustomData,
+  MemberRole,
+  ParleyError,
+  UserPresence,
+  UserProfile,
+  UserSettings,
+} from '@parley/protocol';
 import type { MemberReceiptStatus } from './state/receipts.js';
 import type { ClientStorage } from './storage/client-storage.js';
 import type { TabsOption } from './tabs/tab-environment.js';
@@ -62,6 +71,17 @@ export interface ConversationView extends ConversationSummary {
   readonly readSeq: number;
   /** Whether older events exist than the oldest loaded one (see `loadOlder`). */
   readonly hasOlder: boolean;
+  /**
+   * Whether the user muted this conversation and `mutedUntil` is still ahead: stay quiet about it
+   * (no sound, no badge highlight). The view flips back by itself when `mutedUntil` passes.
+   * (Inherited from the summary and kept current from the log: `admins`, `ownerId`, this user's
+   * `role`, `title`, `image`, `description`, `custom`, `slowModeMs`, `mutedUntil`.)
+   *
+   * @example
+   * const isAdmin = c.role === 'owner' || c.role === 'admin';
+   * <Row title={c.title} dimmed={c.muted} />
+   */
+  readonly muted: boolean;
 }
 
 /**
@@ -85,6 +105,16 @@ export interface ChatSnapshot {
   readonly typing: Readonly<Record<string, readonly string[]>>;
   /** Presence of the users followed with `subscribePresence`. */
   readonly presence: Readonly<Record<string, UserPresence>>;
+  /**
+   * The users this user blocks (private to them), as the server last said; empty until the first
+   * connection read it (or the cache had it). Apps hide or collapse their messages in groups.
+   */
+  readonly blocks: readonly string[];
+  /**
+   * The profiles fetched so far (`getUser`), by user id, as the app's server describes them; ids
+   * the app does not know are absent.
+   */
+  readonly users: Readonly<Record<string, UserProfile>>;
 }
 
 /**
@@ -232,6 +262,17 @@ export interface SendOptions {
 }
 
 /**
+ * Options of `removeMembers`.
+ *
+ * @example
+ * await chat.removeMembers(groupId, ['spammer'], { ban: true });
+ */
+export interface RemoveMembersOptions {
+  /** Also ban them: they cannot be added back until `unban`. */
+  ban?: boolean;
+}
+
+/**
  * What `chat.on(type, listener)` hands each listener, by type. Derived from state changes, so
  * every tab fires them once per change:
  * - `message`: a message entered a conversation's log above what the client knew of it (a push, a
@@ -308,7 +349,64 @@ export interface ChatClient {
   openDirect(userId: string): Promise<ConversationSummary>;
   createGroup(input: { title?: string; members: string[] }): Promise<ConversationSummary>;
   addMembers(conversationId: string, userIds: string[]): Promise<ConversationSummary>;
-  removeMembers(conversationId: string, userIds: string[]): Promise<ConversationSummary>;
+  /**
+   * Removes members from a group: the user themselves (leave), or others as the owner or an admin
+   * (an admin removes members only). With `ban: true` they are also banned: nobody can add them
+   * back until `unban`. Rejects with FORBIDDEN when the user's role does not allow it.
+   */
+  removeMembers(conversationId: string, userIds: string[], options?: RemoveMembersOptions): Promise<ConversationSummary>;
+  /**
+   * Changes a group's details (the owner or an admin): `title`, `image` (an https URL),
+   * `description`, `custom` (the app's data, replaced whole) and `slowModeMs`; `null` clears one.
+   * Every member's view follows from the `conversation.updated` event (a timeline line too).
+   *
+   * @example
+   * await chat.updateConversation(id, { title: 'Launch crew', slowModeMs: 30_000 });
+   */
+  updateConversation(conversationId: string, patch: ConversationPatch): Promise<ConversationSummary>;
+  /**
+   * Sets a member's role (the owner only): `admin` or `member`; `owner` hands the ownership over
+   * (the user becomes an admin). Members see it through the `members.role` event.
+   */
+  setRole(conversationId: string, userId: string, role: MemberRole): Promise<ConversationSummary>;
+  /** The users banned from a group (owner or admin). */
+  getBans(conversationId: string): Promise<string[]>;
+  /** Lifts bans (owner or admin); resolves with the users still banned. */
+  unban(conversationId: string, userIds: string[]): Promise<string[]>;
+  /**
+   * Mutes a conversation for this user (all their devices) until `until` (epoch ms); without it,
+   * until `unmute`. The view's `muted` and `mutedUntil` follow; private to the user.
+   */
+  mute(conversationId: string, until?: number): Promise<ConversationSummary>;
+  unmute(conversationId: string): Promise<ConversationSummary>;
+  /**
+   * Blocks a user: neither can open a direct conversation with the other, write in their existing
+   * one, or add the other to a group; they don't see each other's presence or typing. Resolves
+   * with the block list after the change (all the user's devices get it).
+   */
+  block(userId: string): Promise<readonly string[]>;
+  unblock(userId: string): Promise<readonly string[]>;
+  /** The users this user blocks (`getSnapshot().blocks`). */
+  getBlocks(): readonly string[];
+  isBlocked(userId: string): boolean;
+  /**
+   * A user's profile (name, image, the app's data) if fetched already, else `undefined`, and the
+   * fetch starts: every id asked within one tick goes in one request. Subscribers are told when
+   * profiles arrive; a profile the app changes (`users.changed`) is fetched again.
+   *
+   * @example
+   * const name = chat.getUser(m.senderId)?.name ?? m.senderId;
+   */
+  getUser(userId: string): UserProfile | undefined;
+  /** Fetches profiles (batched with `getUser`'s) and resolves with those the app knows. */
+  loadUsers(userIds: readonly string[]): Promise<UserProfile[]>;
+  /** People whose name matches `query`, as the app's server decides (a people picker). */
+  searchUsers(query: string): Promise<UserProfile[]>;
+  /**
+   * Reports a message of a conversation the user is a member of to the app's moderators, with a
+   * reason; reporting it again updates the reason. Resolves with the report's id.
+   */
+  report(conversationId: string, messageId: string, reason: string): Promise<string>;
   /** Fetches the page of events before the oldest loaded one. */
   loadOlder(conversationId: string, limit?: number): Promise<LoadOlderResult>;
   /** Moves the read watermark (default: the newest held seq) and tells the server. */
@@ -358,7 +456,8 @@ export interface ChatClient {
   getMessages(conversationId: string): readonly MessageView[];
   /**
    * A conversation's main timeline with its membership changes: the messages of `getMessages`
-   * and a `SystemItem` per change held (created, added, removed, left, ownership passed on), in
+   * and a `SystemItem` per change held (created, added, removed, left, ownership passed on,
+   * details changed, roles changed), in
    * seq order, the user's pending messages last. The same array while nothing in it changed.
    */
   getTimeline(conversationId: string): readonly TimelineItem[];

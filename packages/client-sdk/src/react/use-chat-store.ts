@@ -14,6 +14,8 @@ export const SERVER_SNAPSHOT: ChatSnapshot = Object.freeze({
   messages: Object.freeze({}),
   typing: Object.freeze({}),
   presence: Object.freeze({}),
+  blocks: Object.freeze([]),
+  users: Object.freeze({}),
 }) as ChatSnapshot;
 
 const getServerSnapshot = () => SERVER_SNAPSHOT;
