@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMemoryStore, type ChatStore } from '@parley/server-sdk';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createChatMetrics, createMemoryStore, createWebhookDispatcher, type ChatStore, type LogFields } from '@parley/server-sdk';
+import { createSqliteStore } from '@parley/server-sdk/sqlite';
 import { testScope } from './helpers/scope.js';
 import { until } from './helpers/fixtures.js';
 import { startWebhookReceiver, type Behaviour } from './helpers/webhook-receiver.js';
@@ -95,5 +99,26 @@ describe('webhooks: retries, dead letters, replay', () => {
     await until(async () => (await webhooks.list({ state: 'delivered' })).length === 1, 20_000, 'the delivery settled');
     expect(await webhooks.replay({ ids: [`a:${event.id}`] })).toBe(1);
     await until(() => hook.count(event.id) === 5, 30_000, 'the delivery replayed by id');
+  });
+
+  it('a store that fails under the dispatcher is logged and counted, never thrown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-hooks-'));
+    scope.adopt({ close: () => rmSync(dir, { recursive: true, force: true }) });
+    const store = createSqliteStore({ filename: join(dir, 'hooks.sqlite') });
+    const hook = await receiver();
+    const warnings: LogFields[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (_m: string, fields?: LogFields) => void warnings.push(fields ?? {}) };
+    const metrics = createChatMetrics();
+    const webhooks = scope.adopt(
+      createWebhookDispatcher({ store, logger, metrics }, { endpoints: [{ name: 'a', url: hook.url, secret: SECRET }], pollIntervalMs: 20 }),
+    );
+    const event = await storeMessage(store, await conversationIn(store), 'before the fault');
+    await webhooks.enqueue([event]);
+    await until(() => hook.delivered().has(event.id), 20_000, 'a delivery while the store works');
+    // The database goes away (closed under the dispatcher): every poll fails, and the process stays up.
+    await store.close();
+    await until(() => metrics.webhookQueueErrors.get() >= 3, 20_000, 'failed polls counted');
+    expect(warnings.length).toBeGreaterThanOrEqual(3);
+    await expect(webhooks.enqueue([event])).rejects.toThrow(); // the caller (the send path) learns it was not queued
   });
 });
