@@ -43,7 +43,7 @@ export function createChatMetrics(options: ChatMetricsOptions = {}) {
     ),
     storeErrors: registry.register(new Counter('parley_store_errors_total', 'Store calls that failed, by operation.')),
     rateLimited: registry.register(new Counter('parley_rate_limited_total', 'Requests refused by a rate limit, by limit.')),
-    hookCalls: registry.register(new Counter('parley_hook_calls_total', 'Write hooks run, by hook and outcome: allowed, rejected, failed.')),
+    hookCalls: registry.register(new Counter('parley_hook_calls_total', 'Write hooks run, by hook and outcome: allowed, replaced, rejected, failed.')),
     redisErrors: registry.register(new Counter('parley_redis_errors_total', 'Errors reported by the Redis clients.')),
     webhookAttempts: registry.register(
       new Counter('parley_webhook_attempts_total', 'Webhook attempts by endpoint and outcome: delivered, status (non-2xx), timeout, network.'),

@@ -7,6 +7,7 @@ import type { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { PresenceService } from '../presence/presence-service.js';
 import type { HookRunner } from './hooks.js';
 import type { StoredEvents } from './stored-events.js';
+import type { SlowMode } from './slow-mode.js';
 
 /** Decides whether a user may create a conversation with these members. */
 export type CanCreateConversation = (request: {
@@ -55,6 +56,8 @@ export interface ServerContext {
   metrics: ChatMetrics;
   /** The rules of edits (see `MessageOptions`). */
   messages: Required<MessageOptions>;
+  /** Slow mode's limiters (one message per member per `slowModeMs` in a group). */
+  slowMode: SlowMode;
   /** The app's write hooks (`beforeSend`, `beforeChange`). */
   hooks: HookRunner;
   /** The step every stored event passes before anyone is told: webhooks' queue, then listeners. */

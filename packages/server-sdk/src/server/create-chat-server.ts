@@ -34,6 +34,7 @@ import { instrumentStore } from '../metrics/instrumented-store.js';
 import { createPresenceService, type PresenceOptions } from '../presence/presence-service.js';
 import type { ScaleOut } from '../scale-out/types.js';
 import { createHookRunner, type WriteHooks } from './hooks.js';
+import { SlowMode } from './slow-mode.js';
 import { StoredEvents, type StoredEventListener } from './stored-events.js';
 import { createWebhookDispatcher, type WebhookDispatcher, type WebhookOptions } from './webhooks.js';
 import { createChatApi, type ChatApi } from './server-api.js';
@@ -221,6 +222,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     presence,
     messages,
     hooks: createHookRunner(options.hooks, { logger, metrics }),
+    slowMode: new SlowMode((name, limit) => (options.scaleOut ? options.scaleOut.limiter(name, limit) : new RateLimiter(limit))),
     storedEvents,
     now: Date.now,
   };

@@ -1,10 +1,27 @@
-import { ErrorCode, ParleyError, type ChangeFrame, type MessageData, type MessageEvent } from '@parley/protocol';
+import * as v from 'valibot';
+import { CustomData, ErrorCode, ParleyError, Text, type ChangeFrame, type MessageData, type MessageEvent } from '@parley/protocol';
 import type { StoredConversation } from '../store/types.js';
 import type { Logger } from '../logger.js';
 import type { ChatMetrics } from '../metrics/chat-metrics.js';
 
-/** What a hook decides: nothing (or `{ allow: true }`) lets the write through; `{ reject }` refuses it. */
-export type HookVerdict = void | undefined | { allow: true } | { reject: string };
+/** The content a hook stores instead: the fields given replace the message's (or the edit's). */
+export interface Replacement {
+  text?: string;
+  custom?: Record<string, unknown>;
+}
+
+/**
+ * What a hook decides: nothing (or `{ allow: true }`) lets the write through; `{ reject }` refuses
+ * it with a reason the sender sees; `{ replace }` stores other content (a masked word, a rewritten
+ * link), which the sender's device then shows too (`ack.replaced`). A replacement applies to sends
+ * and edits; for a delete or a reaction it means allow.
+ */
+export type HookVerdict = void | undefined | { allow: true } | { reject: string } | { replace: Replacement };
+
+const ReplacementSchema = v.pipe(
+  v.strictObject({ text: v.optional(Text), custom: v.optional(CustomData) }),
+  v.check((r) => r.text !== undefined || r.custom !== undefined, 'a replacement gives text or custom data'),
+);
 
 /** A message about to be stored, as `beforeSend` sees it (already checked: member, limits, mentions). */
 export interface BeforeSendRequest {
@@ -53,8 +70,9 @@ const MAX_REASON_LENGTH = 500;
 export interface HookRunner {
   readonly hasBeforeSend: boolean;
   readonly hasBeforeChange: boolean;
-  beforeSend(request: BeforeSendRequest): Promise<void>;
-  beforeChange(request: BeforeChangeRequest): Promise<void>;
+  /** Resolves with the replacement, if the hook gave one; throws the refusal otherwise. */
+  beforeSend(request: BeforeSendRequest): Promise<Replacement | undefined>;
+  beforeChange(request: BeforeChangeRequest): Promise<Replacement | undefined>;
 }
 
 /** Runs the app's hooks with their deadline and failure rule; refusals are `ParleyError`s the sender gets as a NACK. */
@@ -64,15 +82,26 @@ export function createHookRunner(hooks: WriteHooks = {}, deps: { logger: Logger;
   const onFailure = hooks.onFailure ?? 'closed';
   if (onFailure !== 'closed' && onFailure !== 'open') throw new TypeError("hooks.onFailure is 'closed' or 'open'");
 
-  async function run<R>(name: 'beforeSend' | 'beforeChange', hook: ((request: R) => HookVerdict | Promise<HookVerdict>) | undefined, request: R) {
-    if (!hook) return;
+  async function run<R>(
+    name: 'beforeSend' | 'beforeChange',
+    hook: ((request: R) => HookVerdict | Promise<HookVerdict>) | undefined,
+    request: R,
+  ): Promise<Replacement | undefined> {
+    if (!hook) return undefined;
     let verdict: HookVerdict;
+    let replacement: Replacement | undefined;
     try {
       verdict = await withDeadline(Promise.resolve().then(() => hook(request)), timeoutMs, name);
+      if (verdict && typeof verdict === 'object' && 'replace' in verdict) {
+        // A replacement the protocol would refuse is the hook's bug: a failure, like a throw.
+        const checked = v.safeParse(ReplacementSchema, verdict.replace);
+        if (!checked.success) throw new Error(`${name} returned an invalid replacement: ${checked.issues[0].message}`);
+        replacement = checked.output;
+      }
     } catch (err) {
       deps.metrics.hookCalls.inc({ hook: name, outcome: 'failed' });
       deps.logger.error(`${name} hook failed`, { err, onFailure });
-      if (onFailure === 'open') return;
+      if (onFailure === 'open') return undefined;
       throw new ParleyError(ErrorCode.UNAVAILABLE, 'the message could not be checked; it will be retried');
     }
     if (verdict && typeof verdict === 'object' && 'reject' in verdict) {
@@ -80,7 +109,8 @@ export function createHookRunner(hooks: WriteHooks = {}, deps: { logger: Logger;
       const reason = typeof verdict.reject === 'string' && verdict.reject.trim() ? verdict.reject.slice(0, MAX_REASON_LENGTH) : 'refused';
       throw new ParleyError(ErrorCode.FORBIDDEN, reason);
     }
-    deps.metrics.hookCalls.inc({ hook: name, outcome: 'allowed' });
+    deps.metrics.hookCalls.inc({ hook: name, outcome: replacement ? 'replaced' : 'allowed' });
+    return replacement;
   }
 
   return {

@@ -4,12 +4,40 @@ import type { Connection, ServerContext } from './context.js';
 import { pushStoredEvent } from './reliable-push.js';
 import { hasContent } from './message-pages.js';
 import { sendOrder, type OrderedFrame } from './send-order.js';
+import type { Replacement } from './hooks.js';
 
 /** What storing a SEND or a CHANGE gave: the event (the original for a repeat) and its conversation. */
 export interface Appended {
   conversation: StoredConversation;
   event: LogEvent;
   duplicate: boolean;
+  /** What was stored instead of the content the device sent (the app's hook replaced it). */
+  replaced?: Replacement | undefined;
+}
+
+type Content = { text?: string; custom?: Record<string, unknown> };
+
+/**
+ * The stored content when it differs from what the device sent (a hook replaced it): the ACK
+ * carries it, so the sender shows what everyone else sees. Compared on every answer, repeats
+ * included, so a device retrying after a lost ACK learns it too. Undefined when the same, and for
+ * a message erased since (the change that erased it tells the device).
+ */
+export function replacedContent(sent: Content, stored: LogEvent): Replacement | undefined {
+  if (stored.kind !== 'message' && stored.kind !== 'message.edited') return undefined;
+  const { text, custom } = stored.data;
+  if (text === undefined && custom === undefined) return undefined;
+  if (text === sent.text && JSON.stringify(custom) === JSON.stringify(sent.custom)) return undefined;
+  return { ...(text !== undefined ? { text } : {}), ...(custom !== undefined ? { custom } : {}) };
+}
+
+/** Content with a hook's replacement applied: the fields it gives replace the content's. */
+export function withContent<T extends Content>(data: T, replacement: Replacement): T {
+  return {
+    ...data,
+    ...(replacement.text !== undefined ? { text: replacement.text } : {}),
+    ...(replacement.custom !== undefined ? { custom: replacement.custom } : {}),
+  };
 }
 
 /**
@@ -38,7 +66,7 @@ export async function appendInOrder(
     sendOrder.refused(conn, frame);
     throw err;
   }
-  const { conversation, event, duplicate } = appended;
+  const { conversation, event, duplicate, replaced } = appended;
   sendOrder.stored(conn, frame);
   const ack: AckFrame = {
     type: 'ack',
@@ -48,6 +76,7 @@ export async function appendInOrder(
     seq: event.seq,
     ts: event.ts,
     duplicate,
+    ...(replaced ? { replaced } : {}),
   };
   conn.send(ack);
   ctx.metrics.sends.inc({ outcome: duplicate ? 'duplicate' : 'stored' });

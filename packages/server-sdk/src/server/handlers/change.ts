@@ -1,7 +1,7 @@
 import { messageAsOf, type AckFrame, type ChangeFrame, type LogEvent } from '@parley/protocol';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
 import { sendOrder } from '../send-order.js';
-import { admitWrite, appendInOrder } from '../ordered-append.js';
+import { admitWrite, appendInOrder, replacedContent, withContent } from '../ordered-append.js';
 import { changeOutcome, resolveTarget } from '../message-changes.js';
 
 /**
@@ -24,23 +24,25 @@ async function store(ctx: ServerContext, conn: Connection, frame: ChangeFrame) {
   await sendOrder.checkStored(ctx, conn, frame);
   // A resend whose original is stored gets the original, whatever happened to the target since.
   const original = await ctx.store.findEvent(frame.conversationId, conn.userId, frame.clientMsgId);
-  if (original) return { conversation, event: original, duplicate: true };
+  if (original) return { conversation, event: original, duplicate: true, replaced: editReplaced(frame, original) };
   const target = await resolveTarget(ctx.store, frame.conversationId, conn.userId, frame.target);
   const changes = await ctx.store.readChanges(frame.conversationId, [target.seq], conversation.lastSeq);
   const outcome = changeOutcome(ctx, { conversation, member, target, changes, frame });
   if ('existing' in outcome) return { conversation, event: outcome.existing, duplicate: true };
+  let append = outcome.append;
   if (ctx.hooks.hasBeforeChange) {
     const message = messageAsOf(target, changes, conversation.lastSeq);
-    await ctx.hooks.beforeChange({ userId: conn.userId, deviceId: conn.deviceId, conversation, clientMsgId: frame.clientMsgId, message, change: frame.change });
+    const replacement = await ctx.hooks.beforeChange({ userId: conn.userId, deviceId: conn.deviceId, conversation, clientMsgId: frame.clientMsgId, message, change: frame.change });
+    if (replacement && append.kind === 'message.edited') append = { ...append, data: withContent(append.data, replacement) };
   }
   const { event, duplicate } = await ctx.store.append({
     conversationId: frame.conversationId,
     senderId: conn.userId,
     clientMsgId: frame.clientMsgId,
     ts: ctx.now(),
-    ...outcome.append,
+    ...append,
   });
-  return { conversation, event, duplicate };
+  return { conversation, event, duplicate, replaced: editReplaced(frame, event) };
 }
 
 /**
@@ -55,3 +57,8 @@ export async function eraseReplaced(ctx: ServerContext, event: LogEvent): Promis
   }
 }
 
+
+/** An edit's stored content, when a hook replaced what the device sent. */
+function editReplaced(frame: ChangeFrame, stored: LogEvent) {
+  return frame.change.kind === 'edit' && stored.kind === 'message.edited' ? replacedContent(frame.change, stored) : undefined;
+}

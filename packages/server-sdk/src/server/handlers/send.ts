@@ -2,7 +2,7 @@ import type { AckFrame, MessageData, SendFrame } from '@parley/protocol';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
 import { sendOrder } from '../send-order.js';
 import { messageData } from '../message-content.js';
-import { admitWrite, appendInOrder } from '../ordered-append.js';
+import { admitWrite, appendInOrder, replacedContent, withContent } from '../ordered-append.js';
 
 /**
  * SEND: keep the device's order, check the rate limit, membership and content (mentions of
@@ -17,7 +17,7 @@ export function handleSend(ctx: ServerContext, conn: Connection, frame: SendFram
 
 async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
   await admitWrite(ctx, conn, frame);
-  const { conversation } = await requireMembership(ctx, frame.conversationId, conn.userId);
+  const { conversation, member } = await requireMembership(ctx, frame.conversationId, conn.userId);
   await sendOrder.checkStored(ctx, conn, frame);
   let data: MessageData;
   try {
@@ -26,14 +26,17 @@ async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
     // A resend whose original is stored gets the original, even when its content would be
     // refused now (a mentioned member left since): the message is sent, never shown failed.
     const original = await ctx.store.findEvent(frame.conversationId, conn.userId, frame.clientMsgId);
-    if (original) return { conversation, event: original, duplicate: true };
+    if (original) return { conversation, event: original, duplicate: true, replaced: replacedContent(frame.data, original) };
     throw err;
   }
-  if (ctx.hooks.hasBeforeSend) {
-    // A repeat of a stored message gets its original: the app's rules ran on it once already.
+  if (ctx.hooks.hasBeforeSend || ctx.slowMode.applies(conversation, member)) {
+    // A repeat of a stored message gets its original (and what replaced its content, if
+    // anything did): slow mode counted it, and the app's rules ran on it, once already.
     const original = await ctx.store.findEvent(frame.conversationId, conn.userId, frame.clientMsgId);
-    if (original) return { conversation, event: original, duplicate: true };
-    await ctx.hooks.beforeSend({ userId: conn.userId, deviceId: conn.deviceId, conversation, clientMsgId: frame.clientMsgId, data });
+    if (original) return { conversation, event: original, duplicate: true, replaced: replacedContent(frame.data, original) };
+    await ctx.slowMode.admit(conversation, member);
+    const replacement = await ctx.hooks.beforeSend({ userId: conn.userId, deviceId: conn.deviceId, conversation, clientMsgId: frame.clientMsgId, data });
+    if (replacement) data = withContent(data, replacement);
   }
   const { event, duplicate } = await ctx.store.append({
     conversationId: frame.conversationId,
@@ -43,5 +46,5 @@ async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
     kind: 'message',
     data,
   });
-  return { conversation, event, duplicate };
+  return { conversation, event, duplicate, replaced: replacedContent(frame.data, event) };
 }
