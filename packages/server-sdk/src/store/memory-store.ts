@@ -15,7 +15,6 @@ import { DEFAULT_USER_SETTINGS } from './types.js';
 import {
   advanceWatermarks,
   appendedEvent,
-  bySeniority,
   createdEventInput,
   erasedEvent,
   laneOf,
@@ -27,6 +26,8 @@ import {
   reactionRegister,
 } from './store-helpers.js';
 import { createMemoryWebhookQueue } from './memory-webhooks.js';
+import { createMemoryModeration } from './memory-moderation.js';
+import { heirOf, patchedDetails } from './moderation-helpers.js';
 
 interface ConversationState {
   conversation: StoredConversation;
@@ -94,6 +95,7 @@ export function createMemoryStore(): ChatStore {
   const devices = new Map<string, Map<string, StoredDeviceWatermarks>>();
   const settings = new Map<string, StoredUserSettings>();
   const webhooks = createMemoryWebhookQueue();
+  const { clear: clearModeration, ...moderation } = createMemoryModeration();
 
   const state = (id: string) => conversations.get(id);
   // Records here are plain JSON (a message's `custom` nests arrays and objects at any depth), so
@@ -110,7 +112,7 @@ export function createMemoryStore(): ChatStore {
   function join(conversationId: string, userId: string, role: MemberRole, ts: number): boolean {
     const conv = conversations.get(conversationId);
     if (!conv || conv.members.has(userId)) return false;
-    conv.members.set(userId, { conversationId, userId, role, joinedAt: ts, deliveredSeq: 0, readSeq: 0 });
+    conv.members.set(userId, { conversationId, userId, role, joinedAt: ts, deliveredSeq: 0, readSeq: 0, mutedUntil: null });
     conv.conversation.memberCount = conv.members.size;
     let set = memberships.get(userId);
     if (!set) memberships.set(userId, (set = new Set()));
@@ -157,6 +159,7 @@ export function createMemoryStore(): ChatStore {
 
   return {
     ...webhooks,
+    ...moderation,
     async createConversation(input: CreateConversationInput) {
       if (input.directKey) {
         const existingId = directs.get(input.directKey);
@@ -175,6 +178,10 @@ export function createMemoryStore(): ChatStore {
           lastSeq: 0,
           lastActivityAt: input.ts,
           memberCount: 0,
+          image: null,
+          description: null,
+          custom: null,
+          slowModeMs: null,
         },
         members: new Map(),
         events: [],
@@ -234,10 +241,35 @@ export function createMemoryStore(): ChatStore {
         devices.delete(`${conversationId}\n${userId}`);
       }
       conv.conversation.memberCount = conv.members.size;
-      const members = [...conv.members.values()];
-      const heir = members.some((m) => m.role === 'owner') ? undefined : members.sort(bySeniority)[0];
+      const heir = heirOf([...conv.members.values()]);
       if (heir) heir.role = 'owner';
       return removed;
+    },
+
+    async updateConversation(conversationId, patch) {
+      const conv = state(conversationId);
+      if (!conv) return null;
+      Object.assign(conv.conversation, patchedDetails(patch));
+      return copy(conv.conversation);
+    },
+
+    async setRoles(conversationId, changes) {
+      // No await until the end: every change lands together (all or none).
+      const conv = state(conversationId);
+      const changed = changes.flatMap((change) => {
+        const member = conv?.members.get(change.userId);
+        if (!member) return [];
+        member.role = change.role;
+        return [member];
+      });
+      return [...new Set(changed)].map(copy);
+    },
+
+    async setMutedUntil(conversationId, userId, until) {
+      const member = state(conversationId)?.members.get(userId);
+      if (!member) return null;
+      member.mutedUntil = until;
+      return copy(member);
     },
 
     async append(input) {
@@ -378,6 +410,7 @@ export function createMemoryStore(): ChatStore {
       memberships.clear();
       devices.clear();
       settings.clear();
+      clearModeration();
     },
   };
 }

@@ -19,12 +19,23 @@ export interface ConversationDoc {
   memberCount: number;
   /** The members the conversation was created with: lets a retried create finish the job. */
   initialMembers: string[];
+  /**
+   * Format 4's group details (`updateConversation`): absent until set (documents of earlier
+   * releases have none) and once cleared. `custom` is kept as JSON text, like a message's
+   * (`customJson` on events): app JSON may hold keys a document cannot.
+   */
+  image?: string;
+  description?: string;
+  customJson?: string;
+  slowModeMs?: number;
 }
 
 /** A membership as stored: the contract's shape plus its key. */
-export interface MemberDoc extends StoredMember {
+export interface MemberDoc extends Omit<StoredMember, 'mutedUntil'> {
   /** `${conversationId}\n${userId}`: one document per membership, so joining is an upsert. */
   _id: string;
+  /** Format 4: absent when not muted (and on documents of earlier releases). */
+  mutedUntil?: number | null;
 }
 
 export interface EventDoc {
@@ -147,6 +158,10 @@ export function toConversation(doc: ConversationDoc): StoredConversation {
     lastSeq: doc.lastSeq,
     lastActivityAt: doc.lastActivityAt,
     memberCount: doc.memberCount,
+    image: doc.image ?? null,
+    description: doc.description ?? null,
+    custom: typeof doc.customJson === 'string' ? parseCustom(doc.customJson) : null,
+    slowModeMs: doc.slowModeMs ?? null,
   };
 }
 
@@ -158,6 +173,7 @@ export function toMember(doc: MemberDoc): StoredMember {
     joinedAt: doc.joinedAt,
     deliveredSeq: doc.deliveredSeq,
     readSeq: doc.readSeq,
+    mutedUntil: doc.mutedUntil ?? null,
   };
 }
 

@@ -9,6 +9,8 @@ import { createMongoReactions } from './mongo-reactions.js';
 import { createMongoLogEnd } from './mongo-log-end.js';
 import { checkMongoFormat } from './mongo-meta.js';
 import { createMongoWebhookQueue } from './mongo-webhooks.js';
+import { createMongoModeration } from './mongo-moderation.js';
+import { createMongoDetails } from './mongo-details.js';
 import type { Logger } from '../logger.js';
 import {
   createMongoIndexes,
@@ -87,6 +89,13 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     writeConcern,
     ready: () => ready(),
   });
+  const moderation = createMongoModeration({
+    db: options.db,
+    prefix: options.collectionPrefix ?? 'parley_',
+    writeConcern,
+    ready: () => ready(),
+  });
+  const details = createMongoDetails(collections, logEnd.findConversation);
 
   // Checked before anything else touches the database: a newer release's format is used only
   // when it says this build can (see mongo-meta.ts), and refused before any write otherwise.
@@ -104,6 +113,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       .then(() => createMongoIndexes(collections))
       .then(() => receiptsPrivacy.ensureIndexes())
       .then(() => webhooks.ensureIndexes())
+      .then(() => moderation.ensureIndexes())
       .catch((error: unknown) => {
         indexes = undefined; // let the next call try again
         throw error;
@@ -146,17 +156,6 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
   }
 
   /**
-   * Makes the longest-standing member owner if no owner is left. Without transactions this is a
-   * check then a write: two removals racing may each promote someone (two owners, never none),
-   * and a crash in between leaves none until the next removal runs it again.
-   */
-  async function passOwnership(conversationId: string): Promise<void> {
-    if (await members.findOne({ conversationId, role: 'owner' }, { projection: { _id: 1 } })) return;
-    const [heir] = await members.find({ conversationId }).sort({ joinedAt: 1, userId: 1 }).limit(1).toArray();
-    if (heir) await members.updateOne({ _id: heir._id, conversationId }, { $set: { role: 'owner' } });
-  }
-
-  /**
    * Brings a conversation whose creation may have been cut short (by a crash, or because a
    * concurrent create is still running) to its complete state: members, then the created event,
    * which its system clientMsgId makes append once. A lastSeq above 0 means both are done.
@@ -185,9 +184,26 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
   }
 
   const { ensureIndexes: _webhookIndexes, ...queue } = webhooks;
+  const { ensureIndexes: _moderationIndexes, ...moderationStore } = moderation;
   return {
     ...queue,
+    ...moderationStore,
     ensureIndexes,
+
+    async updateConversation(conversationId, patch) {
+      await ready();
+      return details.updateConversation(conversationId, patch);
+    },
+
+    async setRoles(conversationId, changes) {
+      await ready();
+      return details.setRoles(conversationId, changes);
+    },
+
+    async setMutedUntil(conversationId, userId, until) {
+      await ready();
+      return details.setMutedUntil(conversationId, userId, until);
+    },
 
     async createConversation(input) {
       await ready();
@@ -269,7 +285,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       const ids = unique.filter((_, i) => removed[i]);
       if (ids.length > 0) await receiptsPrivacy.devices.deleteMany({ conversationId, userId: { $in: ids } });
       if (ids.length > 0) await recount(conversationId);
-      await passOwnership(conversationId);
+      await details.passOwnership(conversationId);
       return ids;
     },
 

@@ -158,7 +158,21 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   // reads the pending rows by due time from a partial index, so delivered rows waiting for their
   // purge cost it nothing. Not WITHOUT ROWID: a notice's payload may be large. Additive: older
   // builds never read the table (they send no webhooks), so `readable_from` stays 1.
+  // Also protocol 6 (the same release, so the same step): a group's details (`image`,
+  // `description`, `custom` as JSON text, `slow_mode_ms`) and a member's `muted_until`, nullable
+  // columns that read as null on every earlier row; `admin` is a new value of `role`: a schema-4
+  // build treats an admin as a member who does not own the group, and never writes the value.
+  // Blocks, bans and reports are tables of their own. Blocks and bans keep a rowid: its order is
+  // the order they were made in (`listBlocks`, `listBans`). A report is unique per (conversation,
+  // message, reporter): a repeat updates it in place. Additive: older builds read none of them.
   {
+    columns: [
+      { table: 'parley_conversations', name: 'image', definition: 'TEXT' },
+      { table: 'parley_conversations', name: 'description', definition: 'TEXT' },
+      { table: 'parley_conversations', name: 'custom', definition: 'TEXT' },
+      { table: 'parley_conversations', name: 'slow_mode_ms', definition: 'INTEGER' },
+      { table: 'parley_members', name: 'muted_until', definition: 'INTEGER' },
+    ],
     sql: `
   CREATE TABLE IF NOT EXISTS parley_webhook_deliveries (
     id TEXT NOT NULL PRIMARY KEY,
@@ -178,6 +192,32 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   CREATE INDEX IF NOT EXISTS parley_webhook_deliveries_due ON parley_webhook_deliveries (next_attempt_at, id) WHERE state = 'pending';
   CREATE INDEX IF NOT EXISTS parley_webhook_deliveries_state ON parley_webhook_deliveries (state, created_at, id);
   CREATE INDEX IF NOT EXISTS parley_webhook_deliveries_endpoint ON parley_webhook_deliveries (endpoint, state, created_at, id);
+  CREATE TABLE IF NOT EXISTS parley_blocks (
+    user_id TEXT NOT NULL,
+    blocked_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, blocked_id)
+  );
+  CREATE INDEX IF NOT EXISTS parley_blocks_blocked ON parley_blocks (blocked_id, user_id);
+  CREATE TABLE IF NOT EXISTS parley_bans (
+    conversation_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, user_id)
+  );
+  CREATE TABLE IF NOT EXISTS parley_reports (
+    id TEXT NOT NULL PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    message_seq INTEGER NOT NULL,
+    reporter_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (conversation_id, message_id, reporter_id)
+  );
+  CREATE INDEX IF NOT EXISTS parley_reports_recent ON parley_reports (updated_at DESC, id);
+  CREATE INDEX IF NOT EXISTS parley_reports_conversation ON parley_reports (conversation_id, updated_at DESC, id);
   `,
   },
 ];

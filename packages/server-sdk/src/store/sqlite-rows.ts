@@ -14,6 +14,11 @@ export interface ConversationRow {
   last_seq: number;
   last_activity_at: number;
   member_count: number;
+  /** Schema 5's details: null on rows of earlier releases (and when cleared). `custom` is JSON text. */
+  image: string | null;
+  description: string | null;
+  custom: string | null;
+  slow_mode_ms: number | null;
 }
 
 export interface MemberRow {
@@ -23,6 +28,8 @@ export interface MemberRow {
   joined_at: number;
   delivered_seq: number;
   read_seq: number;
+  /** Schema 5; null on rows of earlier releases. */
+  muted_until: number | null;
 }
 
 export interface EventRow {
@@ -47,6 +54,11 @@ export function toConversation(row: ConversationRow): StoredConversation {
     lastSeq: row.last_seq,
     lastActivityAt: row.last_activity_at,
     memberCount: row.member_count,
+    // `?? null`: a row read through a connection that predates the columns has none of them.
+    image: row.image ?? null,
+    description: row.description ?? null,
+    custom: parseDetailsJson(row.custom),
+    slowModeMs: row.slow_mode_ms ?? null,
   };
 }
 
@@ -58,6 +70,7 @@ export function toMember(row: MemberRow): StoredMember {
     joinedAt: row.joined_at,
     deliveredSeq: row.delivered_seq,
     readSeq: row.read_seq,
+    mutedUntil: row.muted_until ?? null,
   };
 }
 
@@ -91,7 +104,13 @@ export function eventParams(event: LogEvent, clientMsgId: string) {
 }
 
 /** The member row and its conversation, as one joined row of `listMemberships`. */
-export type MembershipRow = ConversationRow & { m_role: MemberRole; m_joined_at: number; m_delivered_seq: number; m_read_seq: number };
+export type MembershipRow = ConversationRow & {
+  m_role: MemberRole;
+  m_joined_at: number;
+  m_delivered_seq: number;
+  m_read_seq: number;
+  m_muted_until: number | null;
+};
 
 export function toMembership(row: MembershipRow, userId: string): { conversation: StoredConversation; member: StoredMember } {
   return {
@@ -103,6 +122,18 @@ export function toMembership(row: MembershipRow, userId: string): { conversation
       joined_at: row.m_joined_at,
       delivered_seq: row.m_delivered_seq,
       read_seq: row.m_read_seq,
+      muted_until: row.m_muted_until,
     }),
   };
+}
+
+/** A group's `custom` column back to an object; text that is not a JSON object (never written by Parley) reads as null. */
+function parseDetailsJson(json: string | null | undefined): Record<string, unknown> | null {
+  if (json === null || json === undefined) return null;
+  try {
+    const value: unknown = JSON.parse(json);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }

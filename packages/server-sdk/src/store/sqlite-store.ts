@@ -12,6 +12,8 @@ import { createSqliteLanes } from './sqlite-lanes.js';
 import { createSqliteReactions } from './sqlite-reactions.js';
 import { createSqliteReceiptsPrivacy } from './sqlite-receipts-privacy.js';
 import { createSqliteWebhookQueue } from './sqlite-webhooks.js';
+import { createSqliteModeration } from './sqlite-moderation.js';
+import { createSqliteDetails } from './sqlite-details.js';
 import {
   eventParams,
   toConversation,
@@ -68,6 +70,8 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   const lanes = createSqliteLanes(db);
   const reactions = createSqliteReactions(db);
   const webhooks = createSqliteWebhookQueue(db);
+  const moderation = createSqliteModeration(db);
+  const details = createSqliteDetails(db);
 
   const sql = {
     conversation: db.prepare<[string], ConversationRow>('SELECT * FROM parley_conversations WHERE id = ?'),
@@ -85,20 +89,22 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     member: db.prepare<[string, string], MemberRow>('SELECT * FROM parley_members WHERE conversation_id = ? AND user_id = ?'),
     members: db.prepare<[string], MemberRow>('SELECT * FROM parley_members WHERE conversation_id = ?'),
     membersWithRole: db.prepare<[string, MemberRole], MemberRow>('SELECT * FROM parley_members WHERE conversation_id = ? AND role = ?'),
-    // The longest-standing member becomes owner when none is left (bySeniority's order).
+    // The longest-standing admin, else member, becomes owner when none is left (`heirOf`'s order).
     passOwnership: db.prepare<[string, string, string]>(
       `UPDATE parley_members SET role = 'owner' WHERE conversation_id = ? AND user_id = (
-         SELECT user_id FROM parley_members WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1)
+         SELECT user_id FROM parley_members WHERE conversation_id = ? ORDER BY role = 'admin' DESC, joined_at, user_id LIMIT 1)
        AND NOT EXISTS (SELECT 1 FROM parley_members WHERE conversation_id = ? AND role = 'owner')`,
     ),
     memberships: db.prepare<[string], MembershipRow>(
-      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.delivered_seq AS m_delivered_seq, m.read_seq AS m_read_seq
+      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.delivered_seq AS m_delivered_seq, m.read_seq AS m_read_seq,
+              m.muted_until AS m_muted_until
        FROM parley_members m JOIN parley_conversations c ON c.id = m.conversation_id
        WHERE m.user_id = ? ORDER BY c.last_activity_at DESC, c.id`,
     ),
     // A page of the same list: strictly after (last_activity_at, id) in that order.
     membershipPage: db.prepare<[string, number, number, string, number], MembershipRow>(
-      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.delivered_seq AS m_delivered_seq, m.read_seq AS m_read_seq
+      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.delivered_seq AS m_delivered_seq, m.read_seq AS m_read_seq,
+              m.muted_until AS m_muted_until
        FROM parley_members m JOIN parley_conversations c ON c.id = m.conversation_id
        WHERE m.user_id = ? AND (c.last_activity_at < ? OR (c.last_activity_at = ? AND c.id > ?))
        ORDER BY c.last_activity_at DESC, c.id LIMIT ?`,
@@ -184,6 +190,8 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   let closed = false;
   return {
     ...webhooks,
+    ...moderation,
+    ...details,
     async createConversation(input) {
       return tx.create.immediate(input);
     },

@@ -25,6 +25,11 @@ export function conversationTests(ctx: StoreContext): void {
         lastSeq: 1,
         lastActivityAt: T0,
         memberCount: 3,
+        // No details until `updateConversation` sets some.
+        image: null,
+        description: null,
+        custom: null,
+        slowModeMs: null,
       };
       expect(result).toEqual({ created: true, conversation: expected });
       expect(await ctx.store.getConversation('g1')).toEqual(expected);
@@ -47,6 +52,7 @@ export function conversationTests(ctx: StoreContext): void {
         joinedAt: T0,
         deliveredSeq: 0,
         readSeq: 0,
+        mutedUntil: null,
       });
       expect((await ctx.store.getMember('g1', 'bob'))?.role).toBe('member');
     });

@@ -5,8 +5,10 @@ import { contentChecks } from './conformance-content.js';
 import { conversationTests } from './conformance-conversations.js';
 import { erasureChecks } from './conformance-erasure.js';
 import { foreignEventTests } from './conformance-foreign-events.js';
+import { groupChecks } from './conformance-groups.js';
 import { memberTests } from './conformance-members.js';
 import { mentionChecks } from './conformance-mentions.js';
+import { moderationChecks } from './conformance-moderation.js';
 import { membershipPageTests } from './conformance-membership-pages.js';
 import { editedThenDeletedCheck, reactionChecks } from './conformance-reactions.js';
 import { readTests } from './conformance-reads.js';
@@ -74,6 +76,12 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
     });
     describe('webhook delivery queue', () => {
       for (const check of webhookChecks) it(check.name, () => check.run(ctx.store));
+    });
+    describe('group details, roles and mute', () => {
+      for (const check of groupChecks) it(check.name, () => check.run(ctx.store));
+    });
+    describe('blocks, bans and reports', () => {
+      for (const check of moderationChecks) it(check.name, () => check.run(ctx.store));
     });
   });
 }
