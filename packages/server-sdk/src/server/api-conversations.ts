@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
-import { ErrorCode, Id, Limits, ParleyError } from '@parley/protocol';
+import { ConversationPatch, ErrorCode, Id, Limits, MemberRole as MemberRoleSchema, ParleyError, type MemberRole } from '@parley/protocol';
 import { directKeyOf } from '../store/store-helpers.js';
 import type { StoredConversation } from '../store/types.js';
 import type { ServerContext } from './context.js';
 import { checkGroupSize } from './handlers/conversation-policy.js';
-import { addToGroup, announce, directIdOf, pushCreatedEvent, removeFromGroup } from './handlers/conversations.js';
+import { addToGroup, announce, directIdOf, pushCreatedEvent, refuseBanned, removeFromGroup } from './handlers/conversations.js';
+import { applyRoles, roleChanges, updateDetails } from './handlers/group-admin.js';
 import { parse, requireConversation } from './api-messages.js';
 
 /** A group your backend creates (a support chat for an order, a team room). */
@@ -28,7 +29,7 @@ const Title = v.nullable(v.pipe(v.string(), v.maxLength(Limits.maxTitleLength)))
 /**
  * Conversation writes without a socket. Your backend is trusted: `canCreateConversation` and
  * `canAddMembers` (which guard what users ask for) are not asked; the deployment's limits (group
- * size) hold. Every member connection, on every node, hears of the change as if a user made it.
+ * size, bans) hold. Every member connection, on every node, hears of the change as if a user made it.
  */
 export async function apiCreateGroup(ctx: ServerContext, input: ApiGroupInput): Promise<{ conversation: StoredConversation; created: boolean }> {
   const id = input.id === undefined ? `g_${randomUUID()}` : parse(Id, input.id, 'id');
@@ -89,15 +90,42 @@ export async function apiAddMembers(ctx: ServerContext, conversationId: string, 
   const already = await Promise.all(named.map((id) => ctx.store.getMember(conversation.id, id)));
   const incoming = named.filter((_, i) => !already[i]);
   checkGroupSize(ctx, conversation.memberCount + incoming.length);
+  await refuseBanned(ctx, conversation.id, incoming);
   const added = await addToGroup(ctx, actor, conversation.id, incoming);
   if (added.length > 0) await announce(ctx, null, (await ctx.store.getConversation(conversation.id)) ?? conversation, added);
   return added;
 }
 
-/** Removes users from a group in the name of `by` (an owner among them passes ownership on); returns those who were members. */
-export async function apiRemoveMembers(ctx: ServerContext, conversationId: string, userIds: string[], by: string): Promise<string[]> {
+/**
+ * Removes users from a group in the name of `by` (an owner among them passes ownership on); with
+ * `ban`, they cannot be added back until unbanned. Returns those who were members.
+ */
+export async function apiRemoveMembers(ctx: ServerContext, conversationId: string, userIds: string[], by: string, options: { ban?: boolean } = {}): Promise<string[]> {
   const conversation = await requireGroup(ctx, conversationId);
-  return removeFromGroup(ctx, parse(Id, by, 'by'), conversation.id, [...new Set(parse(Members, userIds, 'userIds'))]);
+  return removeFromGroup(ctx, parse(Id, by, 'by'), conversation.id, [...new Set(parse(Members, userIds, 'userIds'))], { ban: options.ban === true });
+}
+
+/** Lifts bans; returns the group's bans after. */
+export async function apiUnban(ctx: ServerContext, conversationId: string, userIds: string[]): Promise<string[]> {
+  const conversation = await requireGroup(ctx, conversationId);
+  await ctx.store.removeBans(conversation.id, parse(Members, userIds, 'userIds'));
+  return ctx.store.listBans(conversation.id);
+}
+
+/** Changes a group's details in the name of `by`; members get `conversation.updated`. */
+export async function apiUpdateConversation(ctx: ServerContext, conversationId: string, patch: ConversationPatch, by: string): Promise<StoredConversation> {
+  const actor = parse(Id, by, 'by');
+  const checked = parse(ConversationPatch, patch, 'patch');
+  const conversation = await requireGroup(ctx, conversationId);
+  return updateDetails(ctx, actor, conversation, checked);
+}
+
+/** Gives a member a role in the name of `by` (`owner` hands the ownership over; the previous owner becomes an admin). */
+export async function apiSetRole(ctx: ServerContext, conversationId: string, userId: string, role: MemberRole, by: string): Promise<void> {
+  const actor = parse(Id, by, 'by');
+  const conversation = await requireGroup(ctx, conversationId);
+  const changes = await roleChanges(ctx, conversation, parse(Id, userId, 'userId'), parse(MemberRoleSchema, role, 'role'));
+  await applyRoles(ctx, actor, conversation.id, changes);
 }
 
 async function requireGroup(ctx: ServerContext, conversationId: string): Promise<StoredConversation> {

@@ -1,8 +1,8 @@
-import { ErrorCode, Id, ParleyError, type LogEvent, type MessageEvent } from '@parley/protocol';
+import { ErrorCode, Id, ParleyError, type ConversationPatch, type LogEvent, type MemberRole, type MessageEvent } from '@parley/protocol';
 import type { MembershipPage, StoredConversation, StoredMember, StoredMembership } from '../store/types.js';
 import type { ServerContext } from './context.js';
 import { apiChange, apiSend, parse, requireConversation, type ApiChangeInput, type ApiSendInput, type ApiWriteResult } from './api-messages.js';
-import { apiAddMembers, apiCreateGroup, apiOpenDirect, apiRemoveMembers, type ApiGroupInput } from './api-conversations.js';
+import { apiAddMembers, apiCreateGroup, apiOpenDirect, apiRemoveMembers, apiSetRole, apiUnban, apiUpdateConversation, type ApiGroupInput } from './api-conversations.js';
 import { threadRoot } from './handlers/history.js';
 import { foldMessages, lanePage } from './message-pages.js';
 import { knownEvents } from './known-events.js';
@@ -20,8 +20,16 @@ export interface ChatApi {
   openDirect(userA: string, userB: string): Promise<{ conversation: StoredConversation; created: boolean }>;
   /** Adds users to a group in the name of `by` (its `members.added` sender); returns the newly added. */
   addMembers(conversationId: string, userIds: string[], options: { by: string }): Promise<string[]>;
-  /** Removes users from a group in the name of `by`; returns those who were members. */
-  removeMembers(conversationId: string, userIds: string[], options: { by: string }): Promise<string[]>;
+  /** Removes users from a group in the name of `by`; with `ban`, they cannot be added back until unbanned. Returns those who were members. */
+  removeMembers(conversationId: string, userIds: string[], options: { by: string; ban?: boolean }): Promise<string[]>;
+  /** A group's bans. */
+  listBans(conversationId: string): Promise<string[]>;
+  /** Lifts bans; returns the group's bans after. */
+  unban(conversationId: string, userIds: string[]): Promise<string[]>;
+  /** Changes a group's details (title, image, description, custom, slow mode) in the name of `by`. */
+  updateConversation(conversationId: string, patch: ConversationPatch, options: { by: string }): Promise<StoredConversation>;
+  /** Makes a member `admin` or `member`, or hands them the ownership (`owner`), in the name of `by`. */
+  setRole(conversationId: string, userId: string, role: MemberRole, options: { by: string }): Promise<void>;
   /** Sends a message as `senderId`: a member, or a bot or system id that need not be one. */
   send(input: ApiSendInput): Promise<ApiWriteResult<MessageEvent>>;
   /** Edits any message (no window, any sender's), in the name of `by`. */
@@ -59,7 +67,14 @@ export function createChatApi(ctx: ServerContext): ChatApi {
     createGroup: (input) => apiCreateGroup(ctx, input),
     openDirect: (a, b) => apiOpenDirect(ctx, a, b),
     addMembers: (conversationId, userIds, { by }) => apiAddMembers(ctx, conversationId, userIds, by),
-    removeMembers: (conversationId, userIds, { by }) => apiRemoveMembers(ctx, conversationId, userIds, by),
+    removeMembers: (conversationId, userIds, { by, ban }) => apiRemoveMembers(ctx, conversationId, userIds, by, { ban }),
+    async listBans(conversationId) {
+      const conversation = await requireConversation(ctx, conversationId);
+      return ctx.store.listBans(conversation.id);
+    },
+    unban: (conversationId, userIds) => apiUnban(ctx, conversationId, userIds),
+    updateConversation: (conversationId, patch, { by }) => apiUpdateConversation(ctx, conversationId, patch, by),
+    setRole: (conversationId, userId, role, { by }) => apiSetRole(ctx, conversationId, userId, role, by),
     send: (input) => apiSend(ctx, input),
     edit: (input) => apiChange(ctx, { ...input, kind: 'edit' }),
     delete: (input) => apiChange(ctx, { ...input, kind: 'delete' }),
