@@ -7,6 +7,8 @@ import type { ChatMetrics } from '../metrics/chat-metrics.js';
 import type { PresenceService } from '../presence/presence-service.js';
 import type { HookRunner } from './hooks.js';
 import type { StoredEvents } from './stored-events.js';
+import type { Profiles } from './profiles.js';
+import type { ReportChannel } from './reports.js';
 import type { SlowMode } from './slow-mode.js';
 
 /** Decides whether a user may create a conversation with these members. */
@@ -62,6 +64,8 @@ export interface ServerContext {
   hooks: HookRunner;
   /** The step every stored event passes before anyone is told: webhooks' queue, then listeners. */
   storedEvents: StoredEvents;
+  /** Users' profiles from the app's directory (profiles.ts) and where reports go (reports.ts). */
+  people: { profiles: Profiles; reports: ReportChannel };
   now(): number;
 }
 

@@ -38,6 +38,8 @@ import { SlowMode } from './slow-mode.js';
 import { StoredEvents, type StoredEventListener } from './stored-events.js';
 import { createWebhookDispatcher, type WebhookDispatcher, type WebhookOptions } from './webhooks.js';
 import { createChatApi, type ChatApi } from './server-api.js';
+import { createProfiles, type UserDirectory } from './profiles.js';
+import { ReportChannel, type ReportListener } from './reports.js';
 
 export interface ChatServerOptions {
   /** The Node HTTP server to mount on (plain `http`, Express's, Fastify's `server`). */
@@ -104,6 +106,11 @@ export interface ChatServerOptions {
    * See docs/webhooks.md.
    */
   webhooks?: WebhookOptions;
+  /**
+   * Your users' profiles (names, avatars) and people search, which clients ask for with `users`:
+   * resolved in batches, cached per node (see `UserDirectory`, docs/server.md "Profiles").
+   */
+  users?: UserDirectory;
 }
 
 export interface ChatServer {
@@ -115,6 +122,8 @@ export interface ChatServer {
    * delivery that survives crashes, use `webhooks`.
    */
   on(type: 'event', listener: StoredEventListener): () => void;
+  /** Each report of a message this node stored (a repeat with a new reason too); see docs/server.md "Reports". */
+  on(type: 'report', listener: ReportListener): () => void;
   /** The webhook queue: list deliveries by state, replay dead ones (undefined without `webhooks`). */
   readonly webhooks: Pick<WebhookDispatcher, 'list' | 'replay' | 'notice'> | undefined;
   /** The socket.io server (yours, if you passed `io`). */
@@ -224,6 +233,10 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     hooks: createHookRunner(options.hooks, { logger, metrics }),
     slowMode: new SlowMode((name, limit) => (options.scaleOut ? options.scaleOut.limiter(name, limit) : new RateLimiter(limit))),
     storedEvents,
+    people: {
+      profiles: createProfiles({ nsp, metrics, logger, directory: options.users }),
+      reports: new ReportChannel(logger, webhooks ? (notice) => webhooks.notice(notice) : undefined),
+    },
     now: Date.now,
   };
   // Frames are limited per connection and per user on this node (whose connections the node
@@ -325,10 +338,12 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
 
   return {
     api: createChatApi(ctx),
-    on(type, listener) {
-      if (type !== 'event') throw new TypeError(`chat.on: unknown event type ${String(type)}`);
-      return storedEvents.on(listener);
-    },
+    on: ((type: 'event' | 'report', listener: StoredEventListener | ReportListener) => {
+      // The overloads pair each type with its listener.
+      if (type === 'event') return storedEvents.on(listener as StoredEventListener);
+      if (type === 'report') return ctx.people.reports.on(listener as ReportListener);
+      throw new TypeError(`chat.on: unknown event type ${String(type)}`);
+    }) as ChatServer['on'],
     webhooks,
     io,
     nsp,
