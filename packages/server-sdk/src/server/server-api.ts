@@ -1,11 +1,13 @@
+import * as v from 'valibot';
 import { ErrorCode, Id, ParleyError, type ConversationPatch, type LogEvent, type MemberRole, type MessageEvent } from '@parley/protocol';
-import type { MembershipPage, StoredConversation, StoredMember, StoredMembership } from '../store/types.js';
+import type { MembershipPage, StoredConversation, StoredMember, StoredMembership, StoredReport } from '../store/types.js';
 import type { ServerContext } from './context.js';
 import { apiChange, apiSend, parse, requireConversation, type ApiChangeInput, type ApiSendInput, type ApiWriteResult } from './api-messages.js';
 import { apiAddMembers, apiCreateGroup, apiOpenDirect, apiRemoveMembers, apiSetRole, apiUnban, apiUpdateConversation, type ApiGroupInput } from './api-conversations.js';
 import { threadRoot } from './handlers/history.js';
 import { foldMessages, lanePage } from './message-pages.js';
 import { knownEvents } from './known-events.js';
+import { listReports, type ReportFilter } from './reports.js';
 
 /**
  * Your backend's hands on Parley, without a socket: `chat.api`. Every write takes the path a
@@ -53,9 +55,14 @@ export interface ChatApi {
    * now: what a client's history shows.
    */
   history(conversationId: string, options?: { beforeSeq?: number; limit?: number; threadId?: string }): Promise<{ events: LogEvent[]; hasMore: boolean }>;
+  /** These users' profiles changed in your app: every node forgets them and every client is told (`users.changed`) to ask again. */
+  invalidateUsers(userIds: string[]): void;
+  /** Reports of messages, newest first (by last reported), optionally of one conversation; page with `after` (the last id). */
+  listReports(filter?: ReportFilter): Promise<StoredReport[]>;
 }
 
 const MAX_PAGE = 500;
+const UserIds = v.pipe(v.array(Id), v.minLength(1));
 
 export function createChatApi(ctx: ServerContext): ChatApi {
   const bounded = (limit: number | undefined, fallback: number) => {
@@ -102,5 +109,7 @@ export function createChatApi(ctx: ServerContext): ChatApi {
       const page = await lanePage(ctx.store, ctx.logger, conversation.id, lane, beforeSeq, limit + 1, conversation.lastSeq);
       return { events: knownEvents(page.length > limit ? page.slice(1) : page), hasMore: page.length > limit };
     },
+    invalidateUsers: (userIds) => ctx.people.profiles.invalidate(parse(UserIds, userIds, 'userIds')),
+    listReports: (filter) => listReports(ctx, filter),
   };
 }
