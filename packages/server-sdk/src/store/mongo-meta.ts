@@ -15,6 +15,11 @@ import { isDuplicateKeyError } from './mongo-documents.js';
 // them, and documents they insert without `lane` read as lane 0).
 // 4: the webhook delivery queue: the parley_webhook_deliveries and parley_webhook_claims
 // collections and their indexes (additive: older builds never read them, and send no webhooks).
+// Also protocol 6 (the same release): group details on conversation documents (`image`,
+// `description`, `customJson`, `slowModeMs`) and `mutedUntil` on members, absent until set (an
+// older document reads as null; older builds ignore them); `admin` as a member's `role` (older
+// builds treat an admin as a member who does not own the group); the parley_blocks, parley_bans and
+// parley_reports collections and their indexes. Nothing to backfill.
 export const MONGO_FORMAT_VERSION = 4;
 export const MONGO_READABLE_FROM = 1;
 

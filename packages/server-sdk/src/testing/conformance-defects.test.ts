@@ -9,6 +9,9 @@ import { mentionChecks } from './conformance-mentions.js';
 import { editedThenDeletedCheck, reactionChecks } from './conformance-reactions.js';
 import { reactionGroups, reactionRegister } from '../store/store-helpers.js';
 import { webhookChecks } from './conformance-webhooks.js';
+import { groupChecks } from './conformance-groups.js';
+import { moderationChecks } from './conformance-moderation.js';
+import { bySeniority } from '../store/store-helpers.js';
 import { readWholeLog, type StoreCheck } from './fixtures.js';
 
 // The kit's own test: a check that passes on a broken store proves nothing. Each defect below is
@@ -18,6 +21,7 @@ import { readWholeLog, type StoreCheck } from './fixtures.js';
 type Defect = (inner: ChatStore) => ChatStore;
 const checks: readonly StoreCheck[] = [
   ...contentChecks, ...mentionChecks, ...changeChecks, ...erasureChecks, ...reactionChecks, editedThenDeletedCheck, ...webhookChecks,
+  ...groupChecks, ...moderationChecks,
 ];
 
 /** Appends with `change` applied to each message's data first (a store that loses or adds a field). */
@@ -131,7 +135,89 @@ const settlingWithAnyToken: Defect = (inner) => ({
   },
 });
 
+/**
+ * The previous release's heir rule: when removing members left no owner, the longest-standing
+ * member inherits, admin or not (the inner store's choice is undone and made again that way).
+ */
+const heirIgnoringAdmins: Defect = (inner) => ({
+  ...inner,
+  removeMembers: async (conversationId, userIds) => {
+    const owners = new Set((await inner.listMembers(conversationId)).filter((m) => m.role === 'owner').map((m) => m.userId));
+    const removed = await inner.removeMembers(conversationId, userIds);
+    const left = await inner.listMembers(conversationId);
+    const promoted = left.find((m) => m.role === 'owner' && !owners.has(m.userId));
+    const senior = [...left].sort(bySeniority)[0];
+    if (promoted && senior && senior.userId !== promoted.userId) {
+      await inner.setRoles(conversationId, [{ userId: senior.userId, role: 'owner' }, { userId: promoted.userId, role: 'admin' }]);
+    }
+    return removed;
+  },
+});
+
 const DEFECTS: Record<string, { defect: Defect; caughtBy: string }> = {
+  'passes ownership to the longest-standing member, ignoring admins': {
+    defect: heirIgnoringAdmins,
+    caughtBy: 'removeMembers passes ownership to the longest-standing admin',
+  },
+  'applies a handover one change at a time, in the order given (the demotion first)': {
+    defect: (inner) => ({
+      ...inner,
+      setRoles: async (conversationId, changes) => {
+        const changed = [];
+        for (const change of changes) changed.push(...(await inner.setRoles(conversationId, [change])));
+        return changed;
+      },
+    }),
+    caughtBy: 'setRoles hands ownership over',
+  },
+  'merges a details patch into custom instead of replacing it': {
+    defect: (inner) => ({
+      ...inner,
+      updateConversation: async (conversationId, patch) => {
+        const before = await inner.getConversation(conversationId);
+        const custom = patch.custom && before?.custom ? { ...before.custom, ...patch.custom } : patch.custom;
+        return inner.updateConversation(conversationId, custom === undefined ? patch : { ...patch, custom });
+      },
+    }),
+    caughtBy: 'updateConversation keeps custom as JSON round-trips it',
+  },
+  'clears the details a patch does not name': {
+    defect: (inner) => ({
+      ...inner,
+      updateConversation: (conversationId, patch) =>
+        inner.updateConversation(conversationId, { image: null, description: null, custom: null, slowModeMs: null, ...patch }),
+    }),
+    caughtBy: 'updateConversation changes only the fields the patch names',
+  },
+  'lets a block list grow past maxBlocks': {
+    defect: (inner) => ({ ...inner, updateBlocks: (userId, change, _max, ts) => inner.updateBlocks(userId, change, Number.MAX_SAFE_INTEGER, ts) }),
+    caughtBy: 'updateBlocks refuses a list past maxBlocks',
+  },
+  'finds blocks in one direction only': {
+    defect: (inner) => ({
+      ...inner,
+      blockedBetween: async (userId, others) => {
+        const mine = new Set(await inner.listBlocks(userId));
+        return [...new Set(others)].filter((id) => mine.has(id));
+      },
+    }),
+    caughtBy: 'blockedBetween finds blocks in either direction',
+  },
+  'keeps bans for the whole store rather than per conversation': {
+    defect: (inner) => ({ ...inner, addBans: (_c, userIds, ts) => inner.addBans('*', userIds, ts), listBans: () => inner.listBans('*'), filterBanned: (_c, ids) => inner.filterBanned('*', ids) }),
+    caughtBy: 'bans are kept per conversation',
+  },
+  'stores a repeated report as a new one': {
+    defect: (inner) => {
+      let n = 0;
+      return { ...inner, saveReport: (r) => inner.saveReport({ ...r, reporterId: `${r.reporterId}#${++n}` }) };
+    },
+    caughtBy: 'saveReport is idempotent per reporter and message',
+  },
+  'lists reports oldest first': {
+    defect: (inner) => ({ ...inner, listReports: async (filter) => (await inner.listReports({ ...filter, limit: 1000 })).reverse().slice(0, filter.limit) }),
+    caughtBy: 'listReports lists newest updatedAt first',
+  },
   'hands a delivery under claim to a concurrent claimer too': {
     defect: sharingClaims,
     caughtBy: 'concurrent claimers get disjoint deliveries that together are all of them',
@@ -289,8 +375,8 @@ const failing = async (store: () => ChatStore): Promise<string[]> => {
   return failed;
 };
 
-describe('the conformance kit catches broken stores (message content, changes, threads, erasure, webhook queue)', () => {
-  it('passes every content, mention, change, erasure and webhook queue check on the memory store', async () => {
+describe('the conformance kit catches broken stores (message content, changes, threads, erasure, webhook queue, groups, moderation)', () => {
+  it('passes every content, mention, change, erasure, webhook queue, group and moderation check on the memory store', async () => {
     expect(await failing(createMemoryStore)).toEqual([]);
   });
 
