@@ -44,8 +44,8 @@ describe('webhooks: retries, dead letters, replay', () => {
 
   it('retries a receiver slower than the timeout', async () => {
     const store = memoryStore();
-    const hook = await receiver(({ nthForEvent }) => (nthForEvent === 1 ? { status: 200, delayMs: 3000 } : { status: 200 }));
-    const { webhooks, metrics } = dispatcherOn(store, { endpoints: [{ name: 'a', url: hook.url, secret: SECRET }], timeoutMs: 300 }, scope.adopt);
+    const hook = await receiver(({ nthForEvent }) => (nthForEvent === 1 ? { status: 200, delayMs: 6000 } : { status: 200 }));
+    const { webhooks, metrics } = dispatcherOn(store, { endpoints: [{ name: 'a', url: hook.url, secret: SECRET }], timeoutMs: 1500 }, scope.adopt);
     const event = await storeMessage(store, await conversationIn(store), 'slowly');
     await webhooks.enqueue([event]);
 
