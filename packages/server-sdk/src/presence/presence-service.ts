@@ -45,8 +45,9 @@ export interface PresenceService {
   disconnected(conn: PresenceConnection): Promise<void>;
   setStatus(conn: PresenceConnection, status: DeviceStatus): Promise<void>;
   /**
-   * Follows the users who share a conversation with the caller; the rest are denied. Checked
-   * here and again on every membership change (see `membershipsEnded`).
+   * Follows the users who share a conversation with the caller and neither block nor are blocked
+   * by them; the rest are denied. Checked here and again on every membership change (see
+   * `membershipsEnded`); a new block ends a subscription at once (server/blocks.ts).
    */
   subscribe(conn: PresenceConnection, userIds: readonly string[]): Promise<{ users: UserPresence[]; denied: string[] }>;
   unsubscribe(conn: PresenceConnection, userIds: readonly string[]): void;
@@ -108,6 +109,13 @@ export function createPresenceService(deps: {
     seenAt: entry.seenAt,
     expiresAt: entry.seenAt + ttlMs,
   });
+
+  /** Of `ids`, those `userId` may follow: they share a conversation, and neither blocks the other (server/blocks.ts). */
+  const followable = async (userId: string, ids: readonly string[]): Promise<string[]> => {
+    const shared = await deps.store.filterCoMembers(userId, ids);
+    const blocked = new Set(shared.length > 0 ? await deps.store.blockedBetween(userId, shared) : []);
+    return shared.filter((id) => !blocked.has(id));
+  };
 
   const failed = (what: string) => (err: unknown) => deps.logger.error(`presence: ${what} failed`, { err });
 
@@ -180,7 +188,7 @@ export function createPresenceService(deps: {
       const entry = local.get(conn.socket.id);
       if (!entry) throw new ParleyError(ErrorCode.UNAVAILABLE, 'connection is closing');
       const unique = [...new Set(userIds)];
-      const allowed = new Set(await deps.store.filterCoMembers(conn.userId, unique));
+      const allowed = new Set(await followable(conn.userId, unique));
       const held = subscriptionsOf(conn);
       const fresh = [...allowed].filter((id) => !held.includes(presenceRoom(id)));
       if (held.length + fresh.length > deps.maxSubscriptions) {
@@ -190,7 +198,7 @@ export function createPresenceService(deps: {
       if (fresh.length > 0) {
         // A membership that ended while we checked found no room to take us out of: check again
         // now that the rooms are joined, so an ended membership never leaves a subscription.
-        const still = new Set(await deps.store.filterCoMembers(conn.userId, fresh));
+        const still = new Set(await followable(conn.userId, fresh));
         for (const id of fresh.filter((id) => !still.has(id))) {
           allowed.delete(id);
           void leaveRoom(conn, presenceRoom(id));

@@ -29,9 +29,10 @@ export async function isBlockedDirect(ctx: ServerContext, conversation: Pick<Sto
  * other. A resend of a write stored before the block is let through: the caller answers it with
  * the original, so a message that was sent is never shown failed.
  */
-export async function refuseBlockedDirect(ctx: ServerContext, conversation: StoredConversation, userId: string, clientMsgId: string): Promise<void> {
+export async function refuseBlockedDirect(ctx: ServerContext, conversation: StoredConversation, userId: string, clientMsgId?: string): Promise<void> {
   if (!(await isBlockedDirect(ctx, conversation, userId))) return;
-  if (await ctx.store.findEvent(conversation.id, userId, clientMsgId)) return;
+  // `clientMsgId`: the caller has not looked for the original yet.
+  if (clientMsgId !== undefined && (await ctx.store.findEvent(conversation.id, userId, clientMsgId))) return;
   throw new ParleyError(ErrorCode.FORBIDDEN, 'not allowed to write to this user');
 }
 

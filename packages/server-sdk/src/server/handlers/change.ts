@@ -3,6 +3,7 @@ import { requireMembership, type Connection, type ServerContext } from '../conte
 import { sendOrder } from '../send-order.js';
 import { admitWrite, appendInOrder, replacedContent, withContent } from '../ordered-append.js';
 import { changeOutcome, resolveTarget } from '../message-changes.js';
+import { refuseBlockedDirect } from '../blocks.js';
 
 /**
  * CHANGE: edit, delete, react to or unreact from a message. It travels the SEND path: the
@@ -25,6 +26,8 @@ async function store(ctx: ServerContext, conn: Connection, frame: ChangeFrame) {
   // A resend whose original is stored gets the original, whatever happened to the target since.
   const original = await ctx.store.findEvent(frame.conversationId, conn.userId, frame.clientMsgId);
   if (original) return { conversation, event: original, duplicate: true, replaced: editReplaced(frame, original) };
+  // Two users who block each other change nothing in their direct conversation (blocks.ts); groups read no blocks.
+  await refuseBlockedDirect(ctx, conversation, conn.userId);
   const target = await resolveTarget(ctx.store, frame.conversationId, conn.userId, frame.target);
   const changes = await ctx.store.readChanges(frame.conversationId, [target.seq], conversation.lastSeq);
   const outcome = changeOutcome(ctx, { conversation, member, target, changes, frame });

@@ -1,5 +1,6 @@
 import { ErrorCode, ParleyError } from '@parley/protocol';
 import type { AddMembersRequest, ServerContext } from '../context.js';
+import { anyBlocked } from '../blocks.js';
 
 /**
  * Who may create conversations and put whom into them. Every check runs before anything is
@@ -28,10 +29,14 @@ export async function authorizeCreate(
   });
 }
 
-/** Putting users into a conversation: the app's `canAddMembers` decides. */
+/**
+ * Putting users into a conversation: nobody the actor blocks or is blocked by (blocks.ts), then
+ * the app's `canAddMembers` decides. A block is refused exactly as the app's refusal is, so the
+ * blocked user cannot tell the two apart.
+ */
 export async function authorizeAdd(ctx: ServerContext, request: AddMembersRequest): Promise<void> {
-  if (!ctx.canAddMembers || request.userIds.length === 0) return;
-  if (!(await ctx.canAddMembers(request))) {
+  if (request.userIds.length === 0) return;
+  if ((await anyBlocked(ctx, request.actor, request.userIds)) || (ctx.canAddMembers && !(await ctx.canAddMembers(request)))) {
     throw new ParleyError(ErrorCode.FORBIDDEN, 'not allowed to add these members');
   }
 }

@@ -3,6 +3,7 @@ import { requireMembership, type Connection, type ServerContext } from '../conte
 import { sendOrder } from '../send-order.js';
 import { messageData } from '../message-content.js';
 import { admitWrite, appendInOrder, replacedContent, withContent } from '../ordered-append.js';
+import { refuseBlockedDirect } from '../blocks.js';
 
 /**
  * SEND: keep the device's order, check the rate limit, membership and content (mentions of
@@ -19,6 +20,8 @@ async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
   await admitWrite(ctx, conn, frame);
   const { conversation, member } = await requireMembership(ctx, frame.conversationId, conn.userId);
   await sendOrder.checkStored(ctx, conn, frame);
+  // Two users who block each other write nothing in their direct conversation (blocks.ts); groups read no blocks.
+  await refuseBlockedDirect(ctx, conversation, conn.userId, frame.clientMsgId);
   let data: MessageData;
   try {
     data = await messageData(ctx.store, ctx.limits, frame.conversationId, frame.data);
