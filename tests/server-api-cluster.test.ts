@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryStore, type LogEvent } from '@parley/server-sdk';
+import type { LogEvent } from '@parley/protocol';
+import { createMemoryStore } from '@parley/server-sdk';
 import { requireRedis, startRedis, type RedisProcess } from './helpers/redis-server.js';
 import { startRedisNode } from './helpers/redis-node.js';
 import { testScope } from './helpers/scope.js';
