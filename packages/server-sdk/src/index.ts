@@ -6,6 +6,8 @@ export type { ApiSendInput, ApiChangeInput, ApiWriteResult } from './server/api-
 export type { ApiGroupInput } from './server/api-conversations.js';
 export type { WriteHooks, HookVerdict, BeforeSendRequest, BeforeChangeRequest } from './server/hooks.js';
 export type { StoredEventListener } from './server/stored-events.js';
+export type { UserDirectory } from './server/profiles.js';
+export type { ReportListener, ReportFilter } from './server/reports.js';
 export type { RateLimit } from './server/rate-limiter.js';
 export { createJwtAuthenticator, type JwtOptions, type JwtAlgorithm } from './auth/jwt.js';
 export { createDevAuth, type DevAuth } from './auth/dev-auth.js';
