@@ -16,6 +16,7 @@ Usage: parley-server [--dev] [--port 8080] [--host 127.0.0.1] [--store sqlite|me
   --data-dir, PARLEY_DATA_DIR  where the SQLite file lives (default ./.parley-data)
   --static, PARLEY_STATIC_DIR  serve a built web app from DIR (index.html for client-side routes)
   --static-csp, PARLEY_STATIC_CSP   the Content-Security-Policy sent with it (default: strict, same-origin)
+  PARLEY_USERS                 a JSON file of users [{ "id", "name", "image"? }] for names and people search (default: demo people)
   PARLEY_MAX_CONNECTIONS_PER_USER   sockets one user may hold open on this node (default 20)
   PARLEY_EDIT_WINDOW_MS        how long a sender may edit a message, in ms (default 86400000; 0: never; "none": always)
   PARLEY_KEEP_EDIT_HISTORY     1: keep every prior version of edited messages in the store (default: erase them)
@@ -63,6 +64,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
   if (staticCsp) config.staticCsp = staticCsp;
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL;
   if (env.PARLEY_DEV_SECRET) config.devSecret = env.PARLEY_DEV_SECRET;
+  if (env.PARLEY_USERS) config.usersFile = resolve(env.PARLEY_USERS);
   const presence = {
     ...(env.PARLEY_PRESENCE_TTL_MS ? { ttlMs: Number(env.PARLEY_PRESENCE_TTL_MS) } : {}),
     ...(env.PARLEY_PRESENCE_GRACE_MS ? { graceMs: Number(env.PARLEY_PRESENCE_GRACE_MS) } : {}),

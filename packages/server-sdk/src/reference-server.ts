@@ -8,6 +8,7 @@ import type { ChatStore } from './store/types.js';
 import { createMemoryStore } from './store/memory-store.js';
 import { createJsonLogger, type Logger, type LogLevel } from './logger.js';
 import { createStaticHandler } from './static-files.js';
+import { demoUserDirectory, loadUsersFile } from './demo-users.js';
 
 export interface ReferenceServerConfig {
   port: number;
@@ -30,6 +31,8 @@ export interface ReferenceServerConfig {
   staticDir?: string;
   /** The `Content-Security-Policy` sent with the static app (default: a strict one for a same-origin SPA). */
   staticCsp?: string;
+  /** A JSON file of users (`[{ "id", "name", "image"? }]`) for names and people search; default a built-in demo list (demo-users.ts). */
+  usersFile?: string;
 }
 
 export interface ReferenceServer {
@@ -50,6 +53,8 @@ export interface ReferenceServer {
  */
 export async function startReferenceServer(config: ReferenceServerConfig): Promise<ReferenceServer> {
   const logger = createJsonLogger({ level: config.logLevel });
+  // Read before anything opens: a bad file stops the server with its reason, holding nothing.
+  const users = demoUserDirectory(config.usersFile ? await loadUsersFile(config.usersFile) : undefined);
   const { store, closeStore } = await openStore(config, logger);
   const dev = config.devAuth ? createDevAuth(config.devSecret ? { secret: config.devSecret } : {}) : undefined;
   const authenticate = resolveAuth(config, dev?.authenticate);
@@ -58,6 +63,7 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
   const chat = createChatServer({
     server: http,
     store,
+    users,
     ...(scaleOut ? { scaleOut: scaleOut.scaleOut } : {}),
     authenticate,
     allowedOrigins: config.allowedOrigins,
