@@ -22,7 +22,9 @@ export function instrumentStore<S extends ChatStore>(store: S, metrics: ChatMetr
           try {
             return await fn.apply(target, args);
           } catch (err) {
-            metrics.storeErrors.inc({ op: prop });
+            // A refusal the contract defines (a block list past its limit: LIMIT_EXCEEDED) is the
+            // store working as it should, not failing: counting it would page operators for users.
+            if (!isParleyError(err) || err.retryable) metrics.storeErrors.inc({ op: prop });
             throw isParleyError(err) ? err : new ParleyError(ErrorCode.UNAVAILABLE, 'the store is unavailable, retry', { cause: err });
           } finally {
             metrics.storeLatency.observe((performance.now() - started) / 1000, { op: prop });
