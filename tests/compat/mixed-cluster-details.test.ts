@@ -87,8 +87,6 @@ describe.skipIf(!hasRedis)('a protocol-5 node and a new node while today\'s user
     lastSeq = Math.max(lastSeq, message.seq!);
     return message;
   }
-  /** The seq of the newest event a today's client received live. */
-  const newest = (client: WireClient) => Math.max(0, ...client.frames.filter(isEvent).filter((f) => f.event.conversationId === group).map((f) => f.event.seq));
 
   beforeAll(async () => {
     redis = await startRedis();
