@@ -65,3 +65,15 @@ describe('README', () => {
     }
   });
 });
+
+describe('docs/server.md: Your backend', () => {
+  it('shows examples/quickstart/src/backend.ts exactly, and running it does what the guide says', async () => {
+    const guide = read('docs/server.md');
+    const example = read('examples/quickstart/src/backend.ts').trim();
+    expect(guide).toContain(example);
+    const { stdout } = await run(process.execPath, [...TSX, 'examples/quickstart/src/backend.ts'], { cwd: ROOT, timeout: 60_000 });
+    const printed = guide.slice(guide.indexOf('It prints what was stored'));
+    const expected = printed.slice(printed.indexOf('```text') + 8, printed.indexOf('```', printed.indexOf('```text') + 8)).trim();
+    expect(stdout.trim()).toBe(expected);
+  });
+});
