@@ -22,6 +22,7 @@ import { entryContent, validateSend } from '../core/send-content.js';
 import { checkThreadRoot, findMessage, prepareChange, type ChangeRequest } from '../core/change-rules.js';
 import { systemTimers, type Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
+import { withBlocks } from '../state/people-state.js';
 import { createWatchCounts } from '../core/watch-counts.js';
 import { tellAuthError, tokenFor } from './auth.js';
 import { createConnection } from './connection.js';
@@ -32,6 +33,7 @@ import { createPresenceTyping } from './presence-typing.js';
 import { createReceiptSender } from './receipt-sender.js';
 import { createRequestTracker } from './requests.js';
 import { createServerRequests } from './server-requests.js';
+import { createProfiles } from './profiles.js';
 import { createSyncCoordinator } from './sync-coordinator.js';
 import { createWatchSender } from './watch-sender.js';
 
@@ -64,6 +66,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const store = createViewStore(
     { ...initialChatState({ status: 'idle', attempt: 0 }), ...internals.initialState },
     (err) => logger.error('parley: an event listener threw', { error: String(err) }),
+    timers,
   );
   const getState = () => store.state;
   let deviceId = options.deviceId;
@@ -120,6 +123,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const requests = createRequestTracker({ timeoutMs: requestTimeoutMs, timers, emit: sendIfOnline });
   const server = createServerRequests({ getState, commit, requests, checkSync: () => sync.check() });
   const { request } = server;
+  const profiles = createProfiles({ getState, commit, request, logger });
   const receipts = createReceiptSender({ getState, sendIfOnline, timers, deliveredDelayMs: options.deliveredDelayMs ?? 300 });
   const presenceTyping = createPresenceTyping({
     getState, commit, sendIfOnline, request, newId: uuidv7, timers, logger, typingThrottleMs: options.typingThrottleMs ?? 2000,
@@ -152,6 +156,16 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
 
   const handleFrame = createFrameHandler({
     getState, commit, logger, markOnline: () => connection.markOnline(), refuseProtocol: (error) => connection.restart(error), sync, outbox, requests, takeSummary, receipts, presenceTyping,
+    profiles,
+    readBlocks: () => {
+      // A server without blocks (or a refusal) leaves the list as it was: the cache's, or none.
+      server.request({ type: 'blocks', reqId: uuidv7() }, 'blocks.result').then(
+        (reply) => {
+          if (reply.type === 'blocks.result') commit({ ...getState(), blocks: withBlocks(getState().blocks, reply.userIds) });
+        },
+        (err: unknown) => logger.debug('parley: block list not read', { error: String(err) }),
+      );
+    },
     serverError: (error) => (internals.onServerError ?? ((e: ParleyError) => store.emit({ type: 'error', event: { error: e } })))(error),
   });
 
@@ -210,6 +224,12 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     retry: (clientMsgId) => outbox.retry(clientMsgId),
     discard: (clientMsgId) => outbox.discard(clientMsgId),
     ...server.methods,
+    getUser: (userId) => profiles.get(userId),
+    async loadUsers(userIds) {
+      await profiles.load(userIds);
+      const held = getState().users;
+      return userIds.flatMap((id) => held.get(id) ?? []);
+    },
     markRead(conversationId, seq) {
       const target = markReadTarget(getState(), conversationId, seq);
       if (target === undefined) return;
@@ -234,6 +254,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     },
     connect() {
       closed = false;
+      store.start();
       // Starts at once so requests made right away wait for the connection instead of failing.
       connection.start();
     },
@@ -243,6 +264,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       outbox.stop();
       receipts.close();
       presenceTyping.close();
+      store.stop();
       sync.reset();
       requests.rejectAll(new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
       // The cache is written behind the state: let what is queued land (a failed write is logged).

@@ -6,6 +6,8 @@ import type { Logger } from '../types.js';
 import type { OutboxSender } from './outbox-sender.js';
 import type { RequestTracker } from './requests.js';
 import type { SyncCoordinator } from './sync-coordinator.js';
+import type { Profiles } from './profiles.js';
+import { withBlocks } from '../state/people-state.js';
 
 export interface FrameHandlerDeps {
   getState(): ChatState;
@@ -22,6 +24,9 @@ export interface FrameHandlerDeps {
   takeSummary(summary: ConversationSummary): void;
   receipts: ReceiptSender;
   presenceTyping: PresenceTyping;
+  profiles: Profiles;
+  /** A connection came up: read the block list (it may have changed on another device meanwhile). */
+  readBlocks(): void;
   /** A server error that answered no request: the app hears of it (`chat.on('error')`). */
   serverError(error: ParleyError): void;
 }
@@ -56,6 +61,8 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         deps.requests.flush();
         deps.receipts.welcomed();
         deps.presenceTyping.welcomed();
+        deps.profiles.welcomed();
+        deps.readBlocks();
         return;
       }
       case 'ack':
@@ -103,6 +110,19 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         return;
       case 'presence':
         deps.presenceTyping.presence(frame);
+        return;
+      case 'bans.result':
+      case 'users.result':
+      case 'report.result':
+        if (!deps.requests.answer(frame.reqId, frame)) deps.logger.debug('parley: late answer', { reqId: frame.reqId });
+        return;
+      case 'users.changed':
+        deps.profiles.changed(frame.userIds);
+        return;
+      case 'blocks.result':
+        // The answer to this device's request is taken by the request; a push is another device's change.
+        if (frame.reqId !== undefined && deps.requests.answer(frame.reqId, frame)) return;
+        deps.commit({ ...state, blocks: withBlocks(state.blocks, frame.userIds) });
         return;
       case 'presence.result':
       case 'settings.result':

@@ -2,7 +2,7 @@ import type { LogEvent } from '@parley/protocol';
 import type { ClientStorage } from '../storage/client-storage.js';
 import type { ChatState } from '../state/chat-state.js';
 import { emptyConversation } from '../state/conversation-state.js';
-import { timelineKey } from '../core/cached-state.js';
+import { BLOCKS_KEY, timelineKey } from '../core/cached-state.js';
 import type { Logger } from '../types.js';
 
 /**
@@ -24,6 +24,8 @@ export function createCachePersistence(storage: ClientStorage, logger: Logger) {
     persist(before: ChatState, after: ChatState): void {
       const userId = after.userId;
       if (userId !== null && userId !== before.userId) enqueue(() => storage.meta.set('userId', userId));
+      const blocks = after.blocks;
+      if (blocks !== null && blocks !== before.blocks) enqueue(() => storage.meta.set(BLOCKS_KEY, JSON.stringify(blocks)));
       if (before.conversations === after.conversations) return;
       for (const id of before.conversations.keys()) {
         if (!after.conversations.has(id)) enqueue(() => storage.conversations.delete(id));

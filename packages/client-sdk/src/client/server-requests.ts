@@ -2,16 +2,21 @@ import {
   ErrorCode,
   Limits,
   ParleyError,
+  type BansResultFrame,
+  type BlocksResultFrame,
   type ClientFrame,
   type ConversationSummary,
   type HistoryResultFrame,
   type LogEvent,
   type ServerFrame,
   type SettingsResultFrame,
+  type ReportResultFrame,
   type UserSettings,
+  type UsersResultFrame,
 } from '@parley/protocol';
 import { uuidv7 } from '../ids/uuidv7.js';
 import { applyHistoryResult, type ChatState } from '../state/chat-state.js';
+import { withBlocks, withProfiles } from '../state/people-state.js';
 import { olderPageBefore } from '../state/conversation-state.js';
 import { validFrame } from '../core/client-rules.js';
 import type { ChatClient } from '../types.js';
@@ -27,8 +32,12 @@ function threadReplies(events: readonly LogEvent[], rootId: string): LogEvent[] 
 /** The client methods that are one request to the server and its answer. */
 export type RequestMethods = Pick<
   ChatClient,
-  'openDirect' | 'createGroup' | 'addMembers' | 'removeMembers' | 'loadOlder' | 'loadThread' | 'getSettings' | 'updateSettings'
+  | 'openDirect' | 'createGroup' | 'addMembers' | 'removeMembers' | 'loadOlder' | 'loadThread' | 'getSettings' | 'updateSettings'
+  | 'updateConversation' | 'setRole' | 'getBans' | 'unban' | 'mute' | 'unmute' | 'block' | 'unblock' | 'searchUsers' | 'report'
 >;
+
+/** "Until unmuted": a time no clock reaches (the largest a JS Date holds). */
+export const MUTED_FOREVER = 8.64e15;
 
 export interface ServerRequests {
   /** Sends a request (validated first) and resolves with its answer, the frame named `answer`. */
@@ -65,6 +74,18 @@ export function createServerRequests(deps: {
   const conversation = async (frame: RequestFrame): Promise<ConversationSummary> =>
     ((await request(frame, 'conversation')) as Extract<ServerFrame, { type: 'conversation' }>).conversation;
 
+  const bans = async (conversationId: string, unban?: string[]): Promise<string[]> =>
+    ((await request({ type: 'bans', reqId: uuidv7(), conversationId, ...(unban ? { unban } : {}) }, 'bans.result')) as BansResultFrame).userIds;
+
+  /** Reads or changes the block list; the answer is what every view shows from now on. */
+  const blocks = async (change: { block?: string[]; unblock?: string[] }): Promise<readonly string[]> => {
+    const reply = (await request({ type: 'blocks', reqId: uuidv7(), ...change }, 'blocks.result')) as BlocksResultFrame;
+    const state = getState();
+    const next = withBlocks(state.blocks, reply.userIds);
+    if (next !== state.blocks) commit({ ...state, blocks: next });
+    return next;
+  };
+
   const settings = async (patch: Partial<UserSettings>): Promise<UserSettings> =>
     ((await request({ type: 'settings', reqId: uuidv7(), ...patch }, 'settings.result')) as SettingsResultFrame).settings;
 
@@ -73,7 +94,27 @@ export function createServerRequests(deps: {
     createGroup: ({ title, members }) =>
       conversation({ type: 'group.create', reqId: uuidv7(), members, ...(title === undefined ? {} : { title }) }),
     addMembers: (conversationId, userIds) => conversation({ type: 'members.add', reqId: uuidv7(), conversationId, userIds }),
-    removeMembers: (conversationId, userIds) => conversation({ type: 'members.remove', reqId: uuidv7(), conversationId, userIds }),
+    removeMembers: (conversationId, userIds, options = {}) =>
+      conversation({ type: 'members.remove', reqId: uuidv7(), conversationId, userIds, ...(options.ban ? { ban: true } : {}) }),
+    updateConversation: (conversationId, patch) => conversation({ type: 'conversation.update', reqId: uuidv7(), conversationId, patch }),
+    setRole: (conversationId, userId, role) => conversation({ type: 'members.role', reqId: uuidv7(), conversationId, userId, role }),
+    getBans: (conversationId) => bans(conversationId),
+    unban: (conversationId, userIds) => bans(conversationId, userIds),
+    mute: (conversationId, until = MUTED_FOREVER) => conversation({ type: 'mute', reqId: uuidv7(), conversationId, until }),
+    unmute: (conversationId) => conversation({ type: 'mute', reqId: uuidv7(), conversationId, until: null }),
+    block: (userId) => blocks({ block: [userId] }),
+    unblock: (userId) => blocks({ unblock: [userId] }),
+    async searchUsers(query) {
+      const reply = (await request({ type: 'users', reqId: uuidv7(), query }, 'users.result')) as UsersResultFrame;
+      // Found profiles are profiles like any: `getUser` shows them without asking again.
+      const state = getState();
+      const users = withProfiles(state.users, [], reply.users);
+      if (users !== state.users) commit({ ...state, users });
+      return reply.users;
+    },
+    async report(conversationId, messageId, reason) {
+      return ((await request({ type: 'report', reqId: uuidv7(), conversationId, messageId, reason }, 'report.result')) as ReportResultFrame).reportId;
+    },
     async loadOlder(conversationId, limit = Limits.defaultPageSize) {
       const conv = getState().conversations.get(conversationId);
       const beforeSeq = conv ? olderPageBefore(conv) : undefined;

@@ -9,16 +9,33 @@ export interface CachedState {
   readonly userId: string | null;
   readonly conversations: ReadonlyMap<string, ConversationState>;
   readonly outbox: Outbox;
+  /** The block list the server last sent (null: never read). */
+  readonly blocks: readonly string[] | null;
 }
 
-/** Reads the outbox, the conversation cache and the last signed-in user. */
+/** The meta key under which the block list is kept (JSON), so a cold start offline knows it. */
+export const BLOCKS_KEY = 'blocks';
+
+/** A stored block list, or null when none (or one this release cannot read). */
+function parseBlocks(raw: string | undefined): readonly string[] | null {
+  if (raw === undefined) return null;
+  try {
+    const value: unknown = JSON.parse(raw);
+    return Array.isArray(value) && value.every((id) => typeof id === 'string') ? Object.freeze(value as string[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads the outbox, the conversation cache, the last signed-in user and their block list. */
 export async function loadCachedState(storage: ClientStorage, pageSize: number): Promise<CachedState> {
-  const [outbox, conversations, userId] = await Promise.all([
+  const [outbox, conversations, userId, blocks] = await Promise.all([
     storage.outbox.list(),
     loadCachedConversations(storage, pageSize),
     storage.meta.get('userId'),
+    storage.meta.get(BLOCKS_KEY),
   ]);
-  return { outbox, conversations, userId: userId ?? null };
+  return { outbox, conversations, userId: userId ?? null, blocks: parseBlocks(blocks) };
 }
 
 /**
@@ -29,6 +46,7 @@ export function withCached(state: ChatState, cached: CachedState): ChatState {
   return {
     ...state,
     userId: state.userId ?? cached.userId,
+    blocks: state.blocks ?? cached.blocks,
     conversations: new Map([...cached.conversations, ...state.conversations]),
     outbox: cached.outbox,
   };

@@ -62,3 +62,15 @@ export function changeEventFromAck(ack: AckFrame, queued: QueuedChange, conv: Co
   const base = { id: ack.eventId, conversationId: ack.conversationId, seq: ack.seq, ts: ack.ts, senderId: userId, clientMsgId: ack.clientMsgId };
   return changeEvent(base, queued.change, target);
 }
+
+/**
+ * The event with the content the server stored instead of what the device sent (`ack.replaced`:
+ * the app's hook rewrote it), so the sending device shows, and caches, what everyone else sees.
+ * `replaced` is the stored content whole: a field it leaves out was not stored.
+ */
+export function withReplaced(event: LogEvent, replaced: AckFrame['replaced']): LogEvent {
+  if (!replaced || (event.kind !== 'message' && event.kind !== 'message.edited')) return event;
+  const { text: _text, custom: _custom, ...rest } = event.data;
+  const content = { ...(replaced.text !== undefined ? { text: replaced.text } : {}), ...(replaced.custom !== undefined ? { custom: replaced.custom } : {}) };
+  return event.kind === 'message' ? { ...event, data: { ...rest, ...content } } : { ...event, data: { ...(rest as typeof event.data), ...content } };
+}

@@ -23,10 +23,11 @@ import {
 } from './conversation-state.js';
 import { findEntry, removeEntry, type Outbox } from './outbox.js';
 import { storedData } from './message-content.js';
-import { changeEventFromAck } from './change-events.js';
+import { changeEventFromAck, withReplaced } from './change-events.js';
 import { applyReceiptUpdate, receiptsCursor, summaryReceipts } from './receipts.js';
 import { NO_TYPING, type TypingState } from './typing.js';
 import { NO_PRESENCE, type PresenceState } from './presence.js';
+import { NO_PROFILES, type ProfileMap } from './people-state.js';
 
 /** Everything the client knows, as one immutable value; the snapshot is derived from it. */
 export interface ChatState {
@@ -40,10 +41,16 @@ export interface ChatState {
   readonly presence: PresenceState;
   /** The limits the server's last `welcome` announced (none before): a deployment may lower them. */
   readonly limits: Readonly<Record<string, number>>;
+  /** The users this user blocks; `null` until the server (or the cache) told. */
+  readonly blocks: readonly string[] | null;
+  /** Profiles fetched so far. */
+  readonly users: ProfileMap;
 }
 
 export function initialChatState(connection: ConnectionState): ChatState {
-  return { userId: null, connection, conversations: new Map(), outbox: [], typing: NO_TYPING, presence: NO_PRESENCE, limits: {} };
+  return {
+    userId: null, connection, conversations: new Map(), outbox: [], typing: NO_TYPING, presence: NO_PRESENCE, limits: {}, blocks: null, users: NO_PROFILES,
+  };
 }
 
 function updateConversation(
@@ -128,10 +135,10 @@ export function applyAck(state: ChatState, ack: AckFrame): ChatState {
   if (entry.change) {
     // A change enters the log once the client holds its target (the event names its seq).
     const event = changeEventFromAck(ack, entry.change, conv, state.userId);
-    return event ? applyIncomingEvents(state, [event]) : state;
+    return event ? applyIncomingEvents(state, [withReplaced(event, ack.replaced)]) : state;
   }
   const data = storedData(entry, conv);
-  return data ? applyIncomingEvents(state, [eventFromAck(ack, data, state.userId)]) : state;
+  return data ? applyIncomingEvents(state, [withReplaced(eventFromAck(ack, data, state.userId), ack.replaced)]) : state;
 }
 
 export function applySummary(state: ChatState, summary: ConversationSummary): ChatState {

@@ -1,6 +1,7 @@
 import { isUnread, isUnreadMention, type ConversationSummary, type LogEvent } from '@parley/protocol';
 import { NO_RECEIPTS, mergeSummaryReceipts, type ReceiptMap } from './receipts.js';
 import { eraseDeleted, replaces } from './message-fold.js';
+import { foldGroupEvent } from './group-fold.js';
 
 /**
  * What the client holds of one conversation. Immutable: every change returns a new object and
@@ -59,14 +60,14 @@ function foldSummary(server: ConversationSummary | null, events: readonly LogEve
     }
     // The owner left: the log names the heir, whom the summary the server sent does not know yet.
     const heir = event.kind === 'members.removed' ? event.data.ownerId : undefined;
-    summary = {
+    summary = foldGroupEvent({
       ...summary,
       ...(heir !== undefined ? { ownerId: heir } : {}),
       members,
       memberCount,
       lastSeq: Math.max(summary.lastSeq, event.seq),
       lastActivityAt: Math.max(summary.lastActivityAt, event.ts),
-    };
+    }, event);
   }
   return summary;
 }

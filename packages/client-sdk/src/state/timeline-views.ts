@@ -3,7 +3,7 @@ import type { MessageView, SystemItem, TimelineItem } from '../types.js';
 import type { ChatState } from './chat-state.js';
 
 /**
- * The line a membership event shows as, or null for events that are not one. An empty
+ * The line a membership or group event shows as, or null for events that are not one. An empty
  * `members.added` is the placeholder other versions send for kinds they cannot show: no line.
  */
 export function systemItemOf(event: LogEvent): SystemItem | null {
@@ -14,10 +14,17 @@ export function systemItemOf(event: LogEvent): SystemItem | null {
     case 'members.added':
       return event.data.userIds.length > 0 ? { ...base, event: 'added', userIds: event.data.userIds } : null;
     case 'members.removed': {
-      const { userIds, ownerId } = event.data;
+      const { userIds, ownerId, banned } = event.data;
       if (userIds.length === 0) return null;
       const left = userIds.length === 1 && userIds[0] === event.senderId;
-      return { ...base, event: left ? 'left' : 'removed', userIds, ...(ownerId !== undefined ? { ownerId } : {}) };
+      return { ...base, event: left ? 'left' : 'removed', userIds, ...(ownerId !== undefined ? { ownerId } : {}), ...(banned ? { banned: true } : {}) };
+    }
+    case 'conversation.updated':
+      return { ...base, event: 'updated', userIds: [], patch: event.data };
+    case 'members.role': {
+      const { changes } = event.data;
+      const owner = changes.find((c) => c.role === 'owner');
+      return { ...base, event: 'role', userIds: changes.map((c) => c.userId), changes, ...(owner ? { ownerId: owner.userId } : {}) };
     }
     default:
       return null;

@@ -1,7 +1,9 @@
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatSnapshot, ConversationView, MessageView } from '../types.js';
 import type { ChatState } from './chat-state.js';
-import { hasOlder, unreadCount, unreadMentionCount, type ConversationState } from './conversation-state.js';
+import { firstIndexAbove, hasOlder, unreadCount, unreadMentionCount, type ConversationState } from './conversation-state.js';
+import { roleAfter } from './group-fold.js';
+import { blocksView, profilesView } from './people-state.js';
 import { buildMessages as buildTimeline, buildThread } from './message-views.js';
 import type { ReceiptMap } from './receipts.js';
 import { typingView } from './typing.js';
@@ -33,15 +35,36 @@ export function buildMessages(conv: ConversationState | undefined, entries: read
   return buildTimeline(conv, entries, userId, { receipts: currentReceipts(conv), editWindowMs });
 }
 
-export function buildConversation(conv: ConversationState, userId: string | null): ConversationView | null {
+/** Whether a conversation is muted at `now` (its `mutedUntil` still ahead). */
+export function isMuted(conv: ConversationState, now: number): boolean {
+  const until = conv.summary?.mutedUntil;
+  return until !== undefined && until > now;
+}
+
+export function buildConversation(conv: ConversationState, userId: string | null, now: number = Date.now()): ConversationView | null {
   if (!conv.summary) return null;
+  const { role: _role, ...summary } = conv.summary;
+  // The server's role for this user, then what the log said of them since.
+  const role = roleAfter(conv.server?.role, conv.server ? conv.events.slice(firstIndexAbove(conv.events, conv.server.lastSeq)) : [], userId);
   return {
-    ...conv.summary,
+    ...summary,
+    ...(role !== undefined ? { role } : {}),
     unread: unreadCount(conv, userId),
     unreadMentions: unreadMentionCount(conv, userId),
     readSeq: conv.readSeq,
     hasOlder: hasOlder(conv),
+    muted: isMuted(conv, now),
   };
+}
+
+/** The next time a conversation's `muted` flips (the earliest `mutedUntil` still ahead), if any. */
+export function nextMuteChange(state: ChatState, now: number): number | undefined {
+  let next: number | undefined;
+  for (const conv of state.conversations.values()) {
+    const until = conv.summary?.mutedUntil;
+    if (until !== undefined && until > now && (next === undefined || until < next)) next = until;
+  }
+  return next;
 }
 
 function sameItems<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean = Object.is): boolean {
@@ -64,6 +87,8 @@ interface Cached<V> {
   userId: string | null;
   /** A number, not the limits object: every welcome brings a new one, mostly with the same window. */
   editWindowMs: number | undefined;
+  /** For conversation views: whether it was muted when built (time alone flips it). */
+  muted?: boolean;
   value: V;
 }
 
@@ -72,14 +97,18 @@ interface Cached<V> {
  * change keep their identity (a conversation's message array, a conversation view), so
  * `useSyncExternalStore` and memoized components re-render only for what changed.
  */
-export function createSnapshotBuilder(): (state: ChatState) => ChatSnapshot {
+export function createSnapshotBuilder(now: () => number = Date.now): (state: ChatState) => ChatSnapshot {
   let lastState: ChatState | undefined;
+  /** When the last snapshot goes stale by time alone (a mute running out). */
+  let staleAt: number | undefined;
   let lastSnapshot: ChatSnapshot | undefined;
   let messageCache = new Map<string, Cached<readonly MessageView[]>>();
   let viewCache = new Map<string, Cached<ConversationView | null>>();
 
   return (state) => {
-    if (state === lastState && lastSnapshot) return lastSnapshot;
+    const at = now();
+    if (state === lastState && lastSnapshot && (staleAt === undefined || at < staleAt)) return lastSnapshot;
+    staleAt = nextMuteChange(state, at);
     const byConversation = new Map<string, OutboxEntry[]>();
     for (const entry of state.outbox) {
       const list = byConversation.get(entry.conversationId);
@@ -109,11 +138,12 @@ export function createSnapshotBuilder(): (state: ChatState) => ChatSnapshot {
 
       if (!conv) continue;
       const cachedView = viewCache.get(id);
+      const muted = isMuted(conv, at);
       const view =
-        cachedView && cachedView.conv === conv && cachedView.userId === state.userId
+        cachedView && cachedView.conv === conv && cachedView.userId === state.userId && cachedView.muted === muted
           ? cachedView.value
-          : buildConversation(conv, state.userId);
-      nextViews.set(id, { conv, entries: [], userId: state.userId, editWindowMs, value: view });
+          : buildConversation(conv, state.userId, at);
+      nextViews.set(id, { conv, entries: [], userId: state.userId, editWindowMs, muted, value: view });
       if (view) conversations.push(view);
     }
     conversations.sort((a, b) => b.lastActivityAt - a.lastActivityAt || (a.id < b.id ? -1 : 1));
@@ -128,6 +158,8 @@ export function createSnapshotBuilder(): (state: ChatState) => ChatSnapshot {
       previous.userId === state.userId &&
       prevState?.typing === state.typing &&
       prevState.presence === state.presence &&
+      prevState.blocks === state.blocks &&
+      prevState.users === state.users &&
       sameItems(previous.conversations, conversations) &&
       Object.keys(previous.messages).length === ids.size &&
       [...ids].every((id) => previous.messages[id] === messages[id]);
@@ -141,6 +173,8 @@ export function createSnapshotBuilder(): (state: ChatState) => ChatSnapshot {
           messages: Object.freeze(messages),
           typing: previous && prevState?.typing === state.typing ? previous.typing : typingView(state.typing),
           presence: previous && prevState?.presence === state.presence ? previous.presence : presenceView(state.presence),
+          blocks: blocksView(state.blocks),
+          users: profilesView(state.users),
         });
     return lastSnapshot;
   };

@@ -7,6 +7,8 @@ export const FORWARDED = [
   // Changes run on the leader: it holds the outbox whose rules they follow (an unsent message is changed in place).
   'edit', 'delete', 'react', 'unreact',
   'typing', 'setAway', 'getSettings', 'updateSettings',
+  // Protocol 6: requests answered by the server, which only the leading tab's connection reaches.
+  'updateConversation', 'setRole', 'getBans', 'unban', 'mute', 'unmute', 'block', 'unblock', 'loadUsers', 'searchUsers', 'report',
 ] as const;
 
 /**
@@ -23,6 +25,8 @@ export const NOT_REPEATABLE: ReadonlySet<string> = new Set<ForwardedMethod>(['cr
 export const OWN = [
   'send', 'markRead', 'watch', 'unwatch', 'subscribePresence', 'unsubscribePresence', 'connect', 'close', 'signOut',
   'subscribe', 'on', 'getSnapshot', 'getConversation', 'getMessages', 'getTimeline', 'getThread', 'getReceipts',
+  // Read from the state the tab mirrors; a profile not held yet is fetched through the leader (`loadUsers`).
+  'getBlocks', 'isBlocked', 'getUser',
 ] as const;
 
 export type ForwardedMethod = (typeof FORWARDED)[number];

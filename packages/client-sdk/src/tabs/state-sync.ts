@@ -4,6 +4,7 @@ import type { ChatState } from '../state/chat-state.js';
 import type { ConversationState } from '../state/conversation-state.js';
 import type { PresenceState } from '../state/presence.js';
 import type { TypingState } from '../state/typing.js';
+import type { ProfileMap } from '../state/people-state.js';
 import type { ConnectionState } from '../types.js';
 
 /** `ConnectionState` as it crosses to another tab (an error class does not survive cloning). */
@@ -28,6 +29,9 @@ export interface StateUpdate {
   readonly presence?: PresenceState;
   /** The server's announced limits, when they changed: a follower checks sends against them too. */
   readonly limits?: Readonly<Record<string, number>>;
+  /** The block list and the profiles held, whole when they changed (`null` blocks: not known yet). */
+  readonly blocks?: readonly string[] | null;
+  readonly users?: ProfileMap;
   /** Changed conversations (every one when `full`). */
   readonly conversations: readonly ConversationState[];
   readonly removed: readonly string[];
@@ -55,6 +59,8 @@ export function fullUpdate(state: ChatState): StateUpdate {
     typing: state.typing,
     presence: state.presence,
     limits: state.limits,
+    blocks: state.blocks,
+    users: state.users,
     conversations: [...state.conversations.values()],
     removed: [],
   };
@@ -73,7 +79,10 @@ export function diffUpdate(before: ChatState, after: ChatState): StateUpdate | n
   const typingChanged = before.typing !== after.typing;
   const presenceChanged = before.presence !== after.presence;
   const limitsChanged = before.limits !== after.limits;
-  if (!connectionChanged && !outboxChanged && !typingChanged && !presenceChanged && !limitsChanged && before.userId === after.userId && conversations.length + removed.length === 0) return null;
+  const blocksChanged = before.blocks !== after.blocks;
+  const usersChanged = before.users !== after.users;
+  const peopleChanged = blocksChanged || usersChanged;
+  if (!connectionChanged && !outboxChanged && !typingChanged && !presenceChanged && !limitsChanged && !peopleChanged && before.userId === after.userId && conversations.length + removed.length === 0) return null;
   return {
     full: false,
     userId: after.userId,
@@ -82,6 +91,8 @@ export function diffUpdate(before: ChatState, after: ChatState): StateUpdate | n
     ...(typingChanged ? { typing: after.typing } : {}),
     ...(presenceChanged ? { presence: after.presence } : {}),
     ...(limitsChanged ? { limits: after.limits } : {}),
+    ...(blocksChanged ? { blocks: after.blocks } : {}),
+    ...(usersChanged ? { users: after.users } : {}),
     conversations,
     removed,
   };
@@ -100,6 +111,8 @@ export function applyUpdate(state: ChatState, update: StateUpdate): ChatState {
     typing: update.typing ?? state.typing,
     presence: update.presence ?? state.presence,
     limits: update.limits ?? state.limits,
+    blocks: update.blocks !== undefined ? update.blocks : state.blocks,
+    users: update.users ?? state.users,
     conversations,
   };
 }

@@ -44,7 +44,11 @@ export function createTabClient(options: TabClientOptions): ChatClient {
   const store = createViewStore(
     initialChatState({ status: options.autoConnect ? 'connecting' : 'idle', attempt: 0 }),
     (err) => logger.error('parley: an event listener threw', { error: String(err) }),
+    timers,
   );
+  /** Profiles this tab asked the leader for and has not seen arrive; asked in one call per tick. */
+  const askedUsers = new Set<string>();
+  let usersToAsk: string[] = [];
   /** What this tab shows: told to every new leader, so its connection keeps pushing it live. */
   const watched = createWatchCounts();
   /** Whose presence this tab follows: followed again through every new leader. */
@@ -203,7 +207,32 @@ export function createTabClient(options: TabClientOptions): ChatClient {
       for (const id of userIds) followed.delete(id);
       call('unsubscribePresence', [userIds]).catch(() => undefined);
     },
+    getUser(userId) {
+      const leader = leading();
+      if (leader) return leader.client.getUser(userId);
+      const held = store.state.users;
+      if (held.has(userId)) {
+        askedUsers.delete(userId);
+        return held.get(userId) ?? undefined;
+      }
+      if (!askedUsers.has(userId)) {
+        askedUsers.add(userId);
+        usersToAsk.push(userId);
+        if (usersToAsk.length === 1) {
+          queueMicrotask(() => {
+            const ids = usersToAsk;
+            usersToAsk = [];
+            // A failed fetch may be asked again by the next read.
+            call('loadUsers', [ids]).catch(() => undefined).finally(() => {
+              for (const id of ids) askedUsers.delete(id);
+            });
+          });
+        }
+      }
+      return undefined;
+    },
     connect() {
+      store.start();
       // A tab that takes part already asks the one connection to start again (it may be
       // `unauthorized` and the app has new credentials): here if it leads, else on the leader.
       if (role === 'leader') return core?.client.connect();
@@ -241,6 +270,7 @@ export function createTabClient(options: TabClientOptions): ChatClient {
       channel = null;
       calls.failAll(new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
       show({ ...store.state, connection: { status: 'closed', attempt: 0 } });
+      store.stop();
       // A follower writes nothing itself; the leading core's queued writes land first.
       await landed;
     },
