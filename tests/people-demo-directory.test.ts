@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UserProfile, UsersResultFrame } from '@parley/protocol';
-import { startReferenceProcess } from './helpers/reference-process.js';
+import { startReferenceProcess, type ReferenceProcess } from './helpers/reference-process.js';
 import { connectWire, nextId, type WireClient } from './helpers/wire-client.js';
 import { testScope } from './helpers/scope.js';
 
@@ -19,6 +19,13 @@ async function ask(w: WireClient, request: { userIds?: string[]; query?: string 
   return answer.users;
 }
 
+/** A parley-server process, stopped after the test. */
+async function started(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ReferenceProcess> {
+  const server = await startReferenceProcess(args, env);
+  scope.adopt({ close: () => server.stop() });
+  return server;
+}
+
 async function clientOf(server: { url: string; issueToken(userId: string): Promise<string> }, userId: string): Promise<WireClient> {
   const w = scope.adopt(await connectWire(server.url, { token: await server.issueToken(userId) }));
   await w.waitFor((f) => f.type === 'welcome');
@@ -27,7 +34,7 @@ async function clientOf(server: { url: string; issueToken(userId: string): Promi
 
 describe('parley-server: the demo user directory', () => {
   it('names the demo people, shows any other id by its id, and finds people by a prefix of a word of their name', async () => {
-    const server = scope.adopt({ close: () => server.stop(), ...(await startReferenceProcess(['--dev', '--store', 'memory'])) });
+    const server = await started(['--dev', '--store', 'memory']);
     const alice = await clientOf(server, 'alice');
     expect(await ask(alice, { userIds: ['bob', 'zed-42'] })).toEqual([
       { id: 'bob', name: 'Bob' },
@@ -43,7 +50,7 @@ describe('parley-server: the demo user directory', () => {
     dirs.push(dir);
     const file = join(dir, 'users.json');
     writeFileSync(file, JSON.stringify([{ id: 'u1', name: 'Ada Lovelace', image: 'https://example.com/ada.png' }, { id: 'u2', name: 'Alan Turing' }]));
-    const server = scope.adopt({ close: () => server.stop(), ...(await startReferenceProcess(['--dev', '--store', 'memory'], { PARLEY_USERS: file })) });
+    const server = await started(['--dev', '--store', 'memory'], { PARLEY_USERS: file });
     const ada = await clientOf(server, 'u1');
     expect(await ask(ada, { userIds: ['u2', 'bob'] })).toEqual([{ id: 'u2', name: 'Alan Turing' }]);
     expect(await ask(ada, { query: 'tur' })).toEqual([{ id: 'u2', name: 'Alan Turing' }]);

@@ -112,7 +112,7 @@ export function createPresenceService(deps: {
 
   /** Of `ids`, those `userId` may follow: they share a conversation, and neither blocks the other (server/blocks.ts). */
   const followable = async (userId: string, ids: readonly string[]): Promise<string[]> => {
-    const shared = await deps.store.filterCoMembers(userId, ids);
+    const shared = await deps.store.filterCoMembers(userId, [...ids]);
     const blocked = new Set(shared.length > 0 ? await deps.store.blockedBetween(userId, shared) : []);
     return shared.filter((id) => !blocked.has(id));
   };
