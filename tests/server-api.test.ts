@@ -160,3 +160,19 @@ describe("chat.on('event'): each stored event once, on the node that stored it",
     expect(heard).toHaveLength(4);
   });
 });
+
+describe('chat.api.disconnectUser', () => {
+  it("closes every connection of the user and no one else's", async () => {
+    const s = await scope.server();
+    const phone = await scope.wire(s, 'mallory', 'mallory-phone');
+    const laptop = await scope.wire(s, 'mallory', 'mallory-laptop');
+    const alice = await scope.wire(s, 'alice');
+    const closed = (w: { socket: { connected: boolean; once(e: string, f: () => void): void } }) =>
+      new Promise<void>((resolve) => (w.socket.connected ? w.socket.once('disconnect', () => resolve()) : resolve()));
+    const gone = Promise.all([closed(phone), closed(laptop)]);
+    await s.chat.api.disconnectUser('mallory');
+    await gone;
+    expect(alice.socket.connected).toBe(true);
+    await expect(s.chat.api.disconnectUser('bad id!')).rejects.toMatchObject({ code: ErrorCode.BAD_FRAME });
+  });
+});

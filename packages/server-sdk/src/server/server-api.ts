@@ -7,6 +7,7 @@ import { apiAddMembers, apiCreateGroup, apiOpenDirect, apiRemoveMembers, apiSetR
 import { threadRoot } from './handlers/history.js';
 import { foldMessages, lanePage } from './message-pages.js';
 import { knownEvents } from './known-events.js';
+import { userRoom } from './fanout.js';
 import { listReports, type ReportFilter } from './reports.js';
 
 /**
@@ -42,6 +43,12 @@ export interface ChatApi {
   react(input: Omit<Extract<ApiChangeInput, { kind: 'react' }>, 'kind'>): Promise<ApiWriteResult>;
   /** Takes back `by`'s reaction `key`. */
   unreact(input: Omit<Extract<ApiChangeInput, { kind: 'unreact' }>, 'kind'>): Promise<ApiWriteResult>;
+  /**
+   * Closes every connection of a user, on every node (through the scale-out's adapter). With a
+   * refusing `authenticate`, this is a global ban taking effect at once: their apps cannot
+   * reconnect. Resolves once this node asked the others.
+   */
+  disconnectUser(userId: string): Promise<void>;
   /** A conversation, or null. */
   getConversation(conversationId: string): Promise<StoredConversation | null>;
   /** Its members with their roles and watermarks (NOT_FOUND for a missing conversation). */
@@ -87,6 +94,9 @@ export function createChatApi(ctx: ServerContext): ChatApi {
     delete: (input) => apiChange(ctx, { ...input, kind: 'delete' }),
     react: (input) => apiChange(ctx, { ...input, kind: 'react' }),
     unreact: (input) => apiChange(ctx, { ...input, kind: 'unreact' }),
+    async disconnectUser(userId) {
+      ctx.nsp.in(userRoom(parse(Id, userId, 'userId'))).disconnectSockets(true);
+    },
     getConversation: (conversationId) => ctx.store.getConversation(parse(Id, conversationId, 'conversationId')),
     async listMembers(conversationId) {
       const conversation = await requireConversation(ctx, conversationId);
