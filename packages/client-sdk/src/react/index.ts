@@ -24,3 +24,4 @@ export { useConnection, useCurrentUserId, useOutbox, type OutboxState } from './
 export { useTyping, type TypingState } from './use-typing.js';
 export { usePresence, useAwayWhenHidden, type UserPresence } from './use-presence.js';
 export { useReceipts, type MemberReceiptStatus } from './use-receipts.js';
+export { useUser, useUserSearch, useBlocks, type UserSearchState, type BlocksState } from './use-people.js';
