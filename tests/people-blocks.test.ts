@@ -95,6 +95,11 @@ describe('blocks: what they stop, either way', () => {
     const reconnected = await scope.wire(s, 'alice');
     expect(await sendText(reconnected, direct, 'hi bob', 'm-before-block')).toMatchObject({ eventId: before.eventId, duplicate: true });
     expect((await s.store.getConversation(direct))?.lastSeq).toBe(before.seq);
+    // What each wrote stays theirs to delete, block or not (nothing else of the other's).
+    const bobs = await s.chat.api.send({ conversationId: direct, senderId: 'bob', text: 'from before, via the backend' });
+    expect(await changeData(alice, direct, { messageId: bobs.event.id }, { kind: 'delete' })).toMatchObject({ type: 'nack', code: ErrorCode.FORBIDDEN });
+    expect(await changeData(bob, direct, { messageId: bobs.event.id }, { kind: 'delete' })).toMatchObject({ type: 'ack' });
+    const lastSeq = (await s.store.getConversation(direct))!.lastSeq;
 
     // The group they share: both still write, and the server filters nothing (the client hides).
     await sendText(alice, group, 'hello team');
@@ -104,7 +109,8 @@ describe('blocks: what they stop, either way', () => {
     await sendText(alice, direct, 'friends again?');
     await bob.waitFor((f) => f.type === 'event' && f.event.kind === 'message' && f.event.data.text === 'friends again?');
     // (The resend was pushed again, as every repeat is: clients drop it by seq.)
-    expect([...new Set(liveTexts(bob, direct))]).toEqual(['hi bob', 'friends again?']);
+    expect([...new Set(liveTexts(bob, direct))].filter((t) => t !== '' && !t.startsWith('from before'))).toEqual(['hi bob', 'friends again?']);
+    expect((await s.store.getConversation(direct))!.lastSeq).toBe(lastSeq + 1);
   });
 
   it('refuses adding the other to a group or creating a group with them; others may still put both in one', async () => {

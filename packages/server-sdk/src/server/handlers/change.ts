@@ -26,8 +26,9 @@ async function store(ctx: ServerContext, conn: Connection, frame: ChangeFrame) {
   // A resend whose original is stored gets the original, whatever happened to the target since.
   const original = await ctx.store.findEvent(frame.conversationId, conn.userId, frame.clientMsgId);
   if (original) return { conversation, event: original, duplicate: true, replaced: editReplaced(frame, original) };
-  // Two users who block each other change nothing in their direct conversation (blocks.ts); groups read no blocks.
-  await refuseBlockedDirect(ctx, conversation, conn.userId);
+  // Two users who block each other change nothing in their direct conversation (blocks.ts), but
+  // either may still delete what they wrote there; groups read no blocks.
+  if (frame.change.kind !== 'delete') await refuseBlockedDirect(ctx, conversation, conn.userId);
   const target = await resolveTarget(ctx.store, frame.conversationId, conn.userId, frame.target);
   const changes = await ctx.store.readChanges(frame.conversationId, [target.seq], conversation.lastSeq);
   const outcome = changeOutcome(ctx, { conversation, member, target, changes, frame });
