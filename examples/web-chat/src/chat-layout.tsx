@@ -4,7 +4,8 @@ import { ConnectionBanner } from './connection-banner.js';
 import { ConversationList } from './conversation-list.js';
 import { ConversationScreen } from './conversation-screen.js';
 import { NewChat } from './new-chat.js';
-import { Avatar } from './avatar.js';
+import { UserAvatar } from './avatar.js';
+import { useNameOf } from './people.js';
 
 /** The open conversation lives in the URL hash, so a reload (or a shared link) reopens it. */
 function useOpenConversation(): [string | null, (id: string | null) => void] {
@@ -25,19 +26,22 @@ function useOpenConversation(): [string | null, (id: string | null) => void] {
 export function ChatLayout({ userId, onSignOut }: { userId: string; onSignOut: () => void }) {
   const [openId, open] = useOpenConversation();
   const [composing, setComposing] = useState(false);
-  const { totalUnread } = useConversations();
+  const { conversations } = useConversations();
+  const nameOf = useNameOf();
   useAwayWhenHidden();
+  // Muted conversations stay quiet: they do not count in the tab title.
+  const unread = conversations.reduce((sum, c) => sum + (c.muted ? 0 : c.unread), 0);
 
   useEffect(() => {
-    document.title = totalUnread > 0 ? `(${totalUnread}) Parley chat` : 'Parley chat';
-  }, [totalUnread]);
+    document.title = unread > 0 ? `(${unread}) Parley chat` : 'Parley chat';
+  }, [unread]);
 
   return (
     <div className={`layout ${openId ? 'has-open' : ''}`}>
       <aside className="sidebar">
         <header className="me">
-          <Avatar name={userId} />
-          <strong className="grow" data-testid="me">{userId}</strong>
+          <UserAvatar userId={userId} />
+          <strong className="grow" data-testid="me" title={userId}>{nameOf(userId)}</strong>
           <button className="ghost" onClick={onSignOut}>Sign out</button>
         </header>
         <button className="new-chat-button" onClick={() => setComposing(true)}>+ New chat</button>

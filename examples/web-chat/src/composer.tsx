@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import type { MessageView } from '@parley/client-sdk';
 import { useMessageActions, useSendMessage, useTyping } from '@parley/client-sdk/react';
 import { MentionPicker } from './mention-picker.js';
@@ -27,9 +27,11 @@ type ComposerProps = {
   /** The user's latest editable message in this list, for ↑. */
   lastOwn: MessageView | undefined;
   input: RefObject<HTMLTextAreaElement | null>;
+  /** A line above the textarea (slow mode and its countdown). */
+  notice?: ReactNode;
 };
 
-export function Composer({ id, members, threadId, label = 'Message', replyingTo = null, onCancelReply, editing, onEdit, onStopEditing, lastOwn, input }: ComposerProps) {
+export function Composer({ id, members, threadId, label = 'Message', replyingTo = null, onCancelReply, editing, onEdit, onStopEditing, lastOwn, input, notice }: ComposerProps) {
   const [draft, setDraft] = useState('');
   const { send, error: sendError, clearError } = useSendMessage(id);
   const changes = useMessageActions(id);
@@ -113,6 +115,7 @@ export function Composer({ id, members, threadId, label = 'Message', replyingTo 
         replyingTo && <ReplyDraft message={replyingTo} onCancel={() => { onCancelReply?.(); input.current?.focus(); }} />
       )}
       <MentionPicker picker={picker} />
+      {notice}
       <div className="composer-row">
         <textarea
           ref={input}

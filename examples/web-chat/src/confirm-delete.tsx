@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { MessageView } from '@parley/client-sdk';
 import { previewOf } from './message-content.js';
+import { useNameOf } from './people.js';
 
 type ConfirmDeleteProps = { message: MessageView; me: string; onConfirm: () => void; onCancel: () => void };
 
@@ -17,7 +18,8 @@ export function ConfirmDelete({ message, me, onConfirm, onCancel }: ConfirmDelet
     cancel.current?.focus();
     return () => back?.focus({ preventScroll: true });
   }, []);
-  const whose = message.senderId === me ? 'your message' : `${message.senderId}'s message`;
+  const nameOf = useNameOf();
+  const whose = message.senderId === me ? 'your message' : `${nameOf(message.senderId)}'s message`;
   return (
     <div className="overlay" onClick={onCancel}>
       <div

@@ -1,8 +1,10 @@
 import type { ConversationView } from '@parley/client-sdk';
 import { useConversations, useMessages, usePresence, useTyping } from '@parley/client-sdk/react';
 import { Avatar } from './avatar.js';
+import { Icon } from './icons.js';
 import { othersIn, titleOf, whenOf } from './names.js';
 import { previewOf } from './message-content.js';
+import { useNameOf, useProfile } from './people.js';
 
 export function ConversationList({ me, openId, onOpen }: { me: string; openId: string | null; onOpen: (id: string) => void }) {
   const { conversations } = useConversations();
@@ -42,22 +44,30 @@ type RowProps = {
 function Row({ conversation, me, active, presence, onOpen }: RowProps) {
   const { messages } = useMessages(conversation.id);
   const { typingUserIds } = useTyping(conversation.id);
+  const nameOf = useNameOf();
   const last = messages.at(-1);
-  const title = titleOf(conversation, me);
+  const title = titleOf(conversation, me, nameOf);
+  const peer = useProfile(conversation.kind === 'direct' ? othersIn(conversation, me)[0] : undefined);
   const preview = typingUserIds.length > 0
     ? 'typing…'
-    : last ? `${last.senderId === me ? 'You: ' : conversation.kind === 'group' ? `${last.senderId}: ` : ''}${previewOf(last)}` : 'No messages yet';
+    : last ? `${last.senderId === me ? 'You: ' : conversation.kind === 'group' ? `${nameOf(last.senderId)}: ` : ''}${previewOf(last)}` : 'No messages yet';
   return (
     <button
-      className={`row ${active ? 'active' : ''} ${conversation.unread > 0 ? 'unread' : ''}`}
+      className={`row ${active ? 'active' : ''} ${conversation.unread > 0 ? 'unread' : ''} ${conversation.muted ? 'is-muted' : ''}`}
       onClick={onOpen}
       data-testid="conversation"
       aria-current={active ? 'true' : undefined}
     >
-      <Avatar name={title} presence={presence} group={conversation.kind === 'group'} />
+      <Avatar name={title} presence={presence} group={conversation.kind === 'group'} image={conversation.image ?? peer?.image} />
       <span className="row-text">
         <span className="row-top">
           <span className="row-title">{title}</span>
+          {conversation.muted && (
+            // Muted: no highlight, and it stays out of the tab title's count (chat-layout.tsx).
+            <span className="muted-icon" data-testid="muted" role="img" aria-label="Muted" title="Muted">
+              <Icon name="muted" />
+            </span>
+          )}
           <span className="row-time">{last ? whenOf(last.ts) : ''}</span>
         </span>
         <span className="row-bottom">

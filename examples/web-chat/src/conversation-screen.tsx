@@ -1,21 +1,28 @@
 import { useRef, useState } from 'react';
 import type { MessageView } from '@parley/client-sdk';
-import { useConnection, useConversation, useMarkRead, useMessageActions, useMessages, usePresence, useTyping } from '@parley/client-sdk/react';
-import { Avatar } from './avatar.js';
+import { useChatClient, useConversation, useMarkRead, useMessageActions, useMessages } from '@parley/client-sdk/react';
 import { Composer } from './composer.js';
+import { ConversationHeader } from './conversation-header.js';
 import { MessageList } from './message-list.js';
 import { ThreadPanel } from './thread-panel.js';
+import { DetailsPanel } from './details-panel.js';
 import { ConfirmDelete } from './confirm-delete.js';
+import { ReportDialog } from './report-dialog.js';
+import { SlowModeNote } from './slow-mode.js';
 import { handlersFor } from './bubble-handlers.js';
 import { lastEditable } from './message-rules.js';
 import { useEditDeadlines } from './use-edit-deadlines.js';
-import { lastSeenOf, othersIn, titleOf } from './names.js';
+import { othersIn, titleOf } from './names.js';
+import { isModerator, useBlocks, useNameOf } from './people.js';
+
+/** What shows beside the timeline: a thread, or the group's details. */
+type Side = { thread: string } | 'details' | null;
 
 export function ConversationScreen({ id, me, onBack }: { id: string; me: string; onBack: () => void }) {
+  const chat = useChatClient();
   const conversation = useConversation(id);
+  const nameOf = useNameOf();
   const others = conversation ? othersIn(conversation, me) : [];
-  const presence = usePresence(conversation?.kind === 'direct' ? others : []);
-  const { typingUserIds } = useTyping(id);
   const { messages } = useMessages(id);
   const actions = useMessageActions(id);
   // Edit and ↑ follow the server's edit window: this screen re-renders as a deadline passes.
@@ -24,10 +31,14 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
   const [replyingTo, setReplyingTo] = useState<MessageView | null>(null);
   const [editing, setEditing] = useState<MessageView | null>(null);
   const [deleting, setDeleting] = useState<MessageView | null>(null);
-  const [threadRootId, setThreadRootId] = useState<string | null>(null);
+  const [reporting, setReporting] = useState<MessageView | null>(null);
+  const [side, setSide] = useState<Side>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const group = conversation?.kind === 'group';
-  const groupOwner = group && conversation.ownerId === me;
+  const peer = conversation?.kind === 'direct' ? others[0] : undefined;
+  const blocks = useBlocks();
+  const blockedPeer = peer !== undefined && blocks.includes(peer);
 
   // Replying and editing share the composer: choosing one drops the other.
   const reply = (message: MessageView) => {
@@ -40,60 +51,53 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
     setReplyingTo(null);
     setEditing(message);
   };
-  const closeThread = () => {
-    setThreadRootId(null);
+  const closeSide = () => {
+    setSide(null);
     input.current?.focus();
   };
-  const common = { me, groupOwner, actions, askDelete: setDeleting };
+  const openThread = (root: MessageView) => setSide(root.id ? { thread: root.id } : null);
+  const common = { me, moderator: isModerator(conversation), actions, askDelete: setDeleting, askReport: setReporting };
   // The root as the timeline shows it now: its reply count and edits follow live.
-  const threadRoot = threadRootId !== null ? messages.find((m) => m.id === threadRootId) : undefined;
-
-  const peer = conversation?.kind === 'direct' ? others[0] : undefined;
-  // Offline, the last presence heard is stale: show none rather than a wrong "online".
-  const online = useConnection().status === 'online';
-  const peerPresence = peer && online ? presence[peer] : undefined;
-  let subtitle = group ? `${conversation.members.length} members: ${conversation.members.join(', ')}` : '';
-  if (peerPresence) subtitle = peerPresence.status === 'online' ? 'online' : peerPresence.status === 'away' ? 'away' : lastSeenOf(peerPresence.lastSeenAt);
-  if (typingUserIds.length > 0) {
-    subtitle = conversation?.kind === 'direct' ? 'typing…' : `${typingUserIds.join(', ')} ${typingUserIds.length === 1 ? 'is' : 'are'} typing…`;
-  }
-  const title = conversation ? titleOf(conversation, me) : '…';
+  const threadRoot = side !== null && side !== 'details' ? messages.find((m) => m.id === side.thread) : undefined;
+  const error = notice ?? actions.error?.message;
 
   return (
-    <div className={`conversation-area ${threadRoot ? 'has-thread' : ''}`}>
-      <section className="conversation" aria-label={title}>
-        <header className="conversation-header">
-          <button className="ghost back" onClick={onBack} aria-label="Back to conversations">‹</button>
-          <Avatar name={title} presence={peerPresence} group={group} />
-          <span className="grow">
-            <strong data-testid="title">{title}</strong>
-            <span className={`subtitle ${typingUserIds.length > 0 ? 'typing' : ''}`} data-testid="subtitle">{subtitle}</span>
-          </span>
-        </header>
+    <div className={`conversation-area ${side ? 'has-thread' : ''}`}>
+      <section className="conversation" aria-label={conversation ? titleOf(conversation, me, nameOf) : '…'}>
+        <ConversationHeader id={id} conversation={conversation} me={me} onBack={onBack} onDetails={() => setSide(side === 'details' ? null : 'details')} onError={setNotice} />
         <MessageList
           id={id}
           me={me}
           group={group}
-          handlersFor={(m) => handlersFor(m, { ...common, reply, openThread: (root) => setThreadRootId(root.id ?? null), edit })}
-          onOpenThread={(root) => setThreadRootId(root.id ?? null)}
+          handlersFor={(m) => handlersFor(m, { ...common, reply, openThread, edit })}
+          onOpenThread={openThread}
         />
-        {actions.error && (
+        {error && (
           <p className="action-error" role="alert">
-            <span className="grow">{actions.error.message}</span>
-            <button type="button" className="ghost" onClick={actions.clearError} aria-label="Dismiss">×</button>
+            <span className="grow">{error}</span>
+            <button type="button" className="ghost" onClick={() => (setNotice(null), actions.clearError())} aria-label="Dismiss">×</button>
           </p>
         )}
-        <Composer
-          id={id}
-          members={others}
-          replyingTo={replyingTo}
-          onCancelReply={() => setReplyingTo(null)}
-          editing={editing}
-          onEdit={edit}
-          onStopEditing={() => setEditing(null)}
-          lastOwn={lastEditable(messages, me)}
-          input={input}
-        />
+        {blockedPeer ? (
+          // Neither side can write here while the block holds: the server refuses, so no composer.
+          <div className="blocked-notice" data-testid="blocked-notice">
+            <span className="grow">You blocked {nameOf(peer)}.</span>
+            <button type="button" onClick={() => chat?.unblock(peer).catch((err: unknown) => setNotice(String(err)))}>Unblock</button>
+          </div>
+        ) : (
+          <Composer
+            id={id}
+            members={others}
+            replyingTo={replyingTo}
+            onCancelReply={() => setReplyingTo(null)}
+            editing={editing}
+            onEdit={edit}
+            onStopEditing={() => setEditing(null)}
+            lastOwn={lastEditable(messages, me)}
+            input={input}
+            notice={<SlowModeNote conversation={conversation} messages={messages} me={me} />}
+          />
+        )}
       </section>
       {threadRoot && (
         <ThreadPanel
@@ -104,9 +108,10 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
           members={others}
           group={group}
           handlersFor={(m, editInThread) => handlersFor(m, { ...common, edit: editInThread })}
-          onClose={closeThread}
+          onClose={closeSide}
         />
       )}
+      {side === 'details' && conversation?.kind === 'group' && <DetailsPanel conversation={conversation} me={me} onClose={closeSide} onLeft={onBack} />}
       {deleting && (
         <ConfirmDelete
           message={deleting}
@@ -121,6 +126,7 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
           }}
         />
       )}
+      {reporting && <ReportDialog conversationId={id} message={reporting} onClose={() => setReporting(null)} />}
     </div>
   );
 }

@@ -8,6 +8,9 @@ const PATHS = {
   react: 'M8 14.5a6.5 6.5 0 1 0 0-13 6.5 6.5 0 0 0 0 13zM5.5 9.5a3 3 0 0 0 5 0M6 6.2v.1M10 6.2v.1',
   edit: 'M10.5 2.5l3 3-8 8H2.5v-3zM9 4l3 3',
   delete: 'M2.5 4.5h11M6 4.5V3h4v1.5M4 4.5l.7 9h6.6l.7-9M6.8 7v4.5M9.2 7v4.5',
+  report: 'M3.5 14.5v-12M3.5 2.5h8l-1.5 3 1.5 3h-8',
+  muted: 'M4 11.5V7a4 4 0 0 1 6.5-3.1M12 6.5v5h-9.5M6.5 13.5h3M2 2l12 12',
+  more: 'M3.5 8h.1M8 8h.1M12.5 8h.1',
 } as const;
 
 export type IconName = keyof typeof PATHS;
@@ -15,7 +18,7 @@ export type IconName = keyof typeof PATHS;
 export function Icon({ name }: { name: IconName }) {
   return (
     <svg viewBox="0 0 16 16" width="15" height="15" aria-hidden="true" focusable="false">
-      <path d={PATHS[name]} fill="none" stroke="currentColor" strokeWidth="1.4" strokeLinecap="round" strokeLinejoin="round" />
+      <path d={PATHS[name]} fill="none" stroke="currentColor" strokeWidth={name === 'more' ? 2.4 : 1.4} strokeLinecap="round" strokeLinejoin="round" />
     </svg>
   );
 }

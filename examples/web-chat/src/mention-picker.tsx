@@ -1,5 +1,6 @@
-import { Avatar } from './avatar.js';
 import type { MentionPickerState } from './use-mention-picker.js';
+import { UserAvatar } from './avatar.js';
+import { useNameOf } from './people.js';
 
 /**
  * The list of members to mention, above the composer. Focus stays in the textarea (it points at
@@ -19,6 +20,7 @@ export function MentionPicker({ picker }: { picker: MentionPickerState }) {
 }
 
 function Options({ picker }: { picker: MentionPickerState }) {
+  const nameOf = useNameOf();
   return (
     <ul className="mention-picker" role="listbox" id={picker.listId} aria-label="Mention a member">
       {picker.candidates.map((userId, i) => (
@@ -32,8 +34,9 @@ function Options({ picker }: { picker: MentionPickerState }) {
           onMouseDown={(event) => event.preventDefault()}
           onClick={() => picker.pick(userId)}
         >
-          <Avatar name={userId} />
-          <span className="picker-name">{userId}</span>
+          <UserAvatar userId={userId} />
+          <span className="picker-name">{nameOf(userId)}</span>
+          {nameOf(userId) !== userId && <span className="muted picker-id">{userId}</span>}
         </li>
       ))}
     </ul>

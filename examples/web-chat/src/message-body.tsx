@@ -1,11 +1,13 @@
 import type { MessageView } from '@parley/client-sdk';
 import { APP_DATA_LABEL, customKeysOf, splitMentions } from './message-content.js';
+import { useNameOf } from './people.js';
 
 /**
  * A message's words, with the users it mentions highlighted (the reader's own name most), or,
  * for a message that carries only app data, a small neutral card instead of an empty bubble.
  */
 export function MessageBody({ message, me }: { message: MessageView; me: string }) {
+  const nameOf = useNameOf();
   if (message.text === undefined || message.text === '') {
     if (!message.custom) return null;
     return (
@@ -25,9 +27,10 @@ export function MessageBody({ message, me }: { message: MessageView; me: string 
             key={i}
             className={`mention ${segment.mention === me ? 'you' : ''}`}
             data-testid="mention"
-            title={segment.mention === me ? 'Mentions you' : undefined}
+            title={segment.mention === me ? 'Mentions you' : `@${segment.mention}`}
           >
-            {segment.text}
+            {/* The text holds `@id`; people read the name. */}
+            @{nameOf(segment.mention)}
           </span>
         ),
       )}

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { MessageView } from '@parley/client-sdk';
 import { Ticks, tickOf } from './ticks.js';
 import { clockOf, hueOf, whenOf } from './names.js';
@@ -7,6 +8,7 @@ import { ReactionChips } from './reactions.js';
 import { MessageToolbar, type BubbleHandlers } from './message-toolbar.js';
 import { FailedChanges } from './failed-changes.js';
 import { DELETED_LABEL } from './message-content.js';
+import { useNameOf } from './people.js';
 
 export type { BubbleHandlers } from './message-toolbar.js';
 
@@ -25,14 +27,32 @@ type BubbleProps = {
   quoted?: MessageView | undefined;
   /** Brings the quoted message into view; absent when it is not loaded. */
   onJumpToQuote?: (() => void) | undefined;
+  /** From a user this user blocks (in a group): collapsed until the reader asks to see it. */
+  blocked?: boolean;
 };
 
-export function Bubble({ message, me, showSender, on, onRetry, onDiscard, onOpenThread, quoted, onJumpToQuote }: BubbleProps) {
+export function Bubble(props: BubbleProps) {
+  const [shown, setShown] = useState(false);
+  // The server keeps one log for all members: blocked people's messages are hidden here, not there.
+  if (props.blocked && !shown && !props.message.deleted) {
+    return (
+      <div className="bubble-row theirs">
+        <button type="button" className="bubble collapsed" data-testid="blocked-message" data-message-id={props.message.id} onClick={() => setShown(true)}>
+          Message from a blocked user <span className="link">Show</span>
+        </button>
+      </div>
+    );
+  }
+  return <ShownBubble {...props} />;
+}
+
+function ShownBubble({ message, me, showSender, on, onRetry, onDiscard, onOpenThread, quoted, onJumpToQuote }: BubbleProps) {
+  const nameOf = useNameOf();
   const mine = message.senderId === me;
   const tick = mine && !message.deleted ? tickOf(message) : undefined;
   const mentionsMe = !mine && message.mentionsMe && !message.deleted;
   const sender = showSender && (
-    <span className="sender" style={{ color: `hsl(${hueOf(message.senderId)} 55% 40%)` }}>{message.senderId}</span>
+    <span className="sender" style={{ color: `hsl(${hueOf(message.senderId)} 55% 40%)` }} title={message.senderId}>{nameOf(message.senderId)}</span>
   );
   const summary = message.replyCount > 0 && onOpenThread && <ThreadSummary message={message} onOpen={onOpenThread} />;
   const failed = <FailedChanges changes={message.failedChanges} onRetry={onRetry} onDiscard={onDiscard} />;
@@ -59,7 +79,7 @@ export function Bubble({ message, me, showSender, on, onRetry, onDiscard, onOpen
         data-message-id={message.id}
         // Focus target of a quote's jump, so keyboard and screen reader users land on it too.
         tabIndex={-1}
-        aria-label={mentionsMe ? `${message.senderId} mentioned you` : undefined}
+        aria-label={mentionsMe ? `${nameOf(message.senderId)} mentioned you` : undefined}
         role={mentionsMe ? 'group' : undefined}
       >
         <MessageToolbar message={message} on={on} />

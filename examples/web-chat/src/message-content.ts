@@ -72,10 +72,13 @@ export function mentionQueryAt(text: string, caret: number): { start: number; qu
   return { start: caret - query.length - 1, query };
 }
 
-/** Members matching a query: names starting with it first, then names containing it. */
-export function mentionCandidates(members: readonly string[], query: string, max = 8): string[] {
+/**
+ * Members matching a query, by id or by display name (`nameOf`): those starting with it first,
+ * then those containing it.
+ */
+export function mentionCandidates(members: readonly string[], query: string, max = 8, nameOf: (id: string) => string = (id) => id): string[] {
   const q = query.toLowerCase();
-  const starts = members.filter((id) => id.toLowerCase().startsWith(q));
-  const contains = members.filter((id) => !id.toLowerCase().startsWith(q) && id.toLowerCase().includes(q));
+  const starts = members.filter((id) => id.toLowerCase().startsWith(q) || nameOf(id).toLowerCase().startsWith(q));
+  const contains = members.filter((id) => !starts.includes(id) && (id.toLowerCase().includes(q) || nameOf(id).toLowerCase().includes(q)));
   return [...starts, ...contains].slice(0, max);
 }

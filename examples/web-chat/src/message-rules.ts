@@ -16,9 +16,14 @@ export function isEditable(message: MessageView, me: string, now: number = Date.
   );
 }
 
-/** The sender deletes their own messages; a group's owner may delete anyone's (once stored). */
-export function isDeletable(message: MessageView, me: string, groupOwner: boolean): boolean {
-  return !message.deleted && message.status !== 'failed' && (message.senderId === me || (groupOwner && message.id !== undefined));
+/** The sender deletes their own messages; a group's owner and admins may delete anyone's (once stored). */
+export function isDeletable(message: MessageView, me: string, moderator: boolean): boolean {
+  return !message.deleted && message.status !== 'failed' && (message.senderId === me || (moderator && message.id !== undefined));
+}
+
+/** Others' stored messages can be reported (the server takes a report of a stored message only). */
+export function isReportable(message: MessageView, me: string): boolean {
+  return message.senderId !== me && message.id !== undefined && !message.deleted;
 }
 
 /** The user's latest message of a list that can still be edited: what ↑ in an empty composer edits. */

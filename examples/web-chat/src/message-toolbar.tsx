@@ -2,6 +2,7 @@ import { useRef, useState, type KeyboardEvent } from 'react';
 import type { MessageView } from '@parley/client-sdk';
 import { ReactionPicker } from './reactions.js';
 import { Icon, type IconName } from './icons.js';
+import { useNameOf } from './people.js';
 
 /** What a message offers; an absent handler is an action this message does not have. */
 export interface BubbleHandlers {
@@ -10,6 +11,8 @@ export interface BubbleHandlers {
   react?: (key: string) => void;
   edit?: () => void;
   remove?: () => void;
+  /** Report it to the app's moderators (others' stored messages). */
+  report?: () => void;
 }
 
 /**
@@ -20,8 +23,9 @@ export interface BubbleHandlers {
 export function MessageToolbar({ message, on }: { message: MessageView; on: BubbleHandlers }) {
   const [picking, setPicking] = useState(false);
   const reactButton = useRef<HTMLButtonElement>(null);
-  const { reply, thread, react, edit, remove } = on;
-  if (!reply && !thread && !react && !edit && !remove) return null;
+  const { reply, thread, react, edit, remove, report } = on;
+  const sender = useNameOf()(message.senderId);
+  if (!reply && !thread && !react && !edit && !remove && !report) return null;
   const onKeyDown = (event: KeyboardEvent<HTMLSpanElement>) => {
     if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
     const tools = [...event.currentTarget.querySelectorAll<HTMLButtonElement>('button.tool')];
@@ -37,8 +41,8 @@ export function MessageToolbar({ message, on }: { message: MessageView; on: Bubb
   // The picker is the bubble's child, not the toolbar's: it lines up with the bubble, above it.
   return (
     <>
-      <span className={`toolbar ${picking ? 'open' : ''}`} role="toolbar" aria-label={`Actions on ${message.senderId}'s message`} onKeyDown={onKeyDown}>
-        {reply && <Action label={`Reply to ${message.senderId}`} title="Reply" icon="reply" onClick={reply} first />}
+      <span className={`toolbar ${picking ? 'open' : ''}`} role="toolbar" aria-label={`Actions on ${sender}'s message`} onKeyDown={onKeyDown}>
+        {reply && <Action label={`Reply to ${sender}`} title="Reply" icon="reply" onClick={reply} first />}
         {thread && <Action label="Reply in thread" title="Reply in thread" icon="thread" onClick={thread} first={!reply} />}
         {react && (
           <button
@@ -56,6 +60,7 @@ export function MessageToolbar({ message, on }: { message: MessageView; on: Bubb
         )}
         {edit && <Action label="Edit message" title="Edit (↑ in an empty composer edits your last one)" icon="edit" onClick={edit} first={!reply && !thread && !react} />}
         {remove && <Action label="Delete message" title="Delete" icon="delete" onClick={remove} first={!reply && !thread && !react && !edit} />}
+        {report && <Action label="Report…" title="Report to the moderators" icon="report" onClick={report} first={!reply && !thread && !react && !edit && !remove} />}
       </span>
       {picking && react && (
         <ReactionPicker

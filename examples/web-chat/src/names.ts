@@ -5,11 +5,19 @@ export function othersIn(conversation: ConversationView, me: string): string[] {
   return conversation.members.filter((id) => id !== me);
 }
 
-/** A group's title, or the other person's name in a direct chat. */
-export function titleOf(conversation: ConversationView, me: string): string {
+/** A group's title, or the other people's names (`nameOf`: profiles, else ids). */
+export function titleOf(conversation: ConversationView, me: string, nameOf: (userId: string) => string = (id) => id): string {
   if (conversation.title) return conversation.title;
   const others = othersIn(conversation, me);
-  return others.length > 0 ? others.join(', ') : 'Just you';
+  return others.length > 0 ? others.map(nameOf).join(', ') : 'Just you';
+}
+
+/** "30 s", "1 min", "5 min": a slow mode's interval as people say it. */
+export function intervalOf(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.round(minutes / 60)} h`;
 }
 
 export function initialOf(name: string): string {

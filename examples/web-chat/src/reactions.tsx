@@ -1,22 +1,23 @@
 import { useEffect, useRef, type KeyboardEvent, type RefObject } from 'react';
 import type { MessageView, ReactionView } from '@parley/client-sdk';
+import { listOf, useNameOf } from './people.js';
 
 /** The quick set the picker offers; keys already on a message are offered too. */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const;
 
 /** "alice, bob and you": who reacted, for the chip's tooltip and its screen-reader name. */
-function whoOf(reaction: ReactionView, me: string): string {
-  const names = reaction.userIds.map((id) => (id === me ? 'you' : id));
-  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names.join('');
+function whoOf(reaction: ReactionView, me: string, nameOf: (userId: string) => string): string {
+  return listOf(reaction.userIds.map((id) => (id === me ? 'you' : nameOf(id))));
 }
 
 /** The chips under a message: each key with its count, pressed when it is the user's; a click toggles. */
 export function ReactionChips({ message, me, onToggle }: { message: MessageView; me: string; onToggle: (key: string) => void }) {
+  const nameOf = useNameOf();
   if (message.reactions.length === 0) return null;
   return (
     <div className="reactions" role="group" aria-label="Reactions">
       {message.reactions.map((reaction) => {
-        const who = whoOf(reaction, me);
+        const who = whoOf(reaction, me, nameOf);
         return (
           <button
             key={reaction.key}

@@ -1,5 +1,6 @@
 import type { MessageView } from '@parley/client-sdk';
 import { APP_DATA_LABEL, DELETED_LABEL, previewOf } from './message-content.js';
+import { useNameOf } from './people.js';
 
 type ReplyRef = NonNullable<MessageView['replyTo']>;
 
@@ -17,7 +18,9 @@ type ReplyQuoteProps = {
  * that brings it into view.
  */
 export function ReplyQuote({ replyTo, quoted, onJump }: ReplyQuoteProps) {
-  const sender = replyTo.senderId ?? quoted?.senderId ?? 'a message';
+  const nameOf = useNameOf();
+  const senderId = replyTo.senderId ?? quoted?.senderId;
+  const sender = senderId !== undefined ? nameOf(senderId) : 'a message';
   // An empty server preview means the quoted message had no text: it carried app data only.
   // A deleted message is quoted by no one any more: its words are gone, the quote says so.
   const preview = quoted?.deleted ? DELETED_LABEL : replyTo.preview !== undefined ? replyTo.preview || APP_DATA_LABEL : quoted ? previewOf(quoted) : '…';
@@ -41,10 +44,11 @@ export function ReplyQuote({ replyTo, quoted, onJump }: ReplyQuoteProps) {
 
 /** Above the composer while replying: what the reply will quote, and a way to change one's mind. */
 export function ReplyDraft({ message, onCancel }: { message: MessageView; onCancel: () => void }) {
+  const sender = useNameOf()(message.senderId);
   return (
-    <div className="reply-draft" role="group" aria-label={`Replying to ${message.senderId}`} data-testid="reply-draft">
+    <div className="reply-draft" role="group" aria-label={`Replying to ${sender}`} data-testid="reply-draft">
       <span className="quote">
-        <span className="quote-sender">Replying to {message.senderId}</span>
+        <span className="quote-sender">Replying to {sender}</span>
         <span className="quote-preview">{previewOf(message)}</span>
       </span>
       <button type="button" className="ghost" onClick={onCancel} aria-label="Cancel reply" title="Cancel reply (Esc)">

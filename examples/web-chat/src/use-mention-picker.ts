@@ -1,5 +1,6 @@
 import { useId, useLayoutEffect, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import { mentionCandidates, mentionQueryAt, mentionsIn } from './message-content.js';
+import { useNameOf } from './people.js';
 
 interface Options {
   /** Who can be mentioned: the conversation's other members. */
@@ -16,6 +17,7 @@ interface Options {
  */
 export function useMentionPicker({ members, draft, setDraft, input }: Options) {
   const listId = useId();
+  const nameOf = useNameOf();
   const [caret, setCaret] = useState(0);
   const [picked, setPicked] = useState<string[]>([]);
   const [active, setActive] = useState({ query: '', index: 0 });
@@ -24,7 +26,7 @@ export function useMentionPicker({ members, draft, setDraft, input }: Options) {
   const caretAfterPick = useRef<number | null>(null);
 
   const at = mentionQueryAt(draft, caret);
-  const candidates = at ? mentionCandidates(members, at.query) : [];
+  const candidates = at ? mentionCandidates(members, at.query, 8, nameOf) : [];
   const open = at !== null && at.start !== dismissedAt && candidates.length > 0;
   // A new query starts at its best match.
   const index = at && active.query === at.query ? Math.min(active.index, candidates.length - 1) : 0;

@@ -62,11 +62,23 @@ export async function signInOnPage(page: Page, name: string): Promise<void> {
   await page.getByTestId('me').waitFor();
 }
 
-/** Starts a direct chat (one name) or a group (several names, or a title). */
+/**
+ * Picks people in a people picker (the field labelled `label`): types each id and picks the
+ * suggestion for it (the directory's entry, or "Use id …" for an id it does not list).
+ */
+export async function pickPeople(page: Page, label: string, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    await page.getByLabel(label, { exact: true }).fill(id);
+    await page.locator(`[data-testid="person-option"][data-user-id="${id}"]`).click();
+    await page.locator(`[data-testid="picked"][data-user-id="${id}"]`).waitFor();
+  }
+}
+
+/** Starts a direct chat (one name) or a group (several names, or a title), picking the people. */
 export async function startChat(person: Person, names: string[], title?: string): Promise<void> {
   const { page } = person;
   await page.getByRole('button', { name: '+ New chat' }).click();
-  await page.getByLabel('Chat with').fill(names.join(', '));
+  await pickPeople(page, 'Chat with', names);
   if (title) await page.getByLabel('Group name').fill(title);
   await page.getByRole('button', { name: names.length > 1 || title ? 'Create group' : 'Start chat' }).click();
   await composerOf(page).waitFor();

@@ -6,7 +6,17 @@ import { startReferenceServer } from '../../../packages/server-sdk/src/reference
  * Prints the CLI's "listening on" line and drains on SIGTERM like it.
  */
 const staticDir = process.argv[2];
-const chatOptions = JSON.parse(process.env.PARLEY_TEST_CHAT_OPTIONS ?? '{}') as Record<string, unknown>;
+const { maskWords, ...chatOptions } = JSON.parse(process.env.PARLEY_TEST_CHAT_OPTIONS ?? '{}') as { maskWords?: string[] } & Record<string, unknown>;
+// A hook that replaces content (a masked word): the sender's page must show what was stored.
+const masked = maskWords && maskWords.length > 0 ? new RegExp(`\\b(${maskWords.join('|')})\\b`, 'gi') : undefined;
+if (masked) {
+  chatOptions.hooks = {
+    beforeSend: ({ data }: { data: { text?: string } }) => {
+      const text = data.text?.replace(masked, '***');
+      return text !== data.text && text !== undefined ? { replace: { text } } : undefined;
+    },
+  };
+}
 const server = await startReferenceServer({
   port: 0,
   host: '127.0.0.1',

@@ -16,6 +16,8 @@ export interface WebChatServer {
 export interface WebChatServerOptions {
   /** `createChatServer({ messages })`, e.g. `{ editWindowMs: 15_000 }`. */
   messages?: { editWindowMs?: number };
+  /** A `beforeSend` hook that stores these words masked (`***`): content the server replaced. */
+  maskWords?: string[];
 }
 
 /**
