@@ -20,25 +20,46 @@ export const isWatchRoom = (room: string): boolean => room.startsWith('watch:');
 export const isPresenceRoom = (room: string): boolean => room.startsWith('presence:');
 
 /**
- * The plain rooms (`user:bob`) carry every frame in the form of the previous release's version:
- * during a rolling deploy, a node of that release hands what arrives over Redis for its plain
- * rooms to its clients as it is, and those clients speak that version. Connections of every other
- * version (the current one, and older ones) join, next to each room, that room qualified by
- * their version and the room of their version: a frame that reads differently in their version
- * goes to the qualified rooms in their form, and to the plain rooms with those connections
- * excepted. Most frames read the same in every version: one emit, to the plain rooms. The
- * qualified names start with `v<N>|`, so no `watch:` or `presence:` test matches them.
+ * The plain rooms (`user:bob`) carry every frame in protocol 4's form, in this release and in the
+ * previous one (which set it): during a rolling deploy both kinds of node send the plain rooms the
+ * same form, so a node of either release can hand what arrives there over Redis to its plain
+ * connections as it is. Connections of every other version join, next to each room, that room
+ * qualified by their version and the room of their version: a frame that reads differently in
+ * their version goes to the qualified rooms in their form, and to the plain rooms with those
+ * connections excepted. Most frames read the same in every version: one emit, to the plain
+ * rooms. The qualified names start with `v<N>|`, so no `watch:` or `presence:` test matches them.
+ *
+ * Pinned, not derived from PROTOCOL_VERSION: were it to move with each release, a node of the
+ * previous release and one of this release would send the plain rooms different forms, and the
+ * newer form reaching the older node's plain connections (or the older, poorer one reaching this
+ * node's) is what the mixed-cluster tests caught. It changes only with the window: the release
+ * that drops protocol 4 must keep serving a previous release's plain rooms for one more deploy.
  */
-export const PLAIN_VERSION = Math.max(OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION - 1);
+export const PLAIN_VERSION = Math.max(OLDEST_PROTOCOL_VERSION, 4);
+/**
+ * The previous release's own version. A node of that release knows no newer one: what it sends in
+ * its richest form goes to that version's qualified rooms. Connections of this release's version
+ * join those rooms too, so they get it in that form (which they read: each version's frames are
+ * valid in the next), not the plain rooms' poorer one; this node's own sends to those rooms leave
+ * them out (`deliveries`), since it sends them their own form.
+ */
+export const BRIDGED_VERSION = PROTOCOL_VERSION - 1 > PLAIN_VERSION ? PROTOCOL_VERSION - 1 : undefined;
 /** The versions served apart from the plain rooms (their own qualified rooms). */
 export const APART_VERSIONS: readonly number[] = [PROTOCOL_VERSION, ...OLDER_VERSIONS].filter((v) => v !== PLAIN_VERSION);
+
+/** The versions whose qualified rooms a connection of `protocol` joins. */
+function roomVersions(protocol: number): number[] {
+  if (protocol === PLAIN_VERSION) return [];
+  return protocol === PROTOCOL_VERSION && BRIDGED_VERSION !== undefined ? [protocol, BRIDGED_VERSION] : [protocol];
+}
 export const versionRoom = (version: number): string => `v${version}|`;
 const qualified = (version: number, room: string): string => `${versionRoom(version)}${room}`;
 
 /** Joins a connection to a room (and, unless it speaks the plain rooms' version, that room in its version). */
 export function joinRoom(conn: RoomMember, room: string): unknown {
-  if (conn.protocol === PLAIN_VERSION) return conn.socket.join(room);
-  return conn.socket.join([room, qualified(conn.protocol, room), versionRoom(conn.protocol)]);
+  const versions = roomVersions(conn.protocol);
+  if (versions.length === 0) return conn.socket.join(room);
+  return conn.socket.join([room, ...versions.flatMap((version) => [qualified(version, room), versionRoom(version)])]);
 }
 
 /** What joining and leaving rooms needs of a connection. */
@@ -49,8 +70,9 @@ export interface RoomMember {
 
 /** Takes a connection out of a room (and its version's form of it). */
 export function leaveRoom(conn: RoomMember, room: string): unknown {
-  if (conn.protocol === PLAIN_VERSION) return conn.socket.leave(room);
-  return Promise.all([conn.socket.leave(room), conn.socket.leave(qualified(conn.protocol, room))]);
+  const versions = roomVersions(conn.protocol);
+  if (versions.length === 0) return conn.socket.leave(room);
+  return Promise.all([conn.socket.leave(room), ...versions.map((version) => conn.socket.leave(qualified(version, room)))]);
 }
 
 const withQualified = (rooms: readonly string[]): string[] => [
@@ -112,7 +134,11 @@ export function deliveries(
   const out: Delivery[] = [];
   if (plain) out.push({ to: rooms, frame: plain, except: [...except, ...apart.map(({ version }) => versionRoom(version))] });
   for (const { version, form } of apart) {
-    if (form) out.push({ to: rooms === 'everyone' ? [versionRoom(version)] : rooms.map((room) => qualified(version, room)), frame: form, except });
+    // Newer versions' connections may sit in this version's rooms too (BRIDGED_VERSION): they get
+    // their own form. (When this version's form differs from the plain one, every newer one does.)
+    const newer = apart.filter((other) => other.version > version).map((other) => versionRoom(other.version));
+    const to = rooms === 'everyone' ? [versionRoom(version)] : rooms.map((room) => qualified(version, room));
+    if (form) out.push({ to, frame: form, except: [...except, ...newer] });
   }
   return out;
 }
