@@ -15,6 +15,8 @@ const lineOf = (item: TimelineItem): string => {
     case 'added': return `${item.actorId} added ${who}${owner}`;
     case 'removed': return `${item.actorId} removed ${who}${owner}`;
     case 'left': return `${item.actorId} left${owner}`;
+    case 'updated': return `${item.actorId} changed ${Object.keys(item.patch ?? {}).join(', ')}`;
+    case 'role': return `${item.actorId} made ${(item.changes ?? []).map((c) => `${c.userId} ${c.role}`).join(', ')}`;
   }
 };
 const lines = (chat: ChatClient, id: string) => chat.getTimeline(id).map(lineOf);
