@@ -54,7 +54,7 @@ suite('group details, roles, bans and slow mode in the example web chat', () => 
     expect(await description.getAttribute('readonly')).not.toBeNull();
     expect(await details(bobPage).getByRole('button', { name: 'Save details' }).count()).toBe(0);
     expect(await details(bobPage).getByText('Only the owner and admins change these.').count()).toBe(1);
-  });
+  }, 120_000);
 
   it('the owner makes an admin, who removes and bans a member: the banned one loses the group and cannot be added back until unbanned', async () => {
     const [alice, bob, carol] = [named('alice'), named('bob'), named('carol')];
@@ -97,7 +97,7 @@ suite('group details, roles, bans and slow mode in the example web chat', () => 
     await details(alicePage).getByRole('button', { name: 'Add to group' }).click();
     await expect.poll(() => rowTitles(carolPage), eventually).toEqual(['mods']);
     await expect.poll(() => systemLines(alicePage), eventually).toContain(`${alice} added ${carol}`);
-  });
+  }, 120_000);
 
   it('slow mode: members see it and count down after sending; a message sent too soon waits and then goes, in order', async () => {
     const [alice, bob] = [named('alice'), named('bob')];
@@ -125,5 +125,5 @@ suite('group details, roles, bans and slow mode in the example web chat', () => 
     await expect.poll(() => timelineTexts(alicePage), { timeout: 60_000 }).toEqual(['first', 'second']);
     await expect.poll(() => bobPage.tick('second'), eventually).not.toBe('pending');
     expect(await composerOf(bobPage.page).isEnabled()).toBe(true);
-  });
+  }, 120_000);
 });
