@@ -141,3 +141,19 @@ describe('profiles and replaced content through the client SDK', () => {
     }
   });
 });
+
+describe('slow mode through the client SDK', () => {
+  it("keeps a member's messages sent faster than slow mode allows queued, and stores them all, in order", async () => {
+    const s = await scope.server();
+    const alice = scope.client(s, 'alice');
+    const bob = scope.client(s, 'bob');
+    for (const c of [alice, bob]) await waitFor(c, online);
+    const { id } = await alice.createGroup({ members: ['bob'] });
+    await alice.updateConversation(id, { slowModeMs: 1_000 });
+    await waitFor(bob, (c) => c.getConversation(id)?.slowModeMs === 1_000, 10_000, 'slow mode on bob');
+    for (const text of ['one', 'two', 'three']) await bob.send(id, text);
+    await waitFor(alice, (c) => c.getMessages(id).length === 3, 30_000, "every one of bob's messages stored");
+    expect(alice.getMessages(id).map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    await waitFor(bob, (c) => c.getMessages(id).every((m) => m.status === 'sent'), 10_000, 'all sent on bob');
+  });
+});
