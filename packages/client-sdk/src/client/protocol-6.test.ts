@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, type LogEvent, type SyncFrame } from '@parley/protocol';
+import { Limits, PROTOCOL_VERSION, type LogEvent, type SyncFrame } from '@parley/protocol';
 import { createChatClientWith } from './chat-client.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
 import { createFakeWire, createManualTimers, flushAsync } from '../../test/support/fake-wire.js';
@@ -132,6 +132,25 @@ describe('people in the client', () => {
     wire.push({ type: 'users.result', reqId: again.reqId, users: [{ id: 'alice', name: 'Alice B.' }] });
     await flushAsync();
     expect(chat.getUser('alice')?.name).toBe('Alice B.');
+    void chat.close();
+  });
+
+  it('splits a large batch at the per-frame limit, and asks again on reconnect for what went unanswered', async () => {
+    const { wire, chat } = await setup();
+    await online(wire);
+    const ids = Array.from({ length: Limits.maxUserIdsPerRequest + 5 }, (_, i) => `u${i}`);
+    const loading = chat.loadUsers(ids);
+    await Promise.resolve();
+    expect(wire.frames('users').map((f) => f.userIds?.length)).toEqual([Limits.maxUserIdsPerRequest, 5]);
+    const [first, second] = wire.frames('users');
+    wire.push({ type: 'users.result', reqId: first!.reqId, users: [{ id: 'u0', name: 'Zero' }] });
+    wire.drop();
+    expect(await loading).toEqual([{ id: 'u0', name: 'Zero' }]);
+    expect(second).toBeDefined();
+    await online(wire);
+    await flushAsync();
+    const again = wire.frames('users').slice(2);
+    expect(again.map((f) => f.userIds)).toEqual([ids.slice(Limits.maxUserIdsPerRequest)]);
     void chat.close();
   });
 
