@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { createDevAuth, type RateLimit } from '@parley/server-sdk';
 import { openDatabase, type ChaosDatabase } from './chaos-database.js';
 import { ChaosProxy } from './chaos-proxy.js';
-import { checkRun, converged, type ChaosReport, type ConcurrentSend } from './oracle.js';
+import { checkRun, converged, readLog, type ChaosReport, type ConcurrentSend } from './oracle.js';
+import { checkGroups } from './oracle-groups.js';
 import { createRng, type Rng } from './prng.js';
 import { ServerProcess } from './server-process.js';
 import { sleep, World } from './world.js';
@@ -108,6 +109,10 @@ export async function runChaos(scenario: Scenario, options: RunOptions): Promise
     const deadline = Date.now() + settleMs;
     while (!(await converged(store, world)) && Date.now() < deadline) await sleep(200);
     if (Date.now() >= deadline) notes.push(`devices not converged after ${settleMs} ms`);
+    await world.admin.settled();
+    // What the server tells a member's fresh device about each group, while it still runs.
+    const members = new Set([...world.conversations.values()].flat());
+    const summaries = await world.admin.summaries(members).catch((error: unknown) => (notes.push(`summaries not read: ${String(error)}`), new Map()));
     world.close();
     await server.stop();
     const stats = server.stats;
@@ -115,6 +120,13 @@ export async function runChaos(scenario: Scenario, options: RunOptions): Promise
     if (stats?.rateLimited) notes.push(`${stats.rateLimited} sends RATE_LIMITED`);
     if (stats?.outOfOrder) notes.push(`${stats.outOfOrder} sends refused OUT_OF_ORDER`);
     const result = await checkRun(store, world, ctx.concurrent);
+    const logs = new Map<string, Awaited<ReturnType<typeof readLog>>>();
+    for (const conversationId of world.conversations.keys()) logs.set(conversationId, await readLog(store, conversationId));
+    const groups = await checkGroups(store, logs, world.admin.records, summaries, world.devices, world.conversations);
+    result.violations.push(...groups.violations);
+    if (world.admin.records.length > 0) {
+      notes.push(`group requests: ${world.admin.records.length} (${groups.applied} applied, ${groups.refused} refused); ${groups.staleViews} current-device views differ from the log's details`);
+    }
     return { scenario: scenario.name, seed: options.seed, ...result, notes };
   } finally {
     world.close();

@@ -1,4 +1,5 @@
 import { createChatClient, createMemoryStorage, type ChatClient } from '@parley/client-sdk';
+import { GroupAdmin } from './group-admin.js';
 import type { Rng } from './prng.js';
 
 /** The options of `createChatClient` a chaos device uses, in a form every release accepts. */
@@ -80,10 +81,18 @@ export class World {
   refusedChanges = 0;
   /** How often a device changes a message instead of sending one (current devices only). */
   changeRate = 0.35;
+  /**
+   * How often a current device's user changes one of its groups instead (details or roles, as
+   * the owner, or tried as a member: refused), through `admin`.
+   */
+  adminRate = 0.1;
+  readonly admin: GroupAdmin;
   /** `send()` calls made per device so far; numbered when called, not when they resolve. */
   private readonly calls = new Map<Device, number>();
 
-  constructor(private readonly options: WorldOptions) {}
+  constructor(private readonly options: WorldOptions) {
+    this.admin = new GroupAdmin(options.url, options.issueToken, options.rng);
+  }
 
   /**
    * `create`: which release's `createChatClient` this device runs (default: the current one; a
@@ -115,6 +124,7 @@ export class World {
     const { id } = await owner.chat.createGroup({ title: `chaos ${this.conversations.size}`, members: members.filter((m) => m !== owner.userId) });
     const all = [...new Set([owner.userId, ...members])];
     this.conversations.set(id, all);
+    this.admin.setOwner(id, owner.userId);
     await until(() => this.membersOf(id).every((d) => d.chat.getConversation(id) !== undefined), timeoutMs, `group ${id} on every device`);
     return id;
   }
@@ -202,7 +212,8 @@ export class World {
           const conversationId = rng.pick(mine);
           const count = burst > 1 ? rng.int(1, burst * 2 - 1) : 1;
           for (let i = 0; i < count; i++) {
-            if (!device.previous && rng.chance(this.changeRate)) await this.change(device, conversationId);
+            if (!device.previous && rng.chance(this.adminRate)) await this.admin.act(device.userId, conversationId, this.conversations.get(conversationId) ?? []);
+            else if (!device.previous && rng.chance(this.changeRate)) await this.change(device, conversationId);
             else await this.send(device, conversationId);
           }
           await sleep(count * rng.int(everyMs >> 1, everyMs + (everyMs >> 1)));
@@ -229,6 +240,7 @@ export class World {
   }
 
   close(): void {
+    this.admin.close();
     for (const device of this.devices) device.chat.close();
   }
 }
