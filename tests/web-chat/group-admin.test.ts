@@ -99,6 +99,28 @@ suite('group details, roles, bans and slow mode in the example web chat', () => 
     await expect.poll(() => systemLines(alicePage), eventually).toContain(`${alice} added ${carol}`);
   }, 120_000);
 
+  it('the owner hands the ownership over (after a confirmation): both pages show the new owner, the old one an admin', async () => {
+    const [alice, bob] = [named('alice'), named('bob')];
+    const alicePage = await person('alice');
+    const bobPage = await person('bob');
+    await startChat(alicePage, [bob], 'club');
+    await bobPage.open('club');
+    await openDetails(alicePage);
+    await details(alicePage).getByRole('button', { name: `Make ${bob} the owner` }).click();
+    await details(alicePage).getByRole('button', { name: `Confirm: hand the ownership over to ${bob}` }).click();
+
+    await expect.poll(() => systemLines(bobPage), eventually).toContain(`${bob} is now the owner`);
+    await openDetails(bobPage);
+    const role = (p: Person, id: string) => details(p).locator(`[data-testid="member"][data-user-id="${id}"]`).getByTestId('role');
+    for (const p of [alicePage, bobPage]) {
+      await expect.poll(() => role(p, bob).textContent(), eventually).toBe('Owner');
+      await expect.poll(() => role(p, alice).textContent(), eventually).toBe('Admin');
+    }
+    // The new owner manages roles now; the previous one, an admin, no longer does.
+    expect(await details(bobPage).getByRole('button', { name: `Remove ${alice} as admin` }).count()).toBe(1);
+    expect(await details(alicePage).getByRole('button', { name: `Make ${bob} an admin` }).count()).toBe(0);
+  }, 120_000);
+
   it('slow mode: members see it and count down after sending; a message sent too soon waits and then goes, in order', async () => {
     const [alice, bob] = [named('alice'), named('bob')];
     const alicePage = await person('alice');
