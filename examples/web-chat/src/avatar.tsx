@@ -1,7 +1,6 @@
 import { useState } from 'react';
-import type { UserPresence } from '@parley/client-sdk/react';
+import { useUser, type UserPresence } from '@parley/client-sdk/react';
 import { hueOf, initialOf } from './names.js';
-import { useProfile } from './people.js';
 
 type AvatarProps = {
   name: string;
@@ -25,6 +24,6 @@ export function Avatar({ name, presence, group, image }: AvatarProps) {
 
 /** A user's avatar from their profile (picture and name), the id's initial until it loads. */
 export function UserAvatar({ userId, presence }: { userId: string; presence?: UserPresence | undefined }) {
-  const profile = useProfile(userId);
+  const profile = useUser(userId);
   return <Avatar name={profile?.name ?? userId} image={profile?.image} presence={presence} />;
 }

@@ -1,10 +1,10 @@
 import type { ConversationView } from '@parley/client-sdk';
-import { useConnection, usePresence, useTyping } from '@parley/client-sdk/react';
+import { useConnection, usePresence, useTyping, useUser } from '@parley/client-sdk/react';
 import { Avatar } from './avatar.js';
 import { ConversationMenu } from './conversation-menu.js';
 import { Icon } from './icons.js';
 import { lastSeenOf, othersIn, titleOf } from './names.js';
-import { listOf, useNameOf, useProfile } from './people.js';
+import { listOf, useNameOf } from './people.js';
 
 type ConversationHeaderProps = {
   id: string;
@@ -22,7 +22,7 @@ export function ConversationHeader({ id, conversation, me, onBack, onDetails, on
   const others = conversation ? othersIn(conversation, me) : [];
   const group = conversation?.kind === 'group';
   const peer = conversation?.kind === 'direct' ? others[0] : undefined;
-  const peerProfile = useProfile(peer);
+  const peerProfile = useUser(peer);
   const presence = usePresence(peer ? [peer] : []);
   const { typingUserIds } = useTyping(id);
   // Offline, the last presence heard is stale: show none rather than a wrong "online".

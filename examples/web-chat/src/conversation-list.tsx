@@ -1,10 +1,10 @@
 import type { ConversationView } from '@parley/client-sdk';
-import { useConversations, useMessages, usePresence, useTyping } from '@parley/client-sdk/react';
+import { useConversations, useMessages, usePresence, useTyping, useUser } from '@parley/client-sdk/react';
 import { Avatar } from './avatar.js';
 import { Icon } from './icons.js';
 import { othersIn, titleOf, whenOf } from './names.js';
 import { previewOf } from './message-content.js';
-import { useNameOf, useProfile } from './people.js';
+import { useNameOf } from './people.js';
 
 export function ConversationList({ me, openId, onOpen }: { me: string; openId: string | null; onOpen: (id: string) => void }) {
   const { conversations } = useConversations();
@@ -47,7 +47,7 @@ function Row({ conversation, me, active, presence, onOpen }: RowProps) {
   const nameOf = useNameOf();
   const last = messages.at(-1);
   const title = titleOf(conversation, me, nameOf);
-  const peer = useProfile(conversation.kind === 'direct' ? othersIn(conversation, me)[0] : undefined);
+  const peer = useUser(conversation.kind === 'direct' ? othersIn(conversation, me)[0] : undefined);
   const preview = typingUserIds.length > 0
     ? 'typing…'
     : last ? `${last.senderId === me ? 'You: ' : conversation.kind === 'group' ? `${nameOf(last.senderId)}: ` : ''}${previewOf(last)}` : 'No messages yet';

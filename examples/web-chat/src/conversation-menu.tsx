@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ConversationView } from '@parley/client-sdk';
-import { useChatClient } from '@parley/client-sdk/react';
+import { useBlocks, useChatClient } from '@parley/client-sdk/react';
 import { Icon } from './icons.js';
-import { useBlocks, useNameOf } from './people.js';
+import { useNameOf } from './people.js';
 
 const HOUR = 3_600_000;
 
@@ -22,7 +22,8 @@ type ConversationMenuProps = {
 export function ConversationMenu({ conversation, peer, onError }: ConversationMenuProps) {
   const chat = useChatClient();
   const nameOf = useNameOf();
-  const blocked = useBlocks().includes(peer ?? '');
+  const { isBlocked, block, unblock } = useBlocks();
+  const blocked = peer !== undefined && isBlocked(peer);
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
 
@@ -59,7 +60,7 @@ export function ConversationMenu({ conversation, peer, onError }: ConversationMe
               {item('Mute until I unmute', () => chat.mute(id))}
             </>
           )}
-          {peer !== undefined && (blocked ? item(`Unblock ${nameOf(peer)}`, () => chat.unblock(peer)) : item(`Block ${nameOf(peer)}`, () => chat.block(peer)))}
+          {peer !== undefined && (blocked ? item(`Unblock ${nameOf(peer)}`, () => unblock(peer)) : item(`Block ${nameOf(peer)}`, () => block(peer)))}
         </div>
       )}
     </div>

@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import type { MessageView } from '@parley/client-sdk';
-import { useChatClient, useConversation, useMarkRead, useMessageActions, useMessages } from '@parley/client-sdk/react';
+import { useBlocks, useConversation, useMarkRead, useMessageActions, useMessages } from '@parley/client-sdk/react';
 import { Composer } from './composer.js';
 import { ConversationHeader } from './conversation-header.js';
 import { MessageList } from './message-list.js';
@@ -13,13 +13,12 @@ import { handlersFor } from './bubble-handlers.js';
 import { lastEditable } from './message-rules.js';
 import { useEditDeadlines } from './use-edit-deadlines.js';
 import { othersIn, titleOf } from './names.js';
-import { isModerator, useBlocks, useNameOf } from './people.js';
+import { isModerator, useNameOf } from './people.js';
 
 /** What shows beside the timeline: a thread, or the group's details. */
 type Side = { thread: string } | 'details' | null;
 
 export function ConversationScreen({ id, me, onBack }: { id: string; me: string; onBack: () => void }) {
-  const chat = useChatClient();
   const conversation = useConversation(id);
   const nameOf = useNameOf();
   const others = conversation ? othersIn(conversation, me) : [];
@@ -37,8 +36,8 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
   const input = useRef<HTMLTextAreaElement>(null);
   const group = conversation?.kind === 'group';
   const peer = conversation?.kind === 'direct' ? others[0] : undefined;
-  const blocks = useBlocks();
-  const blockedPeer = peer !== undefined && blocks.includes(peer);
+  const { isBlocked, unblock } = useBlocks();
+  const blockedPeer = peer !== undefined && isBlocked(peer);
 
   // Replying and editing share the composer: choosing one drops the other.
   const reply = (message: MessageView) => {
@@ -82,7 +81,7 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
           // Neither side can write here while the block holds: the server refuses, so no composer.
           <div className="blocked-notice" data-testid="blocked-notice">
             <span className="grow">You blocked {nameOf(peer)}.</span>
-            <button type="button" onClick={() => chat?.unblock(peer).catch((err: unknown) => setNotice(String(err)))}>Unblock</button>
+            <button type="button" onClick={() => unblock(peer).catch((err: unknown) => setNotice(err instanceof Error ? err.message : String(err)))}>Unblock</button>
           </div>
         ) : (
           <Composer

@@ -1,9 +1,8 @@
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { MessageView } from '@parley/client-sdk';
-import { useSendMessage, useTimeline } from '@parley/client-sdk/react';
+import { useBlocks, useSendMessage, useTimeline } from '@parley/client-sdk/react';
 import { Bubble, type BubbleHandlers } from './message-bubble.js';
 import { SystemLine } from './system-line.js';
-import { useBlocks } from './people.js';
 
 /** Load the previous page when the reader is this close to the top. */
 const NEAR_TOP_PX = 160;
@@ -22,7 +21,7 @@ export function MessageList({ id, me, group, handlersFor, onOpenThread }: Messag
   const { items, hasOlder, loadingOlder, loadOlder } = useTimeline(id, { pageSize: 30 });
   const messages = items.filter((item): item is MessageView => item.type === 'message');
   const { retry, discard } = useSendMessage(id);
-  const blocks = useBlocks();
+  const { isBlocked } = useBlocks();
   const scroller = useRef<HTMLDivElement>(null);
   // What the list looked like before this render: to keep the reader's place when a page lands.
   const before = useRef({ first: undefined as string | undefined, last: undefined as string | undefined, height: 0, top: 0, atBottom: true });
@@ -91,7 +90,7 @@ export function MessageList({ id, me, group, handlersFor, onOpenThread }: Messag
             onOpenThread={() => onOpenThread(message)}
             quoted={quoted}
             onJumpToQuote={quotedId !== undefined && quoted ? () => jumpTo(quotedId) : undefined}
-            blocked={group && message.senderId !== me && blocks.includes(message.senderId)}
+            blocked={group && message.senderId !== me && isBlocked(message.senderId)}
           />
         );
       })}

@@ -1,13 +1,10 @@
-import { useEffect, useId, useState, type KeyboardEvent } from 'react';
-import type { UserProfile } from '@parley/client-sdk';
-import { useChatClient } from '@parley/client-sdk/react';
+import { useId, useState, type KeyboardEvent } from 'react';
+import { useUserSearch } from '@parley/client-sdk/react';
 import { UserAvatar } from './avatar.js';
 import { useNameOf } from './people.js';
 
 /** A user id as the protocol takes it: what "Use id …" offers when the directory finds no one. */
 const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
-/** Wait for a pause in typing before asking the server. */
-const SEARCH_DELAY_MS = 200;
 
 type PeoplePickerProps = {
   /** The search field's label ("Chat with", "Add people"). */
@@ -25,30 +22,15 @@ type PeoplePickerProps = {
  * Enter picks the first suggestion; picked people show as chips with ×.
  */
 export function PeoplePicker({ label, me, picked, onChange, exclude = [] }: PeoplePickerProps) {
-  const chat = useChatClient();
   const nameOf = useNameOf();
   const inputId = useId();
   const [query, setQuery] = useState('');
-  const [found, setFound] = useState<{ query: string; users: readonly UserProfile[] }>({ query: '', users: [] });
+  // Searched once typing pauses; answers to older queries are dropped.
+  const found = useUserSearch(query, { debounceMs: 200 });
   const q = query.trim();
 
-  useEffect(() => {
-    if (!chat || !q) return;
-    let current = true;
-    const timer = setTimeout(() => {
-      chat.searchUsers(q).then(
-        (users) => current && setFound({ query: q, users }),
-        () => current && setFound({ query: q, users: [] }),
-      );
-    }, SEARCH_DELAY_MS);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [chat, q]);
-
   const skip = new Set([me, ...picked, ...exclude]);
-  const results = found.query === q ? found.users.filter((u) => !skip.has(u.id)) : [];
+  const results = found.users.filter((u) => !skip.has(u.id));
   const exact = USER_ID.test(q) && !skip.has(q) && !results.some((u) => u.id === q) ? q : undefined;
   const options = q ? [...results.map((u) => u.id), ...(exact ? [exact] : [])] : [];
 

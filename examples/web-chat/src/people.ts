@@ -1,29 +1,30 @@
-import { useCallback } from 'react';
-import type { ConversationView, UserProfile } from '@parley/client-sdk';
-import { useChatStore } from '@parley/client-sdk/react';
+import { useEffect } from 'react';
+import type { ConversationView } from '@parley/client-sdk';
+import { useChatClient, useChatStore } from '@parley/client-sdk/react';
 
 /**
- * Names and pictures come from the app's user directory (`chat.getUser`): the SDK fetches each id
+ * Names and pictures come from the app's user directory: one person's profile with the SDK's
+ * `useUser`, and any number of names in one component with `useNameOf`. The SDK fetches each id
  * once, batching every id asked within one tick, and re-renders the readers when profiles land.
  * Until then (or for an id the directory does not know) the id itself is shown.
  */
 
-/** One user's profile, fetched on first ask; `undefined` while loading or unknown. */
-export function useProfile(userId: string | undefined): UserProfile | undefined {
-  // getUser is idempotent (one fetch per id), so asking from the selector is safe on every read.
-  return useChatStore((s, chat) => (userId === undefined ? undefined : (s.users[userId] ?? chat?.getUser(userId))));
-}
-
-/** `nameOf(id)`: the user's display name, or the id while it loads. Re-renders when profiles land. */
+/**
+ * `nameOf(id)`: the user's display name, or the id while it loads. The ids this render asked for
+ * and that are not held are fetched after it (in an effect: `getUser` starts a request).
+ */
 export function useNameOf(): (userId: string) => string {
+  const chat = useChatClient();
   const users = useChatStore((s) => s.users);
-  const chat = useChatStore((_, client) => client);
-  return useCallback((userId: string) => (users[userId] ?? chat?.getUser(userId))?.name ?? userId, [users, chat]);
-}
-
-/** The users this user blocks (private to them; every device of theirs follows). */
-export function useBlocks(): readonly string[] {
-  return useChatStore((s) => s.blocks);
+  const missing = new Set<string>();
+  useEffect(() => {
+    if (chat) for (const id of missing) chat.getUser(id);
+  });
+  return (userId: string) => {
+    const profile = users[userId];
+    if (!profile) missing.add(userId);
+    return profile?.name ?? userId;
+  };
 }
 
 /** "bob", "bob and carol", "bob, carol and dave". */
