@@ -18,6 +18,9 @@ interface BusAdapter {
   onMessage?(message: unknown, offset?: unknown): unknown;
 }
 
+/** A version room or a room qualified by a version (`v5|`, `v5|user:bob`: fanout.ts). */
+const VERSIONED_ROOM = /^v\d+\|/;
+
 /** BROADCAST in socket.io's cluster messages (the sharded adapter's format). */
 const CLUSTER_BROADCAST = 3;
 
@@ -85,6 +88,10 @@ function split({ packet, opts }: Broadcast, versions: readonly number[]): Broadc
   const frame = packet.data[1] as ServerFrame;
   if (!isRecord(frame)) return null;
   const rooms = Array.isArray(opts.rooms) ? (opts.rooms as string[]) : [];
+  // A broadcast to version rooms is already one version's form, sent apart by a node that knows
+  // versions: it reaches exactly the connections that asked for that form (this release's own
+  // connections join the previous release's version rooms on purpose: fanout.ts BRIDGED_VERSION).
+  if (rooms.some((room) => VERSIONED_ROOM.test(room))) return null;
   const except = Array.isArray(opts.except) ? (opts.except as string[]) : [];
   // A version already excepted was served apart by the node that sent it.
   const served = versions.filter((version) => !except.includes(versionRoom(version)));
