@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, type ClientFrame, type ConversationSummary, type LogEvent, type ServerFrame } from '@parley/protocol';
 import { testScope } from './helpers/scope.js';
-import { createGroup, isEvent, openDirect, sendText } from './helpers/fixtures.js';
+import { createGroup, isEvent, openDirect, sendText, until } from './helpers/fixtures.js';
+import { createMemoryStore } from '@parley/server-sdk';
 import { nextId, type WireClient } from './helpers/wire-client.js';
 import type { TestServer } from './helpers/test-server.js';
 
@@ -198,5 +199,38 @@ describe('hooks that replace content', () => {
     const edited = await m1.waitFor((f) => f.type === 'ack' && f.clientMsgId === 'c-replace-01');
     expect(edited).toMatchObject({ replaced: { text: '**** again' } });
     expect(JSON.stringify(await s.chat.api.history(id))).not.toContain('darn');
+  });
+});
+
+describe('a store failing between the event and the change it records', () => {
+  it('applies the change after the event until it holds, so the log and the stored details agree', async () => {
+    const store = createMemoryStore();
+    let failures = 0;
+    const flaky = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property !== 'updateConversation' || typeof value !== 'function') return value;
+        // Decided at each call: wrappers may keep the function they got.
+        return async (...args: unknown[]) => {
+          if (failures > 0) {
+            failures--;
+            throw new Error('store blip');
+          }
+          return Reflect.apply(value, target, args) as unknown;
+        };
+      },
+    });
+    const s = await scope.server({ store: flaky });
+    const owner = await scope.wire(s, 'owner');
+    const id = await createGroup(owner, ['m1']);
+    // A short blip: retried at once, the request succeeds.
+    failures = 2;
+    expect(await outcome(owner, { type: 'conversation.update', conversationId: id, patch: { title: 'Blip' } })).toBe('conversation');
+    // A longer one: the requester hears UNAVAILABLE, the log already says it, the change lands later.
+    failures = 4;
+    expect(await outcome(owner, { type: 'conversation.update', conversationId: id, patch: { title: 'Later' } })).toBe(ErrorCode.UNAVAILABLE);
+    await until(async () => (await store.getConversation(id))?.title === 'Later', 15_000, 'the title applied in the background');
+    const titles = (await store.readAfter(id, 0, 100)).filter((e) => e.kind === 'conversation.updated').map((e) => e.data.title);
+    expect(titles).toEqual(['Blip', 'Later']);
   });
 });

@@ -29,8 +29,11 @@ async function answer(ctx: ServerContext, conn: Connection, reqId: string, conve
 export async function updateDetails(ctx: ServerContext, actor: string, conversation: StoredConversation, patch: ConversationPatch): Promise<StoredConversation> {
   const changed = changedFields(conversation, patch);
   if (!changed) return conversation;
-  const updated = (await ctx.store.updateConversation(conversation.id, changed)) ?? conversation;
-  await appendSystemEvent(ctx, actor, conversation.id, { kind: 'conversation.updated', data: changed });
+  let updated = conversation;
+  // The event first, then the row (system-events.ts applyAfterEvent says why).
+  await appendSystemEvent(ctx, actor, conversation.id, { kind: 'conversation.updated', data: changed }, [], async () => {
+    updated = (await ctx.store.updateConversation(conversation.id, changed)) ?? conversation;
+  });
   return updated;
 }
 
@@ -69,12 +72,12 @@ export async function roleChanges(ctx: ServerContext, conversation: StoredConver
   return handover.slice(0, 2);
 }
 
-/** Stores role changes and records `members.role` in the name of `actor`. */
+/** Records `members.role` in the name of `actor`, then stores the role changes. */
 export async function applyRoles(ctx: ServerContext, actor: string, conversationId: string, changes: RoleChange[]): Promise<void> {
   if (changes.length === 0) return;
-  const changed = await ctx.store.setRoles(conversationId, changes);
-  const applied = changes.filter((c) => changed.some((m) => m.userId === c.userId));
-  if (applied.length > 0) await appendSystemEvent(ctx, actor, conversationId, { kind: 'members.role', data: { changes: applied } });
+  // The event first, then the roles (system-events.ts applyAfterEvent says why); `roleChanges`
+  // checked that every user named is a member.
+  await appendSystemEvent(ctx, actor, conversationId, { kind: 'members.role', data: { changes } }, [], () => ctx.store.setRoles(conversationId, changes));
 }
 
 /** MEMBERS.ROLE: the owner makes a member an admin or a member again, or hands the ownership over. */
