@@ -24,6 +24,10 @@ const PUBLIC: Record<string, string[]> = {
     'Change', 'ChangeFrame', 'ChangeTarget', 'EditData', 'MessageDeletedEvent', 'MessageEditedEvent', 'MessageRef',
     'MessageState', 'ReactionAddedEvent', 'ReactionGroup', 'ReactionKey', 'ReactionRemovedEvent', 'erasedByDelete',
     'foldIntoMessage', 'foldTarget', 'isChange', 'laneOf', 'messageAsOf', 'reactionsOf', 'stateSeq',
+    // Protocol 6: roles, group details, moderation, blocks, profiles.
+    'BansFrame', 'BansResultFrame', 'BlocksFrame', 'BlocksResultFrame', 'ConversationPatch', 'ConversationUpdateFrame',
+    'ConversationUpdatedEvent', 'Description', 'ImageUrl', 'MemberRole', 'MembersRoleEvent', 'MembersRoleFrame', 'MuteFrame',
+    'ReportFrame', 'ReportResultFrame', 'RoleChange', 'UserProfile', 'UsersChangedFrame', 'UsersFrame', 'UsersResultFrame',
   ],
   '@parley/client-sdk': [
     'ErrorCode', 'ParleyError', 'countUnread', 'createChatClient', 'createMemoryStorage', 'fullJitterDelay',
@@ -33,6 +37,7 @@ const PUBLIC: Record<string, string[]> = {
     'ParleyProvider', 'SERVER_SNAPSHOT', 'useAwayWhenHidden', 'useChatClient', 'useChatStore', 'useConnection',
     'useConversation', 'useConversations', 'useCreateChatClient', 'useCurrentUserId', 'useMarkRead', 'useMessageActions', 'useMessages',
     'useOutbox', 'usePresence', 'useReceipts', 'useSendMessage', 'useThread', 'useTimeline', 'useTyping',
+    'useBlocks', 'useUser', 'useUserSearch',
   ],
   '@parley/client-sdk/indexeddb': [
     'SCHEMA_VERSION', 'createIndexedDbStorage',
@@ -44,6 +49,8 @@ const PUBLIC: Record<string, string[]> = {
     'Counter', 'DEFAULT_USER_SETTINGS', 'ErrorCode', 'Gauge', 'Histogram', 'Limits',
     'OLDEST_PROTOCOL_VERSION', 'PROTOCOL_VERSION', 'ParleyError', 'Registry', 'createChatMetrics', 'createChatServer', 'createDevAuth',
     'StoreVersionError', 'createJsonLogger', 'createJwtAuthenticator', 'createMemoryPresenceBackend', 'createMemoryStore', 'isParleyError', 'silentLogger',
+    // Webhooks: a dispatcher of your own, and the check a receiver runs.
+    'WebhookVerificationError', 'createWebhookDispatcher', 'verifyWebhook',
   ],
   '@parley/server-sdk/sqlite': [
     'SQLITE_SCHEMA_VERSION', 'createSqliteStore', 'migrateSqlite',
