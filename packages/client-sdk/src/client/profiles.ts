@@ -13,7 +13,10 @@ export interface Profiles {
   get(userId: string): UserProfile | undefined;
   /** The app changed these users (`users.changed`): held ones are fetched again. */
   changed(userIds: readonly string[]): void;
-  /** A connection came up: ids asked while none was are fetched now. */
+  /**
+   * A connection came up: ids asked while none was are fetched now, and after a reconnect every
+   * profile held is fetched again (a `users.changed` pushed while this device was away is missed).
+   */
   welcomed(): void;
 }
 
@@ -27,6 +30,7 @@ export function createProfiles(deps: {
   /** Asked but not answered (offline, a failed request): fetched again on the next welcome. */
   const wanted = new Set<string>();
   let batch: { ids: Set<string>; done: Promise<void> } | null = null;
+  let welcomes = 0;
 
   async function fetchChunk(ids: string[]): Promise<void> {
     try {
@@ -89,7 +93,9 @@ export function createProfiles(deps: {
       if (ask.length > 0) void load(ask, true);
     },
     welcomed() {
-      if (wanted.size > 0) void load([...wanted], true);
+      const again = ++welcomes > 1 ? [...deps.getState().users.keys()] : [];
+      const ask = [...new Set([...wanted, ...again])];
+      if (ask.length > 0) void load(ask, true);
     },
   };
 }
