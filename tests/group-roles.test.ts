@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, type ClientFrame, type ConversationSummary, type LogEvent, type ServerFrame } from '@parley/protocol';
 import { testScope } from './helpers/scope.js';
-import { createGroup, isEvent, openDirect, sendText, until } from './helpers/fixtures.js';
+import { createGroup, isEvent, openDirect, sendText } from './helpers/fixtures.js';
 import { createMemoryStore } from '@parley/server-sdk';
 import { nextId, type WireClient } from './helpers/wire-client.js';
 import type { TestServer } from './helpers/test-server.js';
@@ -202,17 +202,18 @@ describe('hooks that replace content', () => {
   });
 });
 
-describe('a store failing between the event and the change it records', () => {
-  it('applies the change after the event until it holds, so the log and the stored details agree', async () => {
+describe('a store failing between a change and its event', () => {
+  it('stores the event once the store is back (the same event, once), so the log and the stored details agree', async () => {
     const store = createMemoryStore();
     let failures = 0;
     const flaky = new Proxy(store, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver) as unknown;
-        if (property !== 'updateConversation' || typeof value !== 'function') return value;
+        if (property !== 'append' || typeof value !== 'function') return value;
         // Decided at each call: wrappers may keep the function they got.
         return async (...args: unknown[]) => {
-          if (failures > 0) {
+          const input = args[0] as { kind: string };
+          if (input.kind === 'conversation.updated' && failures > 0) {
             failures--;
             throw new Error('store blip');
           }
@@ -222,14 +223,16 @@ describe('a store failing between the event and the change it records', () => {
     });
     const s = await scope.server({ store: flaky });
     const owner = await scope.wire(s, 'owner');
+    const m1 = await scope.wire(s, 'm1');
     const id = await createGroup(owner, ['m1']);
     // A short blip: retried at once, the request succeeds.
     failures = 2;
     expect(await outcome(owner, { type: 'conversation.update', conversationId: id, patch: { title: 'Blip' } })).toBe('conversation');
-    // A longer one: the requester hears UNAVAILABLE, the log already says it, the change lands later.
+    // A longer one: the title is changed, the requester hears UNAVAILABLE, the event follows.
     failures = 4;
     expect(await outcome(owner, { type: 'conversation.update', conversationId: id, patch: { title: 'Later' } })).toBe(ErrorCode.UNAVAILABLE);
-    await until(async () => (await store.getConversation(id))?.title === 'Later', 15_000, 'the title applied in the background');
+    expect((await store.getConversation(id))?.title).toBe('Later');
+    await m1.waitFor((f) => isEvent(f) && f.event.kind === 'conversation.updated' && f.event.data.title === 'Later', 15_000);
     const titles = (await store.readAfter(id, 0, 100)).filter((e) => e.kind === 'conversation.updated').map((e) => e.data.title);
     expect(titles).toEqual(['Blip', 'Later']);
   });

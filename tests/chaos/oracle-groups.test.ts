@@ -4,6 +4,7 @@ import { createMemoryStore, type ChatStore } from '@parley/server-sdk';
 import type { AdminRecord } from './harness/group-admin.js';
 import { readLog } from './harness/oracle.js';
 import { checkGroups } from './harness/oracle-groups.js';
+import type { Device } from './harness/world.js';
 
 // The group part of the oracle must catch what it claims to: each case breaks one promise.
 // Group g1: owner a, members b and c; the store changed through its own contract, as the server does.
@@ -87,5 +88,17 @@ describe('chaos oracle: group details and roles', () => {
       expect.stringMatching(/g1: the store holds .*"description":"never logged".*, the log folds to .*"description":null/),
       expect.stringMatching(/g1: a summary shows .*"description":"never logged"/),
     ]);
+  });
+
+  it("flags a current device whose view of the group is not the log's, and passes one that is", async () => {
+    const store = await group();
+    await makeAdmin(store, 'a', 'b');
+    await update(store, 'b', { title: 'renamed' });
+    const logs = new Map<string, LogEvent[]>([['g1', await readLog(store, 'g1')]]);
+    const device = (userId: string, shown: Partial<ConversationSummary>): Device =>
+      ({ userId, deviceId: `${userId}-1`, chat: { getConversation: () => summary(shown) } }) as unknown as Device;
+    const result = await checkGroups(store, logs, [], new Map(), [device('b', {}), device('c', { title: 'old title', admins: [] })], new Map([['g1', ['a', 'b', 'c']]]));
+    expect(result.views).toBe(2);
+    expect(result.violations).toEqual([expect.stringMatching(/c's device shows .*old title.*, the log folds to .*renamed/)]);
   });
 });

@@ -76,8 +76,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.s
  * changes only by those allowed; every request the harness knew must be refused was refused
  * FORBIDDEN and left no trace; every details change answered ok is in the log exactly once, one
  * refused is not; the store's details and admins, and every summary the server gives a member,
- * equal the fold of the log. Current devices' views are counted, not judged (`staleViews`), until
- * the SDK folds `conversation.updated` and `members.role` into them.
+ * equal the fold of the log, and so does what every current device shows of the group (the SDK
+ * folds `conversation.updated` and `members.role` into its view).
  */
 export async function checkGroups(
   store: ChatStore,
@@ -86,9 +86,9 @@ export async function checkGroups(
   summaries: ReadonlyMap<string, readonly ConversationSummary[]>,
   devices: readonly Device[],
   members: ReadonlyMap<string, readonly string[]>,
-): Promise<{ violations: string[]; staleViews: number; applied: number; refused: number }> {
+): Promise<{ violations: string[]; views: number; applied: number; refused: number }> {
   const violations: string[] = [];
-  let staleViews = 0;
+  let views = 0;
   for (const [conversationId, log] of logs) {
     const { details, problems } = foldDetails(log);
     violations.push(...problems.map((p) => `${conversationId} ${p}`));
@@ -103,7 +103,11 @@ export async function checkGroups(
     for (const device of devices) {
       if (device.previous || !(members.get(conversationId) ?? []).includes(device.userId)) continue;
       const view = device.chat.getConversation(conversationId);
-      if (view && !same(shownDetails(view), details)) staleViews++;
+      if (!view) continue;
+      views++;
+      if (!same(shownDetails(view), details)) {
+        violations.push(`${conversationId}: ${device.userId}'s device shows ${JSON.stringify(shownDetails(view))}, the log folds to ${JSON.stringify(details)}`);
+      }
     }
   }
   for (const record of records) {
@@ -117,5 +121,5 @@ export async function checkGroups(
     const expected = record.outcome === 'ok' ? [1] : record.outcome === 'refused' && record.code === ErrorCode.FORBIDDEN ? [0] : [0, 1];
     if (!expected.includes(stored)) violations.push(`${record.conversationId}: ${JSON.stringify(record.patch)} by ${record.userId}, answered ${record.outcome}, is in the log ${stored} times`);
   }
-  return { violations, staleViews, applied: records.filter((r) => r.outcome === 'ok').length, refused: records.filter((r) => r.outcome === 'refused').length };
+  return { violations, views, applied: records.filter((r) => r.outcome === 'ok').length, refused: records.filter((r) => r.outcome === 'refused').length };
 }

@@ -8,12 +8,24 @@ type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A system event's kind and data (membership, roles, details). */
 export type SystemEventBody = Without<AppendInput, 'conversationId' | 'senderId' | 'clientMsgId' | 'ts'>;
 
+const INLINE_TRIES = 3;
+/** How long a system event is retried in the background (while this node runs). */
+const RETRY_FOR_MS = 10 * 60_000;
+
 /**
- * Appends an event a request caused (members added or removed, roles, details) in the name of
- * `actor`, queues it for webhooks and listeners (stored-events.ts), and pushes it to the members
+ * Records an event a request caused (members added or removed, roles, details) in the name of
+ * `actor`: `apply` (the state change it records, if the caller has not made it yet) first, then
+ * the append, the queue for webhooks and listeners (stored-events.ts), and the push to the members
  * and to `alsoNotify` (users the change is about, who may not be members any more, and the actor,
- * whose cursor must not skip a seq). Its dedup key is fresh: a retried request that changes
- * nothing appends nothing, because the state change before it found nothing to do.
+ * whose cursor must not skip a seq).
+ *
+ * The state goes first so that no reader sees the log ahead of it: a summary read between the two
+ * shows the new state at an older seq, and the event that follows changes nothing more. (The other
+ * order let a summary show the old state at the new seq, and apps took it over the event.) A store
+ * failing after the state changed must not leave the log silent, since a retried request would
+ * find nothing left to change: the append is retried with the same dedup key (so it is stored
+ * once) a few times at once, then in the background for ten minutes, pushing it when it lands;
+ * meanwhile the caller gets UNAVAILABLE.
  */
 export async function appendSystemEvent(
   ctx: ServerContext,
@@ -21,66 +33,48 @@ export async function appendSystemEvent(
   conversationId: string,
   body: SystemEventBody,
   alsoNotify: readonly string[] = [],
-  /** The state change the event records, when it follows the event (see `applyAfterEvent`). */
   apply?: () => Promise<unknown>,
 ): Promise<LogEvent> {
-  const { event } = await ctx.store.append({
-    conversationId,
-    senderId: actor,
-    clientMsgId: `system:${body.kind}:${randomUUID()}`,
-    ts: ctx.now(),
-    ...body,
-  } as AppendInput);
+  if (apply) await apply();
+  const input = { conversationId, senderId: actor, clientMsgId: `system:${body.kind}:${randomUUID()}`, ts: ctx.now(), ...body } as AppendInput;
+  const publish = (event: LogEvent) => record(ctx, event, [actor, ...alsoNotify]);
+  let lastError: unknown;
+  for (let attempt = 0; attempt < INLINE_TRIES; attempt++) {
+    try {
+      const { event } = await ctx.store.append(input);
+      await publish(event);
+      return event;
+    } catch (err) {
+      lastError = err;
+      if (attempt + 1 < INLINE_TRIES) await new Promise((resolve) => setTimeout(resolve, 50 * 4 ** attempt));
+    }
+  }
+  ctx.logger.error('a change is made but its event is not stored yet; retrying in the background', { err: lastError, conversationId, kind: body.kind });
+  const deadline = Date.now() + RETRY_FOR_MS;
+  const retry = (delayMs: number) => {
+    const timer = setTimeout(() => {
+      ctx.store
+        .append(input)
+        .then(({ event }) => publish(event))
+        .catch((err: unknown) => {
+          if (Date.now() < deadline) return retry(Math.min(delayMs * 2, 2_000));
+          ctx.logger.error('a change was made and its event never stored', { err, conversationId, kind: body.kind });
+        });
+    }, delayMs);
+    timer.unref?.();
+  };
+  retry(500);
+  throw new ParleyError(ErrorCode.UNAVAILABLE, 'the change is made; its record in the conversation follows', { cause: lastError });
+}
+
+/** Queues a stored system event (webhooks, listeners) and pushes it. */
+async function record(ctx: ServerContext, event: LogEvent, alsoNotify: readonly string[]): Promise<void> {
   try {
     await ctx.storedEvents.stored([event], false);
   } catch (err) {
     // The change stands (it is stored, and members are told below); only its webhook is lost.
     ctx.logger.error('a system event could not be queued for webhooks', { err, eventId: event.id });
   }
-  // Members hear of the event even when its change is still being applied: it is in the log.
-  const applied = apply ? applyAfterEvent(ctx, event, apply).then(() => undefined, (err: unknown) => err) : undefined;
-  const failure = await applied;
-  const conversation = await ctx.store.getConversation(conversationId);
-  if (conversation) await pushToConversation(ctx, conversation, { type: 'event', event }, { alsoNotify: [actor, ...alsoNotify] });
-  if (failure) throw failure;
-  return event;
-}
-
-const INLINE_TRIES = 3;
-const RETRY_FOR_MS = 60_000;
-
-/**
- * Applies the state change an event records, after the event (details, roles). The order is
- * chosen for a store that fails between the two writes: the log already says what changed, and
- * the change is applied again until it holds (it sets fields, so applying it twice is the same as
- * once): a few times at once, then in the background with backoff for a minute, while the caller
- * gets UNAVAILABLE. A retried request finds the state not changed yet and records it again,
- * which repeats a system line and converges. The other order would leave the state changed and
- * the log silent, and a retry would then find nothing to do: the log (which clients fold) and the
- * stored state (which summaries read) would disagree for good.
- */
-async function applyAfterEvent(ctx: ServerContext, event: LogEvent, apply: () => Promise<unknown>): Promise<void> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < INLINE_TRIES; attempt++) {
-    try {
-      await apply();
-      return;
-    } catch (err) {
-      lastError = err;
-      await new Promise((resolve) => setTimeout(resolve, 50 * 4 ** attempt));
-    }
-  }
-  ctx.logger.error('a recorded change could not be applied yet; retrying in the background', { err: lastError, eventId: event.id });
-  const deadline = Date.now() + RETRY_FOR_MS;
-  const retry = (delayMs: number) => {
-    const timer = setTimeout(() => {
-      apply().catch((err: unknown) => {
-        if (Date.now() < deadline) return retry(Math.min(delayMs * 2, 5_000));
-        ctx.logger.error('a recorded change was never applied', { err, eventId: event.id });
-      });
-    }, delayMs);
-    timer.unref?.();
-  };
-  retry(500);
-  throw new ParleyError(ErrorCode.UNAVAILABLE, 'the change is recorded but not applied yet; it will be', { cause: lastError });
+  const conversation = await ctx.store.getConversation(event.conversationId);
+  if (conversation) await pushToConversation(ctx, conversation, { type: 'event', event }, { alsoNotify });
 }

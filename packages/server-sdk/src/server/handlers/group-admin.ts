@@ -30,7 +30,7 @@ export async function updateDetails(ctx: ServerContext, actor: string, conversat
   const changed = changedFields(conversation, patch);
   if (!changed) return conversation;
   let updated = conversation;
-  // The event first, then the row (system-events.ts applyAfterEvent says why).
+  // The row first, then the event (system-events.ts says why).
   await appendSystemEvent(ctx, actor, conversation.id, { kind: 'conversation.updated', data: changed }, [], async () => {
     updated = (await ctx.store.updateConversation(conversation.id, changed)) ?? conversation;
   });
@@ -72,11 +72,11 @@ export async function roleChanges(ctx: ServerContext, conversation: StoredConver
   return handover.slice(0, 2);
 }
 
-/** Records `members.role` in the name of `actor`, then stores the role changes. */
+/** Stores the role changes, then records `members.role` in the name of `actor`. */
 export async function applyRoles(ctx: ServerContext, actor: string, conversationId: string, changes: RoleChange[]): Promise<void> {
   if (changes.length === 0) return;
-  // The event first, then the roles (system-events.ts applyAfterEvent says why); `roleChanges`
-  // checked that every user named is a member.
+  // The roles first, then the event (system-events.ts says why); `roleChanges` checked that
+  // every user named is a member.
   await appendSystemEvent(ctx, actor, conversationId, { kind: 'members.role', data: { changes } }, [], () => ctx.store.setRoles(conversationId, changes));
 }
 
