@@ -83,9 +83,16 @@ export class GroupAdmin {
     return Promise.resolve();
   }
 
-  /** Resolves once every request started so far is answered or given up. */
-  async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  /**
+   * Resolves once every request started so far is answered or given up, or after `maxMs`: a
+   * connection the proxy black-holed takes socket.io's whole connect timeout to fail, and a
+   * request still unanswered then keeps its `unknown` outcome (the oracle allows both).
+   */
+  async settled(maxMs = 10_000): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (this.pending.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.all([...this.pending]), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())))]);
+    }
   }
 
   private async answer(userId: string, frame: Record<string, unknown>, record: AdminRecord): Promise<void> {
