@@ -1,11 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { MongoClient, type Db } from 'mongodb';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Db } from 'mongodb';
+import { describe, expect, it } from 'vitest';
 import type { LogEvent, MessageData } from '@parley/protocol';
 import type { AppendInput, AppendResult, ChatStore, CreateConversationInput } from '@parley/server-sdk';
 import { createMongoStore } from '@parley/server-sdk/mongodb';
-import { freshDatabaseName, mongoTestUri } from '../helpers/mongo-env.js';
+import { freshDatabases, mongoTestUri } from '../helpers/mongo-env.js';
 import { releaseFile } from './releases.js';
 
 // A MongoDB database written by the protocol-4 release (format 2), made in the test by that
@@ -47,18 +47,7 @@ async function writeWithRelease(store: ReleaseStore) {
 
 const uri = mongoTestUri('a MongoDB database written by the protocol-4 release');
 if (uri) {
-  let client: MongoClient | undefined;
-  const dbs: Db[] = [];
-  afterEach(async () => {
-    for (const db of dbs.splice(0)) await db.dropDatabase();
-  });
-  afterAll(() => client?.close());
-  const freshDb = async () => {
-    client ??= await MongoClient.connect(uri);
-    const db = client.db(freshDatabaseName('p4'));
-    dbs.push(db);
-    return db;
-  };
+  const freshDb = freshDatabases(uri, 'p4');
   const quiet = { warn: () => {} };
 
   describe('a MongoDB database written by the protocol-4 release', { timeout: 120_000 }, () => {

@@ -1,11 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { MongoClient, type Db } from 'mongodb';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Db } from 'mongodb';
+import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
 import type { AppendInput, AppendResult, CreateConversationInput } from '@parley/server-sdk';
 import { createMongoStore } from '@parley/server-sdk/mongodb';
-import { freshDatabaseName, mongoTestUri } from '../helpers/mongo-env.js';
+import { freshDatabases, mongoTestUri } from '../helpers/mongo-env.js';
 import { releaseFile } from './releases.js';
 
 // Protocol 6's store additions (MongoDB format 4, additive) on a database the protocol-5 release
@@ -48,18 +48,7 @@ async function writeWithRelease(store: ReleaseStore): Promise<LogEvent[]> {
 
 const uri = mongoTestUri('protocol 6 on a MongoDB database written by the protocol-5 release');
 if (uri) {
-  let client: MongoClient | undefined;
-  const dbs: Db[] = [];
-  afterEach(async () => {
-    for (const db of dbs.splice(0)) await db.dropDatabase();
-  });
-  afterAll(() => client?.close());
-  const freshDb = async () => {
-    client ??= await MongoClient.connect(uri);
-    const db = client.db(freshDatabaseName('p5six'));
-    dbs.push(db);
-    return db;
-  };
+  const freshDb = freshDatabases(uri, 'p5six');
   const formatOf = (db: Db) => db.collection('parley_meta').findOne({ _id: 'format' as never });
 
   describe('protocol 6 on a MongoDB database written by the protocol-5 release', { timeout: 120_000 }, () => {

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
-import { MongoClient, type Db } from 'mongodb';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Db } from 'mongodb';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
 import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, NewDelivery, StoredConversation } from '@parley/server-sdk';
 import { createMongoStore } from '@parley/server-sdk/mongodb';
 import { SQLITE_SCHEMA_VERSION, createSqliteStore } from '@parley/server-sdk/sqlite';
-import { freshDatabaseName, mongoTestUri } from '../helpers/mongo-env.js';
+import { freshDatabases, mongoTestUri } from '../helpers/mongo-env.js';
 import { releaseFile, type ReleaseName } from './releases.js';
 
 // The webhook queue (SQLite schema 5, MongoDB format 4) on databases the protocol-4 and
@@ -116,18 +116,7 @@ describe.each(RELEASES)('the webhook queue on a SQLite database written by the %
 
 const uri = mongoTestUri('the webhook queue on a MongoDB database written by a previous release');
 if (uri) {
-  let client: MongoClient | undefined;
-  const dbs: Db[] = [];
-  afterEach(async () => {
-    for (const db of dbs.splice(0)) await db.dropDatabase();
-  });
-  afterAll(() => client?.close());
-  const freshDb = async () => {
-    client ??= await MongoClient.connect(uri);
-    const db = client.db(freshDatabaseName('p4hooks'));
-    dbs.push(db);
-    return db;
-  };
+  const freshDb = freshDatabases(uri, 'p4hooks');
   /** The release's MongoDB store: the snapshot bundles it as a chunk (no entry point of its own). */
   const loadRelease = async (releaseName: ReleaseName): Promise<ReleaseMongo> => {
     const chunks = releaseFile(releaseName, 'chunks');

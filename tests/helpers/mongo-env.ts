@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { describe, it } from 'vitest';
+import { afterAll, afterEach, describe, it } from 'vitest';
+import { MongoClient, type Db } from 'mongodb';
 
 const HOW_TO =
   'set MONGODB_URI (a real MongoDB) or PARLEY_TEST_MONGODB_URI (FerretDB: eval "$(.ci/services/ferretdb.sh start)")';
@@ -35,4 +36,27 @@ export function mongoTestUri(suite: string): string | null {
 /** A database name no other test (or earlier run) uses: FerretDB allows [A-Za-z0-9_-], ≤ 63 chars. */
 export function freshDatabaseName(tag: string): string {
   return `parley_t_${tag}_${randomBytes(5).toString('hex')}`;
+}
+
+/**
+ * Fresh databases on the test server at `uri`, each dropped after its test, the client closed
+ * after the file (registers vitest hooks: call it inside the file's `if (uri)` block).
+ *
+ * @example
+ * const freshDb = freshDatabases(uri, 'p5');
+ * const db = await freshDb();
+ */
+export function freshDatabases(uri: string, tag: string): () => Promise<Db> {
+  let client: MongoClient | undefined;
+  const dbs: Db[] = [];
+  afterEach(async () => {
+    for (const db of dbs.splice(0)) await db.dropDatabase();
+  });
+  afterAll(() => client?.close());
+  return async () => {
+    client ??= await MongoClient.connect(uri);
+    const db = client.db(freshDatabaseName(tag));
+    dbs.push(db);
+    return db;
+  };
 }
