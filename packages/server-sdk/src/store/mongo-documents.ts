@@ -105,11 +105,19 @@ export function openCollections(
  * and how retries are deduplicated.
  */
 export async function createMongoIndexes(collections: MongoCollections): Promise<void> {
-  // createIndex is idempotent, so a failed round is simply run again: FerretDB 1.x may drop the
-  // connection when several clients create the same indexes at once (nodes starting together).
+  await withIndexRetries(() => createIndexesOnce(collections));
+}
+
+/**
+ * Runs an index creation, again after a failure (up to five times): createIndex is idempotent,
+ * and FerretDB 1.x may drop the connection when several clients create the same indexes at once
+ * (nodes starting together).
+ */
+export async function withIndexRetries(create: () => Promise<unknown>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await createIndexesOnce(collections);
+      await create();
+      return;
     } catch (error) {
       if (attempt >= 5) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));

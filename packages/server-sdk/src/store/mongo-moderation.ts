@@ -1,6 +1,6 @@
 import type { Collection, Db, Filter, WriteConcernSettings } from 'mongodb';
 import type { ModerationStore, StoredReport } from './types.js';
-import { isDuplicateKeyError } from './mongo-documents.js';
+import { isDuplicateKeyError, withIndexRetries } from './mongo-documents.js';
 import { blocksAfter } from './moderation-helpers.js';
 
 /** One block: `_id` is `${userId}\n${blockedId}`, so blocking again is a duplicate insert. */
@@ -77,17 +77,7 @@ export function createMongoModeration(options: MongoModerationOptions): Moderati
         () => reports.createIndex({ conversationId: 1, updatedAt: -1, id: 1 }, { name: 'parley_reports_conversation' }),
         () => reports.createIndex({ id: 1 }, { name: 'parley_reports_id' }),
       ];
-      for (const create of specs) {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await create();
-            break;
-          } catch (error) {
-            if (attempt >= 5) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
-          }
-        }
-      }
+      for (const create of specs) await withIndexRetries(create);
     },
 
     async listBlocks(userId) {

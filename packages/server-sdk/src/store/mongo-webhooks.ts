@@ -1,6 +1,6 @@
 import type { Db, Filter, WriteConcernSettings } from 'mongodb';
 import type { DeliveryState, NewDelivery, StoredDelivery, WebhookQueue } from './types.js';
-import { isDuplicateKeyError } from './mongo-documents.js';
+import { isDuplicateKeyError, withIndexRetries } from './mongo-documents.js';
 import { byDueTime, newClaimToken, queuedDelivery, replayedFields, settledFields } from './webhook-queue-helpers.js';
 
 /** A delivery as stored: the contract's shape keyed by its id, plus how many claims it has had. */
@@ -96,17 +96,7 @@ export function createMongoWebhookQueue(options: MongoWebhookQueueOptions): Webh
         () => deliveries.createIndex({ endpoint: 1, state: 1, createdAt: 1, _id: 1 }, { name: 'parley_webhook_deliveries_endpoint' }),
         () => claims.createIndex({ deliveryId: 1, claim: 1 }, { name: 'parley_webhook_claims_delivery' }),
       ];
-      for (const create of specs) {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await create();
-            break;
-          } catch (error) {
-            if (attempt >= 5) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
-          }
-        }
-      }
+      for (const create of specs) await withIndexRetries(create);
     },
 
     async enqueueDeliveries(batch, ts) {
