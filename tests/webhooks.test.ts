@@ -42,6 +42,8 @@ describe('webhooks: signed deliveries', () => {
       senderId: 'alice',
       data: { text: 'hello hooks' },
     });
+    // The dispatcher settles the delivery once the receiver's answer is in: right after it.
+    await until(async () => (await webhooks.list({ state: 'delivered' })).length > 0, 20_000, 'the delivery settled');
     const [delivered] = await webhooks.list({ state: 'delivered' });
     expect(delivered).toMatchObject({ id: `crm:${event.id}`, eventId: event.id, attempts: 1 });
 
