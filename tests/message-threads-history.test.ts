@@ -61,7 +61,9 @@ describe.each(storeMatrix('threads and history'))('threads and history (%s store
     expect((await s.store.readAfter(id, 0, 100)).filter((e) => e.kind === 'message')).toHaveLength(2);
   });
 
-  it('pages the timeline by messages, not by changes: 60 messages under 300 reactions and 20 edits', async () => {
+  // 230 writes, one after another, before the pages: on a busy machine with FerretDB that alone
+  // took the default 30 s.
+  it('pages the timeline by messages, not by changes: 60 messages under 300 reactions and 20 edits', { timeout: 120_000 }, async () => {
     const { alice, bob, id } = await setup();
     const sent = [];
     for (let n = 0; n < 60; n++) sent.push(await sendOk(alice, id, { text: `m${n}` }));
