@@ -25,7 +25,7 @@ async function store(ctx: ServerContext, conn: Connection, frame: ChangeFrame) {
   await sendOrder.checkStored(ctx, conn, frame);
   // A resend whose original is stored gets the original, whatever happened to the target since.
   const original = await ctx.store.findEvent(frame.conversationId, conn.userId, frame.clientMsgId);
-  if (original) return { conversation, event: original, duplicate: true, replaced: editReplaced(frame, original) };
+  if (original) return { conversation, event: original, duplicate: true, replaced: editReplaced(ctx, frame, original) };
   // Two users who block each other change nothing in their direct conversation (blocks.ts), but
   // either may still delete what they wrote there; groups read no blocks.
   if (frame.change.kind !== 'delete') await refuseBlockedDirect(ctx, conversation, conn.userId);
@@ -46,7 +46,7 @@ async function store(ctx: ServerContext, conn: Connection, frame: ChangeFrame) {
     ts: ctx.now(),
     ...append,
   });
-  return { conversation, event, duplicate, replaced: editReplaced(frame, event) };
+  return { conversation, event, duplicate, replaced: editReplaced(ctx, frame, event) };
 }
 
 /**
@@ -62,7 +62,8 @@ export async function eraseReplaced(ctx: ServerContext, event: LogEvent): Promis
 }
 
 
-/** An edit's stored content, when a hook replaced what the device sent. */
-function editReplaced(frame: ChangeFrame, stored: LogEvent) {
-  return frame.change.kind === 'edit' && stored.kind === 'message.edited' ? replacedContent(frame.change, stored) : undefined;
+/** An edit's stored content, when a `beforeChange` hook replaced what the device sent (none: nothing to compare). */
+function editReplaced(ctx: ServerContext, frame: ChangeFrame, stored: LogEvent) {
+  if (!ctx.hooks.hasBeforeChange || frame.change.kind !== 'edit' || stored.kind !== 'message.edited') return undefined;
+  return replacedContent(frame.change, stored);
 }

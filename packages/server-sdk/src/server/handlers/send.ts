@@ -1,4 +1,4 @@
-import type { AckFrame, MessageData, SendFrame } from '@parley/protocol';
+import type { AckFrame, LogEvent, MessageData, SendFrame } from '@parley/protocol';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
 import { sendOrder } from '../send-order.js';
 import { messageData } from '../message-content.js';
@@ -29,14 +29,14 @@ async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
     // A resend whose original is stored gets the original, even when its content would be
     // refused now (a mentioned member left since): the message is sent, never shown failed.
     const original = await ctx.store.findEvent(frame.conversationId, conn.userId, frame.clientMsgId);
-    if (original) return { conversation, event: original, duplicate: true, replaced: replacedContent(frame.data, original) };
+    if (original) return { conversation, event: original, duplicate: true, replaced: replacedBy(ctx, frame, original) };
     throw err;
   }
   if (ctx.hooks.hasBeforeSend || ctx.slowMode.applies(conversation, member)) {
     // A repeat of a stored message gets its original (and what replaced its content, if
     // anything did): slow mode counted it, and the app's rules ran on it, once already.
     const original = await ctx.store.findEvent(frame.conversationId, conn.userId, frame.clientMsgId);
-    if (original) return { conversation, event: original, duplicate: true, replaced: replacedContent(frame.data, original) };
+    if (original) return { conversation, event: original, duplicate: true, replaced: replacedBy(ctx, frame, original) };
     await ctx.slowMode.admit(conversation, member);
     const replacement = await ctx.hooks.beforeSend({ userId: conn.userId, deviceId: conn.deviceId, conversation, clientMsgId: frame.clientMsgId, data });
     if (replacement) data = withContent(data, replacement);
@@ -49,5 +49,10 @@ async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
     kind: 'message',
     data,
   });
-  return { conversation, event, duplicate, replaced: replacedContent(frame.data, event) };
+  return { conversation, event, duplicate, replaced: replacedBy(ctx, frame, event) };
+}
+
+/** What a hook stored instead of the sent content; without a `beforeSend` hook nothing can be (no comparison on the send path). */
+function replacedBy(ctx: ServerContext, frame: SendFrame, stored: LogEvent) {
+  return ctx.hooks.hasBeforeSend ? replacedContent(frame.data, stored) : undefined;
 }
