@@ -17,7 +17,7 @@ import { releaseFile, type ReleaseName } from './releases.js';
 // works at once (its deliveries name old events, whose bodies are read from the log), and a node
 // of that release started after the upgrade still opens the database and writes events that get
 // queued too.
-const RELEASES: readonly ReleaseName[] = ['protocol-4', 'protocol-5'];
+const RELEASES: readonly ReleaseName[] = ['protocol-4', 'protocol-5', 'protocol-6'];
 
 /** The part of the protocol-4 release's stores this test uses (its bundles have no types). */
 interface ReleaseStore {

@@ -22,6 +22,13 @@ export const ErrorCode = {
   FRAME_TOO_LARGE: 4130,
   /** A count limit was hit (members per conversation, ids per request). */
   LIMIT_EXCEEDED: 4131,
+  /** An attachment's type is not one this server accepts. */
+  UNSUPPORTED_TYPE: 4150,
+  /**
+   * A message names an attachment whose upload is missing or differs from what was declared
+   * (size, type): upload the file again (a new slot for the same attachment id), then send again.
+   */
+  UPLOAD_INCOMPLETE: 4220,
   /** Too many requests; retry after a pause. */
   RATE_LIMITED: 4290,
   /**

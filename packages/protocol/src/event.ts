@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { ClientMsgId, CustomData, Description, Id, ImageUrl, MemberRole, MentionList, ReactionKey, Seq, Text, Timestamp, Title, WellFormedString } from './primitives.js';
 import { Limits } from './limits.js';
+import { AttachmentList } from './attachment.js';
 
 const base = {
   /** Server-assigned, globally unique event id. */
@@ -35,13 +36,15 @@ export const MessageRef = v.strictObject({
 export type MessageRef = v.InferOutput<typeof MessageRef>;
 
 /**
- * What a message says: `text`, app data (`custom`), or both (a SEND needs at least one; a deleted
- * message has neither), the members it mentions, the message it replies to, and `thread`: the
- * root message of the thread it is a reply in (absent: the message is in the main timeline).
+ * What a message says: `text`, app data (`custom`), files (`attachments`), or several (a SEND
+ * needs at least one; a deleted message has none), the members it mentions, the message it
+ * replies to, and `thread`: the root message of the thread it is a reply in (absent: the message
+ * is in the main timeline). Edits replace `text` and `custom`; the attachments stay.
  */
 export const MessageData = v.strictObject({
   text: v.optional(Text),
   custom: v.optional(CustomData),
+  attachments: v.optional(AttachmentList),
   mentions: v.optional(MentionList),
   replyTo: v.optional(ReplyRef),
   thread: v.optional(MessageRef),

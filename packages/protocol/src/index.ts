@@ -4,6 +4,7 @@ export { ErrorCode, errorCodeName, isRetryable, type ErrorCodeName } from './err
 export { ParleyError, isParleyError } from './parley-error.js';
 export * from './primitives.js';
 export * from './event.js';
+export * from './attachment.js';
 export * from './conversation.js';
 export * from './receipts.js';
 export * from './message-state.js';

@@ -40,6 +40,16 @@ export const Limits = {
   maxReportReasonLength: 500,
   /** Longest slow mode: one message per member this often, in ms (an hour). */
   maxSlowModeMs: 3_600_000,
+  /** Attachments one message may carry. */
+  maxAttachmentsPerMessage: 10,
+  /** Largest attachment, in bytes (deployments set their own, lower: `createChatServer({ attachments })`). */
+  maxAttachmentBytes: 100 * 1024 * 1024,
+  /** Longest attachment file name, in UTF-16 code units. */
+  maxFileNameLength: 255,
+  /** Longest image preview (a `data:image/…;base64,` URL of a tiny thumbnail). */
+  maxPreviewLength: 4096,
+  /** Attachments one `attachments.urls` request asks download URLs for. */
+  maxAttachmentUrlsPerRequest: 50,
   /** Members per conversation. */
   maxMembersPerConversation: 1000,
   /** Conversations a conversation summary lists members for; larger ones carry only a count. */

@@ -32,6 +32,7 @@ import {
 import { SettingsFrame, SettingsResultFrame } from './settings.js';
 import { ResyncFrame } from './resync.js';
 import { WatchFrame, WatchResultFrame } from './watch.js';
+import { AttachmentUrlsFrame, AttachmentUrlsResultFrame, UploadFrame, UploadResultFrame } from './upload.js';
 
 export * from './send.js';
 export * from './ack.js';
@@ -49,6 +50,7 @@ export * from './settings.js';
 export * from './resync.js';
 export * from './watch.js';
 export * from './users.js';
+export * from './upload.js';
 
 /** Every frame a client may send. */
 export const ClientFrame = v.variant('type', [
@@ -74,6 +76,8 @@ export const ClientFrame = v.variant('type', [
   PresenceSetFrame,
   SettingsFrame,
   WatchFrame,
+  UploadFrame,
+  AttachmentUrlsFrame,
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
@@ -100,6 +104,8 @@ export const ServerFrame = v.variant('type', [
   UsersChangedFrame,
   BlocksResultFrame,
   ReportResultFrame,
+  UploadResultFrame,
+  AttachmentUrlsResultFrame,
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame['type'];

@@ -1,8 +1,10 @@
 import * as v from 'valibot';
 import { ClientMsgId, CustomData, Id, MentionList, ReactionKey, Text } from '../primitives.js';
+import { AttachmentIdList } from '../attachment.js';
 
 /**
- * What a SEND asks to store: `text`, app data (`custom`) or both; the members it mentions (each
+ * What a SEND asks to store: `text`, app data (`custom`), `attachments` (ids of uploads this user
+ * finished for this conversation: `upload`), or several; the members it mentions (each
  * must be a member); and `replyTo`, the id of a message of the same conversation it quotes (the
  * server fills in the quote); `threadId`, the root message of the thread this is a reply in (a
  * message of the main timeline of the same conversation).
@@ -11,11 +13,12 @@ export const SendData = v.pipe(
   v.strictObject({
     text: v.optional(Text),
     custom: v.optional(CustomData),
+    attachments: v.optional(AttachmentIdList),
     mentions: v.optional(MentionList),
     replyTo: v.optional(Id),
     threadId: v.optional(Id),
   }),
-  v.check((data) => data.text !== undefined || data.custom !== undefined, 'a message needs text or custom data'),
+  v.check((data) => data.text !== undefined || data.custom !== undefined || data.attachments !== undefined, 'a message needs text, custom data or attachments'),
 );
 export type SendData = v.InferOutput<typeof SendData>;
 

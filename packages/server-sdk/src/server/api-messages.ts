@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import {
+  AttachmentSpec,
   ChangeFrame,
   ClientMsgId,
   ErrorCode,
   Id,
   ParleyError,
   SendData,
+  type Attachment,
   type Change,
   type LogEvent,
   type MessageEvent,
+  type UploadTarget,
 } from '@parley/protocol';
+import type { Attachments } from './attachments.js';
 import type { StoredConversation, StoredMember } from '../store/types.js';
 import type { ServerContext } from './context.js';
 import { messageData } from './message-content.js';
@@ -29,6 +33,8 @@ export interface ApiSendInput {
   mentions?: string[];
   replyTo?: string;
   threadId?: string;
+  /** Files `api.upload` gave slots for, uploaded by you, in the name of `senderId` (docs/media.md). */
+  attachments?: string[];
   /** Your idempotency key (8–128 id characters): the same key from the same sender stores one message. Default: a fresh one. */
   clientMsgId?: string;
 }
@@ -77,7 +83,8 @@ export async function apiSend(ctx: ServerContext, input: ApiSendInput): Promise<
   const conversation = await requireConversation(ctx, input.conversationId);
   let stored: { event: LogEvent; duplicate: boolean };
   try {
-    const data = await messageData(ctx.store, ctx.limits, conversation.id, sendData);
+    let data = await messageData(ctx.store, ctx.limits, conversation.id, sendData);
+    if (sendData.attachments) data = { ...data, attachments: await requireAttachments(ctx).claim(conversation.id, senderId, clientMsgId, sendData.attachments) };
     stored = await ctx.store.append({ conversationId: conversation.id, senderId, clientMsgId, ts: ctx.now(), kind: 'message', data });
   } catch (err) {
     // A retry whose original is stored gets it, even if its content would be refused now.
@@ -85,6 +92,7 @@ export async function apiSend(ctx: ServerContext, input: ApiSendInput): Promise<
     if (!original) throw err;
     stored = { event: original, duplicate: true };
   }
+  if (stored.event.kind === 'message') await ctx.attachments?.attach(conversation.id, clientMsgId, stored.event.id, stored.event.data.attachments);
   await publish(ctx, conversation, stored, senderId);
   return { event: knownEvent(stored.event) as MessageEvent, duplicate: stored.duplicate };
 }
@@ -131,3 +139,25 @@ async function publish(ctx: ServerContext, conversation: StoredConversation, sto
   if (stored.duplicate && stored.event.kind === 'message' && !hasContent(stored.event)) return;
   await pushStoredEvent(ctx, conversation, { type: 'event', event: stored.event }, { alsoNotify: [author] });
 }
+
+/** The server's attachments, or FORBIDDEN when it takes no files. */
+export function requireAttachments(ctx: ServerContext): Attachments {
+  if (!ctx.attachments) throw new ParleyError(ErrorCode.FORBIDDEN, 'this server takes no files: pass `attachments` to createChatServer');
+  return ctx.attachments;
+}
+
+/** A slot your backend uploads a file to, in the name of `as` (a member, or a bot that need not be one). */
+export async function apiUpload(ctx: ServerContext, input: ApiUploadInput): Promise<{ attachment: Attachment; upload: UploadTarget }> {
+  const uploader = parse(Id, input.as, 'as');
+  const file = parse(AttachmentSpec, input.file, 'file');
+  const conversation = await requireConversation(ctx, input.conversationId);
+  return requireAttachments(ctx).upload(uploader, conversation.id, file);
+}
+
+/** What `api.upload` takes: the conversation, who uploads, and the file's name, exact size and type (and image fields). */
+export interface ApiUploadInput {
+  conversationId: string;
+  as: string;
+  file: AttachmentSpec;
+}
+

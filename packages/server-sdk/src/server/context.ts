@@ -10,6 +10,7 @@ import type { StoredEvents } from './stored-events.js';
 import type { Profiles } from './profiles.js';
 import type { ReportChannel } from './reports.js';
 import type { SlowMode } from './slow-mode.js';
+import type { Attachments } from './attachments.js';
 
 /** Decides whether a user may create a conversation with these members. */
 export type CanCreateConversation = (request: {
@@ -64,6 +65,8 @@ export interface ServerContext {
   hooks: HookRunner;
   /** The step every stored event passes before anyone is told: webhooks' queue, then listeners. */
   storedEvents: StoredEvents;
+  /** Files: upload slots, checks before a message holds them, download URLs; null when the server takes none. */
+  attachments: Attachments | null;
   /** Users' profiles from the app's directory (profiles.ts) and where reports go (reports.ts). */
   people: { profiles: Profiles; reports: ReportChannel };
   now(): number;

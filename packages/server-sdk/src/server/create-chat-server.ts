@@ -40,6 +40,7 @@ import { createWebhookDispatcher, type WebhookDispatcher, type WebhookOptions } 
 import { createChatApi, type ChatApi } from './server-api.js';
 import { createProfiles, type UserDirectory } from './profiles.js';
 import { ReportChannel, type ReportListener } from './reports.js';
+import { createAttachments, type AttachmentOptions } from './attachments.js';
 
 export interface ChatServerOptions {
   /** The Node HTTP server to mount on (plain `http`, Express's, Fastify's `server`). */
@@ -111,6 +112,13 @@ export interface ChatServerOptions {
    * resolved in batches, cached per node (see `UserDirectory`, docs/server.md "Profiles").
    */
   users?: UserDirectory;
+  /**
+   * Files in messages: where the bytes go (a `BlobStore`: `createDiskBlobStore()`, or
+   * `createS3BlobStore()` from `@parley/server-sdk/s3`) and the rules for them (size, types, quota,
+   * URL lifetimes). Without it the server takes no files (`welcome.limits.maxAttachmentBytes` is 0).
+   * See docs/media.md.
+   */
+  attachments?: AttachmentOptions;
 }
 
 export interface ChatServer {
@@ -201,6 +209,9 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
   const rates = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const metrics = options.metrics ?? createChatMetrics(options.promClientRegistry ? { promClientRegistry: options.promClientRegistry } : {});
   const store = instrumentStore(options.store, metrics);
+  const attachments = options.attachments ? createAttachments(options.attachments, { store, logger, now: Date.now }) : null;
+  // 0: this server takes no files (no blob store configured), so apps hide their attach button.
+  welcomeLimits.maxAttachmentBytes = attachments ? Math.min(attachments.maxBytes, limits.maxAttachmentBytes) : 0;
   const presence = createPresenceService({
     fanout: { nsp, metrics },
     store,
@@ -233,6 +244,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     hooks: createHookRunner(options.hooks, { logger, metrics }),
     slowMode: new SlowMode((name, limit) => (options.scaleOut ? options.scaleOut.limiter(name, limit) : new RateLimiter(limit))),
     storedEvents,
+    attachments,
     people: {
       profiles: createProfiles({ nsp, metrics, logger, directory: options.users }),
       reports: new ReportChannel(logger, webhooks ? (notice) => webhooks.notice(notice) : undefined),
@@ -371,6 +383,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       presence.close();
       // Attempts in flight finish (or are cut by their timeout); what is left stays queued in the store.
       await webhooks?.close();
+      await attachments?.close();
       for (const unsubscribe of unsubscribeScaleOut) unsubscribe?.();
       if (ownsIo) await new Promise<void>((resolve) => void io.close(() => resolve()));
     },

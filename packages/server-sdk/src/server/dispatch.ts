@@ -23,6 +23,7 @@ import { handlePresenceSet, handlePresenceSubscribe, handlePresenceUnsubscribe }
 import { handleWatch } from './handlers/watch.js';
 import { handleBans, handleConversationUpdate, handleMembersRole, handleMute } from './handlers/group-admin.js';
 import { handleBlocks, handleReport, handleUsers } from './handlers/people.js';
+import { handleAttachmentUrls, handleUpload } from './handlers/upload.js';
 
 /**
  * Handles one inbound frame: size check, schema validation, then its handler (`route`, one case
@@ -128,6 +129,10 @@ async function route(ctx: ServerContext, conn: Connection, frame: ClientFrame, o
       return handleBlocks(ctx, conn, frame);
     case 'report':
       return handleReport(ctx, conn, frame);
+    case 'upload':
+      return handleUpload(ctx, conn, frame);
+    case 'attachments.urls':
+      return handleAttachmentUrls(ctx, conn, frame);
     default: {
       const unreachable: never = frame;
       throw new ParleyError(ErrorCode.BAD_FRAME, `unknown frame ${String(unreachable)}`);

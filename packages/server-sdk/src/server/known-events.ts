@@ -8,7 +8,7 @@ import type { StoredMessageData } from '../store/store-helpers.js';
  * app data, mentions or a quote is known, and only fields a newer release added are dropped.
  */
 const KNOWN_EVENTS: Readonly<Record<LogEvent['kind'], { data: readonly string[]; clientMsgId: boolean }>> = {
-  message: { data: ['text', 'custom', 'mentions', 'replyTo', 'thread'], clientMsgId: true },
+  message: { data: ['text', 'custom', 'attachments', 'mentions', 'replyTo', 'thread'], clientMsgId: true },
   'message.edited': { data: ['messageId', 'messageSeq', 'text', 'custom'], clientMsgId: true },
   'message.deleted': { data: ['messageId', 'messageSeq'], clientMsgId: true },
   'reaction.added': { data: ['messageId', 'messageSeq', 'key'], clientMsgId: true },

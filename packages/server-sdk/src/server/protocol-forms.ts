@@ -16,6 +16,41 @@ const mapped = <T>(items: T[], map: (item: T) => T): T[] => {
 };
 
 /**
+ * Protocol 6 had no files: a message loses its `attachments`, and one with neither text nor app
+ * data left becomes the placeholder (its seq stays, nothing shows; a made-up "[file]" text would
+ * be cached as if the sender wrote it). The answers to `upload` and `attachments.urls`, which
+ * protocol 6 never sends, have no form.
+ */
+function eventV6(event: LogEvent): LogEvent {
+  if (event.kind !== 'message' || event.data.attachments === undefined) return event;
+  const { attachments: _files, ...data } = event.data;
+  if (data.text === undefined && data.custom === undefined && !event.state?.deleted) return placeholder(event);
+  return { ...event, data };
+}
+
+function frameV6(frame: ServerFrame): ServerFrame | null {
+  switch (frame.type) {
+    case 'event': {
+      const event = eventV6(frame.event);
+      return event === frame.event ? frame : { ...frame, event };
+    }
+    case 'sync.result': {
+      const events = mapped(frame.events, eventV6);
+      return events === frame.events ? frame : { ...frame, events };
+    }
+    case 'history.result': {
+      const events = mapped(frame.events, eventV6);
+      return events === frame.events ? frame : { ...frame, events };
+    }
+    case 'upload.result':
+    case 'attachments.urls.result':
+      return null;
+    default:
+      return frame;
+  }
+}
+
+/**
  * Protocol 5 had no roles beyond the owner, no group details, bans, mutes, blocks, reports or
  * profiles: a `conversation.updated` or `members.role` event becomes the placeholder (its seq
  * stays, nothing shows; the new title reaches a protocol-5 app with its next summary), a removal
@@ -193,7 +228,7 @@ function frameV2(frame: ServerFrame): ServerFrame | null {
 }
 
 /** Version N's form from version N+1's. A version leaving the window loses its step here. */
-const DOWNGRADES: Readonly<Record<number, Downgrade>> = { 5: frameV5, 4: frameV4, 3: frameV3, 2: frameV2 };
+const DOWNGRADES: Readonly<Record<number, Downgrade>> = { 6: frameV6, 5: frameV5, 4: frameV4, 3: frameV3, 2: frameV2 };
 
 /** A frame as one protocol version reads it (null: that version has no form for it). */
 export interface VersionForm {

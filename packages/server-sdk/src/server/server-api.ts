@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { ErrorCode, Id, ParleyError, type ConversationPatch, type LogEvent, type MemberRole, type MessageEvent } from '@parley/protocol';
+import { ErrorCode, Id, ParleyError, type Attachment, type ConversationPatch, type LogEvent, type MemberRole, type MessageEvent, type UploadTarget } from '@parley/protocol';
 import type { MembershipPage, StoredConversation, StoredMember, StoredMembership, StoredReport } from '../store/types.js';
 import type { ServerContext } from './context.js';
-import { apiChange, apiSend, parse, requireConversation, type ApiChangeInput, type ApiSendInput, type ApiWriteResult } from './api-messages.js';
+import { apiChange, apiSend, apiUpload, parse, requireConversation, type ApiChangeInput, type ApiSendInput, type ApiUploadInput, type ApiWriteResult } from './api-messages.js';
 import { apiAddMembers, apiCreateGroup, apiOpenDirect, apiRemoveMembers, apiSetRole, apiUnban, apiUpdateConversation, type ApiGroupInput } from './api-conversations.js';
 import { threadRoot } from './handlers/history.js';
 import { foldMessages, lanePage } from './message-pages.js';
@@ -35,6 +35,11 @@ export interface ChatApi {
   setRole(conversationId: string, userId: string, role: MemberRole, options: { by: string }): Promise<void>;
   /** Sends a message as `senderId`: a member, or a bot or system id that need not be one. */
   send(input: ApiSendInput): Promise<ApiWriteResult<MessageEvent>>;
+  /**
+   * A slot to upload a file to (PUT the bytes to `upload.url` with `upload.headers`), then
+   * `send({ attachments: [attachment.id] })` in the name of the same `as`. Needs `attachments`.
+   */
+  upload(input: ApiUploadInput): Promise<{ attachment: Attachment; upload: UploadTarget }>;
   /** Edits any message (no window, any sender's), in the name of `by`. */
   edit(input: Omit<Extract<ApiChangeInput, { kind: 'edit' }>, 'kind'>): Promise<ApiWriteResult>;
   /** Deletes any message in the name of `by`: its content is erased before this resolves. */
@@ -90,6 +95,7 @@ export function createChatApi(ctx: ServerContext): ChatApi {
     updateConversation: (conversationId, patch, { by }) => apiUpdateConversation(ctx, conversationId, patch, by),
     setRole: (conversationId, userId, role, { by }) => apiSetRole(ctx, conversationId, userId, role, by),
     send: (input) => apiSend(ctx, input),
+    upload: (input) => apiUpload(ctx, input),
     edit: (input) => apiChange(ctx, { ...input, kind: 'edit' }),
     delete: (input) => apiChange(ctx, { ...input, kind: 'delete' }),
     react: (input) => apiChange(ctx, { ...input, kind: 'react' }),

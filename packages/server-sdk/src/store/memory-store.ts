@@ -27,6 +27,7 @@ import {
 } from './store-helpers.js';
 import { createMemoryWebhookQueue } from './memory-webhooks.js';
 import { createMemoryModeration } from './memory-moderation.js';
+import { createMemoryAttachments } from './memory-attachments.js';
 import { heirOf, patchedDetails } from './moderation-helpers.js';
 
 interface ConversationState {
@@ -96,6 +97,7 @@ export function createMemoryStore(): ChatStore {
   const settings = new Map<string, StoredUserSettings>();
   const webhooks = createMemoryWebhookQueue();
   const { clear: clearModeration, ...moderation } = createMemoryModeration();
+  const attachments = createMemoryAttachments();
 
   const state = (id: string) => conversations.get(id);
   // Records here are plain JSON (a message's `custom` nests arrays and objects at any depth), so
@@ -160,6 +162,7 @@ export function createMemoryStore(): ChatStore {
   return {
     ...webhooks,
     ...moderation,
+    ...attachments,
     async createConversation(input: CreateConversationInput) {
       if (input.directKey) {
         const existingId = directs.get(input.directKey);

@@ -20,7 +20,9 @@ import { isDuplicateKeyError } from './mongo-documents.js';
 // older document reads as null; older builds ignore them); `admin` as a member's `role` (older
 // builds treat an admin as a member who does not own the group); the parley_blocks, parley_bans and
 // parley_reports collections and their indexes. Nothing to backfill.
-export const MONGO_FORMAT_VERSION = 4;
+// 5 (protocol 7): the parley_attachments collection (upload records) and its indexes (additive:
+// older builds never read it, and issue no uploads). Nothing to backfill.
+export const MONGO_FORMAT_VERSION = 5;
 export const MONGO_READABLE_FROM = 1;
 
 interface MetaDoc {

@@ -10,6 +10,7 @@ import { createMongoLogEnd } from './mongo-log-end.js';
 import { checkMongoFormat } from './mongo-meta.js';
 import { createMongoWebhookQueue } from './mongo-webhooks.js';
 import { createMongoModeration } from './mongo-moderation.js';
+import { createMongoAttachments } from './mongo-attachments.js';
 import { createMongoDetails } from './mongo-details.js';
 import type { Logger } from '../logger.js';
 import {
@@ -95,6 +96,12 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     writeConcern,
     ready: () => ready(),
   });
+  const attachments = createMongoAttachments({
+    db: options.db,
+    prefix: options.collectionPrefix ?? 'parley_',
+    writeConcern,
+    ready: () => ready(),
+  });
   const details = createMongoDetails(collections, logEnd.findConversation);
 
   // Checked before anything else touches the database: a newer release's format is used only
@@ -114,6 +121,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       .then(() => receiptsPrivacy.ensureIndexes())
       .then(() => webhooks.ensureIndexes())
       .then(() => moderation.ensureIndexes())
+      .then(() => attachments.ensureIndexes())
       .catch((error: unknown) => {
         indexes = undefined; // let the next call try again
         throw error;
@@ -185,9 +193,11 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
 
   const { ensureIndexes: _webhookIndexes, ...queue } = webhooks;
   const { ensureIndexes: _moderationIndexes, ...moderationStore } = moderation;
+  const { ensureIndexes: _attachmentIndexes, ...attachmentStore } = attachments;
   return {
     ...queue,
     ...moderationStore,
+    ...attachmentStore,
     ensureIndexes,
 
     async updateConversation(conversationId, patch) {

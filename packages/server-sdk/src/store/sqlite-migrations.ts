@@ -220,6 +220,35 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   CREATE INDEX IF NOT EXISTS parley_reports_conversation ON parley_reports (conversation_id, updated_at DESC, id);
   `,
   },
+  // 6 (protocol 7): the records of attachment uploads (`AttachmentStore`, sqlite-attachments.ts):
+  // one row per upload slot, from `pending` through `claimed` (a send names it) and `attached` (its
+  // message is stored) to `deleting`. The sweep reads stale rows by state and time; a message
+  // delete reads its rows by (conversation, message). Additive: older builds never read the table
+  // (they issue no uploads), so `readable_from` stays 1.
+  {
+    sql: `
+  CREATE TABLE IF NOT EXISTS parley_attachments (
+    id TEXT NOT NULL PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    uploader_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mime_type TEXT NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    preview TEXT,
+    key TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    client_msg_id TEXT,
+    claimed_at INTEGER,
+    message_id TEXT
+  );
+  CREATE INDEX IF NOT EXISTS parley_attachments_message ON parley_attachments (conversation_id, message_id);
+  CREATE INDEX IF NOT EXISTS parley_attachments_sweep ON parley_attachments (state, created_at);
+  CREATE INDEX IF NOT EXISTS parley_attachments_uploader ON parley_attachments (uploader_id, state);
+  `,
+  },
 ];
 
 /**

@@ -13,6 +13,7 @@ import { createSqliteReactions } from './sqlite-reactions.js';
 import { createSqliteReceiptsPrivacy } from './sqlite-receipts-privacy.js';
 import { createSqliteWebhookQueue } from './sqlite-webhooks.js';
 import { createSqliteModeration } from './sqlite-moderation.js';
+import { createSqliteAttachments } from './sqlite-attachments.js';
 import { createSqliteDetails } from './sqlite-details.js';
 import {
   eventParams,
@@ -71,6 +72,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   const reactions = createSqliteReactions(db);
   const webhooks = createSqliteWebhookQueue(db);
   const moderation = createSqliteModeration(db);
+  const attachments = createSqliteAttachments(db);
   const details = createSqliteDetails(db);
 
   const sql = {
@@ -192,6 +194,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     ...webhooks,
     ...moderation,
     ...details,
+    ...attachments,
     async createConversation(input) {
       return tx.create.immediate(input);
     },

@@ -1,4 +1,6 @@
 import type { ChangeKind, ConversationKind, ConversationPatch, LogEvent, MemberRole, ReactionGroup, RoleChange } from '@parley/protocol';
+import type { AttachmentStore } from './attachment-types.js';
+export type * from './attachment-types.js';
 
 export type { MemberRole, RoleChange } from '@parley/protocol';
 
@@ -258,7 +260,7 @@ export interface ModerationStore {
  * processes use one database at once. `runStoreConformance` (`@parley/server-sdk/testing`)
  * checks them.
  */
-export interface ChatStore extends WebhookQueue, ModerationStore {
+export interface ChatStore extends WebhookQueue, ModerationStore, AttachmentStore {
   /**
    * Creates a conversation with its members and appends its `conversation.created` event (seq 1).
    * For `direct`, idempotent by `directKey`: a second call, even a concurrent one, returns the

@@ -54,7 +54,11 @@ async function store(ctx: ServerContext, conn: Connection, frame: ChangeFrame) {
  * stopped between the append and the erasure is repaired by the client's retry.
  */
 export async function eraseReplaced(ctx: ServerContext, event: LogEvent): Promise<void> {
-  if (event.kind === 'message.deleted') await ctx.store.eraseMessage(event.conversationId, event.data.messageSeq);
+  if (event.kind === 'message.deleted') {
+    await ctx.store.eraseMessage(event.conversationId, event.data.messageSeq);
+    // Its files go with it (a sweep finishes what a crash here leaves).
+    await ctx.attachments?.erase(event.conversationId, event.data.messageId);
+  }
   if (event.kind === 'message.edited' && !ctx.messages.keepEditHistory) {
     // Only versions before this edit: a later edit (another device's) is never touched.
     await ctx.store.eraseMessage(event.conversationId, event.data.messageSeq, { keepEditSeq: event.seq });

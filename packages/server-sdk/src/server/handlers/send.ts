@@ -1,4 +1,4 @@
-import type { AckFrame, LogEvent, MessageData, SendFrame } from '@parley/protocol';
+import { ErrorCode, ParleyError, type AckFrame, type LogEvent, type MessageData, type SendFrame } from '@parley/protocol';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
 import { sendOrder } from '../send-order.js';
 import { messageData } from '../message-content.js';
@@ -25,6 +25,8 @@ async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
   let data: MessageData;
   try {
     data = await messageData(ctx.store, ctx.limits, frame.conversationId, frame.data);
+    // Files: the sender's finished uploads in this conversation (attachments.ts), claimed for this send.
+    if (frame.data.attachments) data = { ...data, attachments: await claimAttachments(ctx, conn.userId, frame) };
   } catch (err) {
     // A resend whose original is stored gets the original, even when its content would be
     // refused now (a mentioned member left since): the message is sent, never shown failed.
@@ -49,7 +51,14 @@ async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
     kind: 'message',
     data,
   });
+  // Held by the stored message before anyone hears of it; a repeat (the node died here) repairs it.
+  if (event.kind === 'message') await ctx.attachments?.attach(frame.conversationId, frame.clientMsgId, event.id, event.data.attachments);
   return { conversation, event, duplicate, replaced: replacedBy(ctx, frame, event) };
+}
+
+function claimAttachments(ctx: ServerContext, userId: string, frame: SendFrame) {
+  if (!ctx.attachments) throw new ParleyError(ErrorCode.FORBIDDEN, 'this server takes no files');
+  return ctx.attachments.claim(frame.conversationId, userId, frame.clientMsgId, frame.data.attachments ?? []);
 }
 
 /** What a hook stored instead of the sent content; without a `beforeSend` hook nothing can be (no comparison on the send path). */
