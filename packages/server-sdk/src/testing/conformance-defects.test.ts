@@ -11,6 +11,7 @@ import { reactionGroups, reactionRegister } from '../store/store-helpers.js';
 import { webhookChecks } from './conformance-webhooks.js';
 import { groupChecks } from './conformance-groups.js';
 import { moderationChecks } from './conformance-moderation.js';
+import { attachmentChecks } from './conformance-attachments.js';
 import { bySeniority } from '../store/store-helpers.js';
 import { readWholeLog, type StoreCheck } from './fixtures.js';
 
@@ -21,7 +22,7 @@ import { readWholeLog, type StoreCheck } from './fixtures.js';
 type Defect = (inner: ChatStore) => ChatStore;
 const checks: readonly StoreCheck[] = [
   ...contentChecks, ...mentionChecks, ...changeChecks, ...erasureChecks, ...reactionChecks, editedThenDeletedCheck, ...webhookChecks,
-  ...groupChecks, ...moderationChecks,
+  ...groupChecks, ...moderationChecks, ...attachmentChecks,
 ];
 
 /** Appends with `change` applied to each message's data first (a store that loses or adds a field). */
@@ -36,6 +37,8 @@ const countingBy = (matches: (event: LogEvent, userId: string, afterSeq: number)
   countUnreadMentions: async (conversationId, userId, afterSeq) =>
     (await readWholeLog(inner, conversationId)).filter((event) => matches(event, userId, afterSeq)).length,
 });
+/** A record by id in whichever test conversation holds it. */
+const findAnywhere = async (store: ChatStore, id: string) => (await store.getAttachments('g1', [id]))[0] ?? (await store.getAttachments('g2', [id]))[0];
 const mentions = (event: LogEvent, userId: string) => event.kind === 'message' && event.data.mentions?.includes(userId) === true;
 
 /** Every read path hands out `map(event)` instead of the stored event. */
@@ -207,6 +210,30 @@ const DEFECTS: Record<string, { defect: Defect; caughtBy: string }> = {
     defect: (inner) => ({ ...inner, addBans: (_c, userIds, ts) => inner.addBans('*', userIds, ts), listBans: () => inner.listBans('*'), filterBanned: (_c, ids) => inner.filterBanned('*', ids) }),
     caughtBy: 'bans are kept per conversation',
   },
+  'lets any send of the uploader claim an upload another send holds': {
+    defect: (inner) => ({
+      ...inner,
+      claimAttachments: async (c, uploader, ids, clientMsgId, now) => {
+        const held = await inner.getAttachments(c, ids);
+        return held.filter((r) => r.uploaderId === uploader && r.state !== 'deleting').map((r) => ({ ...r, state: r.state === 'pending' ? 'claimed' : r.state, clientMsgId, claimedAt: now }));
+      },
+    }),
+    caughtBy: 'claimAttachments holds pending uploads',
+  },
+  'lets a sweep delete an upload a send claimed after the sweep read it': {
+    defect: (inner) => ({ ...inner, markAttachmentDeleting: async (id) => inner.markAttachmentDeleting(id, (await findAnywhere(inner, id)) ?? { state: 'pending', claimedAt: null }) }),
+    caughtBy: 'markAttachmentDeleting wins only over the state the sweep saw',
+  },
+  'counts files being deleted against the quota': {
+    defect: (inner) => ({
+      ...inner,
+      attachmentBytes: async (uploader) => {
+        const all = await inner.listAttachmentsToSweep({ pendingBefore: 0, claimedBefore: 0, limit: 1000 });
+        return (await inner.attachmentBytes(uploader)) + all.filter((r) => r.uploaderId === uploader).reduce((n, r) => n + r.size, 0);
+      },
+    }),
+    caughtBy: 'attachmentBytes sums the uploader',
+  },
   'stores a repeated report as a new one': {
     defect: (inner) => {
       let n = 0;
@@ -375,8 +402,8 @@ const failing = async (store: () => ChatStore): Promise<string[]> => {
   return failed;
 };
 
-describe('the conformance kit catches broken stores (message content, changes, threads, erasure, webhook queue, groups, moderation)', () => {
-  it('passes every content, mention, change, erasure, webhook queue, group and moderation check on the memory store', async () => {
+describe('the conformance kit catches broken stores (message content, changes, threads, erasure, webhook queue, groups, moderation, attachments)', () => {
+  it('passes every content, mention, change, erasure, webhook queue, group, moderation and attachment check on the memory store', async () => {
     expect(await failing(createMemoryStore)).toEqual([]);
   });
 

@@ -9,6 +9,7 @@ import { groupChecks } from './conformance-groups.js';
 import { memberTests } from './conformance-members.js';
 import { mentionChecks } from './conformance-mentions.js';
 import { moderationChecks } from './conformance-moderation.js';
+import { attachmentChecks } from './conformance-attachments.js';
 import { membershipPageTests } from './conformance-membership-pages.js';
 import { editedThenDeletedCheck, reactionChecks } from './conformance-reactions.js';
 import { readTests } from './conformance-reads.js';
@@ -82,6 +83,9 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
     });
     describe('blocks, bans and reports', () => {
       for (const check of moderationChecks) it(check.name, () => check.run(ctx.store));
+    });
+    describe('attachment upload records', () => {
+      for (const check of attachmentChecks) it(check.name, () => check.run(ctx.store));
     });
   });
 }
