@@ -16,6 +16,8 @@ Usage: parley-server [--dev] [--port 8080] [--host 127.0.0.1] [--store sqlite|me
   --data-dir, PARLEY_DATA_DIR  where the SQLite file lives (default ./.parley-data)
   --static, PARLEY_STATIC_DIR  serve a built web app from DIR (index.html for client-side routes)
   --static-csp, PARLEY_STATIC_CSP   the Content-Security-Policy sent with it (default: strict, same-origin)
+  PARLEY_FILES                 disk (default: files in messages kept under the data dir, served at /blobs) or off
+  PARLEY_BLOB_SECRET           the secret signing file URLs (default: one made once and kept in the data dir)
   PARLEY_USERS                 a JSON file of users [{ "id", "name", "image"? }] for names and people search (default: demo people)
   PARLEY_MAX_CONNECTIONS_PER_USER   sockets one user may hold open on this node (default 20)
   PARLEY_EDIT_WINDOW_MS        how long a sender may edit a message, in ms (default 86400000; 0: never; "none": always)
@@ -64,6 +66,11 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
   if (staticCsp) config.staticCsp = staticCsp;
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL;
   if (env.PARLEY_DEV_SECRET) config.devSecret = env.PARLEY_DEV_SECRET;
+  if (env.PARLEY_FILES !== undefined) {
+    if (env.PARLEY_FILES !== 'disk' && env.PARLEY_FILES !== 'off') throw new Error(`PARLEY_FILES: disk or off, not ${env.PARLEY_FILES}`);
+    config.files = env.PARLEY_FILES;
+  }
+  if (env.PARLEY_BLOB_SECRET) config.blobSecret = env.PARLEY_BLOB_SECRET;
   if (env.PARLEY_USERS) config.usersFile = resolve(env.PARLEY_USERS);
   const presence = {
     ...(env.PARLEY_PRESENCE_TTL_MS ? { ttlMs: Number(env.PARLEY_PRESENCE_TTL_MS) } : {}),

@@ -9,6 +9,7 @@ import { createMemoryStore } from './store/memory-store.js';
 import { createJsonLogger, type Logger, type LogLevel } from './logger.js';
 import { createStaticHandler } from './static-files.js';
 import { demoUserDirectory, loadUsersFile } from './demo-users.js';
+import { BLOB_PATH, openReferenceBlobs, type ReferenceFiles } from './reference-blobs.js';
 
 export interface ReferenceServerConfig {
   port: number;
@@ -31,6 +32,10 @@ export interface ReferenceServerConfig {
   staticDir?: string;
   /** The `Content-Security-Policy` sent with the static app (default: a strict one for a same-origin SPA). */
   staticCsp?: string;
+  /** Files in messages: kept under `dataDir/files` and served at `/blobs` (`disk`, the default), or not taken (`off`). */
+  files?: ReferenceFiles;
+  /** The disk blob store's URL-signing secret (at least 32 bytes; default: one made and kept in `dataDir`). */
+  blobSecret?: string;
   /** A JSON file of users (`[{ "id", "name", "image"? }]`) for names and people search; default a built-in demo list (demo-users.ts). */
   usersFile?: string;
 }
@@ -60,7 +65,9 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
   const authenticate = resolveAuth(config, dev?.authenticate);
   const scaleOut = config.redisUrl ? await openRedisScaleOut(config.redisUrl, logger) : undefined;
   const http = createServer();
+  const files = config.files === 'off' ? undefined : openReferenceBlobs(config.dataDir, config.blobSecret);
   const chat = createChatServer({
+    ...(files ? { attachments: { blobs: files.blobs } } : {}),
     server: http,
     store,
     users,
@@ -76,6 +83,9 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
     const path = (req.url ?? '/').split('?')[0];
     if (path?.startsWith('/parley/socket.io')) return; // socket.io answers these
     if (path === '/healthz' || path === '/readyz' || path === '/metrics') return chat.ops(req, res);
+    if (files && (path === BLOB_PATH || path?.startsWith(`${BLOB_PATH}/`))) {
+      return void files.handle(req, res).then((served) => served || json(res, 404, { error: 'not found' }), () => res.destroy());
+    }
     if (path === '/api/dev/token' && dev) {
       // Reading the body rejects when the client leaves mid-body; unhandled, that rejection ends the process.
       return void issueDevToken(req, res, dev.issueToken).catch(() => res.destroy());

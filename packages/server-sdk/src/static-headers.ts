@@ -8,7 +8,8 @@ const HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,
 
 /**
  * The default policy, strict enough for a built single-page app such as the example web chat:
- * scripts, styles, images and fonts from this origin only, no plugins, no inline code, no
+ * scripts, styles, images and fonts from this origin only (images also as `data:` previews and
+ * `blob:` files on the device), no plugins, no inline code, no
  * framing, and connections to this origin's HTTP and socket endpoints (`ws:`/`wss:` spelled out
  * because older browsers do not count them as `'self'`).
  *
@@ -22,7 +23,10 @@ export function defaultContentSecurityPolicy(req: IncomingMessage): string {
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self'",
+    // data: for the tiny previews messages carry with their images, blob: for a file shown from
+    // the device while it uploads; never another origin's images (docs/security.md).
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
     "font-src 'self'",
     `connect-src 'self'${sockets}`,
     "object-src 'none'",

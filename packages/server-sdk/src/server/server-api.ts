@@ -40,6 +40,12 @@ export interface ChatApi {
    * `send({ attachments: [attachment.id] })` in the name of the same `as`. Needs `attachments`.
    */
   upload(input: ApiUploadInput): Promise<{ attachment: Attachment; upload: UploadTarget }>;
+  /**
+   * Sweeps now what every node sweeps each `attachments.sweepEveryMs`: uploads no message holds
+   * past their TTL, claims of sends that died, deleted messages' leftovers. Returns the records
+   * removed (0 without `attachments`).
+   */
+  sweepAttachments(): Promise<number>;
   /** Edits any message (no window, any sender's), in the name of `by`. */
   edit(input: Omit<Extract<ApiChangeInput, { kind: 'edit' }>, 'kind'>): Promise<ApiWriteResult>;
   /** Deletes any message in the name of `by`: its content is erased before this resolves. */
@@ -96,6 +102,7 @@ export function createChatApi(ctx: ServerContext): ChatApi {
     setRole: (conversationId, userId, role, { by }) => apiSetRole(ctx, conversationId, userId, role, by),
     send: (input) => apiSend(ctx, input),
     upload: (input) => apiUpload(ctx, input),
+    sweepAttachments: async () => (ctx.attachments ? ctx.attachments.sweep() : 0),
     edit: (input) => apiChange(ctx, { ...input, kind: 'edit' }),
     delete: (input) => apiChange(ctx, { ...input, kind: 'delete' }),
     react: (input) => apiChange(ctx, { ...input, kind: 'react' }),
