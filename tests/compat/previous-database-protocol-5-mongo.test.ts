@@ -52,7 +52,7 @@ if (uri) {
   const formatOf = (db: Db) => db.collection('parley_meta').findOne({ _id: 'format' as never });
 
   describe('protocol 6 on a MongoDB database written by the protocol-5 release', { timeout: 120_000 }, () => {
-    it('upgrades to format 4 (readable from 1); old documents read without details, unmuted; every new method works on them', async () => {
+    it('upgrades to format 4 and on (5 today; readable from 1); old documents read without details, unmuted; every new method works on them', async () => {
       const db = await freshDb();
       const old = (await loadRelease()).createMongoStore({ db });
       const log = await writeWithRelease(old);
@@ -61,7 +61,7 @@ if (uri) {
 
       const store = createMongoStore({ db, logger: quiet });
       expect(await store.readAfter('club', 0, 100)).toEqual(log);
-      expect(await formatOf(db)).toMatchObject({ formatVersion: 4, readableFrom: 1 });
+      expect(await formatOf(db)).toMatchObject({ formatVersion: 5, readableFrom: 1 });
       expect(await store.getConversation('club')).toMatchObject({ title: 'book club', memberCount: 4, image: null, description: null, custom: null, slowModeMs: null });
       expect((await store.listMembers('club')).map((m) => [m.userId, m.role, m.mutedUntil]).sort()).toEqual([
         ['alice', 'member', null], ['bob', 'member', null], ['carol', 'owner', null], ['dave', 'member', null],

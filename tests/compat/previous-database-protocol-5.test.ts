@@ -81,13 +81,13 @@ async function useNewMethods(store: ChatStore): Promise<void> {
 }
 
 describe('protocol 6 on a SQLite database written by the protocol-5 release', () => {
-  it('upgrades the file additively (schema 4 to 5, readable from 1); old rows read without details, unmuted, as owners and members', async () => {
+  it('upgrades the file additively (schema 4 to 5 and on, readable from 1); old rows read without details, unmuted, as owners and members', async () => {
     const filename = copyOfFixture();
     expect(expected.release).toBe('protocol-5');
     expect(schemaOf(filename).version).toBe(4);
     await withStore(filename, async (store) => {
-      expect(SQLITE_SCHEMA_VERSION).toBe(5);
-      expect(schemaOf(filename)).toEqual({ version: 5, readable_from: 1 });
+      expect(SQLITE_SCHEMA_VERSION).toBe(6); // 6: attachments (previous-database-protocol-6.test.ts)
+      expect(schemaOf(filename)).toEqual({ version: 6, readable_from: 1 });
       for (const { conversation, members, events } of expected.conversations) {
         expect(await store.getConversation(conversation.id)).toEqual({ ...conversation, ...NO_DETAILS });
         const stored = await store.listMembers(conversation.id);
