@@ -3,6 +3,7 @@ import { pageOf } from './membership-page.js';
 import type {
   AppendInput,
   AppendResult,
+  ChangeInput,
   ChatStore,
   CreateConversationInput,
   MemberRole,
@@ -10,6 +11,7 @@ import type {
   StoredDeviceWatermarks,
   StoredMember,
   StoredUserSettings,
+  RoleChange,
 } from './types.js';
 import { DEFAULT_USER_SETTINGS } from './types.js';
 import {
@@ -159,6 +161,27 @@ export function createMemoryStore(): ChatStore {
     return { event: copy(event), duplicate: false };
   }
 
+  function setRolesNow(conv: ConversationState | undefined, changes: readonly RoleChange[]): StoredMember[] {
+    const changed = changes.flatMap((change) => {
+      const member = conv?.members.get(change.userId);
+      if (!member) return [];
+      member.role = change.role;
+      return [member];
+    });
+    return [...new Set(changed)];
+  }
+
+  /** A change and its event, with no await in between: atomic, and a repeat applies nothing. */
+  function appendChangeNow(input: ChangeInput) {
+    const conv = state(input.conversationId);
+    if (!conv) throw new Error(`conversation ${input.conversationId} does not exist`);
+    if (!conv.dedup.has(`${input.senderId}\n${input.clientMsgId}`)) {
+      if (input.kind === 'conversation.updated') Object.assign(conv.conversation, patchedDetails(input.data));
+      else setRolesNow(conv, input.data.changes);
+    }
+    return { ...appendNow(input), conversation: copy(conv.conversation) };
+  }
+
   return {
     ...webhooks,
     ...moderation,
@@ -258,14 +281,7 @@ export function createMemoryStore(): ChatStore {
 
     async setRoles(conversationId, changes) {
       // No await until the end: every change lands together (all or none).
-      const conv = state(conversationId);
-      const changed = changes.flatMap((change) => {
-        const member = conv?.members.get(change.userId);
-        if (!member) return [];
-        member.role = change.role;
-        return [member];
-      });
-      return [...new Set(changed)].map(copy);
+      return setRolesNow(state(conversationId), changes).map(copy);
     },
 
     async setMutedUntil(conversationId, userId, until) {
@@ -277,6 +293,14 @@ export function createMemoryStore(): ChatStore {
 
     async append(input) {
       return appendNow(input);
+    },
+
+    async appendChange(input) {
+      return appendChangeNow(input);
+    },
+
+    async finishPendingChanges() {
+      return [];
     },
 
     async findEvent(conversationId, senderId, clientMsgId) {

@@ -75,6 +75,12 @@ export function createMongoAppender(collections: MongoCollections) {
 
   return {
     append: (input: AppendInput) => queue.run(input.conversationId, () => appendNow(input)),
+    /**
+     * Runs `task` in the conversation's turn: this process's appends to it wait until the task is
+     * done. The task appends with the `append` it is given (the queued one would wait for the task).
+     */
+    exclusive: <T>(conversationId: string, task: (append: (input: AppendInput) => Promise<AppendResult>) => Promise<T>) =>
+      queue.run(conversationId, () => task(appendNow)),
     highestSeq,
     /** Resolves when every append this process started has settled. */
     settled: () => queue.idle(),

@@ -1,7 +1,29 @@
-import type { UpdateFilter } from 'mongodb';
+import type { Collection } from 'mongodb';
+import type { ConversationPatch } from '@parley/protocol';
 import type { ChatStore } from './types.js';
 import { ownerFirst, patchedDetails } from './moderation-helpers.js';
+import type { ChangeFields, RoleStamp } from './mongo-changes.js';
 import { memberKey, toConversation, toMember, type ConversationDoc, type MemberDoc, type MongoCollections } from './mongo-documents.js';
+
+/** The update of a conversation document that applies a details patch: set fields, cleared ones unset (absent reads as null). */
+export function detailsUpdate(patch: ConversationPatch): { $set?: Partial<ConversationDoc>; $unset?: Record<string, ''> } {
+  const details = patchedDetails(patch);
+  const set: Record<string, unknown> = {};
+  const unset: Record<string, ''> = {};
+  const put = (field: keyof ConversationDoc, value: unknown) => {
+    if (value === null) unset[field] = '';
+    else set[field] = value;
+  };
+  if ('title' in details) set.title = details.title ?? null;
+  if (details.image !== undefined) put('image', details.image);
+  if (details.description !== undefined) put('description', details.description);
+  if (details.custom !== undefined) put('customJson', details.custom === null ? null : JSON.stringify(details.custom));
+  if (details.slowModeMs !== undefined) put('slowModeMs', details.slowModeMs);
+  return {
+    ...(Object.keys(set).length > 0 ? { $set: set as Partial<ConversationDoc> } : {}),
+    ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
+  };
+}
 
 /**
  * The MongoDB store's group details, roles, mute and the heir rule (format 4 fields, additive:
@@ -15,21 +37,7 @@ export function createMongoDetails(
   return {
     /** One `updateOne`: the patch's fields change together. A cleared field is unset (absent reads as null). */
     async updateConversation(conversationId, patch) {
-      const details = patchedDetails(patch);
-      const set: Record<string, unknown> = {};
-      const unset: Record<string, ''> = {};
-      const put = (field: keyof ConversationDoc, value: unknown) => {
-        if (value === null) unset[field] = '';
-        else set[field] = value;
-      };
-      if ('title' in details) set.title = details.title ?? null;
-      if (details.image !== undefined) put('image', details.image);
-      if (details.description !== undefined) put('description', details.description);
-      if (details.custom !== undefined) put('customJson', details.custom === null ? null : JSON.stringify(details.custom));
-      if (details.slowModeMs !== undefined) put('slowModeMs', details.slowModeMs);
-      const update: UpdateFilter<ConversationDoc> = {};
-      if (Object.keys(set).length > 0) update.$set = set as Partial<ConversationDoc>;
-      if (Object.keys(unset).length > 0) update.$unset = unset;
+      const update = detailsUpdate(patch);
       if (Object.keys(update).length > 0) {
         const { matchedCount } = await conversations.updateOne({ _id: conversationId }, update);
         if (matchedCount === 0) return null;
@@ -72,7 +80,10 @@ export function createMongoDetails(
       if (await members.findOne({ conversationId, role: 'owner' }, { projection: { _id: 1 } })) return;
       const [admin] = await members.find({ conversationId, role: 'admin' }).sort({ joinedAt: 1, userId: 1 }).limit(1).toArray();
       const heir = admin ?? (await members.find({ conversationId }).sort({ joinedAt: 1, userId: 1 }).limit(1).toArray())[0];
-      if (heir) await members.updateOne({ _id: heir._id, conversationId }, { $set: { role: 'owner' } });
+      if (!heir) return;
+      // Stamped like a change's role (mongo-changes.ts): a change made before this, finished late, does not demote the heir.
+      const stamp = (await (conversations as Collection<ConversationDoc & ChangeFields>).findOne({ _id: conversationId }, { projection: { changeSeq: 1 } }))?.changeSeq ?? 0;
+      await (members as Collection<MemberDoc & RoleStamp>).updateOne({ _id: heir._id, conversationId }, { $set: { role: 'owner', roleChange: stamp } });
     },
   };
 }

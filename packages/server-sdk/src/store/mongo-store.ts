@@ -12,6 +12,7 @@ import { createMongoWebhookQueue } from './mongo-webhooks.js';
 import { createMongoModeration } from './mongo-moderation.js';
 import { createMongoAttachments } from './mongo-attachments.js';
 import { createMongoDetails } from './mongo-details.js';
+import { createMongoChanges } from './mongo-changes.js';
 import type { Logger } from '../logger.js';
 import {
   createMongoIndexes,
@@ -103,6 +104,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     ready: () => ready(),
   });
   const details = createMongoDetails(collections, logEnd.findConversation);
+  const changes = createMongoChanges(collections, appender, logEnd.findConversation);
 
   // Checked before anything else touches the database: a newer release's format is used only
   // when it says this build can (see mongo-meta.ts), and refused before any write otherwise.
@@ -121,6 +123,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       .then(() => receiptsPrivacy.ensureIndexes())
       .then(() => webhooks.ensureIndexes())
       .then(() => moderation.ensureIndexes())
+      .then(() => changes.ensureIndexes())
       .then(() => attachments.ensureIndexes())
       .catch((error: unknown) => {
         indexes = undefined; // let the next call try again
@@ -140,7 +143,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     }
   }
 
-  async function join(conversationId: string, userIds: string[], roleOf: (userId: string) => MemberRole, ts: number) {
+  async function join(conversationId: string, userIds: string[], roleOf: (userId: string) => MemberRole, ts: number, roleChange = 0) {
     const unique = [...new Set(userIds)];
     const added = await Promise.all(
       unique.map(async (userId) => {
@@ -148,7 +151,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
           const result = await members.updateOne(
             // The filter carries conversationId (the shard key, if sharded) and the upsert copies it.
             { _id: memberKey(conversationId, userId), conversationId },
-            { $setOnInsert: { userId, role: roleOf(userId), joinedAt: ts, deliveredSeq: 0, readSeq: 0 } },
+            { $setOnInsert: { userId, role: roleOf(userId), joinedAt: ts, deliveredSeq: 0, readSeq: 0, ...(roleChange > 0 ? { roleChange } : {}) } },
             { upsert: true },
           );
           return result.upsertedCount === 1;
@@ -280,7 +283,8 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     async addMembers(conversationId, userIds, role, ts) {
       await ready();
       if (!(await conversations.findOne({ _id: conversationId }, { projection: { _id: 1 } }))) return [];
-      return join(conversationId, userIds, () => role, ts);
+      // A role change made before the join and finished late does not apply to the new member (mongo-changes.ts).
+      return join(conversationId, userIds, () => role, ts, await changes.roleStamp(conversationId));
     },
 
     async removeMembers(conversationId, userIds) {
@@ -302,6 +306,16 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     async append(input) {
       await ready();
       return appender.append(input);
+    },
+
+    async appendChange(input) {
+      await ready();
+      return changes.appendChange(input);
+    },
+
+    async finishPendingChanges(conversationId) {
+      await ready();
+      return changes.finishPendingChanges(conversationId);
     },
 
     async findEvent(conversationId, senderId, clientMsgId) {

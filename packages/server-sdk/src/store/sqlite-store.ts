@@ -73,7 +73,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   const webhooks = createSqliteWebhookQueue(db);
   const moderation = createSqliteModeration(db);
   const attachments = createSqliteAttachments(db);
-  const details = createSqliteDetails(db);
+  const details = createSqliteDetails(db, appendInTx);
 
   const sql = {
     conversation: db.prepare<[string], ConversationRow>('SELECT * FROM parley_conversations WHERE id = ?'),

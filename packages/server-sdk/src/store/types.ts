@@ -100,6 +100,17 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
+/**
+ * A group change as `appendChange` takes it: its event, whose data is the change the store
+ * applies with it (`conversation.updated`: the details it names; `members.role`: the roles).
+ */
+export type ChangeInput = Extract<AppendInput, { kind: 'conversation.updated' | 'members.role' }>;
+
+export interface ChangeResult extends AppendResult {
+  /** The conversation after the change (for a duplicate: as it is now). */
+  conversation: StoredConversation;
+}
+
 export interface WatermarkUpdate {
   deliveredSeq?: number;
   readSeq?: number;
@@ -283,7 +294,8 @@ export interface ChatStore extends WebhookQueue, ModerationStore, AttachmentStor
   listMemberships(userId: string, page?: MembershipPage): Promise<StoredMembership[]>;
   /**
    * Changes a group's details (only the fields the patch names; null clears). Returns the
-   * conversation after, or null when there is none.
+   * conversation after, or null when there is none. Records no event: the server changes details
+   * with `appendChange`, which appends one with the change.
    */
   updateConversation(conversationId: string, patch: ConversationPatch): Promise<StoredConversation | null>;
   /**
@@ -309,6 +321,28 @@ export interface ChatStore extends WebhookQueue, ModerationStore, AttachmentStor
    * Resolves only once the event is durable (as durable as the store is configured to be).
    */
   append(input: AppendInput): Promise<AppendResult>;
+  /**
+   * Applies a group change and appends its event as one operation. With transactions (SQLite,
+   * memory) no reader in any process and no crash ever sees the one without the other. Without
+   * them (MongoDB) a change is made in steps behind a write-ahead record: a reader may see the
+   * change just before its event (never the event before its change), and what a crash leaves is
+   * finished by `finishPendingChanges`. `conversation.updated` changes the details its data names
+   * (as `updateConversation` does); `members.role` sets the roles (as `setRoles` does: members not
+   * in the conversation are skipped; the event is appended as given). A repeated
+   * `(conversationId, senderId, clientMsgId)` returns the original event with `duplicate: true`
+   * and applies nothing again, so a retry after a later change cannot undo it (`duplicate` says
+   * whether the event was stored before the call). Throws when the conversation does not exist.
+   */
+  appendChange(input: ChangeInput): Promise<ChangeResult>;
+  /**
+   * Finishes the changes a crash (or a failed call) left half made, of one conversation or of
+   * all: appends their events (once each, by their dedup keys) in the order the changes were
+   * made, and returns them, oldest first, for the server to push (`duplicate`: the event was
+   * stored before, and only its bookkeeping was left). Idempotent. The server runs it at start
+   * and before each change. Stores that apply a change and its event in one transaction (SQLite,
+   * memory) never leave one: they return `[]`.
+   */
+  finishPendingChanges(conversationId?: string): Promise<AppendResult[]>;
   /**
    * The event `senderId` appended with this dedup key, or null if there is none (yet). Once an
    * append has resolved, this finds its event, from any process.

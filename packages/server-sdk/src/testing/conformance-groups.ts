@@ -1,8 +1,9 @@
 import { expect } from 'vitest';
 import type { ChatStore } from '../store/types.js';
 import { T0, createGroup, type StoreCheck } from './fixtures.js';
+import { groupChangeChecks } from './conformance-groups-changes.js';
 
-/** Group details (`updateConversation`), roles (`setRoles`, the heir rule) and mute (`setMutedUntil`). */
+/** Group details (`updateConversation`), roles (`setRoles`, the heir rule), mute (`setMutedUntil`) and changes with their events (`appendChange`). */
 
 const rolesOf = async (store: ChatStore, id: string) =>
   Object.fromEntries((await store.listMembers(id)).map((m) => [m.userId, m.role]));
@@ -134,4 +135,5 @@ export const groupChecks: readonly StoreCheck[] = [
       expect((await store.getMember('g1', 'bob'))?.mutedUntil).toBeNull();
     },
   },
+  ...groupChangeChecks,
 ];
