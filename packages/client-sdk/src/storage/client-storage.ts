@@ -23,6 +23,32 @@ export interface QueuedChange {
 }
 
 /**
+ * A file of a queued message: what the upload slot declares, where its bytes are kept on this
+ * device (`localId`, a key of `ClientStorage.files`), and how far its upload got: `id` once the
+ * server issued a slot (a cut upload renews that slot), `uploaded` once the bytes are stored.
+ *
+ * @example
+ * const waiting = entry.attachments?.filter((a) => !a.uploaded).map((a) => a.name);
+ */
+export interface OutboxAttachment {
+  /** This device's key for the bytes (`ClientStorage.files`); also `AttachmentView.localId`. */
+  readonly localId: string;
+  readonly name: string;
+  /** Bytes. */
+  readonly size: number;
+  /** `type/subtype`, lower case, no parameters. */
+  readonly mimeType: string;
+  readonly width?: number;
+  readonly height?: number;
+  /** A tiny `data:image/…;base64,` preview, for images. */
+  readonly preview?: string;
+  /** The server's attachment id, once an upload slot was issued. */
+  readonly id?: string;
+  /** The bytes are stored at the server's blob store (the message may be sent once all are). */
+  readonly uploaded?: boolean;
+}
+
+/**
  * A message or a change waiting in the outbox: kept until the server acks it or the user discards
  * it. The content fields are all optional and new ones are only ever added, so an entry written by
  * an older release (`text` only) reads and sends as is: no stored entry needs migrating.
@@ -38,6 +64,13 @@ export interface OutboxEntry {
   readonly replyTo?: ReplyDraft;
   /** The id of the thread's root message, for a thread reply. */
   readonly threadId?: string;
+  /**
+   * The message's files, in the order shown. It is sent once every one is uploaded (it holds back
+   * the later entries of its conversation meanwhile), naming them by their server ids.
+   */
+  readonly attachments?: readonly OutboxAttachment[];
+  /** Times the files were uploaded again after the server found an upload incomplete (UPLOAD_INCOMPLETE). */
+  readonly reuploads?: number;
   /**
    * Set when the entry is a change of a message rather than a message (sent as CHANGE, in the
    * same per-conversation order as messages). Entries written by releases before protocol 5 have
@@ -104,8 +137,30 @@ export interface ClientStorage {
     set(conversationId: string, seq: number): Promise<void>;
   };
   /**
+   * The bytes of files waiting to be uploaded, by `OutboxAttachment.localId`: written before the
+   * message enters the outbox, deleted once it is stored by the server or discarded. Storage
+   * without `files` keeps them in the client's memory only: a reload or a crash loses them, and
+   * their messages then fail (a new tab cannot read another tab's memory either).
+   */
+  readonly files?: ClientFileStore;
+  /**
    * Deletes everything this storage holds (outbox, meta, cache): `chat.signOut()` calls it after
    * closing the client. IndexedDB deletes its database; file storage removes its journal.
    */
   clear(): Promise<void>;
+}
+
+/**
+ * Where a client keeps the bytes of files it has not uploaded yet. A Blob is what comes back,
+ * whatever was put (`Uint8Array` bytes are wrapped).
+ *
+ * @example
+ * const files: ClientFileStore = { put: async (id, data) => map.set(id, data instanceof Blob ? data : new Blob([data])), get: async (id) => map.get(id), delete: async (id) => void map.delete(id) };
+ */
+export interface ClientFileStore {
+  put(localId: string, data: Blob | Uint8Array): Promise<void>;
+  /** The bytes, or undefined when none are kept under `localId`. */
+  get(localId: string): Promise<Blob | undefined>;
+  /** Deleting what is not there is not an error. */
+  delete(localId: string): Promise<void>;
 }

@@ -114,7 +114,7 @@ export async function openJournal<R>(file: string, existing: number): Promise<Jo
 }
 
 /** Makes a rename durable: the directory entry itself is synced (a no-op where not supported). */
-function syncDirectory(dir: string): void {
+export function syncDirectory(dir: string): void {
   try {
     const fd = openSync(dir, 'r');
     try {

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,25 @@ describe('file storage for Node clients', () => {
     const lines = readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n').length;
     expect(lines).toBeLessThan(2_500);
     expect((await reopenOutbox(dir)).map((e) => e.text)).toEqual(Array.from({ length: 25 }, (_, i) => `m${(i + 1) * 100}`));
+  });
+
+  it('keeps the bytes of files to upload across a restart, each written whole, and removes them on delete and clear', async () => {
+    const dir = freshDir();
+    const first = createFileStorage({ dir });
+    await first.files!.put('0190a1b2-0000-7000-8000-000000000001', new Blob(['first file']));
+    await first.files!.put('0190a1b2-0000-7000-8000-000000000002', new Uint8Array([7, 8, 9]));
+    await first.close();
+
+    const again = createFileStorage({ dir });
+    expect(await (await again.files!.get('0190a1b2-0000-7000-8000-000000000001'))!.text()).toBe('first file');
+    expect([...new Uint8Array(await (await again.files!.get('0190a1b2-0000-7000-8000-000000000002'))!.arrayBuffer())]).toEqual([7, 8, 9]);
+    expect(readdirSync(join(dir, 'files')).filter((name) => name.endsWith('.part'))).toEqual([]);
+    await again.files!.delete('0190a1b2-0000-7000-8000-000000000001');
+    expect(await again.files!.get('0190a1b2-0000-7000-8000-000000000001')).toBeUndefined();
+    // An id is a file name inside the directory, never a path out of it.
+    await expect(again.files!.get('../journal.jsonl')).rejects.toMatchObject({ code: 4000 });
+    await again.clear();
+    expect(existsSync(join(dir, 'files'))).toBe(false);
   });
 
   it('refuses a directory another live client holds, and takes over one left by a killed process', async () => {

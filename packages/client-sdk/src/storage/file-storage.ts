@@ -4,6 +4,7 @@ import type { ConversationSummary, LogEvent } from '@parley/protocol';
 import type { ClientStorage, OutboxEntry } from './client-storage.js';
 import { createMemoryStorage } from './memory-storage.js';
 import { openJournal, readJournal, type Journal } from './file-journal.js';
+import { createDirectoryFiles } from './file-storage-files.js';
 
 export interface FileStorageOptions {
   /** The directory the client keeps its data in (created if missing). One client process at a time. */
@@ -34,7 +35,8 @@ const COMPACT_AFTER = 2_000;
  * Storage for Node clients in one directory: everything the client stores (its outbox first) is
  * written to an append-only journal and synced to disk before the call resolves, so a client
  * killed at any moment (SIGKILL, power cut) loses no message `send()` had accepted, and picks up
- * its outbox when it starts again. No native module: plain files.
+ * its outbox when it starts again. The bytes of files still to upload are files of their own
+ * (`files/`), written as durably. No native module: plain files.
  *
  * @example
  * import { createChatClient } from '@parley/client-sdk';
@@ -49,6 +51,7 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
   const lock = join(dir, 'LOCK');
   takeLock(lock, dir);
   const file = join(dir, 'journal.jsonl');
+  const files = createDirectoryFiles(join(dir, 'files'));
   const memory = createMemoryStorage();
   const meta = new Map<string, string>();
 
@@ -142,6 +145,7 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
       list: () => read(() => memory.cursors.list()),
       set: (conversationId, seq) => record({ cursor: [conversationId, seq] }),
     },
+    files: { put: files.put, get: files.get, delete: files.delete },
     async close() {
       await (await opened).close();
       rmSync(lock, { force: true });
@@ -150,6 +154,7 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
     async clear() {
       await (await opened).close();
       rmSync(file, { force: true });
+      files.clear();
       rmSync(lock, { force: true });
       await memory.clear();
       for (const set of [queued, conversations]) set.clear();

@@ -12,12 +12,14 @@ export interface ParleyDbSchema extends DBSchema {
   conversations: { key: string; value: ConversationSummary; indexes: { byActivity: number } };
   events: { key: [string, number]; value: LogEvent };
   cursors: { key: string; value: number };
+  /** Version 2: the bytes of files waiting to be uploaded, as Blobs, by `OutboxAttachment.localId`. */
+  files: { key: string; value: Blob };
 }
 
 export type ParleyDb = IDBPDatabase<ParleyDbSchema>;
 
 /** Bump with a new step in `upgrade` whenever the stores change; never edit a shipped step. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 function upgrade(db: ParleyDb, oldVersion: number): void {
   if (oldVersion < 1) {
@@ -26,6 +28,10 @@ function upgrade(db: ParleyDb, oldVersion: number): void {
     db.createObjectStore('conversations', { keyPath: 'id' }).createIndex('byActivity', 'lastActivityAt');
     db.createObjectStore('events', { keyPath: ['conversationId', 'seq'] });
     db.createObjectStore('cursors');
+  }
+  if (oldVersion < 2) {
+    // A new store only: a version-1 database keeps its outbox and cache as they are.
+    db.createObjectStore('files');
   }
 }
 

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import 'fake-indexeddb/auto';
+import { openDB } from 'idb';
+import { SCHEMA_VERSION } from './indexeddb-schema.js';
 import { createIndexedDbStorage, type IndexedDbStorage, type IndexedDbStorageOptions } from './indexeddb-storage.js';
 import { newEntry } from '../state/outbox.js';
 import { message, summary } from '../../test/support/fixtures.js';
@@ -98,6 +100,60 @@ describe('IndexedDB storage', () => {
     expect(await storage.events.list('old')).toEqual([]);
     expect(await storage.cursors.list()).toEqual({});
     expect((await storage.outbox.list()).map((e) => e.text)).toEqual(['still sending']);
+  });
+
+  it('keeps the bytes of files to upload as Blobs across a reopen, and deletes them by id', async () => {
+    const { storage, reopen } = fresh();
+    await storage.files!.put('f1', new Blob(['%PDF-1.7 …'], { type: 'application/pdf' }));
+    await storage.files!.put('f2', new Uint8Array([1, 2, 3]));
+    storage.close();
+    const reloaded = reopen();
+    const pdf = await reloaded.files!.get('f1');
+    expect(pdf).toBeInstanceOf(Blob);
+    expect(await pdf!.text()).toBe('%PDF-1.7 …');
+    expect([...new Uint8Array(await (await reloaded.files!.get('f2'))!.arrayBuffer())]).toEqual([1, 2, 3]);
+    await reloaded.files!.delete('f1');
+    await reloaded.files!.delete('never-there');
+    expect(await reloaded.files!.get('f1')).toBeUndefined();
+    await reloaded.clear();
+    expect(await reopen().files!.get('f2')).toBeUndefined();
+  });
+
+  it('upgrades a version-1 database in place: its outbox and cache stay, and it keeps files from then on', async () => {
+    const dbName = `parley-v1-${(dbCount += 1)}`;
+    // The database an earlier release made (schema version 1, its upgrade step as shipped).
+    const v1 = await openDB(dbName, 1, {
+      upgrade(db) {
+        db.createObjectStore('outbox', { keyPath: 'clientMsgId' }).createIndex('byConversation', 'conversationId');
+        db.createObjectStore('meta');
+        db.createObjectStore('conversations', { keyPath: 'id' }).createIndex('byActivity', 'lastActivityAt');
+        db.createObjectStore('events', { keyPath: ['conversationId', 'seq'] });
+        db.createObjectStore('cursors');
+      },
+    });
+    await v1.put('outbox', newEntry('0001-a', 'c1', 'queued before the upgrade', 1));
+    await v1.put('meta', 'web-1', 'deviceId');
+    await v1.put('conversations', summary());
+    await v1.put('events', message(1));
+    await v1.put('cursors', 1, 'c1');
+    v1.close();
+
+    const storage = createIndexedDbStorage({ dbName });
+    opened.push(storage);
+    expect((await storage.outbox.list()).map((e) => e.text)).toEqual(['queued before the upgrade']);
+    expect(await storage.meta.get('deviceId')).toBe('web-1');
+    expect((await storage.conversations.list()).map((c) => c.id)).toEqual(['c1']);
+    expect((await storage.events.list('c1')).map((e) => e.seq)).toEqual([1]);
+    expect(await storage.cursors.list()).toEqual({ c1: 1 });
+    await storage.files!.put('f1', new Blob(['bytes']));
+    expect(await (await storage.files!.get('f1'))!.text()).toBe('bytes');
+    storage.close();
+
+    const raw = await openDB(dbName);
+    expect(raw.version).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(2);
+    expect([...raw.objectStoreNames].sort()).toEqual(['conversations', 'cursors', 'events', 'files', 'meta', 'outbox']);
+    raw.close();
   });
 
   it('touches IndexedDB only on first use, and reports a runtime without one', async () => {

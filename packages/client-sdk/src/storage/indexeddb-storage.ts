@@ -1,6 +1,7 @@
 import type { ConversationSummary, LogEvent } from '@parley/protocol';
 import type { IDBPTransaction, StoreNames } from 'idb';
 import type { ClientStorage, OutboxEntry } from './client-storage.js';
+import { toBlob } from '../files/memory-files.js';
 import { openParleyDb, type ParleyDb, type ParleyDbSchema } from './indexeddb-schema.js';
 
 /**
@@ -25,10 +26,11 @@ export interface IndexedDbStorage extends ClientStorage {
 type Tx<Names extends StoreNames<ParleyDbSchema>[]> = IDBPTransaction<ParleyDbSchema, Names, 'readwrite'>;
 
 /**
- * Keeps the outbox, the cache of the conversation log, the sync cursors and the device id in
- * IndexedDB, so a page reload, a browser restart or a crash loses nothing that `send()` accepted,
- * and a cold start shows the cached history before the network answers. One database may be
- * shared by every tab of the origin: the client then elects one tab to talk to the server.
+ * Keeps the outbox (with the Blobs of the files it has still to upload), the cache of the
+ * conversation log, the sync cursors and the device id in IndexedDB, so a page reload, a browser
+ * restart or a crash loses nothing that `send()` accepted, and a cold start shows the cached
+ * history before the network answers. One database may be shared by every tab of the origin:
+ * the client then elects one tab to talk to the server.
  *
  * The cache is bounded: a conversation keeps its newest `maxEventsPerConversation` events (older
  * ones come back from the server through `loadOlder`), and past `maxConversations` the least
@@ -150,6 +152,11 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions = {}): I
         return Object.fromEntries(keys.map((key, i) => [key, values[i] ?? 0]));
       },
       set: async (conversationId, seq) => void (await (await db()).put('cursors', seq, conversationId)),
+    },
+    files: {
+      put: async (localId, data) => void (await (await db()).put('files', toBlob(data), localId)),
+      get: async (localId) => (await db()).get('files', localId),
+      delete: async (localId) => (await db()).delete('files', localId),
     },
     close() {
       const pending = opening;

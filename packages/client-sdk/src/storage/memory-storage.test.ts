@@ -22,6 +22,19 @@ describe('memory storage', () => {
     expect((await storage.events.list('c1')).find((e) => e.seq === 2)?.data).toEqual({});
   });
 
+  it('keeps the bytes of files to upload, as Blobs, until deleted or cleared', async () => {
+    const storage = createMemoryStorage();
+    const bytes = new Uint8Array([1, 2, 3]);
+    await storage.files!.put('f1', bytes);
+    bytes[0] = 9; // the app reuses its buffer: the stored copy does not change
+    await storage.files!.put('f2', new Blob(['two']));
+    expect([...new Uint8Array(await (await storage.files!.get('f1'))!.arrayBuffer())]).toEqual([1, 2, 3]);
+    await storage.files!.delete('f1');
+    expect(await storage.files!.get('f1')).toBeUndefined();
+    await storage.clear();
+    expect(await storage.files!.get('f2')).toBeUndefined();
+  });
+
   it('drops a conversation with its events and cursor', async () => {
     const storage = createMemoryStorage();
     await storage.conversations.put(summary());

@@ -1,9 +1,10 @@
 import type { ConversationSummary, LogEvent } from '@parley/protocol';
 import type { ClientStorage, OutboxEntry } from './client-storage.js';
+import { createMemoryFiles } from '../files/memory-files.js';
 
 /**
- * Keeps everything in memory: survives reconnects and server restarts, not a reload of the
- * page or process. Share one instance between clients to simulate a reload in tests.
+ * Keeps everything in memory (the outbox, its files' bytes, the cache): survives reconnects and
+ * server restarts, not a reload of the page or process. Share one instance between clients to simulate a reload in tests.
  *
  * @example
  * const storage = createMemoryStorage();
@@ -15,6 +16,7 @@ export function createMemoryStorage(): ClientStorage {
   const conversations = new Map<string, ConversationSummary>();
   const events = new Map<string, Map<number, LogEvent>>();
   const cursors = new Map<string, number>();
+  const files = createMemoryFiles();
 
   return {
     outbox: {
@@ -55,8 +57,10 @@ export function createMemoryStorage(): ClientStorage {
       list: async () => Object.fromEntries(cursors),
       set: async (conversationId, seq) => void cursors.set(conversationId, seq),
     },
+    files: { put: files.put, get: files.get, delete: files.delete },
     clear: async () => {
       for (const map of [outbox, meta, conversations, events, cursors]) map.clear();
+      files.clear();
     },
   };
 }
