@@ -202,22 +202,27 @@ describe('hooks that replace content', () => {
   });
 });
 
-describe('a store failing between a change and its event', () => {
-  it('stores the event once the store is back (the same event, once), so the log and the stored details agree', async () => {
+describe('a store failing a group change', () => {
+  it('changes nothing when every try fails; a short blip, or a reply lost after the write, still makes the change and pushes its event once', async () => {
     const store = createMemoryStore();
-    let failures = 0;
+    let failBefore = 0;
+    let failAfter = 0;
     const flaky = new Proxy(store, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver) as unknown;
-        if (property !== 'append' || typeof value !== 'function') return value;
+        if (property !== 'appendChange' || typeof value !== 'function') return value;
         // Decided at each call: wrappers may keep the function they got.
         return async (...args: unknown[]) => {
-          const input = args[0] as { kind: string };
-          if (input.kind === 'conversation.updated' && failures > 0) {
-            failures--;
+          if (failBefore > 0) {
+            failBefore--;
             throw new Error('store blip');
           }
-          return Reflect.apply(value, target, args) as unknown;
+          const result = (await Reflect.apply(value, target, args)) as unknown;
+          if (failAfter > 0) {
+            failAfter--;
+            throw new Error('connection lost before the reply');
+          }
+          return result;
         };
       },
     });
@@ -225,15 +230,26 @@ describe('a store failing between a change and its event', () => {
     const owner = await scope.wire(s, 'owner');
     const m1 = await scope.wire(s, 'm1');
     const id = await createGroup(owner, ['m1']);
-    // A short blip: retried at once, the request succeeds.
-    failures = 2;
-    expect(await outcome(owner, { type: 'conversation.update', conversationId: id, patch: { title: 'Blip' } })).toBe('conversation');
-    // A longer one: the title is changed, the requester hears UNAVAILABLE, the event follows.
-    failures = 4;
-    expect(await outcome(owner, { type: 'conversation.update', conversationId: id, patch: { title: 'Later' } })).toBe(ErrorCode.UNAVAILABLE);
-    expect((await store.getConversation(id))?.title).toBe('Later');
-    await m1.waitFor((f) => isEvent(f) && f.event.kind === 'conversation.updated' && f.event.data.title === 'Later', 15_000);
-    const titles = (await store.readAfter(id, 0, 100)).filter((e) => e.kind === 'conversation.updated').map((e) => e.data.title);
-    expect(titles).toEqual(['Blip', 'Later']);
+    const update = (title: string) => outcome(owner, { type: 'conversation.update', conversationId: id, patch: { title } });
+    const titles = async () => (await store.readAfter(id, 0, 100)).filter((e) => e.kind === 'conversation.updated').map((e) => e.data.title);
+    // A short blip: tried again at once, the request succeeds.
+    failBefore = 2;
+    expect(await update('Blip')).toBe('conversation');
+    // A longer one: UNAVAILABLE, and neither the details nor the log changed.
+    failBefore = 10;
+    expect(await update('Down')).toBe(ErrorCode.UNAVAILABLE);
+    expect((await store.getConversation(id))?.title).toBe('Blip');
+    expect(await titles()).toEqual(['Blip']);
+    // The client's retry, once the store is back, makes it.
+    failBefore = 0;
+    expect(await update('Down')).toBe('conversation');
+    // The store made the change but its reply was lost: the retry with the same key finds it made,
+    // changes nothing more, and the members get its event.
+    failAfter = 1;
+    expect(await update('Lost reply')).toBe('conversation');
+    await m1.waitFor((f) => isEvent(f) && f.event.kind === 'conversation.updated' && f.event.data.title === 'Lost reply');
+    expect(await titles()).toEqual(['Blip', 'Down', 'Lost reply']);
+    expect((await store.getConversation(id))?.title).toBe('Lost reply');
+    expect(eventsOf(m1, 'conversation.updated').map((e) => e.data.title)).toEqual(['Blip', 'Down', 'Lost reply']);
   });
 });

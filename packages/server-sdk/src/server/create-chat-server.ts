@@ -41,6 +41,7 @@ import { createChatApi, type ChatApi } from './server-api.js';
 import { createProfiles, type UserDirectory } from './profiles.js';
 import { ReportChannel, type ReportListener } from './reports.js';
 import { createAttachments, type AttachmentOptions } from './attachments.js';
+import { finishLater, stopBackgroundRetries } from './system-events.js';
 
 export interface ChatServerOptions {
   /** The Node HTTP server to mount on (plain `http`, Express's, Fastify's `server`). */
@@ -251,6 +252,8 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     },
     now: Date.now,
   };
+  // Group changes a crash left half made (a store without transactions) get their events now.
+  finishLater(ctx);
   // Frames are limited per connection and per user on this node (whose connections the node
   // counts), so these stay local even with a scale-out.
   const frameBudget = { perConnection: new RateLimiter(rates.frames), perUser: new RateLimiter(rates.userFrames), metrics };
@@ -381,6 +384,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       // caller closes the store.
       await Promise.allSettled([...departures]);
       presence.close();
+      stopBackgroundRetries(ctx);
       // Attempts in flight finish (or are cut by their timeout); what is left stays queued in the store.
       await webhooks?.close();
       await attachments?.close();

@@ -13,7 +13,7 @@ import type { StoredConversation } from '../../store/types.js';
 import { requireMembership, type Connection, type ServerContext } from '../context.js';
 import { summarize } from '../summaries.js';
 import { pushToUsers } from '../fanout.js';
-import { appendSystemEvent } from '../system-events.js';
+import { recordChange } from '../system-events.js';
 import { requireGroupKind, requireRole } from '../roles.js';
 
 /** Answers the requester with their view of the conversation as it is now. */
@@ -29,12 +29,8 @@ async function answer(ctx: ServerContext, conn: Connection, reqId: string, conve
 export async function updateDetails(ctx: ServerContext, actor: string, conversation: StoredConversation, patch: ConversationPatch): Promise<StoredConversation> {
   const changed = changedFields(conversation, patch);
   if (!changed) return conversation;
-  let updated = conversation;
-  // The row first, then the event (system-events.ts says why).
-  await appendSystemEvent(ctx, actor, conversation.id, { kind: 'conversation.updated', data: changed }, [], async () => {
-    updated = (await ctx.store.updateConversation(conversation.id, changed)) ?? conversation;
-  });
-  return updated;
+  // The details and their event in one store operation (system-events.ts).
+  return (await recordChange(ctx, actor, conversation.id, { kind: 'conversation.updated', data: changed })).conversation;
 }
 
 function changedFields(conversation: StoredConversation, patch: ConversationPatch): ConversationPatch | null {
@@ -72,12 +68,10 @@ export async function roleChanges(ctx: ServerContext, conversation: StoredConver
   return handover.slice(0, 2);
 }
 
-/** Stores the role changes, then records `members.role` in the name of `actor`. */
+/** Stores the role changes with their `members.role` event, in the name of `actor` (`roleChanges` checked that every user named is a member). */
 export async function applyRoles(ctx: ServerContext, actor: string, conversationId: string, changes: RoleChange[]): Promise<void> {
   if (changes.length === 0) return;
-  // The roles first, then the event (system-events.ts says why); `roleChanges` checked that
-  // every user named is a member.
-  await appendSystemEvent(ctx, actor, conversationId, { kind: 'members.role', data: { changes } }, [], () => ctx.store.setRoles(conversationId, changes));
+  await recordChange(ctx, actor, conversationId, { kind: 'members.role', data: { changes } });
 }
 
 /** MEMBERS.ROLE: the owner makes a member an admin or a member again, or hands the ownership over. */
