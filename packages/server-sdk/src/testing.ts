@@ -1,6 +1,7 @@
 /**
- * `@parley/server-sdk/testing`: the storage and presence-backend conformance suites and the
- * helpers they are built from, for adapter authors. Needs vitest (an optional peer dependency).
+ * `@parley/server-sdk/testing`: the storage, blob store and presence-backend conformance suites
+ * and the helpers they are built from, for adapter authors. Needs vitest (an optional peer
+ * dependency).
  *
  * @example
  * import { runStoreConformance } from '@parley/server-sdk/testing';
@@ -10,6 +11,7 @@
  */
 export { runStoreConformance } from './testing/conformance.js';
 export { runPresenceBackendConformance, type MakePresenceBackend } from './testing/presence-conformance.js';
+export { runBlobStoreConformance, type BlobConformanceOptions, type OpenBlobStore } from './testing/blob-store-conformance.js';
 export {
   appendBurst,
   createDirect,
