@@ -51,6 +51,11 @@ const PUBLIC: Record<string, string[]> = {
     'StoreVersionError', 'createJsonLogger', 'createJwtAuthenticator', 'createMemoryPresenceBackend', 'createMemoryStore', 'isParleyError', 'silentLogger',
     // Webhooks: a dispatcher of your own, and the check a receiver runs.
     'WebhookVerificationError', 'createWebhookDispatcher', 'verifyWebhook',
+    // Files: the embedded blob store and the default accepted types.
+    'DEFAULT_ATTACHMENT_TYPES', 'createDiskBlobStore',
+  ],
+  '@parley/server-sdk/s3': [
+    'createS3BlobStore',
   ],
   '@parley/server-sdk/sqlite': [
     'SQLITE_SCHEMA_VERSION', 'createSqliteStore', 'migrateSqlite',

@@ -36,6 +36,6 @@ export {
   type WebhookNoticePayload,
   type WebhookVerifyFailure,
 } from './server/webhooks-signature.js';
-export { createAttachments, DEFAULT_ATTACHMENT_TYPES, type AttachmentOptions } from './server/attachments.js';
+export { DEFAULT_ATTACHMENT_TYPES, type AttachmentOptions } from './server/attachments.js';
 export { createDiskBlobStore, type DiskBlobStore, type DiskBlobStoreOptions } from './blobs/disk-blob-store.js';
 export type { BlobStore, BlobUploadSpec, BlobDownloadSpec, BlobStat, PresignedUpload, PresignedDownload } from './blobs/types.js';
