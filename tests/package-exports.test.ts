@@ -28,6 +28,9 @@ const PUBLIC: Record<string, string[]> = {
     'BansFrame', 'BansResultFrame', 'BlocksFrame', 'BlocksResultFrame', 'ConversationPatch', 'ConversationUpdateFrame',
     'ConversationUpdatedEvent', 'Description', 'ImageUrl', 'MemberRole', 'MembersRoleEvent', 'MembersRoleFrame', 'MuteFrame',
     'ReportFrame', 'ReportResultFrame', 'RoleChange', 'UserProfile', 'UsersChangedFrame', 'UsersFrame', 'UsersResultFrame',
+    // Protocol 7: files.
+    'Attachment', 'AttachmentIdList', 'AttachmentList', 'AttachmentSpec', 'AttachmentUrl', 'AttachmentUrlsFrame', 'AttachmentUrlsResultFrame',
+    'FileName', 'ImagePreview', 'MimeType', 'UploadFrame', 'UploadResultFrame', 'UploadTarget',
   ],
   '@parley/client-sdk': [
     'ErrorCode', 'ParleyError', 'countUnread', 'createChatClient', 'createMemoryStorage', 'fullJitterDelay',
