@@ -1,8 +1,7 @@
-import type { AckFrame } from '@parley/protocol';
-import { connectWire } from '../../helpers/wire-client.js';
 import { mixedVersions } from './mixed-version-scenarios.js';
 import { rateLimitPressure, storeBlips, storeBlipsMongo } from './refusal-scenarios.js';
 import type { Scenario } from './run-chaos.js';
+import { RawDevice } from './raw-device.js';
 import { killAndRestartDuringTraffic, populate, whileRunning } from './scenario-helpers.js';
 import { sleep, until } from './world.js';
 
@@ -62,8 +61,9 @@ export const concurrentIds: Scenario = {
     await populate(ctx);
     const [conversationId, members] = [...ctx.world.conversations][0]!;
     const userId = members[0]!;
-    const token = await ctx.issueToken(userId);
-    const pair = await Promise.all(['raw-a', 'raw-b'].map((deviceId) => connectWire(ctx.server.url, { token, deviceId })));
+    const pair = await Promise.all(
+      ['raw-a', 'raw-b'].map((deviceId) => RawDevice.connect(ctx.server.url, { token: () => ctx.issueToken(userId), deviceId })),
+    );
     const traffic = ctx.world.traffic(ctx.scale.trafficMs, ctx.scale.everyMs);
     const count = Math.round(ctx.scale.trafficMs / 25);
     try {
@@ -77,19 +77,21 @@ export const concurrentIds: Scenario = {
         ctx.concurrent.push({ userId, conversationId, clientMsgId, connections: 2, acks: [] });
         if (i % 10 === 9) await sleep(20);
       }
-      const acked = () => pair.flatMap((client) => client.frames.filter((f): f is AckFrame => f.type === 'ack'));
+      const answered = () => pair.reduce((sum, device) => sum + device.acks().size, 0);
       // A busy server answers 1,600 raw sends slowly: wait as long as answers keep coming.
-      for (let seen = -1; seen < acked().length && acked().length < count * 2; ) {
-        seen = acked().length;
-        await until(() => acked().length >= count * 2, 10_000, 'every concurrent send answered').catch(() => undefined);
+      for (let seen = -1; seen < answered() && answered() < count * 2; ) {
+        seen = answered();
+        await until(() => answered() >= count * 2, 10_000, 'every concurrent send answered').catch(() => undefined);
       }
-      for (const ack of acked()) {
+      const acks = pair.flatMap((device) => [...device.acks().values()]);
+      for (const ack of acks) {
         ctx.concurrent.find((c) => c.clientMsgId === ack.clientMsgId)?.acks.push({ seq: ack.seq, eventId: ack.eventId });
       }
-      const duplicates = acked().filter((a) => a.duplicate).length;
-      ctx.note(`${count} ids × 2 connections; ${duplicates} answered as duplicate`);
+      const duplicates = acks.filter((a) => a.duplicate).length;
+      const reconnects = pair.reduce((sum, device) => sum + device.reconnects, 0);
+      ctx.note(`${count} ids × 2 connections; ${duplicates} answered as duplicate${reconnects > 0 ? `; ${reconnects} raw connections dropped and opened again` : ''}`);
     } finally {
-      for (const client of pair) client.close();
+      for (const device of pair) device.close();
       await traffic;
     }
   },
