@@ -50,6 +50,48 @@ export interface FailedChange {
 }
 
 /**
+ * How far a file's upload got, in bytes: `loaded` of `total` (the file's size). A file whose
+ * upload finished shows `loaded === total`.
+ *
+ * @example
+ * <progress max={p.total} value={p.loaded} />
+ */
+export interface UploadProgress {
+  readonly loaded: number;
+  readonly total: number;
+}
+
+/**
+ * A file on a message. A stored message's files carry the server's `id` (fetch the bytes with
+ * `chat.getAttachmentUrl(conversationId, id)` or `useAttachmentUrl`). A pending message's files
+ * carry `localId` (their bytes on this device: `chat.getLocalFile(localId)`), `progress`, and
+ * `id` once the server gave the upload a slot. Images have `width`, `height` (reserve the space)
+ * and usually a tiny `preview` to show, blurred, while the image loads.
+ *
+ * @example
+ * m.attachments?.map((a) => a.mimeType.startsWith('image/')
+ *   ? <Img key={a.id ?? a.localId} attachment={a} conversationId={m.conversationId} />
+ *   : <FileChip key={a.id ?? a.localId} name={a.name} size={a.size} progress={a.progress} />);
+ */
+export interface AttachmentView {
+  /** The server's attachment id: always on stored messages; on pending ones once a slot was issued. */
+  readonly id?: string;
+  /** This device's key for the bytes of a file not stored yet (pending messages only). */
+  readonly localId?: string;
+  readonly name: string;
+  /** Bytes. */
+  readonly size: number;
+  /** `type/subtype`, lower case (`image/png`, `application/pdf`). */
+  readonly mimeType: string;
+  readonly width?: number;
+  readonly height?: number;
+  /** A tiny `data:image/…;base64,` image to show (scaled up, blurred) until the image loads. */
+  readonly preview?: string;
+  /** Pending messages only: how far the upload got (`loaded === total` once uploaded). */
+  readonly progress?: UploadProgress;
+}
+
+/**
  * A message as a UI shows it.
  *
  * @example
@@ -71,6 +113,12 @@ export interface MessageView {
   readonly text?: string;
   /** The app's own data on the message, as sent (plain JSON). */
   readonly custom?: CustomData;
+  /**
+   * The message's files, in the order sent (absent when none; gone with a deleted message's
+   * content). On a pending message each shows its upload `progress`; the message is sent once
+   * all are uploaded, and `chat.discard(clientMsgId)` cancels it, uploads included.
+   */
+  readonly attachments?: readonly AttachmentView[];
   /** The users the message mentions. */
   readonly mentions?: readonly string[];
   /** Whether `mentions` names this user. */

@@ -4,6 +4,7 @@ import { messageFromEntry } from '../state/views.js';
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { MessageView } from '../types.js';
 import type { ChatReads } from './view-store.js';
+import type { FileLimits } from '../files/file-input.js';
 
 /** Checks a frame against the protocol before it leaves: bad input fails here, typed, and nothing is stored. */
 export function validFrame<F extends ClientFrame>(frame: F): F {
@@ -12,8 +13,8 @@ export function validFrame<F extends ClientFrame>(frame: F): F {
   return parsed.frame as F;
 }
 
-/** The limits `send()` checks content against. */
-export interface SendLimits {
+/** The limits `send()` checks content and files against. */
+export interface SendLimits extends FileLimits {
   readonly maxTextLength: number;
   readonly maxCustomBytes: number;
   readonly maxMentions: number;
@@ -29,7 +30,17 @@ export function sendLimits(state: Pick<ChatState, 'limits'>): SendLimits {
     const announced = state.limits[key];
     return announced !== undefined && announced > 0 ? Math.min(announced, Limits[key]) : Limits[key];
   };
-  return { maxTextLength: limit('maxTextLength'), maxCustomBytes: limit('maxCustomBytes'), maxMentions: limit('maxMentions') };
+  // 0 is an answer here: the server takes no files. Before any welcome, the server decides.
+  const fileBytes = state.limits['maxAttachmentBytes'];
+  return {
+    maxTextLength: limit('maxTextLength'),
+    maxCustomBytes: limit('maxCustomBytes'),
+    maxMentions: limit('maxMentions'),
+    maxAttachmentsPerMessage: limit('maxAttachmentsPerMessage'),
+    maxAttachmentBytes: fileBytes !== undefined && fileBytes >= 0 ? Math.min(fileBytes, Limits.maxAttachmentBytes) : Limits.maxAttachmentBytes,
+    maxFileNameLength: limit('maxFileNameLength'),
+    maxPreviewLength: limit('maxPreviewLength'),
+  };
 }
 
 /** What `send()` resolves with: the message as shown, or its pending view if not shown yet. */

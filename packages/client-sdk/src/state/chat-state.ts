@@ -8,6 +8,7 @@ import {
   type SyncResultFrame,
 } from '@parley/protocol';
 import type { ConnectionState } from '../types.js';
+import type { UploadProgress } from '../message-types.js';
 import {
   applyEvents,
   applyServerSummary,
@@ -45,11 +46,21 @@ export interface ChatState {
   readonly blocks: readonly string[] | null;
   /** Profiles fetched so far. */
   readonly users: ProfileMap;
+  /**
+   * Progress of the uploads under way, by `OutboxAttachment.localId`: soft state, never stored (an
+   * upload cut by a reload starts again from the outbox), shared with the other tabs.
+   */
+  readonly uploads: UploadsState;
 }
+
+/** Upload progress by file `localId`. */
+export type UploadsState = ReadonlyMap<string, UploadProgress>;
+export const NO_UPLOADS: UploadsState = new Map();
 
 export function initialChatState(connection: ConnectionState): ChatState {
   return {
     userId: null, connection, conversations: new Map(), outbox: [], typing: NO_TYPING, presence: NO_PRESENCE, limits: {}, blocks: null, users: NO_PROFILES,
+    uploads: NO_UPLOADS,
   };
 }
 

@@ -19,7 +19,7 @@ function synced(overrides: Parameters<typeof summary>[0] = {}, events = [message
 
 /** What `send()` queues for `content` and `options` in `state`. */
 function queue(state: ChatState, clientMsgId: string, content: Parameters<typeof validateSend>[2], options = {}): ChatState {
-  const data = validateSend('c1', ID, content, options);
+  const { data } = validateSend('c1', ID, content, options);
   return { ...state, outbox: putEntry(state.outbox, newEntry(clientMsgId, 'c1', entryContent(state, 'c1', data), 0)) };
 }
 
@@ -98,12 +98,12 @@ describe('message content', () => {
     expect(refusal('hi', { mentions: ['bob', 'bob'] })?.message).toBe('A message can mention each user once');
     expect(refusal('hi', { mentions: Array.from({ length: 51 }, (_, i) => `u${i}`) })?.code).toBe(ErrorCode.BAD_FRAME);
     expect(refusal('hi', { replyTo: 'not an id' })?.code).toBe(ErrorCode.BAD_FRAME);
-    expect(validateSend('c1', ID, { custom: { ok: true } }, { mentions: [] })).toEqual({ custom: { ok: true } });
+    expect(validateSend('c1', ID, { custom: { ok: true } }, { mentions: [] })).toEqual({ data: { custom: { ok: true } }, files: [] });
   });
 
   it("holds content to the limits the server's welcome lowered, never above the protocol's", () => {
     const limits = sendLimits({ limits: { maxCustomBytes: 100, maxMentions: 2, maxTextLength: 99_999 } });
-    expect(limits).toEqual({ maxTextLength: Limits.maxTextLength, maxCustomBytes: 100, maxMentions: 2 });
+    expect(limits).toMatchObject({ maxTextLength: Limits.maxTextLength, maxCustomBytes: 100, maxMentions: 2 });
     expect(() => validateSend('c1', ID, { custom: { blob: 'x'.repeat(100) } }, {}, limits)).toThrow(/^Custom data can be at most 100 bytes/);
     expect(() => validateSend('c1', ID, 'hi', { mentions: ['a', 'b', 'c'] }, limits)).toThrow('A message can mention at most 2 users (this one mentions 3)');
   });

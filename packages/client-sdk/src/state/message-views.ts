@@ -1,6 +1,7 @@
-import { foldIntoMessage, stateSeq, type MessageEvent, type MessageState } from '@parley/protocol';
-import type { OutboxEntry } from '../storage/client-storage.js';
-import type { FailedChange, MessageView, ReactionView } from '../types.js';
+import { foldIntoMessage, stateSeq, type Attachment, type MessageEvent, type MessageState } from '@parley/protocol';
+import type { OutboxAttachment, OutboxEntry } from '../storage/client-storage.js';
+import type { AttachmentView, FailedChange, MessageView, ReactionView } from '../types.js';
+import type { UploadsState } from './chat-state.js';
 import type { ConversationState } from './conversation-state.js';
 import { changeEvent, namesMessage } from './change-events.js';
 import { foldIndex, foldedMessage, type FoldIndex } from './message-fold.js';
@@ -19,6 +20,37 @@ function shownContent(data: Pick<MessageView, 'text' | 'custom' | 'mentions' | '
 }
 
 const NO_REACTIONS: readonly ReactionView[] = Object.freeze([]);
+
+/** The image fields a file has. */
+const imageFields = (file: Pick<Attachment, 'width' | 'height' | 'preview'>) => ({
+  ...(file.width !== undefined ? { width: file.width } : {}),
+  ...(file.height !== undefined ? { height: file.height } : {}),
+  ...(file.preview !== undefined ? { preview: file.preview } : {}),
+});
+
+/** A stored message's files as shown. */
+function storedAttachments(files: readonly Attachment[] | undefined): { attachments?: readonly AttachmentView[] } {
+  if (!files || files.length === 0) return {};
+  return { attachments: files.map((f) => ({ id: f.id, name: f.name, size: f.size, mimeType: f.mimeType, ...imageFields(f) })) };
+}
+
+/** The progress a pending file shows: done once uploaded, else as far as the upload under way got. */
+export function progressOf(file: OutboxAttachment, uploads: UploadsState | undefined): { loaded: number; total: number } {
+  if (file.uploaded) return { loaded: file.size, total: file.size };
+  return uploads?.get(file.localId) ?? { loaded: 0, total: file.size };
+}
+
+/** A pending message's files as shown, with their upload progress. */
+function pendingAttachments(files: readonly OutboxAttachment[] | undefined, uploads: UploadsState | undefined): { attachments?: readonly AttachmentView[] } {
+  if (!files || files.length === 0) return {};
+  return {
+    attachments: files.map((f) => ({
+      ...(f.id !== undefined ? { id: f.id } : {}),
+      localId: f.localId, name: f.name, size: f.size, mimeType: f.mimeType, ...imageFields(f),
+      progress: progressOf(f, uploads),
+    })),
+  };
+}
 
 /** What a message's folded state shows: edited, deleted, reactions, thread replies. */
 function shownState(state: MessageState | undefined, userId: string | null) {
@@ -66,6 +98,8 @@ export interface LaneContext {
   readonly receipts: ReceiptMap;
   /** The server's announced edit window (`welcome.limits.editWindowMs`); undefined: none. */
   readonly editWindowMs: number | undefined;
+  /** Progress of the uploads under way (`ChatState.uploads`). */
+  readonly uploads?: UploadsState;
 }
 
 /** How a held message shows: folded with what the client holds, then with the user's queued changes. */
@@ -86,6 +120,7 @@ function heldView(event: MessageEvent, index: FoldIndex, changes: readonly Outbo
     conversationId: event.conversationId,
     senderId: event.senderId,
     ...shownContent(folded.data, userId),
+    ...storedAttachments(folded.data.attachments),
     ...shown,
     ...(editable ? { editableUntil: event.ts + editWindowMs } : {}),
     ...(event.data.thread ? { threadId: event.data.thread.messageId } : {}),
@@ -97,7 +132,13 @@ function heldView(event: MessageEvent, index: FoldIndex, changes: readonly Outbo
 }
 
 /** How an outbox entry shows: the user's own message, pending or failed, keyed by its clientMsgId. */
-export function messageFromEntry(entry: OutboxEntry, userId: string | null, conv?: ConversationState, changes: readonly OutboxEntry[] = []): MessageView {
+export function messageFromEntry(
+  entry: OutboxEntry,
+  userId: string | null,
+  conv?: ConversationState,
+  changes: readonly OutboxEntry[] = [],
+  uploads?: UploadsState,
+): MessageView {
   // A queued reply shows what the client knows of its quote, completed from the log if it came since.
   const replyTo = entry.replyTo && (replyRef(entry.replyTo, conv) ?? entry.replyTo);
   const data = {
@@ -118,6 +159,7 @@ export function messageFromEntry(entry: OutboxEntry, userId: string | null, conv
     conversationId: entry.conversationId,
     senderId: userId ?? '',
     ...shownContent({ ...folded.data, mentions: entry.mentions, replyTo }, userId),
+    ...pendingAttachments(entry.attachments, uploads),
     ...shownState(folded.state, userId),
     ...(entry.threadId !== undefined ? { threadId: entry.threadId } : {}),
     ts: entry.createdAt,
@@ -151,13 +193,13 @@ function buildLane(
   }
   for (const entry of entries) {
     if (entry.change || confirmed.has(entry.clientMsgId) || !inLane(entry.threadId)) continue;
-    views.push(messageFromEntry(entry, userId, conv, changes));
+    views.push(messageFromEntry(entry, userId, conv, changes, context.uploads));
   }
   return views;
 }
 
 const laneContext = (conv: ConversationState | undefined, context: Partial<LaneContext>): LaneContext =>
-  ({ receipts: context.receipts ?? conv?.receipts ?? {}, editWindowMs: context.editWindowMs });
+  ({ receipts: context.receipts ?? conv?.receipts ?? {}, editWindowMs: context.editWindowMs, ...(context.uploads ? { uploads: context.uploads } : {}) });
 
 /** A conversation's main timeline: top-level messages (a thread's root shows its `replyCount`). */
 export function buildMessages(conv: ConversationState | undefined, entries: readonly OutboxEntry[], userId: string | null, context: Partial<LaneContext> = {}): MessageView[] {

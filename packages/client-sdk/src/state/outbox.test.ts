@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyNack,
+  applyUploadIncomplete,
+  MAX_REUPLOADS,
+  predecessors,
+  withAttachment,
   dueEntries,
   markEmitted,
   MAX_IN_FLIGHT_PER_CONVERSATION,
@@ -106,6 +110,46 @@ describe('outbox state machine', () => {
     expect(dueEntries(outbox, retryAt - 1, ACK_TIMEOUT).map((e) => e.clientMsgId)).toEqual(['m3']);
     expect(nextDueAt([first, second], ACK_TIMEOUT)).toBe(retryAt);
     expect(dueEntries(outbox, retryAt, ACK_TIMEOUT).map((e) => e.clientMsgId)).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('holds a message with files, and the later messages of its conversation, until every file is uploaded', () => {
+    const files = [
+      { localId: 'f1', name: 'a.png', size: 10, mimeType: 'image/png' },
+      { localId: 'f2', name: 'b.pdf', size: 20, mimeType: 'application/pdf' },
+    ];
+    let withFiles = newEntry('m1', 'c1', { text: 'photos', attachments: files }, 0);
+    const after = newEntry('m2', 'c1', 'after the photos', 0);
+    const elsewhere = newEntry('m3', 'c2', 'other conversation', 0);
+    const due = () => dueEntries(putEntry(putEntry([withFiles], after), elsewhere), 0, ACK_TIMEOUT).map((e) => e.clientMsgId);
+    expect(due()).toEqual(['m3']);
+    expect(nextDueAt([withFiles, after], ACK_TIMEOUT)).toBeUndefined();
+    // The later message still names the waiting one as the message the server must store first.
+    expect(predecessors([withFiles, after]).get('m2')).toBe('m1');
+
+    withFiles = withAttachment(withFiles, 'f1', (f) => ({ ...f, id: 'at_1', uploaded: true }));
+    expect(due()).toEqual(['m3']);
+    withFiles = withAttachment(withFiles, 'f2', (f) => ({ ...f, id: 'at_2', uploaded: true }));
+    expect(due()).toEqual(['m1', 'm2', 'm3']);
+
+    // A failed message with files holds nothing back (it is out of the chain until retried).
+    const failed = { ...newEntry('m4', 'c3', { attachments: files }, 0), status: 'failed' as const };
+    expect(dueEntries([failed, newEntry('m5', 'c3', 'next', 0)], 0, ACK_TIMEOUT).map((e) => e.clientMsgId)).toEqual(['m5']);
+  });
+
+  it('uploads the files again after UPLOAD_INCOMPLETE, keeping their slots, a few times, then fails', () => {
+    const nack = { code: 4220, message: 'the upload of a.png is not complete' };
+    let entry = markEmitted(newEntry('m1', 'c1', { attachments: [{ localId: 'f1', name: 'a.png', size: 10, mimeType: 'image/png', id: 'at_1', uploaded: true }] }, 0), 0);
+    for (let i = 1; i <= MAX_REUPLOADS; i++) {
+      entry = applyUploadIncomplete(entry, nack);
+      expect(entry).toMatchObject({ status: 'pending', reuploads: i, attachments: [{ localId: 'f1', id: 'at_1' }] });
+      expect(entry.attachments?.[0]?.uploaded).toBeUndefined();
+      expect(dueEntries([entry], 0, ACK_TIMEOUT)).toEqual([]);
+      entry = markEmitted(withAttachment(entry, 'f1', (f) => ({ ...f, uploaded: true })), 0);
+    }
+    entry = applyUploadIncomplete(entry, nack);
+    expect(entry).toMatchObject({ status: 'failed', error: nack });
+    const retried = retryEntry(entry);
+    expect([retried.status, retried.reuploads]).toEqual(['pending', undefined]);
   });
 
   it('removes only the named entry, and returns the same outbox when absent', () => {

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@parley/protocol';
-import type { OutboxEntry } from '../storage/client-storage.js';
+import type { OutboxAttachment, OutboxEntry } from '../storage/client-storage.js';
 import { fullJitterDelay, type BackoffOptions } from './backoff.js';
 import type { EntryContent } from './message-content.js';
 
@@ -11,8 +11,10 @@ import type { EntryContent } from './message-content.js';
  * pending ──retryable nack──▶ pending (retryAt = now + full-jitter backoff)
  * pending ──OUT_OF_ORDER nack──▶ pending (unsent: goes out again right behind its predecessor)
  * pending ──definitive nack──▶ failed ──retry()──▶ pending
+ * pending ──UPLOAD_INCOMPLETE nack──▶ pending, its files to upload again (a few times, then failed)
  * failed  ──discard()──▶ (removed)
  * ```
+ * A message with files goes out only once every file is uploaded (`awaitsUpload`).
  * Entries leave only by ack (or an own event with the same clientMsgId) or by discard.
  */
 export type Outbox = readonly OutboxEntry[];
@@ -61,8 +63,37 @@ export function applyNack(
 
 /** `retry()` of a failed entry: pending again, same clientMsgId, fresh attempt count. */
 export function retryEntry(entry: OutboxEntry): OutboxEntry {
-  const { error: _error, lastSentAt: _lastSentAt, retryAt: _retryAt, ...rest } = entry;
+  const { error: _error, lastSentAt: _lastSentAt, retryAt: _retryAt, reuploads: _reuploads, ...rest } = entry;
   return { ...rest, status: 'pending', attempts: 0 };
+}
+
+/** Whether a pending message still has files to upload before it may be sent. */
+export function awaitsUpload(entry: OutboxEntry): boolean {
+  return entry.status === 'pending' && entry.attachments !== undefined && entry.attachments.some((a) => !a.uploaded);
+}
+
+/** Times a message's files are uploaded again after UPLOAD_INCOMPLETE before it fails. */
+export const MAX_REUPLOADS = 3;
+
+/**
+ * UPLOAD_INCOMPLETE: the server found a file missing or unlike what was declared. Its files are
+ * uploaded again through their slots (renewed: the server says which are complete after all),
+ * then the message goes out again with the same clientMsgId; past `MAX_REUPLOADS`, it fails.
+ */
+export function applyUploadIncomplete(entry: OutboxEntry, nack: { code: number; message: string }): OutboxEntry {
+  const { lastSentAt: _lastSentAt, retryAt: _retryAt, ...rest } = entry;
+  const reuploads = (entry.reuploads ?? 0) + 1;
+  if (!entry.attachments || reuploads > MAX_REUPLOADS) return { ...rest, status: 'failed', error: { code: nack.code, message: nack.message } };
+  return { ...rest, reuploads, attachments: entry.attachments.map(({ uploaded: _uploaded, ...file }) => file) };
+}
+
+/** The entry with one of its files changed (`localId`), or the same entry when it has no such file. */
+export function withAttachment(entry: OutboxEntry, localId: string, change: (file: OutboxAttachment) => OutboxAttachment): OutboxEntry {
+  const files = entry.attachments;
+  const index = files?.findIndex((a) => a.localId === localId) ?? -1;
+  if (!files || index < 0) return entry;
+  const next = change(files[index]!);
+  return next === files[index] ? entry : { ...entry, attachments: files.map((file, i) => (i === index ? next : file)) };
 }
 
 /** A new connection: nothing is in flight on it, so every pending entry goes out again. */
@@ -115,11 +146,12 @@ export function dueAt(entry: OutboxEntry, ackTimeoutMs: number): number | undefi
 export const MAX_IN_FLIGHT_PER_CONVERSATION = 32;
 
 /**
- * Whether each pending entry may go out now, in creation order. An entry waiting out a backoff
- * holds back the later entries of its conversation, so a retry never lets a newer message be
- * stored before an older one. Entries on the wire (awaiting their ack) hold nothing back (one
- * connection delivers in order), but only the first `MAX_IN_FLIGHT_PER_CONVERSATION` pending
- * entries of a conversation are sent; the next goes out as an earlier one is acknowledged.
+ * Whether each pending entry may go out now, in creation order. An entry waiting out a backoff,
+ * or for its files to upload, holds back the later entries of its conversation, so neither a
+ * retry nor an upload ever lets a newer message be stored before an older one. Entries on the
+ * wire (awaiting their ack) hold nothing back (one connection delivers in order), but only the
+ * first `MAX_IN_FLIGHT_PER_CONVERSATION` pending entries of a conversation are sent; the next
+ * goes out as an earlier one is acknowledged.
  */
 function schedule(outbox: Outbox, ackTimeoutMs: number, now = Number.NEGATIVE_INFINITY): { entry: OutboxEntry; at: number }[] {
   const held = new Set<string>();
@@ -128,6 +160,10 @@ function schedule(outbox: Outbox, ackTimeoutMs: number, now = Number.NEGATIVE_IN
   for (const entry of outbox) {
     const at = dueAt(entry, ackTimeoutMs);
     if (at === undefined || held.has(entry.conversationId)) continue;
+    if (awaitsUpload(entry)) {
+      held.add(entry.conversationId);
+      continue;
+    }
     const ahead = pendingBefore.get(entry.conversationId) ?? 0;
     if (ahead >= MAX_IN_FLIGHT_PER_CONVERSATION) continue;
     pendingBefore.set(entry.conversationId, ahead + 1);

@@ -1,6 +1,6 @@
 import type { OutboxEntry } from '../storage/client-storage.js';
 import type { ChatSnapshot, ConversationView, MessageView } from '../types.js';
-import type { ChatState } from './chat-state.js';
+import type { ChatState, UploadsState } from './chat-state.js';
 import { firstIndexAbove, hasOlder, unreadCount, unreadMentionCount, type ConversationState } from './conversation-state.js';
 import { roleAfter } from './group-fold.js';
 import { blocksView, profilesView } from './people-state.js';
@@ -31,8 +31,24 @@ export function editWindowOf(state: Pick<ChatState, 'limits'>): number | undefin
 }
 
 /** A conversation's main timeline as shown (receipts of current members only). */
-export function buildMessages(conv: ConversationState | undefined, entries: readonly OutboxEntry[], userId: string | null, editWindowMs?: number): MessageView[] {
-  return buildTimeline(conv, entries, userId, { receipts: currentReceipts(conv), editWindowMs });
+export function buildMessages(
+  conv: ConversationState | undefined,
+  entries: readonly OutboxEntry[],
+  userId: string | null,
+  editWindowMs?: number,
+  uploads?: UploadsState,
+): MessageView[] {
+  return buildTimeline(conv, entries, userId, { receipts: currentReceipts(conv), editWindowMs, ...(uploads ? { uploads } : {}) });
+}
+
+const NO_PROGRESS: readonly unknown[] = Object.freeze([]);
+
+/** The upload progress the entries' files show (compared by identity: the views change when it does). */
+function progressShown(entries: readonly OutboxEntry[], uploads: UploadsState): readonly unknown[] {
+  if (uploads.size === 0) return NO_PROGRESS;
+  const out: unknown[] = [];
+  for (const entry of entries) for (const file of entry.attachments ?? []) if (!file.uploaded) out.push(uploads.get(file.localId));
+  return out;
 }
 
 /** Whether a conversation is muted at `now` (its `mutedUntil` still ahead). */
@@ -77,7 +93,7 @@ function sameShownEntry(a: OutboxEntry, b: OutboxEntry): boolean {
     a === b ||
     (a.clientMsgId === b.clientMsgId && a.status === b.status && a.error === b.error && a.text === b.text &&
       a.custom === b.custom && a.mentions === b.mentions && a.replyTo === b.replyTo && a.threadId === b.threadId &&
-      a.change === b.change)
+      a.change === b.change && a.attachments === b.attachments)
   );
 }
 
@@ -87,6 +103,8 @@ interface Cached<V> {
   userId: string | null;
   /** A number, not the limits object: every welcome brings a new one, mostly with the same window. */
   editWindowMs: number | undefined;
+  /** The upload progress the entries' files showed (`progressShown`). */
+  progress: readonly unknown[];
   /** For conversation views: whether it was muted when built (time alone flips it). */
   muted?: boolean;
   value: V;
@@ -126,14 +144,16 @@ export function createSnapshotBuilder(now: () => number = Date.now): (state: Cha
       const conv = state.conversations.get(id);
       const entries = byConversation.get(id) ?? [];
       const cachedMessages = messageCache.get(id);
+      const progress = progressShown(entries, state.uploads);
       const reuse =
         cachedMessages &&
         cachedMessages.conv === conv &&
         cachedMessages.userId === state.userId &&
         cachedMessages.editWindowMs === editWindowMs &&
-        sameItems(cachedMessages.entries, entries, sameShownEntry);
-      const list = reuse ? cachedMessages.value : Object.freeze(buildMessages(conv, entries, state.userId, editWindowMs));
-      nextMessages.set(id, { conv, entries, userId: state.userId, editWindowMs, value: list });
+        sameItems(cachedMessages.entries, entries, sameShownEntry) &&
+        sameItems(cachedMessages.progress, progress);
+      const list = reuse ? cachedMessages.value : Object.freeze(buildMessages(conv, entries, state.userId, editWindowMs, state.uploads));
+      nextMessages.set(id, { conv, entries, userId: state.userId, editWindowMs, progress, value: list });
       messages[id] = list;
 
       if (!conv) continue;
@@ -143,7 +163,7 @@ export function createSnapshotBuilder(now: () => number = Date.now): (state: Cha
         cachedView && cachedView.conv === conv && cachedView.userId === state.userId && cachedView.muted === muted
           ? cachedView.value
           : buildConversation(conv, state.userId, at);
-      nextViews.set(id, { conv, entries: [], userId: state.userId, editWindowMs, muted, value: view });
+      nextViews.set(id, { conv, entries: [], userId: state.userId, editWindowMs, progress: NO_PROGRESS, muted, value: view });
       if (view) conversations.push(view);
     }
     conversations.sort((a, b) => b.lastActivityAt - a.lastActivityAt || (a.id < b.id ? -1 : 1));
@@ -196,15 +216,16 @@ export function createThreadReader(): (state: ChatState, conversationId: string,
     const conv = state.conversations.get(conversationId);
     const entries = entriesOf(state, conversationId);
     const editWindowMs = editWindowOf(state);
+    const progress = progressShown(entries, state.uploads);
     const cached = cache.get(key);
     if (
       cached && cached.conv === conv && cached.userId === state.userId && cached.editWindowMs === editWindowMs &&
-      sameItems(cached.entries, entries, sameShownEntry)
+      sameItems(cached.entries, entries, sameShownEntry) && sameItems(cached.progress, progress)
     ) return cached.value;
-    const value = Object.freeze(buildThread(conv, entries, state.userId, rootId, { receipts: currentReceipts(conv), editWindowMs }));
+    const value = Object.freeze(buildThread(conv, entries, state.userId, rootId, { receipts: currentReceipts(conv), editWindowMs, uploads: state.uploads }));
     // Threads are opened one at a time: a few kept is plenty, and memory stays bounded.
     if (cache.size >= 64 && !cache.has(key)) cache.delete(cache.keys().next().value ?? key);
-    cache.set(key, { conv, entries, userId: state.userId, editWindowMs, value });
+    cache.set(key, { conv, entries, userId: state.userId, editWindowMs, progress, value });
     return value;
   };
 }
