@@ -10,9 +10,12 @@ export { createChatClient } from './create-chat-client.js';
 export { createMemoryStorage } from './storage/memory-storage.js';
 export { uuidv7 } from './ids/uuidv7.js';
 export { fullJitterDelay, type BackoffOptions } from './state/backoff.js';
-export type { ClientStorage, OutboxEntry, QueuedChange } from './storage/client-storage.js';
+export type { ClientFileStore, ClientStorage, OutboxAttachment, OutboxEntry, QueuedChange } from './storage/client-storage.js';
+export type { FileDescription, FileInput } from './files/file-input.js';
+export type { FileUpload, FileUploader } from './files/put-file.js';
 export type { TabChannel, TabEnvironment, TabLocks, TabsOption } from './tabs/tab-environment.js';
 export type {
+  AttachmentView,
   AuthErrorActions,
   ChatClient,
   ChatClientOptions,
@@ -29,9 +32,11 @@ export type {
   ReactionView,
   RemoveMembersOptions,
   ReplyView,
+  SendContent,
   SendOptions,
   SystemItem,
   TimelineItem,
+  UploadProgress,
 } from './types.js';
 export type { ReceiptStatus, MemberReceiptStatus } from './state/receipts.js';
 export {
@@ -50,4 +55,5 @@ export {
   type MemberRole,
   type ConversationPatch,
   type RoleChange,
+  type Attachment,
 } from '@parley/protocol';

@@ -1,6 +1,7 @@
 /**
  * @parley/client-sdk/node: durable storage for clients that run in Node (bots, services,
- * scripts): the outbox survives a crash of the process like a browser tab's survives a reload.
+ * scripts): the outbox (files included) survives a crash of the process like a browser tab's
+ * survives a reload; and `fileFromPath` to send a file from disk.
  *
  * @example
  * import { createChatClient } from '@parley/client-sdk';
@@ -8,5 +9,7 @@
  *
  * const storage = createFileStorage({ dir: './.parley-bot' });
  * const chat = createChatClient({ url, getToken, storage });
+ * await chat.send(conversationId, { attachments: [await fileFromPath('./report.pdf')] });
  */
 export { createFileStorage, type FileStorage, type FileStorageOptions } from './storage/file-storage.js';
+export { fileFromPath } from './files/file-from-path.js';

@@ -11,6 +11,8 @@ import type {
 import type { MemberReceiptStatus } from './state/receipts.js';
 import type { ClientStorage } from './storage/client-storage.js';
 import type { TabsOption } from './tabs/tab-environment.js';
+import type { FileInput } from './files/file-input.js';
+import type { FileUploader } from './files/put-file.js';
 
 /**
  * Where the connection stands:
@@ -55,7 +57,7 @@ export interface ConnectionState {
   readonly lastError?: ParleyError;
 }
 
-export type { FailedChange, MessageView, ReactionView, ReplyView, SystemItem, TimelineItem } from './message-types.js';
+export type { AttachmentView, FailedChange, MessageView, ReactionView, ReplyView, SystemItem, TimelineItem, UploadProgress } from './message-types.js';
 import type { MessageView, TimelineItem } from './message-types.js';
 
 /**
@@ -189,6 +191,11 @@ export interface ChatClientOptions {
   /** `typing()` sends at most one frame per conversation per this interval. Default 2000. */
   typingThrottleMs?: number;
   /**
+   * How the bytes of a file are PUT to the URL the server signed for them. Default: XMLHttpRequest
+   * where there is one (browsers, React Native: progress as the bytes go), else fetch (Node).
+   */
+  uploadFile?: FileUploader;
+  /**
    * Several tabs of one app on storage they share (IndexedDB). `'auto'` (default): the tabs elect
    * one leader (Web Locks) that holds the only connection and flushes the shared outbox, and
    * share its state with the others (BroadcastChannel); where either API is missing, or the
@@ -222,6 +229,19 @@ export interface LoadOlderResult {
 export interface MessageContent {
   text?: string;
   custom?: CustomData;
+}
+
+/**
+ * What `send()` takes: a message's text and app data, and files (`attachments`: at most
+ * `maxAttachmentsPerMessage`, each at most the server's `maxAttachmentBytes`, see `FileInput`).
+ * Files alone make a message too. An edit changes text and custom data only: files stay.
+ *
+ * @example
+ * await chat.send(id, { text: 'photos from Sunday', attachments: [...input.files] });
+ * await chat.send(id, { attachments: [await fileFromPath('./report.pdf')] }); // Node
+ */
+export interface SendContent extends MessageContent {
+  attachments?: readonly FileInput[];
 }
 
 /**
@@ -305,11 +325,24 @@ export interface ChatEvents {
 export interface ChatClient {
   /**
    * Queues a message: it is in the outbox and shown as `pending` when the promise resolves.
-   * `content` is the text, or `{ text?, custom? }`. Rejects with a BAD_FRAME `ParleyError` whose
-   * message a user can read ("A message can't be empty", "A message can be at most 8,000
-   * characters…") and stores nothing, so keep the draft.
+   * `content` is the text, or `{ text?, custom?, attachments? }`. Rejects with a BAD_FRAME
+   * `ParleyError` whose message a user can read ("A message can't be empty", "A message can be
+   * at most 8,000 characters…", "“movie.mkv” is 2.1 GB: files can be at most 25 MB here", "This
+   * server takes no files") and stores nothing, so keep the draft.
+   *
+   * Files: their bytes are stored with the message (`ClientStorage.files`: IndexedDB, the file
+   * storage's directory, or memory) before the promise resolves, then uploaded in the background
+   * (the view's `attachments[i].progress`), resumed after going offline, a reload or a change of
+   * the tab holding the connection. The message is sent once every file is uploaded, and holds
+   * back the later messages of its conversation meanwhile; a file the server refuses (type,
+   * size, quota) fails the message (`status: 'failed'`, `error`). In a browser, images get their
+   * `width`, `height` and a tiny `preview` computed here.
+   *
+   * @example
+   * await chat.send(id, 'hello');
+   * await chat.send(id, { text: 'the contract', attachments: [file] }, { replyTo: m.id });
    */
-  send(conversationId: string, content: string | MessageContent, options?: SendOptions): Promise<MessageView>;
+  send(conversationId: string, content: string | SendContent, options?: SendOptions): Promise<MessageView>;
   /**
    * Queues an edit of one of the user's own messages: `content` replaces its text and custom data
    * (mentions, reply and thread stay). `messageId` is the message's `id`, or its `clientMsgId`
@@ -344,8 +377,33 @@ export interface ChatClient {
   loadThread(conversationId: string, rootId: string, limit?: number): Promise<LoadOlderResult>;
   /** Sends a failed message or change again with the same clientMsgId. */
   retry(clientMsgId: string): Promise<void>;
-  /** Drops a failed (or still pending) message or change from the outbox and the view. */
+  /**
+   * Drops a failed (or still pending) message or change from the outbox and the view. A message
+   * whose files are uploading is cancelled: the upload stops and the bytes kept on this device
+   * are deleted before the promise resolves (a message already on its way may still be stored).
+   */
   discard(clientMsgId: string): Promise<void>;
+  /**
+   * A URL that serves a file of a message of `conversationId` (its `AttachmentView.id`): signed,
+   * short-lived, absolute. Calls within one tick are asked in one request; a URL is reused until
+   * shortly before it expires, so ask again (or use `useAttachmentUrl`) rather than keep it.
+   * Rejects with NOT_FOUND when the user may not see that file (not a member, deleted message),
+   * UNAVAILABLE offline.
+   *
+   * @example
+   * const url = await chat.getAttachmentUrl(m.conversationId, m.attachments![0]!.id!);
+   * img.src = url;
+   */
+  getAttachmentUrl(conversationId: string, attachmentId: string): Promise<string>;
+  /**
+   * The bytes of a file of a pending message (its `AttachmentView.localId`), kept on this device
+   * until the message is stored: show a pending image from them at once. Undefined once gone.
+   *
+   * @example
+   * const blob = await chat.getLocalFile(a.localId!);
+   * if (blob) img.src = URL.createObjectURL(blob);
+   */
+  getLocalFile(localId: string): Promise<Blob | undefined>;
   openDirect(userId: string): Promise<ConversationSummary>;
   createGroup(input: { title?: string; members: string[] }): Promise<ConversationSummary>;
   addMembers(conversationId: string, userIds: string[]): Promise<ConversationSummary>;

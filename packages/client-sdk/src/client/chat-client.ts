@@ -36,6 +36,13 @@ import { createServerRequests } from './server-requests.js';
 import { createProfiles } from './profiles.js';
 import { createSyncCoordinator } from './sync-coordinator.js';
 import { createWatchSender } from './watch-sender.js';
+import { createUploadSender } from './upload-sender.js';
+import { createAttachmentUrls } from './attachment-urls.js';
+import { createMemoryFiles } from '../files/memory-files.js';
+import { prepareFiles } from '../files/file-input.js';
+import { putFile } from '../files/put-file.js';
+import { dropFiles, storeFiles } from '../files/stored-files.js';
+import { resolveAgainst } from '../files/resolve-url.js';
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -63,6 +70,8 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const backoff = { ...DEFAULT_BACKOFF, ...options.reconnect };
   const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
   const cache = createCachePersistence(storage, logger);
+  // Without `storage.files` the bytes of files to upload live as long as this client.
+  const localFiles = storage.files ?? createMemoryFiles();
   const store = createViewStore(
     { ...initialChatState({ status: 'idle', attempt: 0 }), ...internals.initialState },
     (err) => logger.error('parley: an event listener threw', { error: String(err) }),
@@ -100,6 +109,8 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       commit({ ...getState(), connection: connectionState });
       // Before the sync that `welcome` starts, which waits for the watch to be in effect.
       if (connectionState.status === 'online' && watched.ids().length > 0) watches.send();
+      // Offline, an upload under way cannot finish: it starts over once the client is back.
+      if (connectionState.status === 'offline' || connectionState.status === 'closed') uploads.pause();
       // Requests waiting for a connection that will not come (refused protocol) fail now.
       if (connectionState.status === 'closed') {
         requests.rejectAll(connectionState.lastError ?? new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
@@ -128,9 +139,19 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const presenceTyping = createPresenceTyping({
     getState, commit, sendIfOnline, request, newId: uuidv7, timers, logger, typingThrottleMs: options.typingThrottleMs ?? 2000,
   });
+  /** A URL the server gave, as the app and the uploader use it: a path is the chat server's. */
+  const resolveUrl = (url: string) => resolveAgainst(url, connection.url ?? (typeof options.url === 'string' ? options.url : options.url[0]));
+  const uploads = createUploadSender({
+    getState, commit, files: localFiles, persist: (entry) => storage.outbox.put(entry), request, upload: options.uploadFile ?? putFile, resolveUrl,
+    isOnline, newId: uuidv7, timers, backoff, logger, uploaded: () => outbox.pump(),
+  });
   const outbox = createOutboxSender({
     storage, timers, backoff, logger, ackTimeoutMs: options.ackTimeoutMs ?? 10_000, getState, commit, emit: sendIfOnline, isOnline,
-    needLog: () => sync.requestFull(),
+    needLog: () => sync.requestFull(), uploads,
+  });
+  const attachmentUrls = createAttachmentUrls({
+    request, newId: uuidv7, now: () => timers.now(), resolveUrl,
+    maxPerRequest: () => getState().limits['maxAttachmentUrlsPerRequest'] ?? Limits.maxAttachmentUrlsPerRequest,
   });
 
   const sync = createSyncCoordinator({
@@ -204,14 +225,28 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const client: ChatClient = {
     async send(conversationId, content, sendOptions = {}) {
       const clientMsgId = sendOptions.clientMsgId ?? uuidv7();
-      const data = validateSend(conversationId, clientMsgId, content, sendOptions, sendLimits(getState()));
+      const limits = sendLimits(getState());
+      const { data, files } = validateSend(conversationId, clientMsgId, content, sendOptions, limits);
       if (closed) throw new ParleyError(ErrorCode.UNAVAILABLE, 'the client is closed');
       await ready;
       if (data.threadId !== undefined) checkThreadRoot(getState(), conversationId, data.threadId);
       // The app's own id sent again (a double click, a retry after a crash): one message.
       const repeated = repeatedSend(getState(), store.reads, conversationId, clientMsgId);
       if (repeated) return repeated;
-      const entry = await outbox.enqueue(clientMsgId, conversationId, entryContent(getState(), conversationId, data));
+      const attachments = files.length > 0 ? await storeFiles(localFiles, await prepareFiles(files, limits), uuidv7) : undefined;
+      // The same id may have been queued while the files were read and stored.
+      const meanwhile = attachments && repeatedSend(getState(), store.reads, conversationId, clientMsgId);
+      if (meanwhile) {
+        await dropFiles(localFiles, attachments);
+        return meanwhile;
+      }
+      let entry: OutboxEntry;
+      try {
+        entry = await outbox.enqueue(clientMsgId, conversationId, { ...entryContent(getState(), conversationId, data), ...(attachments ? { attachments } : {}) });
+      } catch (err) {
+        if (attachments) await dropFiles(localFiles, attachments);
+        throw err;
+      }
       presenceTyping.messageSent(conversationId);
       return shownMessage(store.reads, entry, getState().userId);
     },
@@ -223,6 +258,8 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     unreact: (conversationId, messageId, key) => change(conversationId, messageId, { kind: 'unreact', key }),
     retry: (clientMsgId) => outbox.retry(clientMsgId),
     discard: (clientMsgId) => outbox.discard(clientMsgId),
+    getAttachmentUrl: (conversationId, attachmentId) => attachmentUrls.get(conversationId, attachmentId),
+    getLocalFile: (localId) => localFiles.get(localId),
     ...server.methods,
     getUser: (userId) => profiles.get(userId),
     async loadUsers(userIds) {
@@ -254,6 +291,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     },
     connect() {
       closed = false;
+      uploads.start();
       store.start();
       // Starts at once so requests made right away wait for the connection instead of failing.
       connection.start();
@@ -262,6 +300,8 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       closed = true;
       connection.stop();
       outbox.stop();
+      uploads.stop();
+      attachmentUrls.clear();
       receipts.close();
       presenceTyping.close();
       store.stop();

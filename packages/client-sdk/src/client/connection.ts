@@ -27,6 +27,8 @@ export interface Connection {
   /** Puts a frame on the wire once the connection is welcomed; false when it could not. */
   sendIfOnline(frame: ClientFrame): boolean;
   readonly state: ConnectionState;
+  /** The server URL of the current (or last) attempt, where the transport knows one. */
+  readonly url: string | undefined;
 }
 
 type EventHost = {
@@ -139,6 +141,9 @@ export function createConnection(options: ConnectionOptions): Connection {
   return {
     get state() {
       return state;
+    },
+    get url() {
+      return transport.url;
     },
     start() {
       // From `unauthorized` the app has new credentials (or wants to try again), from

@@ -114,6 +114,8 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
       case 'bans.result':
       case 'users.result':
       case 'report.result':
+      case 'upload.result':
+      case 'attachments.urls.result':
         if (!deps.requests.answer(frame.reqId, frame)) deps.logger.debug('parley: late answer', { reqId: frame.reqId });
         return;
       case 'users.changed':

@@ -4,6 +4,7 @@ import { applyAck, isSent, type ChatState } from '../state/chat-state.js';
 import type { ChangePlan } from '../state/outbox-changes.js';
 import {
   applyNack,
+  applyUploadIncomplete,
   dueEntries,
   findEntry,
   markEmitted,
@@ -34,12 +35,21 @@ export interface OutboxSenderOptions {
   isOnline(): boolean;
   /** An ack the log must complete (a reply whose quote the client lacks): a sync brings the stored message. */
   needLog(): void;
+  /** The uploads of messages' files (`createUploadSender`). */
+  uploads: {
+    /** Messages were queued, retried or need their files again: uploads go on. */
+    kick(): void;
+    /** A message left the outbox: its upload stops and its bytes are deleted. */
+    release(entry: OutboxEntry): Promise<void>;
+  };
 }
 
 /**
  * Drives the outbox: persist first, then send; resend the same clientMsgId after the ack timeout,
  * after a retryable nack (backoff with full jitter) and on every new connection; fail visibly on a
- * definitive nack. Entries leave storage only when acked or discarded.
+ * definitive nack. A message with files waits for their uploads (`uploads`), and has them
+ * uploaded again after UPLOAD_INCOMPLETE. Entries leave storage only when acked or discarded,
+ * their files' bytes with them.
  */
 export function createOutboxSender(options: OutboxSenderOptions) {
   const { storage, timers, logger } = options;
@@ -53,6 +63,16 @@ export function createOutboxSender(options: OutboxSenderOptions) {
 
   const forget = (clientMsgId: string) => {
     storage.outbox.delete(clientMsgId).catch((err: unknown) => logger.warn('parley: outbox delete failed', { error: String(err) }));
+  };
+
+  /**
+   * An entry left: its files' bytes go first, then the entry, so a crash in between leaves an
+   * entry that resends (the server answers a repeat with its ack), never bytes nothing names.
+   */
+  const forgetEntry = (entry: OutboxEntry) => {
+    if (!entry.attachments?.length) return forget(entry.clientMsgId);
+    // After the commit that settled it: releasing clears its progress, which commits too.
+    queueMicrotask(() => void options.uploads.release(entry).finally(() => forget(entry.clientMsgId)));
   };
 
   /** Emits the due entries in creation order and arms one timer for the next due time. */
@@ -94,6 +114,7 @@ export function createOutboxSender(options: OutboxSenderOptions) {
         throw ParleyError.from(err);
       }
       pump();
+      if (entry.attachments) options.uploads.kick();
       return entry;
     },
     /**
@@ -126,6 +147,7 @@ export function createOutboxSender(options: OutboxSenderOptions) {
       const outbox = resetForConnection(state.outbox);
       if (outbox !== state.outbox) options.commit({ ...state, outbox });
       pump();
+      options.uploads.kick();
     },
     onAck(ack: AckFrame) {
       if (!findEntry(options.getState().outbox, ack.clientMsgId)) return;
@@ -146,6 +168,15 @@ export function createOutboxSender(options: OutboxSenderOptions) {
         pump();
         return;
       }
+      if (nack.code === ErrorCode.UPLOAD_INCOMPLETE && entry.attachments?.length) {
+        // A file is missing or unlike its declaration at the server: upload again, then resend.
+        const next = applyUploadIncomplete(entry, nack);
+        update(next);
+        persist(next);
+        options.uploads.kick();
+        pump();
+        return;
+      }
       const next = applyNack(entry, nack, timers.now(), options.backoff, timers.random);
       update(next);
       if (next.status === 'failed') persist(next);
@@ -157,13 +188,14 @@ export function createOutboxSender(options: OutboxSenderOptions) {
       if (findEntry(state.outbox, entry.clientMsgId)) return;
       const conv = state.conversations.get(entry.conversationId);
       if (conv?.events.some((e) => isSent(e) && e.clientMsgId === entry.clientMsgId && e.senderId === state.userId)) {
-        forget(entry.clientMsgId);
+        forgetEntry(entry);
         return;
       }
       update(entry);
       pump();
+      if (entry.attachments) options.uploads.kick();
     },
-    /** Sends a failed message or change again, same clientMsgId. */
+    /** Sends a failed message or change again, same clientMsgId (uploading what its files still need). */
     async retry(clientMsgId: string): Promise<void> {
       const entry = findEntry(options.getState().outbox, clientMsgId);
       if (!entry) throw new ParleyError(ErrorCode.NOT_FOUND, `no outbox entry ${clientMsgId}`);
@@ -171,9 +203,13 @@ export function createOutboxSender(options: OutboxSenderOptions) {
       update(next);
       await storage.outbox.put(next);
       pump();
+      if (next.attachments) options.uploads.kick();
     },
+    /** Drops a message or change; a message's upload stops and its bytes are deleted before this resolves. */
     async discard(clientMsgId: string): Promise<void> {
+      const entry = findEntry(options.getState().outbox, clientMsgId);
       options.commit({ ...options.getState(), outbox: removeEntry(options.getState().outbox, clientMsgId) });
+      if (entry?.attachments) await options.uploads.release(entry);
       await storage.outbox.delete(clientMsgId);
     },
     /** Entries that settled by another path (an own event in the log) leave storage too. */
@@ -183,7 +219,7 @@ export function createOutboxSender(options: OutboxSenderOptions) {
       let settled = false;
       for (const entry of before.outbox) {
         if (kept.has(entry.clientMsgId)) continue;
-        forget(entry.clientMsgId);
+        forgetEntry(entry);
         settled = true;
       }
       // A place in a conversation's window opened: the next message waiting for it goes out

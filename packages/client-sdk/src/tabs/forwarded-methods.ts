@@ -9,6 +9,8 @@ export const FORWARDED = [
   'typing', 'setAway', 'getSettings', 'updateSettings',
   // Protocol 6: requests answered by the server, which only the leading tab's connection reaches.
   'updateConversation', 'setRole', 'getBans', 'unban', 'mute', 'unmute', 'block', 'unblock', 'loadUsers', 'searchUsers', 'report',
+  // Protocol 7: download URLs come from the server (and the leader's cache of them).
+  'getAttachmentUrl',
 ] as const;
 
 /**
@@ -27,6 +29,8 @@ export const OWN = [
   'subscribe', 'on', 'getSnapshot', 'getConversation', 'getMessages', 'getTimeline', 'getThread', 'getReceipts',
   // Read from the state the tab mirrors; a profile not held yet is fetched through the leader (`loadUsers`).
   'getBlocks', 'isBlocked', 'getUser',
+  // The bytes of pending files are in the storage the tabs share.
+  'getLocalFile',
 ] as const;
 
 export type ForwardedMethod = (typeof FORWARDED)[number];

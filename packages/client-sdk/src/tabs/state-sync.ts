@@ -1,6 +1,6 @@
 import { ParleyError } from '@parley/protocol';
 import type { OutboxEntry } from '../storage/client-storage.js';
-import type { ChatState } from '../state/chat-state.js';
+import type { ChatState, UploadsState } from '../state/chat-state.js';
 import type { ConversationState } from '../state/conversation-state.js';
 import type { PresenceState } from '../state/presence.js';
 import type { TypingState } from '../state/typing.js';
@@ -32,6 +32,8 @@ export interface StateUpdate {
   /** The block list and the profiles held, whole when they changed (`null` blocks: not known yet). */
   readonly blocks?: readonly string[] | null;
   readonly users?: ProfileMap;
+  /** Upload progress, whole when it changed: following tabs show it on their pending messages. */
+  readonly uploads?: UploadsState;
   /** Changed conversations (every one when `full`). */
   readonly conversations: readonly ConversationState[];
   readonly removed: readonly string[];
@@ -61,6 +63,7 @@ export function fullUpdate(state: ChatState): StateUpdate {
     limits: state.limits,
     blocks: state.blocks,
     users: state.users,
+    uploads: state.uploads,
     conversations: [...state.conversations.values()],
     removed: [],
   };
@@ -81,8 +84,12 @@ export function diffUpdate(before: ChatState, after: ChatState): StateUpdate | n
   const limitsChanged = before.limits !== after.limits;
   const blocksChanged = before.blocks !== after.blocks;
   const usersChanged = before.users !== after.users;
+  const uploadsChanged = before.uploads !== after.uploads;
   const peopleChanged = blocksChanged || usersChanged;
-  if (!connectionChanged && !outboxChanged && !typingChanged && !presenceChanged && !limitsChanged && !peopleChanged && before.userId === after.userId && conversations.length + removed.length === 0) return null;
+  if (
+    !connectionChanged && !outboxChanged && !typingChanged && !presenceChanged && !limitsChanged && !peopleChanged && !uploadsChanged &&
+    before.userId === after.userId && conversations.length + removed.length === 0
+  ) return null;
   return {
     full: false,
     userId: after.userId,
@@ -93,6 +100,7 @@ export function diffUpdate(before: ChatState, after: ChatState): StateUpdate | n
     ...(limitsChanged ? { limits: after.limits } : {}),
     ...(blocksChanged ? { blocks: after.blocks } : {}),
     ...(usersChanged ? { users: after.users } : {}),
+    ...(uploadsChanged ? { uploads: after.uploads } : {}),
     conversations,
     removed,
   };
@@ -113,6 +121,7 @@ export function applyUpdate(state: ChatState, update: StateUpdate): ChatState {
     limits: update.limits ?? state.limits,
     blocks: update.blocks !== undefined ? update.blocks : state.blocks,
     users: update.users ?? state.users,
+    uploads: update.uploads ?? state.uploads,
     conversations,
   };
 }

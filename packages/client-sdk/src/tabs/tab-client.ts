@@ -7,6 +7,8 @@ import type { ChatCore } from '../core/chat-core.js';
 import { loadCachedState, withCached } from '../core/cached-state.js';
 import { markReadTarget, shownMessage, repeatedSend, sendLimits } from '../core/client-rules.js';
 import { entryContent, validateSend } from '../core/send-content.js';
+import { prepareFiles } from '../files/file-input.js';
+import { dropFiles, storeFiles } from '../files/stored-files.js';
 import type { Timers } from '../core/timers.js';
 import { createViewStore } from '../core/view-store.js';
 import type { ChatClient, Logger } from '../types.js';
@@ -164,13 +166,25 @@ export function createTabClient(options: TabClientOptions): ChatClient {
       const leader = leading();
       if (leader) return leader.client.send(conversationId, content, sendOptions);
       const clientMsgId = sendOptions.clientMsgId ?? uuidv7();
-      const data = validateSend(conversationId, clientMsgId, content, sendOptions, sendLimits(store.state));
-      // The quote comes from the leader's state this tab mirrors, so the pending reply shows it too.
-      const entry = newEntry(clientMsgId, conversationId, entryContent(store.state, conversationId, data), timers.now());
+      const limits = sendLimits(store.state);
+      const { data, files } = validateSend(conversationId, clientMsgId, content, sendOptions, limits);
+      // The leading tab uploads the files: it reads their bytes from the storage the tabs share.
+      const shared = storage.files;
+      if (files.length > 0 && !shared) {
+        throw new ParleyError(ErrorCode.UNAVAILABLE, 'This tab cannot send files: its storage keeps no files (ClientStorage.files) for the tab holding the connection');
+      }
       if (role === 'idle' && store.state.connection.status === 'closed') throw new ParleyError(ErrorCode.UNAVAILABLE, 'the client is closed');
-      const repeated = repeatedSend(store.state, store.reads, conversationId, entry.clientMsgId);
+      const repeated = repeatedSend(store.state, store.reads, conversationId, clientMsgId);
       if (repeated) return repeated;
-      await storage.outbox.put(entry);
+      const attachments = shared && files.length > 0 ? await storeFiles(shared, await prepareFiles(files, limits), uuidv7) : undefined;
+      // The quote comes from the leader's state this tab mirrors, so the pending reply shows it too.
+      const entry = newEntry(clientMsgId, conversationId, { ...entryContent(store.state, conversationId, data), ...(attachments ? { attachments } : {}) }, timers.now());
+      try {
+        await storage.outbox.put(entry);
+      } catch (err) {
+        if (shared && attachments) await dropFiles(shared, attachments);
+        throw ParleyError.from(err);
+      }
       // Leadership may have come to this tab while the entry was being written.
       const now = leading();
       if (now) now.adoptOutboxEntry(entry);
@@ -206,6 +220,11 @@ export function createTabClient(options: TabClientOptions): ChatClient {
     unsubscribePresence(userIds) {
       for (const id of userIds) followed.delete(id);
       call('unsubscribePresence', [userIds]).catch(() => undefined);
+    },
+    async getLocalFile(localId) {
+      const leader = leading();
+      if (leader) return leader.client.getLocalFile(localId);
+      return storage.files?.get(localId);
     },
     getUser(userId) {
       const leader = leading();

@@ -36,6 +36,7 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
   return (handlers) => {
     let socket: Socket | null = null;
     let attempts = 0;
+    let current = first;
 
     const drop = (s: Socket) => {
       if (socket === s) socket = null;
@@ -48,6 +49,7 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
         if (socket) drop(socket);
         const url = urls[attempts % urls.length] ?? first;
         attempts += 1;
+        current = url;
         const s = io(url, {
           path: options.path,
           transports: options.transports,
@@ -97,6 +99,9 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
       },
       close() {
         if (socket) drop(socket);
+      },
+      get url() {
+        return current;
       },
     };
     return transport;

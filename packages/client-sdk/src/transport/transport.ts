@@ -23,6 +23,8 @@ export interface Transport {
   send(frame: ClientFrame): boolean;
   /** Drops the socket without reporting `onClose`. */
   close(): void;
+  /** The server URL of the current (or last) attempt, where the transport knows one. */
+  readonly url?: string;
 }
 
 export type TransportFactory = (handlers: TransportHandlers) => Transport;
