@@ -25,3 +25,4 @@ export { useTyping, type TypingState } from './use-typing.js';
 export { usePresence, useAwayWhenHidden, type UserPresence } from './use-presence.js';
 export { useReceipts, type MemberReceiptStatus } from './use-receipts.js';
 export { useUser, useUserSearch, useBlocks, type UserSearchState, type BlocksState } from './use-people.js';
+export { useAttachmentUrl, type AttachmentUrlState } from './use-attachment-url.js';

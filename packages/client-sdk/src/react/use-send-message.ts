@@ -1,16 +1,17 @@
 import { useCallback, useState } from 'react';
-import { ErrorCode, ParleyError, type MessageContent, type MessageView, type SendOptions } from '@parley/client-sdk';
+import { ErrorCode, ParleyError, type MessageView, type SendContent, type SendOptions } from '@parley/client-sdk';
 import { useChatClient } from './context.js';
 
 export interface SendActions {
   /**
    * Queues a message: it is in the outbox and shown as `pending` when the promise resolves,
    * then `sent` once stored (or `failed`, visibly). Safe to call offline. `content` is the text,
-   * or `{ text?, custom? }`; `options` may name `replyTo` and `mentions`, as `chat.send` takes them.
+   * or `{ text?, custom?, attachments? }` (files upload in the background: each pending message's
+   * `attachments[i].progress`); `options` may name `replyTo` and `mentions`, as `chat.send` takes them.
    * Rejects (and sets `error`) when the content or id is not acceptable: nothing was queued, so
    * keep the draft.
    */
-  send(content: string | MessageContent, options?: SendOptions): Promise<MessageView>;
+  send(content: string | SendContent, options?: SendOptions): Promise<MessageView>;
   /** Sends a failed message again, with the same id (never a second copy). */
   retry(clientMsgId: string): Promise<void>;
   /** Drops a failed or pending message. */
@@ -29,12 +30,13 @@ const unavailable = () => Promise.reject(new ParleyError(ErrorCode.UNAVAILABLE, 
  * const { send, error } = useSendMessage(conversationId);
  * const onSubmit = () => send(draft).then(() => setDraft(''), () => {}); // keeps the draft; shows `error`
  * const onReply = (to: MessageView) => send(draft, { replyTo: to.id, mentions: [to.senderId] });
+ * const onFiles = (files: FileList) => send({ text: draft, attachments: [...files] });
  */
 export function useSendMessage(conversationId: string | null | undefined): SendActions {
   const client = useChatClient();
   const [error, setError] = useState<ParleyError | null>(null);
   const send = useCallback(
-    (content: string | MessageContent, options?: SendOptions) => {
+    (content: string | SendContent, options?: SendOptions) => {
       const sending = client && conversationId ? client.send(conversationId, content, options) : unavailable();
       return sending.then(
         (message) => {
