@@ -94,8 +94,8 @@ describe('protocol 7 on a SQLite database written by the protocol-6 release', ()
     let stored: LogEvent;
     const store = createSqliteStore({ filename });
     try {
-      expect(SQLITE_SCHEMA_VERSION).toBe(6);
-      expect(schemaOf(filename)).toEqual({ version: 6, readable_from: 1 });
+      expect(SQLITE_SCHEMA_VERSION).toBe(7); // 7: notifications
+      expect(schemaOf(filename)).toEqual({ version: 7, readable_from: 1 });
       for (const { conversation, events } of expected.conversations) {
         expect((await store.readAfter(conversation.id, 0, 1000)).map((e) => [e.id, e.seq])).toEqual(events.map((e) => [e.id, e.seq]));
       }
@@ -171,7 +171,7 @@ if (uri) {
 
       const store = createMongoStore({ db, logger: quiet });
       expect(await store.readAfter('club', 0, 100)).toEqual(log);
-      expect(await formatOf(db)).toMatchObject({ formatVersion: 5, readableFrom: 1 });
+      expect(await formatOf(db)).toMatchObject({ formatVersion: 6, readableFrom: 1 });
       const withFile = await storeFileMessage(store, 'club');
       expect((await store.getAttachments('club', ['at_compat']))[0]).toMatchObject({ state: 'attached', messageId: withFile.id });
 

@@ -77,10 +77,10 @@ describe.each(RELEASES)('the webhook queue on a SQLite database written by the %
     expect(tablesOf(filename).names).toEqual([]);
     const store = createSqliteStore({ filename });
     try {
-      expect(SQLITE_SCHEMA_VERSION).toBe(6);
+      expect(SQLITE_SCHEMA_VERSION).toBe(7);
       expect(tablesOf(filename)).toEqual({
         names: ['parley_webhook_deliveries', 'parley_webhook_deliveries_due', 'parley_webhook_deliveries_endpoint', 'parley_webhook_deliveries_state'],
-        schema: { version: 6, readable_from: 1 },
+        schema: { version: 7, readable_from: 1 },
       });
       const logs: LogEvent[] = [];
       for (const { conversation, events } of expected.conversations) {
@@ -143,7 +143,7 @@ if (uri) {
 
       const store = createMongoStore({ db, logger: quiet });
       expect(await store.readAfter('club', 0, 100)).toEqual(log);
-      expect(await db.collection('parley_meta').findOne({ _id: 'format' as never })).toMatchObject({ formatVersion: 5, readableFrom: 1 });
+      expect(await db.collection('parley_meta').findOne({ _id: 'format' as never })).toMatchObject({ formatVersion: 6, readableFrom: 1 });
       await queueAndDeliver(store, log);
       const collections = (await db.listCollections().toArray()).map((c) => c.name);
       expect(collections).toEqual(expect.arrayContaining(['parley_webhook_deliveries', 'parley_webhook_claims']));

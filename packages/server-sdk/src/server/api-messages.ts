@@ -110,7 +110,7 @@ export async function apiChange(ctx: ServerContext, input: ApiChangeInput): Prom
   else {
     const target = await resolveTarget(ctx.store, conversation.id, by, frame.target);
     const changes = await ctx.store.readChanges(conversation.id, [target.seq], conversation.lastSeq);
-    const member: StoredMember = (await ctx.store.getMember(conversation.id, by)) ?? { conversationId: conversation.id, userId: by, role: 'member', joinedAt: 0, deliveredSeq: 0, readSeq: 0, mutedUntil: null };
+    const member: StoredMember = (await ctx.store.getMember(conversation.id, by)) ?? { conversationId: conversation.id, userId: by, role: 'member', joinedAt: 0, deliveredSeq: 0, readSeq: 0, mutedUntil: null, notify: null };
     const outcome = changeOutcome(ctx, { conversation, member, target, changes, frame, trusted: true });
     stored = 'existing' in outcome
       ? { event: outcome.existing, duplicate: true }

@@ -30,6 +30,7 @@ import {
 import { createMemoryWebhookQueue } from './memory-webhooks.js';
 import { createMemoryModeration } from './memory-moderation.js';
 import { createMemoryAttachments } from './memory-attachments.js';
+import { createMemoryNotifications } from './memory-notifications.js';
 import { heirOf, patchedDetails } from './moderation-helpers.js';
 
 interface ConversationState {
@@ -100,6 +101,7 @@ export function createMemoryStore(): ChatStore {
   const webhooks = createMemoryWebhookQueue();
   const { clear: clearModeration, ...moderation } = createMemoryModeration();
   const attachments = createMemoryAttachments();
+  const { clear: clearNotifications, ...notifications } = createMemoryNotifications();
 
   const state = (id: string) => conversations.get(id);
   // Records here are plain JSON (a message's `custom` nests arrays and objects at any depth), so
@@ -116,7 +118,7 @@ export function createMemoryStore(): ChatStore {
   function join(conversationId: string, userId: string, role: MemberRole, ts: number): boolean {
     const conv = conversations.get(conversationId);
     if (!conv || conv.members.has(userId)) return false;
-    conv.members.set(userId, { conversationId, userId, role, joinedAt: ts, deliveredSeq: 0, readSeq: 0, mutedUntil: null });
+    conv.members.set(userId, { conversationId, userId, role, joinedAt: ts, deliveredSeq: 0, readSeq: 0, mutedUntil: null, notify: null });
     conv.conversation.memberCount = conv.members.size;
     let set = memberships.get(userId);
     if (!set) memberships.set(userId, (set = new Set()));
@@ -186,6 +188,7 @@ export function createMemoryStore(): ChatStore {
     ...webhooks,
     ...moderation,
     ...attachments,
+    ...notifications,
     async createConversation(input: CreateConversationInput) {
       if (input.directKey) {
         const existingId = directs.get(input.directKey);
@@ -288,6 +291,13 @@ export function createMemoryStore(): ChatStore {
       const member = state(conversationId)?.members.get(userId);
       if (!member) return null;
       member.mutedUntil = until;
+      return copy(member);
+    },
+
+    async setMemberNotify(conversationId, userId, notify) {
+      const member = state(conversationId)?.members.get(userId);
+      if (!member) return null;
+      member.notify = notify;
       return copy(member);
     },
 
@@ -438,6 +448,7 @@ export function createMemoryStore(): ChatStore {
       devices.clear();
       settings.clear();
       clearModeration();
+      clearNotifications();
     },
   };
 }

@@ -31,11 +31,13 @@ export interface ConversationDoc {
 }
 
 /** A membership as stored: the contract's shape plus its key. */
-export interface MemberDoc extends Omit<StoredMember, 'mutedUntil'> {
+export interface MemberDoc extends Omit<StoredMember, 'mutedUntil' | 'notify'> {
   /** `${conversationId}\n${userId}`: one document per membership, so joining is an upsert. */
   _id: string;
   /** Format 4: absent when not muted (and on documents of earlier releases). */
   mutedUntil?: number | null;
+  /** Format 6: absent (the user's default) until the member chooses (and on documents of earlier releases). */
+  notify?: StoredMember['notify'];
 }
 
 export interface EventDoc {
@@ -182,6 +184,7 @@ export function toMember(doc: MemberDoc): StoredMember {
     deliveredSeq: doc.deliveredSeq,
     readSeq: doc.readSeq,
     mutedUntil: doc.mutedUntil ?? null,
+    notify: doc.notify === 'all' || doc.notify === 'mentions' ? doc.notify : null,
   };
 }
 

@@ -22,7 +22,12 @@ import { isDuplicateKeyError } from './mongo-documents.js';
 // parley_reports collections and their indexes. Nothing to backfill.
 // 5 (protocol 7): the parley_attachments collection (upload records) and its indexes (additive:
 // older builds never read it, and issue no uploads). Nothing to backfill.
-export const MONGO_FORMAT_VERSION = 5;
+// 6: notifications: the parley_notifications, parley_notification_items,
+// parley_notification_claims and parley_push_subscriptions collections and their indexes, `notify`
+// on member documents (absent: the user's default) and on user settings (absent: 'all'). Additive:
+// older builds never read the collections, ignore the fields, and never unset them (their settings
+// update names its fields). Nothing to backfill.
+export const MONGO_FORMAT_VERSION = 6;
 export const MONGO_READABLE_FROM = 1;
 
 interface MetaDoc {

@@ -1,7 +1,7 @@
 import type { Collection, Db, WriteConcernSettings } from 'mongodb';
 import type { ChatStore, StoredDeviceWatermarks, StoredUserSettings } from './types.js';
 import { DEFAULT_USER_SETTINGS } from './types.js';
-import { clampWatermarks } from './store-helpers.js';
+import { clampWatermarks, isNotifyLevel } from './store-helpers.js';
 import { isDuplicateKeyError, memberKey, toMember, type MemberDoc } from './mongo-documents.js';
 
 /** A device's watermarks as stored: the contract's shape plus its key. */
@@ -10,9 +10,11 @@ export interface DeviceWatermarksDoc extends StoredDeviceWatermarks {
   _id: string;
 }
 
-export interface UserSettingsDoc extends StoredUserSettings {
+export interface UserSettingsDoc extends Omit<StoredUserSettings, 'notify'> {
   /** The user id. */
   _id: string;
+  /** Format 6: absent on documents of earlier releases ('all'). */
+  notify?: StoredUserSettings['notify'];
 }
 
 type ReceiptsPrivacyMethods = Pick<
@@ -32,7 +34,10 @@ export interface MongoReceiptsPrivacyOptions {
 const deviceKey = (conversationId: string, userId: string, deviceId: string) => `${conversationId}\n${userId}\n${deviceId}`;
 
 function toSettings(doc: UserSettingsDoc | null): StoredUserSettings {
-  return doc ? { readReceipts: doc.readReceipts, presence: doc.presence, lastSeen: doc.lastSeen } : { ...DEFAULT_USER_SETTINGS };
+  if (!doc) return { ...DEFAULT_USER_SETTINGS };
+  // Format 6 added `notify`: a document of an earlier release has none ('all').
+  const notify = isNotifyLevel(doc.notify) ? doc.notify : DEFAULT_USER_SETTINGS.notify;
+  return { readReceipts: doc.readReceipts, presence: doc.presence, lastSeen: doc.lastSeen, notify };
 }
 
 /**
@@ -118,13 +123,14 @@ export function createMongoReceiptsPrivacy(options: MongoReceiptsPrivacyOptions)
     },
 
     async updateUserSettings(userId, patch) {
-      const set: Partial<StoredUserSettings> = {};
-      const defaults: Partial<StoredUserSettings> = {};
+      const set: Record<string, unknown> = {};
+      const defaults: Record<string, unknown> = {};
       for (const key of Object.keys(DEFAULT_USER_SETTINGS) as Array<keyof StoredUserSettings>) {
-        // Only booleans change a setting, as in every store; a field is either set or defaulted,
-        // never both (MongoDB refuses one path in $set and $setOnInsert).
+        // Only booleans (and a notify level for `notify`) change a setting, as in every store; a
+        // field is either set or defaulted, never both (MongoDB refuses one path in $set and
+        // $setOnInsert).
         const value = patch[key];
-        if (typeof value === 'boolean') set[key] = value;
+        if (key === 'notify' ? isNotifyLevel(value) : typeof value === 'boolean') set[key] = value;
         else defaults[key] = DEFAULT_USER_SETTINGS[key];
       }
       // Empty operators are refused by MongoDB before 5.0: send only the ones with fields.

@@ -11,6 +11,7 @@ import { checkMongoFormat } from './mongo-meta.js';
 import { createMongoWebhookQueue } from './mongo-webhooks.js';
 import { createMongoModeration } from './mongo-moderation.js';
 import { createMongoAttachments } from './mongo-attachments.js';
+import { createMongoNotifications } from './mongo-notifications.js';
 import { createMongoDetails } from './mongo-details.js';
 import { createMongoChanges } from './mongo-changes.js';
 import type { Logger } from '../logger.js';
@@ -103,6 +104,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     writeConcern,
     ready: () => ready(),
   });
+  const notifications = createMongoNotifications({ db: options.db, prefix: options.collectionPrefix ?? 'parley_', writeConcern, members, ready: () => ready() });
   const details = createMongoDetails(collections, logEnd.findConversation);
   const changes = createMongoChanges(collections, appender, logEnd.findConversation);
 
@@ -125,6 +127,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       .then(() => moderation.ensureIndexes())
       .then(() => changes.ensureIndexes())
       .then(() => attachments.ensureIndexes())
+      .then(() => notifications.ensureIndexes())
       .catch((error: unknown) => {
         indexes = undefined; // let the next call try again
         throw error;
@@ -197,10 +200,12 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
   const { ensureIndexes: _webhookIndexes, ...queue } = webhooks;
   const { ensureIndexes: _moderationIndexes, ...moderationStore } = moderation;
   const { ensureIndexes: _attachmentIndexes, ...attachmentStore } = attachments;
+  const { ensureIndexes: _notificationIndexes, ...notificationStore } = notifications;
   return {
     ...queue,
     ...moderationStore,
     ...attachmentStore,
+    ...notificationStore,
     ensureIndexes,
 
     async updateConversation(conversationId, patch) {

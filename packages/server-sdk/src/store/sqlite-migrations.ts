@@ -249,6 +249,54 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   CREATE INDEX IF NOT EXISTS parley_attachments_uploader ON parley_attachments (uploader_id, state);
   `,
   },
+  // 7: notifications (sqlite-notifications.ts). `parley_notifications` is the queue: one row per
+  // (user, conversation) with a pending notification, its schedule and its claim; the claim reads
+  // due rows from (next_attempt_at, id). `parley_notification_items` holds the messages each row
+  // collapses, one per seq (so a repeated enqueue is a no-op and a completion keeps what came
+  // after its claim). `parley_push_subscriptions` holds one Web Push subscription per (user,
+  // device); an endpoint belongs to one device. A member's own `notify` for a conversation and a
+  // user's default `notify` are nullable columns (null: 'all' for the user, the user's default for
+  // a member), which older builds never read and never overwrite (their settings upsert names its
+  // columns). Additive: `readable_from` stays 1.
+  {
+    columns: [
+      { table: 'parley_members', name: 'notify', definition: 'TEXT' },
+      { table: 'parley_user_settings', name: 'notify', definition: 'TEXT' },
+    ],
+    sql: `
+  CREATE TABLE IF NOT EXISTS parley_notifications (
+    id TEXT NOT NULL PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    claim_token TEXT,
+    last_error TEXT,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS parley_notifications_due ON parley_notifications (next_attempt_at, id);
+  CREATE INDEX IF NOT EXISTS parley_notifications_user ON parley_notifications (user_id, conversation_id);
+  CREATE TABLE IF NOT EXISTS parley_notification_items (
+    notification_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    sender_id TEXT NOT NULL,
+    mentioned INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    PRIMARY KEY (notification_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS parley_push_subscriptions (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    endpoint TEXT NOT NULL UNIQUE,
+    p256dh TEXT NOT NULL,
+    auth TEXT NOT NULL,
+    expiration_time INTEGER,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, device_id)
+  );
+  `,
+  },
 ];
 
 /**

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { ChatStore, StoredDeviceWatermarks, StoredUserSettings } from './types.js';
 import { DEFAULT_USER_SETTINGS } from './types.js';
-import { advanceWatermarks, patchSettings } from './store-helpers.js';
+import { advanceWatermarks, isNotifyLevel, patchSettings } from './store-helpers.js';
 import { toMember, type MemberRow } from './sqlite-rows.js';
 
 interface DeviceRow {
@@ -17,6 +17,8 @@ interface SettingsRow {
   read_receipts: number;
   presence: number;
   last_seen: number;
+  /** Schema 7; null ('all') on rows of earlier releases. */
+  notify?: string | null;
 }
 
 function toDevice(row: DeviceRow): StoredDeviceWatermarks {
@@ -58,15 +60,18 @@ export function createSqliteReceiptsPrivacy(db: Database): ReceiptsPrivacyMethod
     ),
     forget: db.prepare<[string, string]>('DELETE FROM parley_device_watermarks WHERE conversation_id = ? AND user_id = ?'),
     settings: db.prepare<[string], SettingsRow>('SELECT * FROM parley_user_settings WHERE user_id = ?'),
-    putSettings: db.prepare<[string, number, number, number]>(
-      `INSERT INTO parley_user_settings (user_id, read_receipts, presence, last_seen) VALUES (?, ?, ?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET read_receipts = excluded.read_receipts, presence = excluded.presence, last_seen = excluded.last_seen`,
+    putSettings: db.prepare<[string, number, number, number, string]>(
+      `INSERT INTO parley_user_settings (user_id, read_receipts, presence, last_seen, notify) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET read_receipts = excluded.read_receipts, presence = excluded.presence, last_seen = excluded.last_seen,
+         notify = excluded.notify`,
     ),
   };
 
   const readSettings = (userId: string): StoredUserSettings => {
     const row = sql.settings.get(userId);
-    return row ? { readReceipts: row.read_receipts === 1, presence: row.presence === 1, lastSeen: row.last_seen === 1 } : { ...DEFAULT_USER_SETTINGS };
+    if (!row) return { ...DEFAULT_USER_SETTINGS };
+    const notify = isNotifyLevel(row.notify) ? row.notify : DEFAULT_USER_SETTINGS.notify;
+    return { readReceipts: row.read_receipts === 1, presence: row.presence === 1, lastSeen: row.last_seen === 1, notify };
   };
 
   const tx = {
@@ -102,7 +107,7 @@ export function createSqliteReceiptsPrivacy(db: Database): ReceiptsPrivacyMethod
     ),
     settings: db.transaction((userId: string, patch: Partial<StoredUserSettings>) => {
       const next = patchSettings(readSettings(userId), patch);
-      sql.putSettings.run(userId, Number(next.readReceipts), Number(next.presence), Number(next.lastSeen));
+      sql.putSettings.run(userId, Number(next.readReceipts), Number(next.presence), Number(next.lastSeen), next.notify);
       return next;
     }),
   };

@@ -30,6 +30,8 @@ export interface MemberRow {
   read_seq: number;
   /** Schema 5; null on rows of earlier releases. */
   muted_until: number | null;
+  /** Schema 7; null (the user's default) on rows of earlier releases. */
+  notify?: string | null;
 }
 
 export interface EventRow {
@@ -71,6 +73,7 @@ export function toMember(row: MemberRow): StoredMember {
     deliveredSeq: row.delivered_seq,
     readSeq: row.read_seq,
     mutedUntil: row.muted_until ?? null,
+    notify: row.notify === 'all' || row.notify === 'mentions' ? row.notify : null,
   };
 }
 
@@ -110,6 +113,7 @@ export type MembershipRow = ConversationRow & {
   m_delivered_seq: number;
   m_read_seq: number;
   m_muted_until: number | null;
+  m_notify: string | null;
 };
 
 export function toMembership(row: MembershipRow, userId: string): { conversation: StoredConversation; member: StoredMember } {
@@ -123,6 +127,7 @@ export function toMembership(row: MembershipRow, userId: string): { conversation
       delivered_seq: row.m_delivered_seq,
       read_seq: row.m_read_seq,
       muted_until: row.m_muted_until,
+      notify: row.m_notify,
     }),
   };
 }

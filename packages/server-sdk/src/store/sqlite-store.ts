@@ -14,6 +14,7 @@ import { createSqliteReceiptsPrivacy } from './sqlite-receipts-privacy.js';
 import { createSqliteWebhookQueue } from './sqlite-webhooks.js';
 import { createSqliteModeration } from './sqlite-moderation.js';
 import { createSqliteAttachments } from './sqlite-attachments.js';
+import { createSqliteNotifications } from './sqlite-notifications.js';
 import { createSqliteDetails } from './sqlite-details.js';
 import {
   eventParams,
@@ -73,6 +74,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   const webhooks = createSqliteWebhookQueue(db);
   const moderation = createSqliteModeration(db);
   const attachments = createSqliteAttachments(db);
+  const notifications = createSqliteNotifications(db);
   const details = createSqliteDetails(db, appendInTx);
 
   const sql = {
@@ -99,14 +101,14 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     ),
     memberships: db.prepare<[string], MembershipRow>(
       `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.delivered_seq AS m_delivered_seq, m.read_seq AS m_read_seq,
-              m.muted_until AS m_muted_until
+              m.muted_until AS m_muted_until, m.notify AS m_notify
        FROM parley_members m JOIN parley_conversations c ON c.id = m.conversation_id
        WHERE m.user_id = ? ORDER BY c.last_activity_at DESC, c.id`,
     ),
     // A page of the same list: strictly after (last_activity_at, id) in that order.
     membershipPage: db.prepare<[string, number, number, string, number], MembershipRow>(
       `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.delivered_seq AS m_delivered_seq, m.read_seq AS m_read_seq,
-              m.muted_until AS m_muted_until
+              m.muted_until AS m_muted_until, m.notify AS m_notify
        FROM parley_members m JOIN parley_conversations c ON c.id = m.conversation_id
        WHERE m.user_id = ? AND (c.last_activity_at < ? OR (c.last_activity_at = ? AND c.id > ?))
        ORDER BY c.last_activity_at DESC, c.id LIMIT ?`,
@@ -195,6 +197,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
     ...moderation,
     ...details,
     ...attachments,
+    ...notifications,
     async createConversation(input) {
       return tx.create.immediate(input);
     },

@@ -144,7 +144,13 @@ export function patchSettings(current: StoredUserSettings, patch: Partial<Stored
     const value = patch[key];
     if (typeof value === 'boolean') next[key] = value;
   }
+  if (isNotifyLevel(patch.notify)) next.notify = patch.notify;
   return next;
+}
+
+/** Whether `value` is a `StoredUserSettings.notify` (anything else leaves the setting as it is, as a non-boolean does the others). */
+export function isNotifyLevel(value: unknown): value is StoredUserSettings['notify'] {
+  return value === 'all' || value === 'mentions' || value === 'none';
 }
 
 /** One user's reaction with one key on one message, as a reaction index holds it: its latest add. */

@@ -1,6 +1,8 @@
 import type { ChangeKind, ConversationKind, ConversationPatch, LogEvent, MemberRole, ReactionGroup, RoleChange } from '@parley/protocol';
 import type { AttachmentStore } from './attachment-types.js';
+import type { MemberNotify, NotificationQueue, NotifyLevel, PushSubscriptionStore } from './notification-types.js';
 export type * from './attachment-types.js';
+export type * from './notification-types.js';
 
 export type { MemberRole, RoleChange } from '@parley/protocol';
 
@@ -39,6 +41,8 @@ export interface StoredMember {
   readSeq: number;
   /** Muted until this time (ms), private to the user; null when not muted. */
   mutedUntil: number | null;
+  /** What the user is notified of in this conversation, private to them; null follows their `StoredUserSettings.notify`. */
+  notify: MemberNotify;
 }
 
 /** A report of a message (`report`), kept for the app's moderators. */
@@ -136,12 +140,15 @@ export interface StoredUserSettings {
   presence: boolean;
   /** Others see when this user was last online. */
   lastSeen: boolean;
+  /** What this user is notified of while away (`all` by default); a conversation's own choice wins (`StoredMember.notify`). */
+  notify: NotifyLevel;
 }
 
 export const DEFAULT_USER_SETTINGS: Readonly<StoredUserSettings> = Object.freeze({
   readReceipts: true,
   presence: true,
   lastSeen: true,
+  notify: 'all',
 });
 
 /** The state of one webhook delivery. */
@@ -271,7 +278,7 @@ export interface ModerationStore {
  * processes use one database at once. `runStoreConformance` (`@parley/server-sdk/testing`)
  * checks them.
  */
-export interface ChatStore extends WebhookQueue, ModerationStore, AttachmentStore {
+export interface ChatStore extends WebhookQueue, ModerationStore, AttachmentStore, NotificationQueue, PushSubscriptionStore {
   /**
    * Creates a conversation with its members and appends its `conversation.created` event (seq 1).
    * For `direct`, idempotent by `directKey`: a second call, even a concurrent one, returns the
@@ -305,6 +312,8 @@ export interface ChatStore extends WebhookQueue, ModerationStore, AttachmentStor
   setRoles(conversationId: string, changes: readonly RoleChange[]): Promise<StoredMember[]>;
   /** Sets or clears (null) a member's `mutedUntil`; returns the member after, or null for a non-member. */
   setMutedUntil(conversationId: string, userId: string, until: number | null): Promise<StoredMember | null>;
+  /** Sets a member's `notify` (null: back to their default); returns the member after, or null for a non-member. */
+  setMemberNotify(conversationId: string, userId: string, notify: MemberNotify): Promise<StoredMember | null>;
   /** Adds members (idempotent); returns the ids that were not members before. */
   addMembers(conversationId: string, userIds: string[], role: MemberRole, ts: number): Promise<string[]>;
   /**

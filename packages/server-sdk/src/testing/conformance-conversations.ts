@@ -53,6 +53,7 @@ export function conversationTests(ctx: StoreContext): void {
         deliveredSeq: 0,
         readSeq: 0,
         mutedUntil: null,
+        notify: null,
       });
       expect((await ctx.store.getMember('g1', 'bob'))?.role).toBe('member');
     });

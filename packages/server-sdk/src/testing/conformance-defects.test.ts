@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
 import { createMemoryStore } from '../store/memory-store.js';
-import type { AppendInput, ChatStore, StoredDelivery } from '../store/types.js';
+import type { AppendInput, ChatStore, StoredDelivery, StoredNotification } from '../store/types.js';
 import { changeChecks } from './conformance-changes.js';
 import { contentChecks } from './conformance-content.js';
 import { erasureChecks } from './conformance-erasure.js';
@@ -12,6 +12,7 @@ import { webhookChecks } from './conformance-webhooks.js';
 import { groupChecks } from './conformance-groups.js';
 import { moderationChecks } from './conformance-moderation.js';
 import { attachmentChecks } from './conformance-attachments.js';
+import { notificationChecks } from './conformance-notifications.js';
 import { bySeniority } from '../store/store-helpers.js';
 import { readWholeLog, type StoreCheck } from './fixtures.js';
 
@@ -22,7 +23,7 @@ import { readWholeLog, type StoreCheck } from './fixtures.js';
 type Defect = (inner: ChatStore) => ChatStore;
 const checks: readonly StoreCheck[] = [
   ...contentChecks, ...mentionChecks, ...changeChecks, ...erasureChecks, ...reactionChecks, editedThenDeletedCheck, ...webhookChecks,
-  ...groupChecks, ...moderationChecks, ...attachmentChecks,
+  ...groupChecks, ...moderationChecks, ...attachmentChecks, ...notificationChecks,
 ];
 
 /** Appends with `change` applied to each message's data first (a store that loses or adds a field). */
@@ -128,6 +129,47 @@ const sharingClaims: Defect = (inner) => {
   };
 };
 
+/** A notification claim that is not exclusive, as `sharingClaims` is for webhook deliveries. */
+const sharingNotificationClaims: Defect = (inner) => {
+  let underWay: StoredNotification[] = [];
+  return {
+    ...inner,
+    claimDueNotifications: async (now, limit, leaseMs) => {
+      const seen = underWay;
+      const claimed = await inner.claimDueNotifications(now, limit, leaseMs);
+      underWay = claimed;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (underWay === claimed) underWay = [];
+      return [...claimed, ...seen.slice(0, Math.max(0, limit - claimed.length))];
+    },
+  };
+};
+
+/**
+ * A queue that counts messages without keeping which it holds: a repeated enqueue (a client's
+ * retry after a crash) counts again.
+ */
+const recountingRepeats: Defect = (inner) => {
+  const seen = new Set<string>();
+  const extra = new Map<string, number>();
+  const counted = (row: StoredNotification) => ({ ...row, messages: row.messages + (extra.get(row.id) ?? 0) });
+  return {
+    ...inner,
+    enqueueNotifications: async (items, now) => {
+      await inner.enqueueNotifications(items, now);
+      const rows = await inner.listNotifications({ limit: 1000 });
+      for (const item of items) {
+        const key = `${item.userId}\n${item.conversationId}\n${item.seq}`;
+        const row = rows.find((r) => r.userId === item.userId && r.conversationId === item.conversationId);
+        if (seen.has(key) && row) extra.set(row.id, (extra.get(row.id) ?? 0) + 1);
+        seen.add(key);
+      }
+    },
+    listNotifications: async (filter) => (await inner.listNotifications(filter)).map(counted),
+    claimDueNotifications: async (now, limit, leaseMs) => (await inner.claimDueNotifications(now, limit, leaseMs)).map(counted),
+  };
+};
+
 /** A settle that takes the delivery's current token for any: a claimer whose lease was taken over still settles. */
 const settlingWithAnyToken: Defect = (inner) => ({
   ...inner,
@@ -158,6 +200,63 @@ const heirIgnoringAdmins: Defect = (inner) => ({
 });
 
 const DEFECTS: Record<string, { defect: Defect; caughtBy: string }> = {
+  'hands a notification under claim to a concurrent claimer too': {
+    defect: sharingNotificationClaims,
+    caughtBy: 'concurrent claimers get disjoint rows that together are all of them',
+  },
+  'counts a repeated enqueue of a message again': {
+    defect: recountingRepeats,
+    caughtBy: 'enqueueNotifications is idempotent',
+  },
+  'postpones a pending notification to its newest message\'s due time': {
+    defect: (inner) => {
+      // Each message re-arms its row: a row is claimed only once its newest message is due.
+      const newest = new Map<string, number>();
+      const key = (userId: string, conversationId: string) => `${userId}\n${conversationId}`;
+      return {
+        ...inner,
+        enqueueNotifications: async (items, now) => {
+          for (const item of items) newest.set(key(item.userId, item.conversationId), Math.max(newest.get(key(item.userId, item.conversationId)) ?? 0, item.dueAt));
+          await inner.enqueueNotifications(items, now);
+        },
+        claimDueNotifications: async (now, limit, leaseMs) => {
+          const out: StoredNotification[] = [];
+          for (const row of await inner.claimDueNotifications(now, limit, leaseMs)) {
+            const due = newest.get(key(row.userId, row.conversationId)) ?? 0;
+            if (due <= now) out.push(row);
+            else await inner.retryNotification(row.id, row.claimToken!, due, 'not yet');
+          }
+          return out;
+        },
+      };
+    },
+    caughtBy: 'a pending row keeps its earliest due time',
+  },
+  'drops what came during the claim when it completes': {
+    defect: (inner) => ({ ...inner, completeNotification: async (id, token) => inner.dropNotification(id, token) }),
+    caughtBy: 'completeNotification keeps what came after the claim pending as the row',
+  },
+  'lets a claimer complete with a token a later claim replaced': {
+    defect: (inner) => ({
+      ...inner,
+      completeNotification: async (id, token, throughSeq) => {
+        const current = (await inner.listNotifications({ limit: 1000 })).find((r) => r.id === id)?.claimToken;
+        return inner.completeNotification(id, current ?? token, throughSeq);
+      },
+    }),
+    caughtBy: 'a claimed row is not claimed again while its lease holds',
+  },
+  'keys push subscriptions by endpoint, so a renewed one is kept beside the old': {
+    defect: (inner) => ({
+      ...inner,
+      savePushSubscription: async (subscription) => {
+        const old = (await inner.listPushSubscriptions(subscription.userId)).find((s) => s.deviceId === subscription.deviceId && s.endpoint !== subscription.endpoint);
+        await inner.savePushSubscription(subscription);
+        if (old) await inner.savePushSubscription({ ...old, deviceId: `${old.deviceId}~${old.endpoint.length}` });
+      },
+    }),
+    caughtBy: 'push subscriptions: one per device',
+  },
   'passes ownership to the longest-standing member, ignoring admins': {
     defect: heirIgnoringAdmins,
     caughtBy: 'removeMembers passes ownership to the longest-standing admin',
@@ -402,8 +501,8 @@ const failing = async (store: () => ChatStore): Promise<string[]> => {
   return failed;
 };
 
-describe('the conformance kit catches broken stores (message content, changes, threads, erasure, webhook queue, groups, moderation, attachments)', () => {
-  it('passes every content, mention, change, erasure, webhook queue, group, moderation and attachment check on the memory store', async () => {
+describe('the conformance kit catches broken stores (message content, changes, threads, erasure, webhook queue, groups, moderation, attachments, notifications)', () => {
+  it('passes every content, mention, change, erasure, webhook queue, group, moderation, attachment and notification check on the memory store', async () => {
     expect(await failing(createMemoryStore)).toEqual([]);
   });
 

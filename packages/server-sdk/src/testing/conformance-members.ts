@@ -12,7 +12,7 @@ export function memberTests(ctx: StoreContext): void {
       expect(await ctx.store.addMembers('g1', ['carol', 'dave'], 'member', T0 + 6)).toEqual([]);
       expect((await ctx.store.getConversation('g1'))?.memberCount).toBe(4);
       expect(await ctx.store.getMember('g1', 'carol')).toEqual({
-        conversationId: 'g1', userId: 'carol', role: 'member', joinedAt: T0 + 5, deliveredSeq: 0, readSeq: 0, mutedUntil: null,
+        conversationId: 'g1', userId: 'carol', role: 'member', joinedAt: T0 + 5, deliveredSeq: 0, readSeq: 0, mutedUntil: null, notify: null,
       });
       expect((await ctx.store.listMembers('g1')).map((m) => m.userId).sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
     });

@@ -71,17 +71,17 @@ export function receiptsPrivacyTests(ctx: StoreContext): void {
   });
 
   describe('user settings', () => {
-    const defaults = { readReceipts: true, presence: true, lastSeen: true };
+    const defaults = { readReceipts: true, presence: true, lastSeen: true, notify: 'all' };
     const settingsOf = async (userId: string) => (await ctx.store.getUserSettings([userId])).get(userId);
 
     it('starts from the defaults and changes only what a patch names', async () => {
       expect(await settingsOf('alice')).toEqual(defaults);
       expect(await ctx.store.updateUserSettings('alice', { readReceipts: false })).toEqual({ ...defaults, readReceipts: false });
       expect(await ctx.store.updateUserSettings('alice', { presence: false })).toEqual({
-        readReceipts: false, presence: false, lastSeen: true,
+        readReceipts: false, presence: false, lastSeen: true, notify: 'all',
       });
-      expect(await ctx.store.updateUserSettings('alice', {})).toEqual({ readReceipts: false, presence: false, lastSeen: true });
-      expect(await settingsOf('alice')).toEqual({ readReceipts: false, presence: false, lastSeen: true });
+      expect(await ctx.store.updateUserSettings('alice', {})).toEqual({ readReceipts: false, presence: false, lastSeen: true, notify: 'all' });
+      expect(await settingsOf('alice')).toEqual({ readReceipts: false, presence: false, lastSeen: true, notify: 'all' });
     });
 
     it('answers for every user asked, keyed by id, with copies', async () => {

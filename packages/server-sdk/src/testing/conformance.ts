@@ -15,6 +15,7 @@ import { editedThenDeletedCheck, reactionChecks } from './conformance-reactions.
 import { readTests } from './conformance-reads.js';
 import { receiptsPrivacyTests } from './conformance-receipts-privacy.js';
 import { webhookChecks } from './conformance-webhooks.js';
+import { notificationChecks } from './conformance-notifications.js';
 import type { ConformanceOptions, MakeStore, StoreContext } from './fixtures.js';
 
 /**
@@ -86,6 +87,9 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
     });
     describe('attachment upload records', () => {
       for (const check of attachmentChecks) it(check.name, () => check.run(ctx.store));
+    });
+    describe('notification queue, push subscriptions and notify settings', () => {
+      for (const check of notificationChecks) it(check.name, () => check.run(ctx.store));
     });
   });
 }

@@ -1,4 +1,5 @@
-import type { SettingsFrame } from '@parley/protocol';
+import type { SettingsFrame, UserSettings } from '@parley/protocol';
+import type { StoredUserSettings } from '../../store/types.js';
 import type { Connection, ServerContext } from '../context.js';
 import { pushToUsers } from '../fanout.js';
 
@@ -12,12 +13,17 @@ export async function handleSettings(ctx: ServerContext, conn: Connection, frame
   if (frame.presence !== undefined) patch.presence = frame.presence;
   if (frame.lastSeen !== undefined) patch.lastSeen = frame.lastSeen;
   if (Object.keys(patch).length === 0) {
-    const settings = (await ctx.store.getUserSettings([conn.userId])).get(conn.userId)!;
+    const settings = wireSettings((await ctx.store.getUserSettings([conn.userId])).get(conn.userId)!);
     conn.send({ type: 'settings.result', reqId: frame.reqId, settings });
     return;
   }
-  const settings = await ctx.store.updateUserSettings(conn.userId, patch);
+  const settings = wireSettings(await ctx.store.updateUserSettings(conn.userId, patch));
   conn.send({ type: 'settings.result', reqId: frame.reqId, settings });
   pushToUsers(ctx, [conn.userId], { type: 'settings.result', settings }, conn.socket.id);
   if (patch.presence !== undefined || patch.lastSeen !== undefined) await ctx.presence.settingsChanged(conn.userId);
+}
+
+/** The settings the protocol carries: the store keeps more (`notify`) than a client of this protocol knows. */
+function wireSettings({ readReceipts, presence, lastSeen }: StoredUserSettings): UserSettings {
+  return { readReceipts, presence, lastSeen };
 }
