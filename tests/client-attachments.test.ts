@@ -230,6 +230,8 @@ describe('files in messages through the client SDK', () => {
   it('says at once when the server takes no files', async () => {
     const s = await scope.server();
     const { alice, id } = await group(s);
+    // What an app reads to hide its attach button.
+    expect(alice.getSnapshot().limits.maxAttachmentBytes).toBe(0);
     const refused = await rejection(alice.send(id, { text: 'hi', attachments: [new Blob(['x'], { type: 'text/plain' })] }));
     expect([refused.code, refused.message]).toEqual([ErrorCode.BAD_FRAME, 'This server takes no files']);
     expect(alice.getSnapshot().messages[id] ?? []).toEqual([]);

@@ -117,6 +117,15 @@ export interface ChatSnapshot {
    * the app does not know are absent.
    */
   readonly users: Readonly<Record<string, UserProfile>>;
+  /**
+   * The limits the server's last `welcome` announced, by name (the `Limits` keys, and
+   * `editWindowMs` when edits have a window); empty until a server welcomed this client.
+   * `maxAttachmentBytes` is 0 when the server takes no files: hide the attach button.
+   *
+   * @example
+   * const canAttach = (chat.getSnapshot().limits.maxAttachmentBytes ?? 0) > 0;
+   */
+  readonly limits: Readonly<Record<string, number>>;
 }
 
 /**

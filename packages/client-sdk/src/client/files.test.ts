@@ -56,6 +56,7 @@ const file = { data: new Uint8Array(1000).fill(7), name: 'notes.txt' };
 describe('files over a fake wire', () => {
   it('asks a slot, PUTs the bytes to its URL with its headers, shows the progress, then sends the message naming the upload', async () => {
     const { wire, chat, puts, storage } = await setup();
+    expect(chat.getSnapshot().limits).toMatchObject({ maxAttachmentBytes: 1_000_000 });
     const sent = await chat.send('c1', { text: 'notes', attachments: [file] });
     await flushAsync();
     expect(wire.frames('upload')).toEqual([{ type: 'upload', reqId: expect.any(String), conversationId: 'c1', file: { name: 'notes.txt', size: 1000, mimeType: 'text/plain' } }]);

@@ -16,6 +16,7 @@ export const SERVER_SNAPSHOT: ChatSnapshot = Object.freeze({
   presence: Object.freeze({}),
   blocks: Object.freeze([]),
   users: Object.freeze({}),
+  limits: Object.freeze({}),
 }) as ChatSnapshot;
 
 const getServerSnapshot = () => SERVER_SNAPSHOT;

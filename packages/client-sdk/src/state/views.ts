@@ -180,6 +180,7 @@ export function createSnapshotBuilder(now: () => number = Date.now): (state: Cha
       prevState.presence === state.presence &&
       prevState.blocks === state.blocks &&
       prevState.users === state.users &&
+      prevState.limits === state.limits &&
       sameItems(previous.conversations, conversations) &&
       Object.keys(previous.messages).length === ids.size &&
       [...ids].every((id) => previous.messages[id] === messages[id]);
@@ -195,6 +196,7 @@ export function createSnapshotBuilder(now: () => number = Date.now): (state: Cha
           presence: previous && prevState?.presence === state.presence ? previous.presence : presenceView(state.presence),
           blocks: blocksView(state.blocks),
           users: profilesView(state.users),
+          limits: state.limits,
         });
     return lastSnapshot;
   };
