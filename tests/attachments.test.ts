@@ -44,7 +44,7 @@ const headerNamed = (headers: Readonly<Record<string, string>>, name: string) =>
 const absolute = (s: TestServer, url: string) => new URL(url, s.url).toString();
 
 async function put(s: TestServer, answer: UploadResultFrame, body: Buffer): Promise<number> {
-  const res = await fetch(absolute(s, answer.upload.url), { method: 'PUT', headers: answer.upload.headers, body });
+  const res = await fetch(absolute(s, answer.upload.url), { method: 'PUT', headers: answer.upload.headers, body: new Uint8Array(body) });
   await res.arrayBuffer();
   return res.status;
 }
@@ -186,7 +186,7 @@ describe('attachments', () => {
     };
     expect(await answered()).toMatchObject({ type: 'nack', code: ErrorCode.UPLOAD_INCOMPLETE });
     // A body of another size is refused by the storage itself.
-    const short = await fetch(absolute(s, answer.upload.url), { method: 'PUT', headers: answer.upload.headers, body: PNG.subarray(1) });
+    const short = await fetch(absolute(s, answer.upload.url), { method: 'PUT', headers: answer.upload.headers, body: new Uint8Array(PNG.subarray(1)) });
     await short.arrayBuffer();
     expect(short.status).toBeGreaterThanOrEqual(400);
     expect(await answered()).toMatchObject({ type: 'nack', code: ErrorCode.UPLOAD_INCOMPLETE });
@@ -251,9 +251,9 @@ describe('attachments', () => {
   it('chat.api uploads and sends a file as a bot', async () => {
     const s = await scope.server({ files: true });
     const bob = await scope.wire(s, 'bob');
-    const { conversation } = await s.chat.api.createGroup({ id: 'orders', title: 'Orders', members: ['bob'], by: 'shop-bot' });
+    const { conversation } = await s.chat.api.createGroup({ id: 'orders', title: 'Orders', members: ['shop-bot', 'bob'] });
     const { attachment, upload } = await s.chat.api.upload({ conversationId: conversation.id, as: 'shop-bot', file: { name: 'invoice.pdf', size: 5, mimeType: 'application/pdf' } });
-    const res = await fetch(absolute(s, upload.url), { method: 'PUT', headers: upload.headers, body: Buffer.from('%PDF-') });
+    const res = await fetch(absolute(s, upload.url), { method: 'PUT', headers: upload.headers, body: new TextEncoder().encode('%PDF-') });
     expect(res.status).toBe(200);
     const { event } = await s.chat.api.send({ conversationId: conversation.id, senderId: 'shop-bot', text: 'Your invoice', attachments: [attachment.id] });
     expect(event.data.attachments).toEqual([attachment]);

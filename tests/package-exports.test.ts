@@ -41,12 +41,13 @@ const PUBLIC: Record<string, string[]> = {
     'useConversation', 'useConversations', 'useCreateChatClient', 'useCurrentUserId', 'useMarkRead', 'useMessageActions', 'useMessages',
     'useOutbox', 'usePresence', 'useReceipts', 'useSendMessage', 'useThread', 'useTimeline', 'useTyping',
     'useBlocks', 'useUser', 'useUserSearch',
+    'useAttachmentUrl',
   ],
   '@parley/client-sdk/indexeddb': [
     'SCHEMA_VERSION', 'createIndexedDbStorage',
   ],
   '@parley/client-sdk/node': [
-    'createFileStorage',
+    'createFileStorage', 'fileFromPath',
   ],
   '@parley/server-sdk': [
     'Counter', 'DEFAULT_USER_SETTINGS', 'ErrorCode', 'Gauge', 'Histogram', 'Limits',

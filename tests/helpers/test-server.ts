@@ -76,6 +76,8 @@ export async function startTestServer(
     ...(blobs && filesDir ? { blobs, filesDir } : {}),
     token: (userId, ttlSec) => dev.issueToken(userId, ttlSec),
     async close() {
+      // Idle keep-alive connections (a fetch's, after an aborted upload) would hold the close.
+      http.closeIdleConnections();
       await chat.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
