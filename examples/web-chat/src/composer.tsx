@@ -1,10 +1,13 @@
-import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import type { MessageView } from '@parley/client-sdk';
 import { useMessageActions, useSendMessage, useTyping } from '@parley/client-sdk/react';
 import { MentionPicker } from './mention-picker.js';
 import { EditDraft, ReplyDraft } from './reply-quote.js';
 import { useMentionPicker } from './use-mention-picker.js';
 import { editedContent } from './message-rules.js';
+import { AttachButton } from './attach-button.js';
+import { DraftFiles } from './draft-files.js';
+import type { DraftFiles as DraftFilesState } from './use-draft-files.js';
 
 const NO_MEMBERS: readonly string[] = [];
 
@@ -29,9 +32,13 @@ type ComposerProps = {
   input: RefObject<HTMLTextAreaElement | null>;
   /** A line above the textarea (slow mode and its countdown). */
   notice?: ReactNode;
+  /** The files the next message carries (picked here, pasted, or dropped on the conversation). */
+  files: DraftFilesState;
+  /** Whether the server takes files: without, no attach button (and nothing to paste). */
+  takesFiles: boolean;
 };
 
-export function Composer({ id, members, threadId, label = 'Message', replyingTo = null, onCancelReply, editing, onEdit, onStopEditing, lastOwn, input, notice }: ComposerProps) {
+export function Composer({ id, members, threadId, label = 'Message', replyingTo = null, onCancelReply, editing, onEdit, onStopEditing, lastOwn, input, notice, files, takesFiles }: ComposerProps) {
   const [draft, setDraft] = useState('');
   const { send, error: sendError, clearError } = useSendMessage(id);
   const changes = useMessageActions(id);
@@ -75,21 +82,50 @@ export function Composer({ id, members, threadId, label = 'Message', replyingTo 
     changes.edit(message, editedContent(message, text)).then(() => onStopEditing(), () => undefined);
   };
 
+  // An edit changes words only: the files of the next message wait, out of the way.
+  const attached = editing ? [] : files.list;
+  const storing = useRef(false);
+
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
     const text = draft.trim();
-    if (!text) return;
-    if (editing) return save(editing, text);
+    if (!text && attached.length === 0) return;
+    if (editing) return text ? save(editing, text) : undefined;
     const mentions = picker.mentionsFor(text);
     const replyTo = replyingTo?.id;
-    // Shown at once as pending; the outbox keeps it until the server stores it, even offline.
-    // A refused message (too long) was not queued: the draft, its reply and mentions stay.
+    // Shown at once as pending (files upload behind it); the outbox keeps it, files too, until
+    // the server stores it, even offline or across a reload. A refused message (too long, a file
+    // too big) was not queued: the draft, its files, reply and mentions stay.
     const options = { ...(replyTo ? { replyTo } : {}), ...(mentions.length > 0 ? { mentions } : {}), ...(threadId ? { threadId } : {}) };
-    send(text, options).then(() => {
+    const sending = attached;
+    // Files are read and kept on the device before send() resolves: a second Enter meanwhile
+    // must not send them twice.
+    if (sending.length > 0 && storing.current) return;
+    storing.current = sending.length > 0;
+    const content = sending.length > 0 ? { ...(text ? { text } : {}), attachments: sending.map((f) => f.file) } : text;
+    send(content, options).then(() => {
       setDraft((current) => (current === draft ? '' : current));
+      files.sent(sending);
       picker.reset();
       if (replyingTo && currentReply.current === replyingTo) onCancelReply?.();
-    }, () => undefined);
+    }, () => undefined).finally(() => {
+      if (sending.length > 0) storing.current = false;
+    });
+  };
+
+  const addFiles = (added: File[]) => {
+    if (added.length === 0) return;
+    files.add(added);
+    if (sendError) clearError();
+    input.current?.focus();
+  };
+
+  // A pasted image (a screenshot) joins the message's files; pasted text stays text.
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const pasted = [...event.clipboardData.files];
+    if (!takesFiles || editing || pasted.length === 0) return;
+    event.preventDefault();
+    addFiles(pasted);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -116,7 +152,16 @@ export function Composer({ id, members, threadId, label = 'Message', replyingTo 
       )}
       <MentionPicker picker={picker} />
       {notice}
+      {/* Shown while editing too (a drop lands here meanwhile): they go with the next message. */}
+      <DraftFiles
+        files={files.list}
+        onRemove={(key) => {
+          files.remove(key);
+          if (sendError) clearError();
+        }}
+      />
       <div className="composer-row">
+        {takesFiles && !editing && <AttachButton onFiles={addFiles} />}
         <textarea
           ref={input}
           rows={1}
@@ -127,6 +172,7 @@ export function Composer({ id, members, threadId, label = 'Message', replyingTo 
           aria-activedescendant={active}
           value={draft}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           onSelect={(e) => picker.trackCaret(e.currentTarget)}
           onChange={(e) => {
             setDraft(e.target.value);
@@ -135,7 +181,7 @@ export function Composer({ id, members, threadId, label = 'Message', replyingTo 
             if (e.target.value && !editing) notifyTyping();
           }}
         />
-        <button type="submit" disabled={!draft.trim()}>{editing ? 'Save' : 'Send'}</button>
+        <button type="submit" disabled={!draft.trim() && attached.length === 0}>{editing ? 'Save' : 'Send'}</button>
       </div>
     </form>
   );

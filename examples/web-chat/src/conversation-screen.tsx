@@ -14,6 +14,8 @@ import { lastEditable } from './message-rules.js';
 import { useEditDeadlines } from './use-edit-deadlines.js';
 import { othersIn, titleOf } from './names.js';
 import { isModerator, useNameOf } from './people.js';
+import { useComposerFiles } from './use-composer-files.js';
+import { DropOverlay } from './drop-zone.js';
 
 /** What shows beside the timeline: a thread, or the group's details. */
 type Side = { thread: string } | 'details' | null;
@@ -38,6 +40,8 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
   const peer = conversation?.kind === 'direct' ? others[0] : undefined;
   const { isBlocked, unblock } = useBlocks();
   const blockedPeer = peer !== undefined && isBlocked(peer);
+  // Files dropped anywhere on the conversation join the composer's (none while it is closed).
+  const { files, takesFiles, drop } = useComposerFiles(input, !blockedPeer);
 
   // Replying and editing share the composer: choosing one drops the other.
   const reply = (message: MessageView) => {
@@ -62,7 +66,7 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
 
   return (
     <div className={`conversation-area ${side ? 'has-thread' : ''}`}>
-      <section className="conversation" aria-label={conversation ? titleOf(conversation, me, nameOf) : '…'}>
+      <section className="conversation" aria-label={conversation ? titleOf(conversation, me, nameOf) : '…'} {...drop.handlers}>
         <ConversationHeader id={id} conversation={conversation} me={me} onBack={onBack} onDetails={() => setSide(side === 'details' ? null : 'details')} onError={setNotice} />
         <MessageList
           id={id}
@@ -95,8 +99,11 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
             lastOwn={lastEditable(messages, me)}
             input={input}
             notice={<SlowModeNote conversation={conversation} messages={messages} me={me} />}
+            files={files}
+            takesFiles={takesFiles}
           />
         )}
+        {drop.over && <DropOverlay />}
       </section>
       {threadRoot && (
         <ThreadPanel

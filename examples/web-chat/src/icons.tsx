@@ -11,13 +11,16 @@ const PATHS = {
   report: 'M3.5 14.5v-12M3.5 2.5h8l-1.5 3 1.5 3h-8',
   muted: 'M4 11.5V7a4 4 0 0 1 6.5-3.1M12 6.5v5h-9.5M6.5 13.5h3M2 2l12 12',
   more: 'M3.5 8h.1M8 8h.1M12.5 8h.1',
+  attach: 'M13 7.5 8 12.5a3.2 3.2 0 0 1-4.5-4.5l5.3-5.3a2.1 2.1 0 0 1 3 3L6.6 10.9a1 1 0 0 1-1.5-1.5L10 4.5',
+  file: 'M4 1.5h5l3.5 3.5v9.5H4zM9 1.5V5h3.5',
+  download: 'M8 2v8.5M4.5 7 8 10.5 11.5 7M3 13.5h10',
 } as const;
 
 export type IconName = keyof typeof PATHS;
 
-export function Icon({ name }: { name: IconName }) {
+export function Icon({ name, size = 15 }: { name: IconName; size?: number }) {
   return (
-    <svg viewBox="0 0 16 16" width="15" height="15" aria-hidden="true" focusable="false">
+    <svg viewBox="0 0 16 16" width={size} height={size} aria-hidden="true" focusable="false">
       <path d={PATHS[name]} fill="none" stroke="currentColor" strokeWidth={name === 'more' ? 2.4 : 1.4} strokeLinecap="round" strokeLinejoin="round" />
     </svg>
   );

@@ -3,6 +3,7 @@ import type { MessageView } from '@parley/client-sdk';
 import { Ticks, tickOf } from './ticks.js';
 import { clockOf, hueOf, whenOf } from './names.js';
 import { MessageBody } from './message-body.js';
+import { AttachmentList } from './attachment-list.js';
 import { ReplyQuote } from './reply-quote.js';
 import { ReactionChips } from './reactions.js';
 import { MessageToolbar, type BubbleHandlers } from './message-toolbar.js';
@@ -85,6 +86,7 @@ function ShownBubble({ message, me, showSender, on, onRetry, onDiscard, onOpenTh
         <MessageToolbar message={message} on={on} />
         {sender}
         {message.replyTo && <ReplyQuote replyTo={message.replyTo} quoted={quoted} onJump={onJumpToQuote} />}
+        <AttachmentList message={message} onCancel={() => onDiscard(message.key)} />
         <MessageBody message={message} me={me} />
         <span className="meta">
           {message.editedAt !== undefined && (

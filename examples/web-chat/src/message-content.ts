@@ -1,4 +1,5 @@
 import type { MessageView } from '@parley/client-sdk';
+import { filesLabel } from './file-kinds.js';
 
 /** What a message without text shows: its app data is for the app, not for people. */
 export const APP_DATA_LABEL = '[app data]';
@@ -6,9 +7,14 @@ export const APP_DATA_LABEL = '[app data]';
 /** What a deleted message shows in place of its content (which is gone everywhere). */
 export const DELETED_LABEL = 'Message deleted';
 
-/** A message in one line: its text, or the app-data label when it carries only `custom`. */
-export function previewOf(message: Pick<MessageView, 'text' | 'custom'> & { deleted?: boolean }): string {
+/**
+ * A message in one line: its text, else what its files are ("Photo", "report.pdf", "3 files"),
+ * else the app-data label when it carries only `custom`.
+ */
+export function previewOf(message: Pick<MessageView, 'text' | 'custom' | 'attachments'> & { deleted?: boolean }): string {
   if (message.deleted) return DELETED_LABEL;
+  if (message.text) return message.text;
+  if (message.attachments && message.attachments.length > 0) return filesLabel(message.attachments);
   return message.text ?? (message.custom ? APP_DATA_LABEL : '');
 }
 

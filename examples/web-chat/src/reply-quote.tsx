@@ -21,9 +21,12 @@ export function ReplyQuote({ replyTo, quoted, onJump }: ReplyQuoteProps) {
   const nameOf = useNameOf();
   const senderId = replyTo.senderId ?? quoted?.senderId;
   const sender = senderId !== undefined ? nameOf(senderId) : 'a message';
-  // An empty server preview means the quoted message had no text: it carried app data only.
-  // A deleted message is quoted by no one any more: its words are gone, the quote says so.
-  const preview = quoted?.deleted ? DELETED_LABEL : replyTo.preview !== undefined ? replyTo.preview || APP_DATA_LABEL : quoted ? previewOf(quoted) : '…';
+  // An empty server preview means the quoted message had no text: files (the loaded message
+  // says which) or app data only. A deleted message is quoted by no one any more: its words are
+  // gone, the quote says so.
+  const preview = quoted?.deleted
+    ? DELETED_LABEL
+    : replyTo.preview !== undefined ? replyTo.preview || (quoted ? previewOf(quoted) : APP_DATA_LABEL) : quoted ? previewOf(quoted) : '…';
   const content = (
     <>
       <span className="quote-sender">{sender}</span>

@@ -5,6 +5,8 @@ import { Bubble, type BubbleHandlers } from './message-bubble.js';
 import { Composer } from './composer.js';
 import { lastEditable } from './message-rules.js';
 import { useEditDeadlines } from './use-edit-deadlines.js';
+import { useComposerFiles } from './use-composer-files.js';
+import { DropOverlay } from './drop-zone.js';
 
 type ThreadPanelProps = {
   conversationId: string;
@@ -32,6 +34,7 @@ export function ThreadPanel({ conversationId, root, me, members, group, handlers
   const input = useRef<HTMLTextAreaElement>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const lastKey = useRef<string | undefined>(undefined);
+  const { files, takesFiles, drop } = useComposerFiles(input);
 
   // Straight to writing a reply when the thread opens.
   useEffect(() => input.current?.focus(), [rootId]);
@@ -64,6 +67,7 @@ export function ThreadPanel({ conversationId, root, me, members, group, handlers
         // The composer's Escape (cancel an edit, close the picker) comes first.
         if (e.key === 'Escape' && !e.defaultPrevented) onClose();
       }}
+      {...drop.handlers}
     >
       <header className="thread-header">
         <strong className="grow">Thread</strong>
@@ -95,7 +99,10 @@ export function ThreadPanel({ conversationId, root, me, members, group, handlers
         onStopEditing={() => setEditing(null)}
         lastOwn={lastEditable(replies, me)}
         input={input}
+        files={files}
+        takesFiles={takesFiles}
       />
+      {drop.over && <DropOverlay />}
     </aside>
   );
 }
