@@ -18,6 +18,8 @@ export interface WebChatServerOptions {
   messages?: { editWindowMs?: number };
   /** A `beforeSend` hook that stores these words masked (`***`): content the server replaced. */
   maskWords?: string[];
+  /** `off`: a server that takes no files (`PARLEY_FILES=off`). */
+  files?: 'off';
 }
 
 /**
@@ -27,18 +29,28 @@ export interface WebChatServerOptions {
  */
 export async function startWebChatServer(options?: WebChatServerOptions): Promise<WebChatServer> {
   const outDir = mkdtempSync(join(tmpdir(), 'parley-web-chat-'));
+  // The server's data (files sent in the tests, the blob secret) in a folder of its own, removed after.
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-web-chat-data-'));
   const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
     cwd: join(ROOT, 'examples/web-chat'),
     encoding: 'utf8',
   });
   if (build.status !== 0) throw new Error(`web chat build failed:\n${build.stdout}${build.stderr}`);
 
-  const server = options
+  const { files, ...chatOptions } = options ?? {};
+  const custom = Object.keys(chatOptions).length > 0;
+  const server = custom
     ? [fileURLToPath(new URL('./web-chat-process.ts', import.meta.url)), outDir]
     : ['packages/server-sdk/src/cli.ts', '--dev', '--store', 'memory', '--port', '0', '--static', outDir];
   const child = spawn(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', ...server], {
     cwd: ROOT,
-    env: { ...process.env, PARLEY_LOG_LEVEL: 'warn', ...(options ? { PARLEY_TEST_CHAT_OPTIONS: JSON.stringify(options) } : {}) },
+    env: {
+      ...process.env,
+      PARLEY_LOG_LEVEL: 'warn',
+      PARLEY_DATA_DIR: dataDir,
+      ...(files ? { PARLEY_FILES: files } : {}),
+      ...(custom ? { PARLEY_TEST_CHAT_OPTIONS: JSON.stringify(chatOptions) } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -62,6 +74,7 @@ export async function startWebChatServer(options?: WebChatServerOptions): Promis
       child.kill('SIGTERM');
       await exited;
       rmSync(outDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
