@@ -29,13 +29,13 @@ export interface WebChatServerOptions {
  */
 export async function startWebChatServer(options?: WebChatServerOptions): Promise<WebChatServer> {
   const outDir = mkdtempSync(join(tmpdir(), 'parley-web-chat-'));
-  // The server's data (files sent in the tests, the blob secret) in a folder of its own, removed after.
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-web-chat-data-'));
   const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
     cwd: join(ROOT, 'examples/web-chat'),
     encoding: 'utf8',
   });
   if (build.status !== 0) throw new Error(`web chat build failed:\n${build.stdout}${build.stderr}`);
+  // The server's data (files sent in the tests, the blob secret) in a folder of its own, removed after.
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-web-chat-data-'));
 
   const { files, ...chatOptions } = options ?? {};
   const custom = Object.keys(chatOptions).length > 0;
