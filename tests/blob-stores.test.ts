@@ -125,6 +125,43 @@ describe('disk blob store', () => {
     await relative.close?.();
   });
 
+  it('answers CORS for the origins it allows (preflight, PUT, GET) and for no other', async () => {
+    const { dir } = await open();
+    const app = 'https://app.example';
+    const store = createDiskBlobStore({ dir, secret: SECRET, publicUrl: '/blobs', allowedOrigins: [app] });
+    const server = createServer((req, res) => void store.handle(req, res).then((served) => served || res.writeHead(404).end()));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const upload = await store.presignUpload('a/cors', { size: 2, mimeType: 'text/plain', expiresInSeconds: 60 });
+      const preflight = await fetch(`${origin}${upload.url}`, { method: 'OPTIONS', headers: { origin: app, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' } });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(app);
+      expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT');
+      expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type');
+      const put = await fetch(`${origin}${upload.url}`, { method: 'PUT', headers: { ...upload.headers, origin: app }, body: 'hi' });
+      expect(put.status).toBe(200);
+      expect(put.headers.get('access-control-allow-origin')).toBe(app);
+      const download = await store.presignDownload('a/cors', { filename: 'hi.txt', mimeType: 'text/plain', inline: false, expiresInSeconds: 60 });
+      const got = await fetch(`${origin}${download.url}`, { headers: { origin: app } });
+      expect(await got.text()).toBe('hi');
+      expect(got.headers.get('access-control-allow-origin')).toBe(app);
+      expect(got.headers.get('access-control-expose-headers')).toContain('Content-Disposition');
+      // Another origin gets no CORS answer (its browser refuses the response), and no preflight.
+      const stranger = await fetch(`${origin}${download.url}`, { headers: { origin: 'https://evil.example' } });
+      await stranger.arrayBuffer();
+      expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+      const strangerPreflight = await fetch(`${origin}${upload.url}`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+      await strangerPreflight.arrayBuffer();
+      expect(strangerPreflight.status).toBe(405);
+      expect(strangerPreflight.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+      await store.close?.();
+    }
+  });
+
   it('serves HEAD and byte ranges, with nosniff, a sandboxing CSP and caching no longer than the URL lives', async () => {
     const { store } = await open();
     const body = Buffer.from('0123456789');

@@ -17,12 +17,13 @@ export const BLOB_PATH = '/blobs';
  * uploads survive a restart). Every node serving one directory needs the same secret
  * (`PARLEY_BLOB_SECRET`); a cluster on several machines wants S3 instead (docs/media.md).
  */
-export function openReferenceBlobs(dataDir: string, secret: string | undefined): {
+export function openReferenceBlobs(dataDir: string, secret: string | undefined, allowedOrigins: readonly string[] | '*' = []): {
   blobs: BlobStore;
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 } {
   mkdirSync(dataDir, { recursive: true });
-  const store = createDiskBlobStore({ dir: join(dataDir, 'files'), secret: secret ?? keptSecret(dataDir), publicUrl: BLOB_PATH });
+  // The browser origins allowed to connect may PUT and GET files too (CORS).
+  const store = createDiskBlobStore({ dir: join(dataDir, 'files'), secret: secret ?? keptSecret(dataDir), publicUrl: BLOB_PATH, allowedOrigins });
   return { blobs: store, handle: (req, res) => store.handle(req, res) };
 }
 

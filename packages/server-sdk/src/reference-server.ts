@@ -65,7 +65,7 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
   const authenticate = resolveAuth(config, dev?.authenticate);
   const scaleOut = config.redisUrl ? await openRedisScaleOut(config.redisUrl, logger) : undefined;
   const http = createServer();
-  const files = config.files === 'off' ? undefined : openReferenceBlobs(config.dataDir, config.blobSecret);
+  const files = config.files === 'off' ? undefined : openReferenceBlobs(config.dataDir, config.blobSecret, config.allowedOrigins);
   const chat = createChatServer({
     ...(files ? { attachments: { blobs: files.blobs } } : {}),
     server: http,

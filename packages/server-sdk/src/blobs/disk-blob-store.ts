@@ -17,6 +17,12 @@ export interface DiskBlobStoreOptions {
    * `${publicUrl}/<key>?…`; `handle` answers the requests under its path.
    */
   publicUrl: string;
+  /**
+   * Browser origins of apps served from another origin than `publicUrl` (`https://app.example.com`),
+   * or `'*'`: their pages may PUT and GET through CORS (the signed URL is the credential, so no
+   * cookies are involved). Default none: same-origin apps only.
+   */
+  allowedOrigins?: readonly string[] | '*';
   /** The clock (epoch ms), for tests. */
   now?: () => number;
 }
@@ -62,6 +68,15 @@ export function createDiskBlobStore(options: DiskBlobStoreOptions): DiskBlobStor
     }
     if (!url.pathname.startsWith(`${basePath}/`)) return false;
     const isPut = req.method === 'PUT';
+    if (allowCors(req, res, options.allowedOrigins) && req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, HEAD, PUT',
+        'access-control-allow-headers': 'Content-Type, Range',
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return true;
+    }
     try {
       if (!isPut && req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD, PUT');
@@ -140,4 +155,19 @@ function mountPoint(given: string): { publicUrl: string; basePath: string } {
     throw new TypeError(`disk blob store: publicUrl must be a path like /blobs or an http(s) URL with a path, without query (got ${JSON.stringify(given)})`);
   }
   return { publicUrl: trimmed, basePath: parsed.pathname };
+}
+
+/**
+ * Adds the CORS answer for a request from an allowed origin (a browser app on another origin
+ * than the blob URLs); true when it did. The signed URL is the credential: no cookies, so no
+ * `Allow-Credentials`.
+ */
+function allowCors(req: IncomingMessage, res: ServerResponse, allowed: readonly string[] | '*' | undefined): boolean {
+  const origin = req.headers.origin;
+  if (!allowed || typeof origin !== 'string') return false;
+  if (allowed !== '*' && !allowed.includes(origin)) return false;
+  res.setHeader('access-control-allow-origin', allowed === '*' ? '*' : origin);
+  res.setHeader('vary', 'Origin');
+  res.setHeader('access-control-expose-headers', 'Content-Length, Content-Disposition, Content-Range');
+  return true;
 }
