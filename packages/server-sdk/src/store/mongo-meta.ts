@@ -21,7 +21,10 @@ import { isDuplicateKeyError } from './mongo-documents.js';
 // builds treat an admin as a member who does not own the group); the parley_blocks, parley_bans and
 // parley_reports collections and their indexes. Nothing to backfill.
 // 5 (protocol 7): the parley_attachments collection (upload records) and its indexes (additive:
-// older builds never read it, and issue no uploads). Nothing to backfill.
+// older builds never read it, and issue no uploads); `appendChange`'s write-ahead record on
+// conversations (`changeSeq`, `pendingChanges`, the sparse parley_conversations_pending index)
+// and `roleChange` on members (additive: older builds ignore them, and their own role writes
+// leave `roleChange` as it was). Nothing to backfill.
 // 6: notifications: the parley_notifications, parley_notification_items,
 // parley_notification_claims and parley_push_subscriptions collections and their indexes, `notify`
 // on member documents (absent: the user's default) and on user settings (absent: 'all'). Additive:
