@@ -4,6 +4,7 @@ import type { JwtAlgorithm } from './auth/jwt.js';
 import type { LogLevel } from './logger.js';
 import { startReferenceServer, type ReferenceServerConfig } from './reference-server.js';
 import { WEBHOOK_ENV_HELP, webhookOptionsFromEnv } from './server/webhooks-env.js';
+import { NOTIFICATION_ENV_HELP, notificationOptionsFromEnv } from './server/notifications-env.js';
 
 const HELP = `parley-server: the Parley reference server
 
@@ -29,7 +30,7 @@ Usage: parley-server [--dev] [--port 8080] [--host 127.0.0.1] [--store sqlite|me
   PARLEY_JWT_SECRET, PARLEY_JWT_ISSUER, PARLEY_JWT_AUDIENCE, PARLEY_JWT_ALGORITHMS (default HS256)
   PARLEY_ALLOWED_ORIGINS       comma-separated browser origins, or *
   PARLEY_LOG_LEVEL             debug | info (default) | warn | error
-${WEBHOOK_ENV_HELP}`;
+${WEBHOOK_ENV_HELP}${NOTIFICATION_ENV_HELP}`;
 
 /** Reads flags and environment into a config; flags win. */
 export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceServerConfig | 'help' {
@@ -90,6 +91,8 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
   if (Object.keys(messages).length > 0) config.chatOptions = { ...config.chatOptions, messages };
   const webhooks = webhookOptionsFromEnv(env);
   if (webhooks) config.chatOptions = { ...config.chatOptions, webhooks };
+  const notifications = notificationOptionsFromEnv(env);
+  if (notifications) config.chatOptions = { ...config.chatOptions, notifications };
   if (env.PARLEY_JWT_SECRET) {
     config.jwt = {
       secret: env.PARLEY_JWT_SECRET,

@@ -37,5 +37,9 @@ export {
   type WebhookVerifyFailure,
 } from './server/webhooks-signature.js';
 export { DEFAULT_ATTACHMENT_TYPES, type AttachmentOptions } from './server/attachments.js';
+export type { NotificationOptions } from './server/notifications.js';
+export type { ParleyNotification } from './server/notification-content.js';
+export type { WebPushOptions } from './server/notification-web-push.js';
+export type { ChatNotifications } from './server/push-subscriptions.js';
 export { createDiskBlobStore, type DiskBlobStore, type DiskBlobStoreOptions } from './blobs/disk-blob-store.js';
 export type { BlobStore, BlobUploadSpec, BlobDownloadSpec, BlobStat, PresignedUpload, PresignedDownload } from './blobs/types.js';

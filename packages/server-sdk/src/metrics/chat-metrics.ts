@@ -51,6 +51,11 @@ export function createChatMetrics(options: ChatMetricsOptions = {}) {
     webhookLatency: registry.register(new Histogram('parley_webhook_attempt_seconds', 'Webhook attempt duration by endpoint.', WEBHOOK_BUCKETS)),
     webhookDead: registry.register(new Counter('parley_webhook_dead_total', 'Webhook deliveries that ran out of attempts (dead letters), by endpoint.')),
     webhookQueueErrors: registry.register(new Counter('parley_webhook_queue_errors_total', 'Store errors while claiming or settling webhook deliveries.')),
+    notifications: registry.register(
+      new Counter('parley_notifications_total', 'Claimed notifications by outcome: sent, cancelled (read or received since), muted, unwanted (settings), dropped (not a member), retry, failed (out of attempts).'),
+    ),
+    notificationPushes: registry.register(new Counter('parley_notification_pushes_total', 'Notification sends by channel (web-push, notify) and outcome: sent, gone (subscription removed), failed.')),
+    notificationQueueErrors: registry.register(new Counter('parley_notification_queue_errors_total', 'Store errors while claiming or settling notifications.')),
   };
   if (options.promClientRegistry) joinPromClientRegistry(options.promClientRegistry, registry);
   return metrics;

@@ -58,6 +58,8 @@ export interface PresenceService {
   membershipsEnded(removed: readonly string[], remaining: readonly string[]): Promise<void>;
   /** A user's privacy settings changed: tell their subscribers what they may now see. */
   settingsChanged(userId: string): Promise<void>;
+  /** Of `userIds`, those with a live connection (online or away) on any node: notifications wait for them. */
+  online(userIds: readonly string[]): Promise<Set<string>>;
   close(): void;
 }
 
@@ -230,6 +232,11 @@ export function createPresenceService(deps: {
       );
     },
     settingsChanged: (userId) => publish(userId, true),
+    async online(userIds) {
+      if (userIds.length === 0) return new Set();
+      const presence = await backend.read(userIds, now());
+      return new Set(userIds.filter((id) => (presence.get(id)?.status ?? 'offline') !== 'offline'));
+    },
     close() {
       closed = true;
       clearInterval(timer);

@@ -11,6 +11,7 @@ import type { Profiles } from './profiles.js';
 import type { ReportChannel } from './reports.js';
 import type { SlowMode } from './slow-mode.js';
 import type { Attachments } from './attachments.js';
+import type { Notifications } from './notifications.js';
 
 /** Decides whether a user may create a conversation with these members. */
 export type CanCreateConversation = (request: {
@@ -67,6 +68,8 @@ export interface ServerContext {
   storedEvents: StoredEvents;
   /** Files: upload slots, checks before a message holds them, download URLs; null when the server takes none. */
   attachments: Attachments | null;
+  /** Notifications of messages to people who are away (notifications.ts); null when the server sends none. */
+  notifications: Notifications | null;
   /** Users' profiles from the app's directory (profiles.ts) and where reports go (reports.ts). */
   people: { profiles: Profiles; reports: ReportChannel };
   now(): number;

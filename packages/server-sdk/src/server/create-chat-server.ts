@@ -42,6 +42,8 @@ import { createProfiles, type UserDirectory } from './profiles.js';
 import { ReportChannel, type ReportListener } from './reports.js';
 import { createAttachments, type AttachmentOptions } from './attachments.js';
 import { finishLater, stopBackgroundRetries } from './system-events.js';
+import { createNotifications, type NotificationOptions } from './notifications.js';
+import { chatNotifications, type ChatNotifications } from './push-subscriptions.js';
 
 export interface ChatServerOptions {
   /** The Node HTTP server to mount on (plain `http`, Express's, Fastify's `server`). */
@@ -120,6 +122,13 @@ export interface ChatServerOptions {
    * See docs/media.md.
    */
   attachments?: AttachmentOptions;
+  /**
+   * Notifications of messages to people who are away: Web Push with your VAPID keys and/or your
+   * own `notify` channel (FCM, APNs, email), queued in the store before each ACK, collapsed per
+   * conversation, delayed while a device of the user is connected, cancelled by a read. Without
+   * it the server sends none and does no work for them. See docs/notifications.md.
+   */
+  notifications?: NotificationOptions;
 }
 
 export interface ChatServer {
@@ -135,6 +144,8 @@ export interface ChatServer {
   on(type: 'report', listener: ReportListener): () => void;
   /** The webhook queue: list deliveries by state, replay dead ones (undefined without `webhooks`). */
   readonly webhooks: Pick<WebhookDispatcher, 'list' | 'replay' | 'notice'> | undefined;
+  /** Push subscriptions and notify settings from your backend (undefined without `notifications`). */
+  readonly notifications: ChatNotifications | undefined;
   /** The socket.io server (yours, if you passed `io`). */
   readonly io: SocketServer;
   /** The namespace Parley serves. */
@@ -246,12 +257,17 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     slowMode: new SlowMode((name, limit) => (options.scaleOut ? options.scaleOut.limiter(name, limit) : new RateLimiter(limit))),
     storedEvents,
     attachments,
+    notifications: null,
     people: {
       profiles: createProfiles({ nsp, metrics, logger, directory: options.users }),
       reports: new ReportChannel(logger, webhooks ? (notice) => webhooks.notice(notice) : undefined),
     },
     now: Date.now,
   };
+  if (options.notifications) {
+    ctx.notifications = createNotifications(ctx, options.notifications);
+    storedEvents.useQueue(ctx.notifications);
+  }
   // Group changes a crash left half made (a store without transactions) get their events now.
   finishLater(ctx);
   // Frames are limited per connection and per user on this node (whose connections the node
@@ -360,6 +376,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       throw new TypeError(`chat.on: unknown event type ${String(type)}`);
     }) as ChatServer['on'],
     webhooks,
+    notifications: ctx.notifications ? chatNotifications(ctx) : undefined,
     io,
     nsp,
     rest: createRestHandler(ctx, options.authenticate),
@@ -387,6 +404,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       stopBackgroundRetries(ctx);
       // Attempts in flight finish (or are cut by their timeout); what is left stays queued in the store.
       await webhooks?.close();
+      await ctx.notifications?.close();
       await attachments?.close();
       for (const unsubscribe of unsubscribeScaleOut) unsubscribe?.();
       if (ownsIo) await new Promise<void>((resolve) => void io.close(() => resolve()));

@@ -5,15 +5,16 @@ import { knownEvent } from './known-events.js';
 /** Receives each log event this node stored, once, after it is durable (see `chat.on('event')`). */
 export type StoredEventListener = (event: LogEvent) => void;
 
-/** Where webhooks (or anything else that must not lose an event) queue what was stored. */
+/** Where webhooks and notifications (or anything else that must not lose an event) queue what was stored. */
 export interface DurableEventQueue {
   enqueue(events: readonly LogEvent[]): Promise<void>;
 }
 
 /**
  * The one step every stored log event passes, on every path (a client's SEND or CHANGE, a
- * membership change, the server API), before anyone is told of it: first the durable queue
- * (webhooks), awaited, so an event ACKed is an event queued; then this node's listeners.
+ * membership change, the server API), before anyone is told of it: first the durable queues
+ * (webhooks, notifications), awaited, so an event ACKed is an event queued; then this node's
+ * listeners.
  *
  * A repeat (the store found the dedup key) is queued again, because a crash between the append
  * and the queue would otherwise lose it: the client's retry repairs it, and the queue ignores an
@@ -23,13 +24,13 @@ export interface DurableEventQueue {
  */
 export class StoredEvents {
   private readonly listeners = new Set<StoredEventListener>();
-  private queue: DurableEventQueue | undefined;
+  private readonly queues: DurableEventQueue[] = [];
 
   constructor(private readonly logger: Logger) {}
 
-  /** The durable queue, once the server has one (webhooks configured). */
+  /** Adds a durable queue (webhooks, notifications: each when configured). */
   useQueue(queue: DurableEventQueue | undefined): void {
-    this.queue = queue;
+    if (queue) this.queues.push(queue);
   }
 
   on(listener: StoredEventListener): () => void {
@@ -37,14 +38,15 @@ export class StoredEvents {
     return () => void this.listeners.delete(listener);
   }
 
-  /** Whether anything listens at all: with no webhooks and no listeners this step costs nothing. */
+  /** Whether anything listens at all: with no queues and no listeners this step costs nothing. */
   get idle(): boolean {
-    return !this.queue && this.listeners.size === 0;
+    return this.queues.length === 0 && this.listeners.size === 0;
   }
 
   async stored(events: readonly LogEvent[], duplicate: boolean): Promise<void> {
     if (events.length === 0 || this.idle) return;
-    if (this.queue) await this.queue.enqueue(events);
+    if (this.queues.length === 1) await this.queues[0]!.enqueue(events);
+    else if (this.queues.length > 1) await Promise.all(this.queues.map((queue) => queue.enqueue(events)));
     if (duplicate) return;
     for (const event of events) {
       // Listeners get the event as clients of this release see it (no store marks), and a throw
