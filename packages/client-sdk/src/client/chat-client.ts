@@ -109,8 +109,10 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
       commit({ ...getState(), connection: connectionState });
       // Before the sync that `welcome` starts, which waits for the watch to be in effect.
       if (connectionState.status === 'online' && watched.ids().length > 0) watches.send();
-      // Offline, an upload under way cannot finish: it starts over once the client is back.
+      // Offline, an upload under way cannot finish: it starts over once the client is back; and
+      // back online is when uploads go on (the welcome's kick may come before this state does).
       if (connectionState.status === 'offline' || connectionState.status === 'closed') uploads.pause();
+      if (connectionState.status === 'online') uploads.kick();
       // Requests waiting for a connection that will not come (refused protocol) fail now.
       if (connectionState.status === 'closed') {
         requests.rejectAll(connectionState.lastError ?? new ParleyError(ErrorCode.UNAVAILABLE, 'the client was closed'));
@@ -144,6 +146,8 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const uploads = createUploadSender({
     getState, commit, files: localFiles, persist: (entry) => storage.outbox.put(entry), request, upload: options.uploadFile ?? putFile, resolveUrl,
     isOnline, newId: uuidv7, timers, backoff, logger, uploaded: () => outbox.pump(),
+    // Three ack timeouts without a byte moving: the same patience the outbox has with an answer.
+    stallMs: Math.max(5_000, 3 * (options.ackTimeoutMs ?? 10_000)),
   });
   const outbox = createOutboxSender({
     storage, timers, backoff, logger, ackTimeoutMs: options.ackTimeoutMs ?? 10_000, getState, commit, emit: sendIfOnline, isOnline,

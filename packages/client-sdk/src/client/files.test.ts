@@ -114,6 +114,46 @@ describe('files over a fake wire', () => {
     expect(chat.getMessages('c1')[0]!.status).toBe('pending');
   });
 
+  it('stops a PUT that moves nothing and gets no answer (a dead connection that did not say so), and uploads again', async () => {
+    const { wire, clock, chat, puts } = await setup();
+    await chat.send('c1', { attachments: [file] });
+    await flushAsync();
+    grant(wire);
+    await flushAsync();
+    expect(puts).toHaveLength(1);
+    // Progress keeps it alive…
+    puts[0]!.upload.onProgress(100);
+    clock.advance(14_000);
+    await flushAsync();
+    expect(puts[0]!.upload.signal.aborted).toBe(false);
+    // …silence for three ack timeouts stops it, and after the backoff the file goes again.
+    clock.advance(15_001);
+    await flushAsync();
+    expect(puts[0]!.upload.signal.aborted).toBe(true);
+    expect(wire.frames('send')).toEqual([]);
+    // (The fake wire's idle connection dropped meanwhile: bring it back, as a real one would.)
+    let accepted = wire.opens;
+    for (let i = 0; i < 20 && puts.length < 2; i++) {
+      clock.advance(1_000);
+      await flushAsync();
+      if (chat.getSnapshot().connection.status !== 'online' && wire.opens > accepted) {
+        accepted = wire.opens;
+        wire.accept();
+        wire.push(welcome);
+        const sync = wire.frames('sync').at(-1) as SyncFrame;
+        wire.push({ type: 'sync.result', reqId: sync.reqId, conversations: [summary()], removed: [], events: [], hasMore: false });
+        await flushAsync();
+      }
+      if (wire.frames('upload').length > 1 && puts.length < 2) grant(wire);
+      await flushAsync();
+    }
+    expect({ uploads: wire.frames('upload').length, puts: puts.length }).toEqual({ uploads: 2, puts: 2 });
+    expect(wire.frames('upload')[1]).toMatchObject({ attachmentId: 'at_1' });
+    puts[1]!.answer(200);
+    await flushAsync();
+    expect(wire.frames('send')).toHaveLength(1);
+  });
+
   it('fails the message visibly on a definitive refusal; retry() asks again', async () => {
     const { wire, chat } = await setup();
     const sent = await chat.send('c1', { text: 'a video', attachments: [{ data: new Uint8Array(10), name: 'clip.mkv', type: 'video/x-matroska' }] });

@@ -26,6 +26,12 @@ export interface UploadSenderOptions {
   logger: Logger;
   /** Every file of this message is uploaded: it may be sent. */
   uploaded(clientMsgId: string): void;
+  /**
+   * A PUT that moves no byte and gets no answer for this long is stopped and tried again: a
+   * connection can die without telling (a half-open TCP connection, a proxy whose far side is
+   * gone), and an upload waiting on it would hold its conversation's outbox for good.
+   */
+  stallMs: number;
 }
 
 /** Refused PUTs (an expired or refused URL) of one file before its message fails. */
@@ -139,6 +145,16 @@ export function createUploadSender(options: UploadSenderOptions) {
   async function put(entry: OutboxEntry, file: OutboxAttachment, blob: Blob, target: UploadResultFrame['upload']): Promise<void> {
     const controller = new AbortController();
     current = { localId: file.localId, controller };
+    let stalled = false;
+    let watchdog: unknown;
+    const watch = () => {
+      if (watchdog !== undefined) timers.clearTimeout(watchdog);
+      watchdog = timers.setTimeout(() => {
+        stalled = true;
+        controller.abort();
+      }, options.stallMs);
+    };
+    watch();
     let lastPercent = -1;
     setProgress(file.localId, 0, file.size);
     let status: number;
@@ -151,6 +167,7 @@ export function createUploadSender(options: UploadSenderOptions) {
         signal: controller.signal,
         onProgress(loaded) {
           if (controller.signal.aborted) return;
+          watch();
           // At most one state change per percent: a UI needs no more, and each rebuilds views.
           const clamped = Math.max(0, Math.min(loaded, file.size));
           const percent = Math.floor((clamped * 100) / file.size);
@@ -160,11 +177,14 @@ export function createUploadSender(options: UploadSenderOptions) {
         },
       }));
     } catch (err) {
-      if (!controller.signal.aborted) backOff(file.localId, err);
+      // Stopped by the watchdog: a failure like any other (back off, try again); stopped by a
+      // discard, going offline or closing: nothing to retry from here.
+      if (!controller.signal.aborted || stalled) backOff(file.localId, stalled ? `no progress for ${options.stallMs} ms` : err);
       setProgress(file.localId, 0, null);
       return;
     } finally {
       current = null;
+      if (watchdog !== undefined) timers.clearTimeout(watchdog);
     }
     if (status >= 200 && status < 300) {
       waits.delete(file.localId);
