@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { Server } from 'socket.io';
-import { createChatServer, createDevAuth, silentLogger, type ChatStore } from '@parley/server-sdk';
+import { createChatServer, createDevAuth, createDiskBlobStore, silentLogger, type ChatStore } from '@parley/server-sdk';
 import { createMongoStore } from '@parley/server-sdk/mongodb';
 import { createSqliteStore } from '@parley/server-sdk/sqlite';
 import { createRng } from './prng.js';
@@ -37,6 +37,10 @@ const [perSecond, burst] = (process.env.CHAOS_SEND_RATE ?? '').split(',').map(Nu
 const unlimited = { perSecond: Infinity, burst: Infinity };
 
 const http = createServer();
+// Files (CHAOS_FILES_TTL_MS): the disk blob store under the data dir, served at /blobs, swept often.
+const filesTtl = process.env.CHAOS_FILES_TTL_MS;
+const blobs = filesTtl ? createDiskBlobStore({ dir: join(dataDir, 'files'), secret: `chaos-files-${secret}`, publicUrl: '/blobs' }) : undefined;
+if (blobs) http.on('request', (req, res) => void blobs.handle(req, res).then((served) => served || res.writeHead(404).end(), () => res.destroy()));
 const io = new Server(http, { path: '/parley/socket.io', serveClient: false, pingInterval: 1000, pingTimeout: 1500 });
 const chat = createChatServer({
   io,
@@ -44,6 +48,7 @@ const chat = createChatServer({
   store: blips?.store ?? opened.store,
   authenticate: createDevAuth({ secret }).authenticate,
   logger: silentLogger,
+  ...(blobs ? { attachments: { blobs, unattachedTtlMs: Number(filesTtl), sweepEveryMs: 500 } } : {}),
   rateLimits: { sends: perSecond && burst ? { perSecond, burst } : unlimited, frames: unlimited, userFrames: unlimited, typing: unlimited },
 });
 http.listen(0, '127.0.0.1', () => {

@@ -16,7 +16,7 @@ async function loadClient(release: (typeof RELEASES)[number]): Promise<CreateCli
 }
 
 export const mixedVersions: Scenario = {
-  name: 'SIGKILL + restart with devices on the previous releases\u2019 clients (protocol 2, 3, 4 and 5)',
+  name: 'SIGKILL + restart with devices on the previous releases\u2019 clients (protocol 2, 3, 4, 5 and 6)',
   async run(ctx) {
     const previous = await Promise.all(RELEASES.map(loadClient));
     // Each user's second device runs a previous release (the phone updated, the laptop not),

@@ -7,6 +7,7 @@ import { openDatabase, type ChaosDatabase } from './chaos-database.js';
 import { ChaosProxy } from './chaos-proxy.js';
 import { checkRun, converged, readLog, type ChaosReport, type ConcurrentSend } from './oracle.js';
 import { checkGroups } from './oracle-groups.js';
+import { checkFiles } from './oracle-files.js';
 import { createRng, type Rng } from './prng.js';
 import { ServerProcess } from './server-process.js';
 import { sleep, World } from './world.js';
@@ -62,6 +63,8 @@ export interface ServerSettings {
   sendRate?: RateLimit;
   /** Seeded windows in which the server's store calls fail (see store-blips.ts). */
   storeBlips?: boolean;
+  /** Files on: the disk blob store under the data dir; uploads no message holds are swept after this long. */
+  files?: { unattachedTtlMs: number };
 }
 
 function serverEnv(settings: ServerSettings, database: ChaosDatabase, rng: Rng): Record<string, string> {
@@ -69,6 +72,7 @@ function serverEnv(settings: ServerSettings, database: ChaosDatabase, rng: Rng):
   if (settings.sendRate) env.CHAOS_SEND_RATE = `${settings.sendRate.perSecond},${settings.sendRate.burst}`;
   // Its own seed, drawn from the run's: a replay blips the same way.
   if (settings.storeBlips) env.CHAOS_STORE_BLIPS = String(rng.int(1, 2 ** 31 - 1));
+  if (settings.files) env.CHAOS_FILES_TTL_MS = String(settings.files.unattachedTtlMs);
   return env;
 }
 
@@ -104,7 +108,18 @@ export async function runChaos(scenario: Scenario, options: RunOptions): Promise
     server.storeBlips(false);
     await database.ferret?.ensureRunning();
     const settleMs = options.settleMs ?? 30_000;
-    if (!(await world.settle(settleMs))) notes.push(`outboxes not settled after ${settleMs} ms`);
+    if (!(await world.settle(settleMs))) {
+      notes.push(`outboxes not settled after ${settleMs} ms`);
+      if (process.env.CHAOS_DEBUG) {
+        for (const device of world.devices) {
+          const pending = (await device.storage?.outbox.list())?.filter((e) => e.status === 'pending') ?? [];
+          if (pending.length === 0) continue;
+          const snap = device.chat.getSnapshot() as unknown as { connection: unknown; uploads?: unknown };
+          process.stderr.write(`DEBUG ${device.deviceId} ${JSON.stringify(snap.connection)} uploads=${JSON.stringify(snap.uploads ?? null)}\n`);
+          for (const e of pending) process.stderr.write(`  ${JSON.stringify({ ...e, text: e.text?.slice(0, 30) })}\n`);
+        }
+      }
+    }
     const store = await database.openStore();
     const deadline = Date.now() + settleMs;
     while (!(await converged(store, world)) && Date.now() < deadline) await sleep(200);
@@ -131,6 +146,11 @@ export async function runChaos(scenario: Scenario, options: RunOptions): Promise
     for (const conversationId of world.conversations.keys()) logs.set(conversationId, await readLog(store, conversationId));
     const groups = await checkGroups(store, logs, world.admin.records, summaries, world.devices, world.conversations);
     result.violations.push(...groups.violations);
+    if (settings.files) {
+      const files = await checkFiles(store, logs, world.sent, join(dataDir, 'files'), secret);
+      result.violations.push(...files.violations);
+      notes.push(`files: ${files.sent} messages sent with files, ${files.stored} stored with ${files.objects} objects, each there with its size; ${files.records} records attached`);
+    }
     if (world.admin.records.length > 0) {
       notes.push(`group requests: ${world.admin.records.length} (${groups.applied} applied, ${groups.refused} refused); ${groups.views} current-device views checked against the log's details`);
     }

@@ -1,4 +1,5 @@
 import { mixedVersions } from './mixed-version-scenarios.js';
+import { uploadsSigkill } from './upload-scenarios.js';
 import { rateLimitPressure, storeBlips, storeBlipsMongo } from './refusal-scenarios.js';
 import type { Scenario } from './run-chaos.js';
 import { RawDevice } from './raw-device.js';
@@ -123,8 +124,9 @@ export const massReconnect: Scenario = {
   },
 };
 
-export { rateLimitPressure, storeBlips, storeBlipsMongo, mixedVersions };
+export { rateLimitPressure, storeBlips, storeBlipsMongo, mixedVersions, uploadsSigkill };
 
 export const SCENARIOS: Scenario[] = [
   sigkill, sigstop, proxyFaults, lostAcks, concurrentIds, massReconnect, rateLimitPressure, storeBlips, storeBlipsMongo, mixedVersions,
+  uploadsSigkill,
 ];

@@ -55,8 +55,17 @@ export interface SentRecord {
   /** What else the message carries (current clients only): app data and mentions, stored as sent. */
   readonly custom?: Record<string, unknown>;
   readonly mentions?: readonly string[];
+  /** The files it carries (current clients only, `World.fileRate`): stored with the message, in this order. */
+  readonly files?: readonly SentFile[];
   /** Position of this `send()` call among the device's calls: the order its messages must be stored in. */
   readonly callIndex: number;
+}
+
+/** A file the harness attached: what the stored message must carry. */
+export interface SentFile {
+  readonly name: string;
+  readonly size: number;
+  readonly mimeType: string;
 }
 
 export interface WorldOptions {
@@ -86,6 +95,8 @@ export class World {
    * the owner, or tried as a member: refused), through `admin`.
    */
   adminRate = 0.1;
+  /** How often a current device's message carries files (one or two, 1 byte to 192 KiB each). */
+  fileRate = 0;
   readonly admin: GroupAdmin;
   /** `send()` calls made per device so far; numbered when called, not when they resolve. */
   private readonly calls = new Map<Device, number>();
@@ -149,9 +160,25 @@ export class World {
     const others = (this.conversations.get(conversationId) ?? []).filter((u) => u !== device.userId);
     const custom = callIndex % 2 === 1 ? { n: callIndex, from: device.deviceId, nested: [{ k: 'é🙂' }, null, 1.5] } : undefined;
     const mentions = others.length > 0 && rng.chance(0.3) ? [rng.pick(others)] : undefined;
-    const view = await device.chat.send(conversationId, custom ? { text, custom } : text, mentions ? { mentions } : {});
+    const files = this.fileRate > 0 && rng.chance(this.fileRate) ? this.files(device, callIndex) : undefined;
+    const content = files ? { text, ...(custom ? { custom } : {}), attachments: files.map((f) => f.input) } : custom ? { text, custom } : text;
+    const view = await device.chat.send(conversationId, content, mentions ? { mentions } : {});
     this.sent.push({
       device, conversationId, clientMsgId: view.clientMsgId!, text, callIndex, ...(custom ? { custom } : {}), ...(mentions ? { mentions } : {}),
+      ...(files ? { files: files.map((f) => f.sent) } : {}),
+    });
+  }
+
+  /** One or two files of seeded bytes, named after the message that carries them. */
+  private files(device: Device, callIndex: number): Array<{ input: { data: Uint8Array; name: string; type: string }; sent: SentFile }> {
+    const { rng } = this.options;
+    return Array.from({ length: rng.int(1, 2) }, (_, i) => {
+      const size = rng.chance(0.2) ? rng.int(1, 64) : rng.int(1024, 192 * 1024);
+      const data = new Uint8Array(size);
+      for (let b = 0; b < size; b += 4096) data[b] = rng.int(0, 255);
+      const mimeType = i === 0 ? 'image/png' : 'application/pdf';
+      const name = `${device.deviceId}-${callIndex}-${i}.${i === 0 ? 'png' : 'pdf'}`;
+      return { input: { data, name, type: mimeType }, sent: { name, size, mimeType } };
     });
   }
 
