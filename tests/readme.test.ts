@@ -77,3 +77,16 @@ describe('docs/server.md: Your backend', () => {
     expect(stdout.trim()).toBe(expected);
   });
 });
+
+describe('docs/media.md: Try it', () => {
+  it('shows examples/quickstart/src/files.ts exactly, and running it does what the guide says', async () => {
+    const guide = read('docs/media.md');
+    const example = read('examples/quickstart/src/files.ts').trim();
+    expect(guide).toContain(example);
+    const { stdout } = await run(process.execPath, [...TSX, 'examples/quickstart/src/files.ts'], { cwd: ROOT, timeout: 60_000 });
+    const printed = guide.slice(guide.indexOf('It prints what bob'));
+    const expected = printed.slice(printed.indexOf('```text') + 8, printed.indexOf('```', printed.indexOf('```text') + 8)).trim();
+    expect(stdout.trim()).toBe(expected);
+  });
+});
+
