@@ -12,12 +12,18 @@ export const MimeType = v.pipe(
   v.regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'a MIME type such as image/png (lower case, no parameters)'),
 );
 
+/** Path separators and control characters (C0 and DEL), which no file name shown to people needs. */
+const isUnsafeInName = (char: string): boolean => {
+  const code = char.charCodeAt(0);
+  return char === '/' || char === '\\' || code < 0x20 || code === 0x7f;
+};
+
 /** A file name as shown to people: no path separators, no control characters. */
 export const FileName = v.pipe(
   WellFormedString,
   v.minLength(1),
   v.maxLength(Limits.maxFileNameLength),
-  v.check((name) => !/[/\\\u0000-\u001f\u007f]/.test(name) && name !== '.' && name !== '..', 'a file name without path separators or control characters'),
+  v.check((name) => name !== '.' && name !== '..' && ![...name].some(isUnsafeInName), 'a file name without path separators or control characters'),
 );
 
 /** A tiny image preview shown while the image loads: a base64 `data:` URL of a PNG, JPEG or WebP. */
