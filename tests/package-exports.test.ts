@@ -31,6 +31,8 @@ const PUBLIC: Record<string, string[]> = {
     // Protocol 7: files.
     'Attachment', 'AttachmentIdList', 'AttachmentList', 'AttachmentSpec', 'AttachmentUrl', 'AttachmentUrlsFrame', 'AttachmentUrlsResultFrame',
     'FileName', 'ImagePreview', 'MimeType', 'UploadFrame', 'UploadResultFrame', 'UploadTarget',
+    // Protocol 8: notifications.
+    'NotifyFrame', 'NotifyLevel', 'PushRegisterFrame', 'PushResultFrame', 'PushSubscription', 'PushUnregisterFrame',
   ],
   '@parley/client-sdk': [
     'ErrorCode', 'ParleyError', 'countUnread', 'createChatClient', 'createMemoryStorage', 'fullJitterDelay',

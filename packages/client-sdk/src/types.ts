@@ -14,6 +14,13 @@ import type { TabsOption } from './tabs/tab-environment.js';
 import type { FileInput } from './files/file-input.js';
 import type { FileUploader } from './files/put-file.js';
 
+/** A Web Push subscription as the browser's `PushSubscription.toJSON()` gives it. */
+export interface PushSubscriptionInput {
+  endpoint?: string;
+  expirationTime?: number | null;
+  keys?: Record<string, string>;
+}
+
 /**
  * Where the connection stands:
  * - `idle`: created with `autoConnect: false`, `connect()` not called yet;
@@ -447,6 +454,36 @@ export interface ChatClient {
   mute(conversationId: string, until?: number): Promise<ConversationSummary>;
   unmute(conversationId: string): Promise<ConversationSummary>;
   /**
+   * What this user is notified of in one conversation while away: `all`, `mentions`, or `null` for
+   * their own level (`updateSettings({ notify })`). Private; the summary's `notify` follows on all
+   * their devices. Muting silences a conversation whatever this says.
+   *
+   * @example
+   * await chat.setNotify(bigGroupId, 'mentions');
+   */
+  setNotify(conversationId: string, level: 'all' | 'mentions' | null): Promise<ConversationSummary>;
+  /**
+   * Whether the server sends Web Push, and the VAPID public key to subscribe with; null when it
+   * sends none (hide "Enable notifications"). Waits for the connection's welcome if there is none
+   * yet (UNAVAILABLE after the request timeout).
+   *
+   * @example
+   * const push = await chat.getPushConfig();
+   * if (push) {
+   *   const sub = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: push.vapidPublicKey });
+   *   await chat.registerPush(sub.toJSON());
+   * }
+   */
+  getPushConfig(): Promise<{ vapidPublicKey: string } | null>;
+  /**
+   * Registers this device's Web Push subscription (`PushSubscription.toJSON()`), replacing its
+   * previous one: the user's notifications reach it while away. FORBIDDEN when the server sends no
+   * Web Push, BAD_FRAME for a subscription it cannot use.
+   */
+  registerPush(subscription: PushSubscriptionInput): Promise<void>;
+  /** This device gets no more Web Push (notifications turned off here); idempotent. `signOut()` does not call it for you. */
+  unregisterPush(): Promise<void>;
+  /**
    * Blocks a user: neither can open a direct conversation with the other, write in their existing
    * one, or add the other to a group; they don't see each other's presence or typing. Resolves
    * with the block list after the change (all the user's devices get it).
@@ -496,7 +533,10 @@ export interface ChatClient {
   unwatch(conversationIds: readonly string[]): void;
   /** The user's privacy settings, kept by the server for all their devices. */
   getSettings(): Promise<UserSettings>;
-  /** Changes privacy settings: hide read receipts, presence or last seen. */
+  /**
+   * Changes settings: hide read receipts, presence or last seen; `notify` (`all`, `mentions`,
+   * `none`): what the user is notified of while away, in every conversation without its own choice.
+   */
   updateSettings(patch: Partial<UserSettings>): Promise<UserSettings>;
   connect(): void;
   /**

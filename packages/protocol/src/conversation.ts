@@ -30,6 +30,11 @@ export const ConversationSummary = v.strictObject({
    * it until then. Private to the user; absent when not muted.
    */
   mutedUntil: v.optional(Timestamp),
+  /**
+   * What this user is notified of here, when they chose for this conversation (`notify`): `all` or
+   * `mentions`. Private to the user; absent: their own level (`settings.notify`).
+   */
+  notify: v.optional(v.picklist(['all', 'mentions'])),
   /** Seq of the newest event in the log. */
   lastSeq: Seq,
   /** Time of the newest event; lists sort by it. */

@@ -7,7 +7,7 @@ import type { CreateClient } from './world.js';
 // conversations with current ones, through crashes of the server. The oracle holds them all to
 // the same promise: nothing lost, nothing doubled, one order on every device.
 
-const RELEASES = ['protocol-2', 'protocol-3', 'protocol-4', 'protocol-5', 'protocol-6'] as const;
+const RELEASES = ['protocol-2', 'protocol-3', 'protocol-4', 'protocol-5', 'protocol-6', 'protocol-7'] as const;
 
 async function loadClient(release: (typeof RELEASES)[number]): Promise<CreateClient> {
   const url = new URL(`../../fixtures/releases/${release}/client.mjs`, import.meta.url).href;
@@ -16,7 +16,7 @@ async function loadClient(release: (typeof RELEASES)[number]): Promise<CreateCli
 }
 
 export const mixedVersions: Scenario = {
-  name: 'SIGKILL + restart with devices on the previous releases\u2019 clients (protocol 2, 3, 4, 5 and 6)',
+  name: 'SIGKILL + restart with devices on the previous releases\u2019 clients (protocol 2 to 7)',
   async run(ctx) {
     const previous = await Promise.all(RELEASES.map(loadClient));
     // Each user's second device runs a previous release (the phone updated, the laptop not),

@@ -180,7 +180,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const watches = createWatchSender({ ids: () => watched.ids(), isOnline, newId: uuidv7, request, logger });
 
   const handleFrame = createFrameHandler({
-    getState, commit, logger, markOnline: () => connection.markOnline(), refuseProtocol: (error) => connection.restart(error), sync, outbox, requests, takeSummary, receipts, presenceTyping,
+    getState, commit, logger, markOnline: () => connection.markOnline(), welcomed: welcomedPush, refuseProtocol: (error) => connection.restart(error), sync, outbox, requests, takeSummary, receipts, presenceTyping,
     profiles,
     readBlocks: () => {
       // A server without blocks (or a refusal) leaves the list as it was: the cache's, or none.
@@ -193,6 +193,29 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     },
     serverError: (error) => (internals.onServerError ?? ((e: ParleyError) => store.emit({ type: 'error', event: { error: e } })))(error),
   });
+
+  /** What the last welcome said about Web Push (undefined: no welcome yet), and who waits for one. */
+  let pushConfig: { vapidPublicKey: string } | null | undefined;
+  const pushWaiters = new Set<(config: { vapidPublicKey: string } | null) => void>();
+  function welcomedPush(config: { vapidPublicKey: string } | null) {
+    pushConfig = config;
+    for (const resolve of [...pushWaiters]) resolve(config);
+    pushWaiters.clear();
+  }
+  function getPushConfig(): Promise<{ vapidPublicKey: string } | null> {
+    if (pushConfig !== undefined) return Promise.resolve(pushConfig);
+    return new Promise((resolve, reject) => {
+      const timer = timers.setTimeout(() => {
+        pushWaiters.delete(done);
+        reject(new ParleyError(ErrorCode.UNAVAILABLE, 'not connected: the server has not said whether it sends Web Push'));
+      }, requestTimeoutMs);
+      const done = (config: { vapidPublicKey: string } | null) => {
+        timers.clearTimeout(timer);
+        resolve(config);
+      };
+      pushWaiters.add(done);
+    });
+  }
 
   /** A summary from the server; a conversation the client holds no log position in needs its tail. */
   function takeSummary(summary: ConversationSummary) {
@@ -264,6 +287,7 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     discard: (clientMsgId) => outbox.discard(clientMsgId),
     getAttachmentUrl: (conversationId, attachmentId) => attachmentUrls.get(conversationId, attachmentId),
     getLocalFile: (localId) => localFiles.get(localId),
+    getPushConfig,
     ...server.methods,
     getUser: (userId) => profiles.get(userId),
     async loadUsers(userIds) {

@@ -15,6 +15,8 @@ export interface FrameHandlerDeps {
   logger: Logger;
   /** The connection got its `welcome`. */
   markOnline(): void;
+  /** A welcome said whether (and with which key) the server sends Web Push. */
+  welcomed(push: { vapidPublicKey: string } | null): void;
   /** The server answered in a protocol version this client does not speak. */
   refuseProtocol(error: ParleyError): void;
   sync: SyncCoordinator;
@@ -55,6 +57,7 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
           deps.logger.warn('parley: the server welcomed a different user', { was: state.userId, now: frame.userId });
         }
         deps.commit({ ...state, userId: frame.userId, limits: frame.limits });
+        deps.welcomed(frame.push ?? null);
         deps.markOnline();
         deps.sync.requestFull();
         deps.outbox.flushAll();
@@ -129,6 +132,7 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
       case 'presence.result':
       case 'settings.result':
       case 'watch.result':
+      case 'push.result':
         if (frame.reqId === undefined) return; // a settings change made on another device
         if (!deps.requests.answer(frame.reqId, frame)) deps.logger.debug('parley: late answer', { reqId: frame.reqId });
         return;

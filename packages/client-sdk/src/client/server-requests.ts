@@ -34,6 +34,7 @@ export type RequestMethods = Pick<
   ChatClient,
   | 'openDirect' | 'createGroup' | 'addMembers' | 'removeMembers' | 'loadOlder' | 'loadThread' | 'getSettings' | 'updateSettings'
   | 'updateConversation' | 'setRole' | 'getBans' | 'unban' | 'mute' | 'unmute' | 'block' | 'unblock' | 'searchUsers' | 'report'
+  | 'setNotify' | 'registerPush' | 'unregisterPush'
 >;
 
 /** "Until unmuted": a time no clock reaches (the largest a JS Date holds). */
@@ -102,6 +103,16 @@ export function createServerRequests(deps: {
     unban: (conversationId, userIds) => bans(conversationId, userIds),
     mute: (conversationId, until = MUTED_FOREVER) => conversation({ type: 'mute', reqId: uuidv7(), conversationId, until }),
     unmute: (conversationId) => conversation({ type: 'mute', reqId: uuidv7(), conversationId, until: null }),
+    setNotify: (conversationId, level) => conversation({ type: 'notify', reqId: uuidv7(), conversationId, level }),
+    async registerPush(subscription) {
+      const { endpoint, expirationTime, keys } = subscription;
+      // The request is validated before it leaves: a subscription without its keys is BAD_FRAME here.
+      const sub = { endpoint: endpoint ?? '', ...(expirationTime !== undefined ? { expirationTime } : {}), keys: { p256dh: keys?.p256dh ?? '', auth: keys?.auth ?? '' } };
+      await request({ type: 'push.register', reqId: uuidv7(), subscription: sub }, 'push.result');
+    },
+    async unregisterPush() {
+      await request({ type: 'push.unregister', reqId: uuidv7() }, 'push.result');
+    },
     block: (userId) => blocks({ block: [userId] }),
     unblock: (userId) => blocks({ unblock: [userId] }),
     async searchUsers(query) {

@@ -11,6 +11,8 @@ export const FORWARDED = [
   'updateConversation', 'setRole', 'getBans', 'unban', 'mute', 'unmute', 'block', 'unblock', 'loadUsers', 'searchUsers', 'report',
   // Protocol 7: download URLs come from the server (and the leader's cache of them).
   'getAttachmentUrl',
+  // Protocol 8: notification choices and Web Push, answered by the server; the welcome's push key is the leader's.
+  'setNotify', 'getPushConfig', 'registerPush', 'unregisterPush',
 ] as const;
 
 /**

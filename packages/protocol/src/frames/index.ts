@@ -33,6 +33,7 @@ import { SettingsFrame, SettingsResultFrame } from './settings.js';
 import { ResyncFrame } from './resync.js';
 import { WatchFrame, WatchResultFrame } from './watch.js';
 import { AttachmentUrlsFrame, AttachmentUrlsResultFrame, UploadFrame, UploadResultFrame } from './upload.js';
+import { NotifyFrame, PushRegisterFrame, PushResultFrame, PushUnregisterFrame } from './push.js';
 
 export * from './send.js';
 export * from './ack.js';
@@ -51,6 +52,7 @@ export * from './resync.js';
 export * from './watch.js';
 export * from './users.js';
 export * from './upload.js';
+export * from './push.js';
 
 /** Every frame a client may send. */
 export const ClientFrame = v.variant('type', [
@@ -78,6 +80,9 @@ export const ClientFrame = v.variant('type', [
   WatchFrame,
   UploadFrame,
   AttachmentUrlsFrame,
+  PushRegisterFrame,
+  PushUnregisterFrame,
+  NotifyFrame,
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
@@ -106,6 +111,7 @@ export const ServerFrame = v.variant('type', [
   ReportResultFrame,
   UploadResultFrame,
   AttachmentUrlsResultFrame,
+  PushResultFrame,
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame['type'];

@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { Id } from '../primitives.js';
+import { NotifyLevel } from './push.js';
 
-/** A user's privacy settings, kept by the server for all their devices. */
+/** A user's privacy and notification settings, kept by the server for all their devices. */
 export const UserSettings = v.strictObject({
   /** Others see how far this user read (default true). */
   readReceipts: v.boolean(),
@@ -9,6 +10,8 @@ export const UserSettings = v.strictObject({
   presence: v.boolean(),
   /** Others see when this user was last online (default true). */
   lastSeen: v.boolean(),
+  /** What this user is notified of when away: `all` (default), `mentions` or `none` (per conversation: `notify`). */
+  notify: NotifyLevel,
 });
 export type UserSettings = v.InferOutput<typeof UserSettings>;
 
@@ -19,6 +22,7 @@ export const SettingsFrame = v.strictObject({
   readReceipts: v.optional(v.boolean()),
   presence: v.optional(v.boolean()),
   lastSeen: v.optional(v.boolean()),
+  notify: v.optional(NotifyLevel),
 });
 export type SettingsFrame = v.InferOutput<typeof SettingsFrame>;
 

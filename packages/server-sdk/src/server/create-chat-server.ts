@@ -41,6 +41,7 @@ import { createChatApi, type ChatApi } from './server-api.js';
 import { createProfiles, type UserDirectory } from './profiles.js';
 import { ReportChannel, type ReportListener } from './reports.js';
 import { createAttachments, type AttachmentOptions } from './attachments.js';
+import { vapidPublicKey } from './push-subscriptions.js';
 import { finishLater, stopBackgroundRetries } from './system-events.js';
 import { createNotifications, type NotificationOptions } from './notifications.js';
 import { chatNotifications, type ChatNotifications } from './push-subscriptions.js';
@@ -270,6 +271,9 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
   }
   // Group changes a crash left half made (a store without transactions) get their events now.
   finishLater(ctx);
+  // Web Push on: apps learn the key browsers subscribe with.
+  const vapidKey = vapidPublicKey(ctx);
+  const welcomePush = vapidKey ? { push: { vapidPublicKey: vapidKey } } : {};
   // Frames are limited per connection and per user on this node (whose connections the node
   // counts), so these stay local even with a scale-out.
   const frameBudget = { perConnection: new RateLimiter(rates.frames), perUser: new RateLimiter(rates.userFrames), metrics };
@@ -333,7 +337,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     };
     const queue = new KeyedQueue();
     void joinRoom(conn, userRoom(userId));
-    conn.send({ type: 'welcome', protocol, userId, deviceId, serverTime: Date.now(), limits: welcomeLimits });
+    conn.send({ type: 'welcome', protocol, userId, deviceId, serverTime: Date.now(), limits: welcomeLimits, ...welcomePush });
     // The size of the frame being decoded, read off the transport so that no frame is serialized
     // again to be measured: the engine emits `packet` and then, synchronously, the decoded event.
     // A frame with binary attachments arrives as a text packet followed by one packet per

@@ -24,6 +24,7 @@ import { handleWatch } from './handlers/watch.js';
 import { handleBans, handleConversationUpdate, handleMembersRole, handleMute } from './handlers/group-admin.js';
 import { handleBlocks, handleReport, handleUsers } from './handlers/people.js';
 import { handleAttachmentUrls, handleUpload } from './handlers/upload.js';
+import { handleNotify, handlePushRegister, handlePushUnregister } from './handlers/push.js';
 
 /**
  * Handles one inbound frame: size check, schema validation, then its handler (`route`, one case
@@ -133,6 +134,12 @@ async function route(ctx: ServerContext, conn: Connection, frame: ClientFrame, o
       return handleUpload(ctx, conn, frame);
     case 'attachments.urls':
       return handleAttachmentUrls(ctx, conn, frame);
+    case 'push.register':
+      return handlePushRegister(ctx, conn, frame);
+    case 'push.unregister':
+      return handlePushUnregister(ctx, conn, frame);
+    case 'notify':
+      return handleNotify(ctx, conn, frame);
     default: {
       const unreachable: never = frame;
       throw new ParleyError(ErrorCode.BAD_FRAME, `unknown frame ${String(unreachable)}`);

@@ -16,6 +16,43 @@ const mapped = <T>(items: T[], map: (item: T) => T): T[] => {
 };
 
 /**
+ * Protocol 7 had no notification settings and no Web Push: `welcome` loses `push`, settings lose
+ * `notify`, summaries lose their `notify`, and the answer to `push.register`/`push.unregister`
+ * (which protocol 7 never sends) has no form.
+ */
+function summaryV7(summary: ConversationSummary): ConversationSummary {
+  if (summary.notify === undefined) return summary;
+  const { notify: _notify, ...rest } = summary;
+  return rest;
+}
+
+function frameV7(frame: ServerFrame): ServerFrame | null {
+  switch (frame.type) {
+    case 'welcome': {
+      if (frame.push === undefined) return frame;
+      const { push: _push, ...rest } = frame;
+      return rest;
+    }
+    case 'settings.result': {
+      const { notify: _notify, ...settings } = frame.settings;
+      return { ...frame, settings: settings as typeof frame.settings };
+    }
+    case 'conversation': {
+      const conversation = summaryV7(frame.conversation);
+      return conversation === frame.conversation ? frame : { ...frame, conversation };
+    }
+    case 'sync.result': {
+      const conversations = mapped(frame.conversations, summaryV7);
+      return conversations === frame.conversations ? frame : { ...frame, conversations };
+    }
+    case 'push.result':
+      return null;
+    default:
+      return frame;
+  }
+}
+
+/**
  * Protocol 6 had no files: a message loses its `attachments`, and one with neither text nor app
  * data left becomes the placeholder (its seq stays, nothing shows; a made-up "[file]" text would
  * be cached as if the sender wrote it). The answers to `upload` and `attachments.urls`, which
@@ -228,7 +265,7 @@ function frameV2(frame: ServerFrame): ServerFrame | null {
 }
 
 /** Version N's form from version N+1's. A version leaving the window loses its step here. */
-const DOWNGRADES: Readonly<Record<number, Downgrade>> = { 6: frameV6, 5: frameV5, 4: frameV4, 3: frameV3, 2: frameV2 };
+const DOWNGRADES: Readonly<Record<number, Downgrade>> = { 7: frameV7, 6: frameV6, 5: frameV5, 4: frameV4, 3: frameV3, 2: frameV2 };
 
 /** A frame as one protocol version reads it (null: that version has no form for it). */
 export interface VersionForm {

@@ -80,6 +80,7 @@ export async function summarize(
     ...(conversation.custom !== null && conversation.custom !== undefined ? { custom: conversation.custom } : {}),
     ...(conversation.slowModeMs ? { slowModeMs: conversation.slowModeMs } : {}),
     ...(mutedUntil !== undefined ? { mutedUntil } : {}),
+    ...(member.notify ? { notify: member.notify } : {}),
     lastSeq: conversation.lastSeq,
     lastActivityAt: conversation.lastActivityAt,
     createdAt: conversation.createdAt,

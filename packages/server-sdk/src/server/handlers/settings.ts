@@ -8,7 +8,8 @@ import { pushToUsers } from '../fanout.js';
  * the change to the user's other devices; presence subscribers see a presence change at once.
  */
 export async function handleSettings(ctx: ServerContext, conn: Connection, frame: SettingsFrame): Promise<void> {
-  const patch: { readReceipts?: boolean; presence?: boolean; lastSeen?: boolean } = {};
+  const patch: Partial<StoredUserSettings> = {};
+  if (frame.notify !== undefined) patch.notify = frame.notify;
   if (frame.readReceipts !== undefined) patch.readReceipts = frame.readReceipts;
   if (frame.presence !== undefined) patch.presence = frame.presence;
   if (frame.lastSeen !== undefined) patch.lastSeen = frame.lastSeen;
@@ -23,7 +24,7 @@ export async function handleSettings(ctx: ServerContext, conn: Connection, frame
   if (patch.presence !== undefined || patch.lastSeen !== undefined) await ctx.presence.settingsChanged(conn.userId);
 }
 
-/** The settings the protocol carries: the store keeps more (`notify`) than a client of this protocol knows. */
-function wireSettings({ readReceipts, presence, lastSeen }: StoredUserSettings): UserSettings {
-  return { readReceipts, presence, lastSeen };
+/** The settings the protocol carries (protocol-forms.ts leaves `notify` out for apps before protocol 8). */
+function wireSettings({ readReceipts, presence, lastSeen, notify }: StoredUserSettings): UserSettings {
+  return { readReceipts, presence, lastSeen, notify };
 }
