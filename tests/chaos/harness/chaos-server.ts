@@ -5,6 +5,7 @@
 // store blips when CHAOS_STORE_BLIPS names a seed (SIGUSR2 turns them on and off, so setup
 // runs clean), and short heartbeats so a black-holed
 // connection is noticed within seconds.
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -39,6 +40,7 @@ const unlimited = { perSecond: Infinity, burst: Infinity };
 const http = createServer();
 // Files (CHAOS_FILES_TTL_MS): the disk blob store under the data dir, served at /blobs, swept often.
 const filesTtl = process.env.CHAOS_FILES_TTL_MS;
+const notifyDelay = process.env.CHAOS_NOTIFY_DELAY_MS;
 const blobs = filesTtl ? createDiskBlobStore({ dir: join(dataDir, 'files'), secret: `chaos-files-${secret}`, publicUrl: '/blobs' }) : undefined;
 if (blobs) http.on('request', (req, res) => void blobs.handle(req, res).then((served) => served || res.writeHead(404).end(), () => res.destroy()));
 const io = new Server(http, { path: '/parley/socket.io', serveClient: false, pingInterval: 1000, pingTimeout: 1500 });
@@ -49,6 +51,10 @@ const chat = createChatServer({
   authenticate: createDevAuth({ secret }).authenticate,
   logger: silentLogger,
   ...(blobs ? { attachments: { blobs, unattachedTtlMs: Number(filesTtl), sweepEveryMs: 500 } } : {}),
+  // Notifications (CHAOS_NOTIFY_DELAY_MS): the app's own channel, a file the oracle reads.
+  ...(notifyDelay ? { notifications: { delayMs: Number(notifyDelay), pollIntervalMs: 100, leaseMs: 3000, notify: async (n: { userId: string; conversationId: string; seq: number; id: string }) => {
+    appendFileSync(join(dataDir, 'notified.jsonl'), `${JSON.stringify({ userId: n.userId, conversationId: n.conversationId, seq: n.seq, id: n.id })}\n`);
+  } } } : {}),
   rateLimits: { sends: perSecond && burst ? { perSecond, burst } : unlimited, frames: unlimited, userFrames: unlimited, typing: unlimited },
 });
 http.listen(0, '127.0.0.1', () => {

@@ -8,6 +8,7 @@ import { ChaosProxy } from './chaos-proxy.js';
 import { checkRun, converged, readLog, type ChaosReport, type ConcurrentSend } from './oracle.js';
 import { checkGroups } from './oracle-groups.js';
 import { checkFiles } from './oracle-files.js';
+import { AWAY, checkNotifications } from './oracle-notifications.js';
 import { createRng, type Rng } from './prng.js';
 import { ServerProcess } from './server-process.js';
 import { sleep, World } from './world.js';
@@ -65,6 +66,8 @@ export interface ServerSettings {
   storeBlips?: boolean;
   /** Files on: the disk blob store under the data dir; uploads no message holds are swept after this long. */
   files?: { unattachedTtlMs: number };
+  /** Notifications on: the server's `notify` hook writes each one it sends to `notified.jsonl` in the data dir. */
+  notifications?: { delayMs: number };
 }
 
 function serverEnv(settings: ServerSettings, database: ChaosDatabase, rng: Rng): Record<string, string> {
@@ -73,6 +76,7 @@ function serverEnv(settings: ServerSettings, database: ChaosDatabase, rng: Rng):
   // Its own seed, drawn from the run's: a replay blips the same way.
   if (settings.storeBlips) env.CHAOS_STORE_BLIPS = String(rng.int(1, 2 ** 31 - 1));
   if (settings.files) env.CHAOS_FILES_TTL_MS = String(settings.files.unattachedTtlMs);
+  if (settings.notifications) env.CHAOS_NOTIFY_DELAY_MS = String(settings.notifications.delayMs);
   return env;
 }
 
@@ -125,6 +129,11 @@ export async function runChaos(scenario: Scenario, options: RunOptions): Promise
     while (!(await converged(store, world)) && Date.now() < deadline) await sleep(200);
     if (Date.now() >= deadline) notes.push(`devices not converged after ${settleMs} ms`);
     await world.admin.settled();
+    // Notifications still queued are sent by the running server; the queue must drain.
+    if (settings.notifications) {
+      const queueDeadline = Date.now() + settleMs;
+      while ((await store.listNotifications({ limit: 1 })).length > 0 && Date.now() < queueDeadline) await sleep(200);
+    }
     // A details or role change the store failed to apply is applied again by the server until it
     // holds, and members get the summary again: the stored details and every device's view must
     // converge on the log, in the same settle time.
@@ -146,6 +155,11 @@ export async function runChaos(scenario: Scenario, options: RunOptions): Promise
     for (const conversationId of world.conversations.keys()) logs.set(conversationId, await readLog(store, conversationId));
     const groups = await checkGroups(store, logs, world.admin.records, summaries, world.devices, world.conversations);
     result.violations.push(...groups.violations);
+    if (settings.notifications) {
+      const notified = await checkNotifications(store, logs, world.conversations, AWAY, join(dataDir, 'notified.jsonl'));
+      result.violations.push(...notified.violations);
+      notes.push(`notifications: ${notified.sent} sent (duplicates allowed), ${notified.covered} conversations' last messages covered for ${AWAY}`);
+    }
     if (settings.files) {
       const files = await checkFiles(store, logs, world.sent, join(dataDir, 'files'), secret);
       result.violations.push(...files.violations);

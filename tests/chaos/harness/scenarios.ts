@@ -1,5 +1,6 @@
 import { mixedVersions } from './mixed-version-scenarios.js';
 import { uploadsSigkill } from './upload-scenarios.js';
+import { notificationsSigkill } from './notification-scenarios.js';
 import { rateLimitPressure, storeBlips, storeBlipsMongo } from './refusal-scenarios.js';
 import type { Scenario } from './run-chaos.js';
 import { RawDevice } from './raw-device.js';
@@ -124,9 +125,9 @@ export const massReconnect: Scenario = {
   },
 };
 
-export { rateLimitPressure, storeBlips, storeBlipsMongo, mixedVersions, uploadsSigkill };
+export { rateLimitPressure, storeBlips, storeBlipsMongo, mixedVersions, uploadsSigkill, notificationsSigkill };
 
 export const SCENARIOS: Scenario[] = [
   sigkill, sigstop, proxyFaults, lostAcks, concurrentIds, massReconnect, rateLimitPressure, storeBlips, storeBlipsMongo, mixedVersions,
-  uploadsSigkill,
+  uploadsSigkill, notificationsSigkill,
 ];
