@@ -6,18 +6,27 @@ import { ConversationScreen } from './conversation-screen.js';
 import { NewChat } from './new-chat.js';
 import { UserAvatar } from './avatar.js';
 import { useNameOf } from './people.js';
+import { conversationHash, conversationInHash } from './routes.js';
+import { showingConversation } from './service-worker.js';
 
-/** The open conversation lives in the URL hash, so a reload (or a shared link) reopens it. */
+/**
+ * The open conversation lives in the URL hash, so a reload (or a shared link, or a click on a
+ * notification) reopens it. The service worker hears of it, to keep quiet about it.
+ */
 function useOpenConversation(): [string | null, (id: string | null) => void] {
-  const read = () => /^#\/c\/(.+)$/.exec(window.location.hash)?.[1] ?? null;
+  const read = () => conversationInHash(window.location.hash);
   const [openId, setOpenId] = useState(read);
   useEffect(() => {
     const onHash = () => setOpenId(read());
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
+  useEffect(() => {
+    showingConversation(openId);
+    return () => showingConversation(null);
+  }, [openId]);
   const open = (id: string | null) => {
-    window.location.hash = id ? `#/c/${id}` : '';
+    window.location.hash = conversationHash(id);
     setOpenId(id);
   };
   return [openId, open];
@@ -34,6 +43,8 @@ export function ChatLayout({ userId, onSignOut }: { userId: string; onSignOut: (
 
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) Parley chat` : 'Parley chat';
+    // The app icon's badge (an installed app), which notifications set while the app is closed.
+    if ('setAppBadge' in navigator) (unread > 0 ? navigator.setAppBadge(unread) : navigator.clearAppBadge()).catch(() => undefined);
   }, [unread]);
 
   return (
