@@ -9,7 +9,21 @@ const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export interface WebChatServer {
   url: string;
   token(userId: string): Promise<string>;
+  /**
+   * Builds the app again into the folder the server serves (a deploy of a new version), with
+   * extra `vite build` arguments (e.g. `['--minify', 'false']`: other bytes, so a new version).
+   */
+  rebuild(args?: string[]): void;
   stop(): Promise<void>;
+}
+
+/** `vite build` of examples/web-chat into `outDir`, as the tests serve it. */
+function buildWebChat(outDir: string, args: string[] = []): void {
+  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error', ...args], {
+    cwd: join(ROOT, 'examples/web-chat'),
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) throw new Error(`web chat build failed:\n${build.stdout}${build.stderr}`);
 }
 
 /** Server options for a test that needs what the CLI does not set (e.g. a short edit window). */
@@ -29,11 +43,7 @@ export interface WebChatServerOptions {
  */
 export async function startWebChatServer(options?: WebChatServerOptions): Promise<WebChatServer> {
   const outDir = mkdtempSync(join(tmpdir(), 'parley-web-chat-'));
-  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
-    cwd: join(ROOT, 'examples/web-chat'),
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`web chat build failed:\n${build.stdout}${build.stderr}`);
+  buildWebChat(outDir);
   // The server's data (files sent in the tests, the blob secret) in a folder of its own, removed after.
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-web-chat-data-'));
 
@@ -70,6 +80,7 @@ export async function startWebChatServer(options?: WebChatServerOptions): Promis
       const res = await fetch(`${url}/api/dev/token`, { method: 'POST', body: JSON.stringify({ userId }) });
       return ((await res.json()) as { token: string }).token;
     },
+    rebuild: (args) => buildWebChat(outDir, args),
     async stop() {
       child.kill('SIGTERM');
       await exited;
