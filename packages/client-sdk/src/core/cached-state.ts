@@ -2,7 +2,7 @@ import type { LogEvent } from '@parley/protocol';
 import type { ClientStorage } from '../storage/client-storage.js';
 import type { ChatState } from '../state/chat-state.js';
 import { applyServerSummary, emptyConversation, firstIndexAbove, type ConversationState } from '../state/conversation-state.js';
-import type { Outbox } from '../state/outbox.js';
+import { findEntry, putEntry, type Outbox } from '../state/outbox.js';
 
 /** What storage holds of a client's state: shown at start, before (or without) a connection. */
 export interface CachedState {
@@ -40,15 +40,21 @@ export async function loadCachedState(storage: ClientStorage, pageSize: number):
 
 /**
  * A state with the cache under it: what arrived meanwhile wins, and the last user is known before
- * any welcome, so a cold start offline shows own messages as own.
+ * any welcome, so a cold start offline shows own messages as own. The outbox is the stored one
+ * plus any entry the state holds that storage did not list yet: an entry another tab stored and
+ * handed over while this one read storage (a new leading tab) must not be dropped here, since
+ * dropping it from the state deletes it from storage too (`forgetSettled`). An entry already
+ * settled elsewhere that comes back this way is sent again and answered as a duplicate.
  */
 export function withCached(state: ChatState, cached: CachedState): ChatState {
+  let outbox = cached.outbox;
+  for (const entry of state.outbox) if (!findEntry(outbox, entry.clientMsgId)) outbox = putEntry(outbox, entry);
   return {
     ...state,
     userId: state.userId ?? cached.userId,
     blocks: state.blocks ?? cached.blocks,
     conversations: new Map([...cached.conversations, ...state.conversations]),
-    outbox: cached.outbox,
+    outbox,
   };
 }
 
