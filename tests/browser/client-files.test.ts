@@ -93,7 +93,8 @@ describe.runIf(browserAvailable())('files from the client SDK in a real browser 
 
     await page.reload();
     await page.waitForFunction(() => window.parley !== undefined);
-    // Back from the reload: the message and its bytes came from IndexedDB.
+    // Back from the reload: the message and its bytes came from IndexedDB (read as the client starts).
+    await page.waitForFunction((c) => window.parley.chat.getMessages(c).some((m) => m.text === 'noise'), id, { timeout: 30_000 });
     const reloaded = await page.evaluate((c) => window.parley.chat.getMessages(c).at(-1), id);
     expect(reloaded).toMatchObject({ text: 'noise', status: 'pending', attachments: [{ localId: file.localId, name: 'noise.png', width: 640 }] });
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });

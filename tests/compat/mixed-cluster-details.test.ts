@@ -160,10 +160,13 @@ describe.skipIf(!hasRedis)('a protocol-5 node and a new node while today\'s user
     expect(invalidFrames(frankOld), frankOld.name).toEqual([]);
   });
 
-  // The old node sends its richest form (protocol 5's) to the v5 rooms, which today's protocol-6
-  // connections join too (fanout.ts BRIDGED_VERSION): an edit or a reaction made through the old
-  // node reaches them whole, and the protocol-5 apps on the new node (in the v5 rooms) as well.
-  it('edits and reactions made through the old node reach today\'s users and the protocol-5 apps on the new node', async () => {
+  // The old node sends its richest form (protocol 5's) to the v5 rooms: the protocol-5 apps on the
+  // new node are in them and get an edit or a reaction made through the old node whole. Today's
+  // apps joined protocol 5's rooms while protocol 6 was current (fanout.ts BRIDGED_VERSION: the
+  // previous release's rooms only); now that the old node is more than one release back (outside
+  // the supported mixed cluster, docs/operations.md) its live changes reach them in the plain
+  // rooms' form, and the log gives them whole: their history shows the edit and the reaction.
+  it('edits and reactions made through the old node reach the protocol-5 apps on the new node live, and today\'s users through the log', async () => {
     const mine = messageOf(aliceOld, group, 'alice through the old node')!;
     const plan = messageOf(aliceOld, group, 'plan (edited)')!;
     await v5(aliceOld).edit(group, mine.id!, 'alice through the old node (edited)');
@@ -174,7 +177,12 @@ describe.skipIf(!hasRedis)('a protocol-5 node and a new node while today\'s user
     await waitUntil(() => messageOf(daveOld, group, 'alice after her changes')?.seq !== undefined, 'dave\'s app to show it', () => held(daveOld, group));
     const fromAlice = bob.frames.filter(isEvent).filter((f) => f.event.conversationId === group && f.event.senderId === 'alice').map((f) => f.event.kind);
     const seen = bob.frames.filter(isEvent).filter((f) => f.event.conversationId === group).map((f) => `${f.event.seq}:${f.event.kind}:${f.event.senderId}`);
-    expect(fromAlice, `what bob (protocol 6, new node) received of alice's (all: ${seen.join(' ')}; lastSeq ${lastSeq})`).toEqual(expect.arrayContaining(['message.edited', 'reaction.added']));
+    expect(fromAlice, `what bob (today's app, new node) received of alice's (all: ${seen.join(' ')}; lastSeq ${lastSeq})`).toContain('message');
+    const page = await historyPage(bob, group);
+    const folded = (id: string) => page.events.find((e) => e.kind === 'message' && e.id === id);
+    expect(folded(mine.id!)).toMatchObject({ data: { text: 'alice through the old node (edited)' } });
+    const planNow = folded(plan.id!);
+    expect(planNow?.kind === 'message' ? planNow.state?.reactions?.map((r) => r.key).sort() : null).toEqual(['👍', '🎉'].sort());
     expect(messageOf(daveOld, group, 'alice through the old node (edited)'), held(daveOld, group)).toBeDefined();
     expect(messageOf(daveOld, group, 'plan (edited)')?.reactions.map((r) => r.key).sort()).toEqual(['👍', '🎉'].sort());
   }, TEST_TIMEOUT);
