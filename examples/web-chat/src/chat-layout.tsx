@@ -4,6 +4,7 @@ import { ConnectionBanner } from './connection-banner.js';
 import { ConversationList } from './conversation-list.js';
 import { ConversationScreen } from './conversation-screen.js';
 import { NewChat } from './new-chat.js';
+import { NotificationsToggle } from './notifications-toggle.js';
 import { UserAvatar } from './avatar.js';
 import { useNameOf } from './people.js';
 import { conversationHash, conversationInHash } from './routes.js';
@@ -56,6 +57,7 @@ export function ChatLayout({ userId, onSignOut }: { userId: string; onSignOut: (
           <button className="ghost" onClick={onSignOut}>Sign out</button>
         </header>
         <button className="new-chat-button" onClick={() => setComposing(true)}>+ New chat</button>
+        <NotificationsToggle />
         <ConversationList me={userId} openId={openId} onOpen={open} />
       </aside>
       <main className="main">
