@@ -1,4 +1,5 @@
 import { startReferenceServer } from '../../../packages/server-sdk/src/reference-server.js';
+import { notificationOptionsFromEnv } from '../../../packages/server-sdk/src/server/notifications-env.js';
 
 /**
  * `parley-server --dev --store memory --static DIR` with server options the CLI has no flag for
@@ -17,6 +18,9 @@ if (masked) {
     },
   };
 }
+// Web Push from PARLEY_VAPID_*, as the CLI reads it.
+const notifications = notificationOptionsFromEnv(process.env);
+if (notifications) chatOptions.notifications = notifications;
 const server = await startReferenceServer({
   port: 0,
   host: '127.0.0.1',

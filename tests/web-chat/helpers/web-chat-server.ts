@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import webPush from 'web-push';
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
@@ -34,6 +35,8 @@ export interface WebChatServerOptions {
   maskWords?: string[];
   /** `off`: a server that takes no files (`PARLEY_FILES=off`). */
   files?: 'off';
+  /** A server that sends Web Push (`PARLEY_VAPID_*`, with a key pair made for it): the app offers notifications. */
+  webPush?: boolean;
 }
 
 /**
@@ -47,7 +50,8 @@ export async function startWebChatServer(options?: WebChatServerOptions): Promis
   // The server's data (files sent in the tests, the blob secret) in a folder of its own, removed after.
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-web-chat-data-'));
 
-  const { files, ...chatOptions } = options ?? {};
+  const { files, webPush: withWebPush, ...chatOptions } = options ?? {};
+  const vapid = withWebPush ? webPush.generateVAPIDKeys() : undefined;
   const custom = Object.keys(chatOptions).length > 0;
   const server = custom
     ? [fileURLToPath(new URL('./web-chat-process.ts', import.meta.url)), outDir]
@@ -59,6 +63,9 @@ export async function startWebChatServer(options?: WebChatServerOptions): Promis
       PARLEY_LOG_LEVEL: 'warn',
       PARLEY_DATA_DIR: dataDir,
       ...(files ? { PARLEY_FILES: files } : {}),
+      ...(vapid
+        ? { PARLEY_VAPID_PUBLIC_KEY: vapid.publicKey, PARLEY_VAPID_PRIVATE_KEY: vapid.privateKey, PARLEY_VAPID_SUBJECT: 'mailto:ops@parley.test' }
+        : {}),
       ...(custom ? { PARLEY_TEST_CHAT_OPTIONS: JSON.stringify(chatOptions) } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
