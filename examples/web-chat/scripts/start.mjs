@@ -25,7 +25,7 @@ function newest(paths) {
   return latest;
 }
 
-const sources = [join(app, 'src'), join(app, 'index.html'), join(app, 'public'), join(root, 'packages/client-sdk/src'), join(root, 'packages/protocol/src')];
+const sources = [join(app, 'src'), join(app, 'sw'), join(app, 'service-worker-plugin.ts'), join(app, 'index.html'), join(app, 'public'), join(root, 'packages/client-sdk/src'), join(root, 'packages/protocol/src')];
 if (!existsSync(built) || newest(sources) > statSync(built).mtimeMs) {
   process.stdout.write('building the web chat (examples/web-chat)…\n');
   const build = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: app, stdio: 'inherit' });
