@@ -100,7 +100,7 @@ describe('receipts over real sockets', () => {
     const phone = client(s, 'bob', 'bob-phone');
     const laptop = client(s, 'bob', 'bob-laptop');
     for (const c of [alice, phone, laptop]) await waitFor(c, online);
-    expect(await phone.updateSettings({ readReceipts: false })).toEqual({ readReceipts: false, presence: true, lastSeen: true });
+    expect(await phone.updateSettings({ readReceipts: false })).toEqual({ readReceipts: false, presence: true, lastSeen: true, notify: 'all' });
     const { id } = await alice.openDirect('bob');
     await alice.send(id, 'private read');
     await waitFor(alice, (c) => lastMessage(c, id)?.receipt === 'delivered', 5000, 'delivered');
@@ -109,7 +109,7 @@ describe('receipts over real sockets', () => {
     phone.markRead(id);
     await waitFor(laptop, (c) => c.getConversation(id)?.unread === 0, 5000, 'laptop cleared');
     // The choice is kept by the server: another session reads it back.
-    expect(await laptop.getSettings()).toEqual({ readReceipts: false, presence: true, lastSeen: true });
+    expect(await laptop.getSettings()).toEqual({ readReceipts: false, presence: true, lastSeen: true, notify: 'all' });
     await alice.send(id, 'sentinel');
     await waitFor(alice, (c) => lastMessage(c, id)?.receipt === 'delivered', 5000, 'sentinel delivered');
     expect(alice.getMessages(id).map((m) => m.receipt)).toEqual(['delivered', 'delivered']);
