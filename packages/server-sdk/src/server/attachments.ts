@@ -103,8 +103,9 @@ export function createAttachments(
     if (imageFields && !IMAGE.test(file.mimeType)) throw new ParleyError(ErrorCode.BAD_FRAME, 'width, height and preview are for images');
   }
 
-  async function target(record: StoredAttachment): Promise<UploadTarget> {
-    const stat = await blobs.stat(record.key);
+  /** The PUT for a record; `renewal`: an earlier slot, whose object may already be complete. */
+  async function target(record: StoredAttachment, renewal: boolean): Promise<UploadTarget> {
+    const stat = renewal ? await blobs.stat(record.key) : null;
     const presigned = await blobs.presignUpload(record.key, { size: record.size, mimeType: record.mimeType, expiresInSeconds: uploadSeconds });
     const uploaded = stat !== null && stat.size === record.size && stat.mimeType === record.mimeType;
     return { url: presigned.url, method: 'PUT', headers: { ...presigned.headers }, expiresAt: presigned.expiresAt, uploaded };
@@ -180,7 +181,7 @@ export function createAttachments(
         if (record.name !== file.name || record.size !== file.size || record.mimeType !== file.mimeType) {
           throw new ParleyError(ErrorCode.BAD_FRAME, 'a renewed upload must declare the same name, size and type');
         }
-        return { attachment: publicOf(record), upload: await target(record) };
+        return { attachment: publicOf(record), upload: await target(record, true) };
       }
       const used = await store.attachmentBytes(userId);
       if (used + file.size > quotaBytes) {
@@ -199,7 +200,7 @@ export function createAttachments(
         claimedAt: null,
         messageId: null,
       };
-      const upload = await target(record);
+      const upload = await target(record, false);
       await store.insertAttachment(record);
       return { attachment: publicOf(record), upload };
     },
