@@ -19,10 +19,11 @@ const hasRedis = requireRedis();
 const DEV_SECRET = 'mixed-cluster-dev-secret-at-least-32-bytes';
 const SETUP_TIMEOUT = 3 * WAIT;
 const TEST_TIMEOUT = 5 * WAIT;
-const RELEASES: readonly ReleaseName[] = ['protocol-7'];
+const RELEASES: readonly ReleaseName[] = ['protocol-8'];
 const protocolOf = (release: ReleaseName): number => Number(release.slice('protocol-'.length));
 /** The releases before the old node's that the new nodes still speak: their apps connect during the deploy. */
 const OLDER_APPS: Readonly<Record<ReleaseName, readonly ReleaseName[]>> = {
+  'protocol-8': ['protocol-7', 'protocol-6', 'protocol-5', 'protocol-4', 'protocol-3', 'protocol-2'],
   'protocol-7': ['protocol-6', 'protocol-5', 'protocol-4', 'protocol-3', 'protocol-2'],
   'protocol-6': ['protocol-5', 'protocol-4', 'protocol-3', 'protocol-2'],
   'protocol-5': ['protocol-4', 'protocol-3', 'protocol-2'],

@@ -14,7 +14,7 @@ const LONG = 60_000;
 const TEST_TIMEOUT = 3 * LONG;
 const DEV_SECRET = 'compat-previous-clients-dev-secret';
 // Protocol 5 first: the previous release's app, the most common one during the deploy.
-const RELEASES: readonly ReleaseName[] = ['protocol-7', 'protocol-6', 'protocol-5', 'protocol-4', 'protocol-3', 'protocol-2'];
+const RELEASES: readonly ReleaseName[] = ['protocol-8', 'protocol-7', 'protocol-6', 'protocol-5', 'protocol-4', 'protocol-3', 'protocol-2'];
 
 /** What one user's messages in a conversation look like in the current server's store, by seq. */
 async function storedFrom(store: ChatStore, conversationId: string, senderId: string): Promise<{ text: string; clientMsgId: string }[]> {

@@ -17,7 +17,7 @@ describe('the current client against previous servers', () => {
   // Today's client speaks only its own protocol (6), which the previous releases' servers (5, 4,
   // 3 and 2) refuse. During a rolling deploy it waits for an upgraded node; tests/compat/mixed-cluster.test.ts
   // shows its outbox going out once the old node is replaced.
-  it.each(['protocol-7', 'protocol-6', 'protocol-5', 'protocol-4', 'protocol-3', 'protocol-2'] as const)('shows server-outdated against a %s server, keeps retrying, and keeps the outbox', async (release) => {
+  it.each(['protocol-8', 'protocol-7', 'protocol-6', 'protocol-5', 'protocol-4', 'protocol-3', 'protocol-2'] as const)('shows server-outdated against a %s server, keeps retrying, and keeps the outbox', async (release) => {
     const server = scope.adopt(await startReleaseProcess(release));
     const storage = createMemoryStorage();
     const alice = scope.client(server, 'alice', { storage });

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * let a release strand its users.
  */
 export const RELEASES_DIR = fileURLToPath(new URL('../fixtures/releases/', import.meta.url));
-export type ReleaseName = 'protocol-2' | 'protocol-3' | 'protocol-4' | 'protocol-5' | 'protocol-6' | 'protocol-7';
+export type ReleaseName = 'protocol-2' | 'protocol-3' | 'protocol-4' | 'protocol-5' | 'protocol-6' | 'protocol-7' | 'protocol-8';
 
 export function releaseFile(release: ReleaseName, file: string): string {
   const path = join(RELEASES_DIR, release, file);

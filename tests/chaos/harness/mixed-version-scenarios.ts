@@ -7,7 +7,7 @@ import type { CreateClient } from './world.js';
 // conversations with current ones, through crashes of the server. The oracle holds them all to
 // the same promise: nothing lost, nothing doubled, one order on every device.
 
-const RELEASES = ['protocol-2', 'protocol-3', 'protocol-4', 'protocol-5', 'protocol-6', 'protocol-7'] as const;
+const RELEASES = ['protocol-2', 'protocol-3', 'protocol-4', 'protocol-5', 'protocol-6', 'protocol-7', 'protocol-8'] as const;
 
 async function loadClient(release: (typeof RELEASES)[number]): Promise<CreateClient> {
   const url = new URL(`../../fixtures/releases/${release}/client.mjs`, import.meta.url).href;
