@@ -11,3 +11,4 @@ export * from './message-state.js';
 export * from './handshake.js';
 export * from './frames/index.js';
 export * from './parse.js';
+export * from './search-text.js';

@@ -32,6 +32,14 @@ export const Limits = {
   maxImageUrlLength: 2048,
   /** Longest display name in a user profile. */
   maxNameLength: 100,
+  /** Longest message search (`search.query`), in UTF-16 code units. */
+  maxSearchQueryLength: 256,
+  /** Hits in one search page. */
+  maxSearchResults: 50,
+  /** Longest search cursor (an opaque string the server gives back). */
+  maxSearchCursorLength: 512,
+  /** Longest snippet of a search hit, in UTF-16 code units (plus an ellipsis at each cut end). */
+  maxSnippetLength: 160,
   /** Longest people search (`users.query`). */
   maxUserQueryLength: 100,
   /** Users one person may block. */

@@ -6,7 +6,7 @@
  * @example
  * io(url, { auth: { token, deviceId, protocol: PROTOCOL_VERSION } })
  */
-export const PROTOCOL_VERSION = 8;
+export const PROTOCOL_VERSION = 9;
 
 /**
  * The oldest protocol version this release still speaks. A server of this release accepts every

@@ -119,6 +119,7 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
       case 'report.result':
       case 'upload.result':
       case 'attachments.urls.result':
+      case 'search.result':
         if (!deps.requests.answer(frame.reqId, frame)) deps.logger.debug('parley: late answer', { reqId: frame.reqId });
         return;
       case 'users.changed':

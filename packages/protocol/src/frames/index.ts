@@ -34,6 +34,7 @@ import { ResyncFrame } from './resync.js';
 import { WatchFrame, WatchResultFrame } from './watch.js';
 import { AttachmentUrlsFrame, AttachmentUrlsResultFrame, UploadFrame, UploadResultFrame } from './upload.js';
 import { NotifyFrame, PushRegisterFrame, PushResultFrame, PushUnregisterFrame } from './push.js';
+import { SearchFrame, SearchResultFrame } from './search.js';
 
 export * from './send.js';
 export * from './ack.js';
@@ -53,6 +54,7 @@ export * from './watch.js';
 export * from './users.js';
 export * from './upload.js';
 export * from './push.js';
+export * from './search.js';
 
 /** Every frame a client may send. */
 export const ClientFrame = v.variant('type', [
@@ -83,6 +85,7 @@ export const ClientFrame = v.variant('type', [
   PushRegisterFrame,
   PushUnregisterFrame,
   NotifyFrame,
+  SearchFrame,
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
@@ -112,6 +115,7 @@ export const ServerFrame = v.variant('type', [
   UploadResultFrame,
   AttachmentUrlsResultFrame,
   PushResultFrame,
+  SearchResultFrame,
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame['type'];
