@@ -33,6 +33,9 @@ const PUBLIC: Record<string, string[]> = {
     'FileName', 'ImagePreview', 'MimeType', 'UploadFrame', 'UploadResultFrame', 'UploadTarget',
     // Protocol 8: notifications.
     'NotifyFrame', 'NotifyLevel', 'PushRegisterFrame', 'PushResultFrame', 'PushSubscription', 'PushUnregisterFrame',
+    // Protocol 9: message search, one matching rule for the server and the device.
+    'SearchFrame', 'SearchHighlight', 'SearchHit', 'SearchOrder', 'SearchResultFrame',
+    'matchSearch', 'messageSearchText', 'parseSearchQuery', 'searchScore', 'searchSnippet', 'searchTokenText', 'searchTokens',
   ],
   '@parley/client-sdk': [
     'ErrorCode', 'ParleyError', 'countUnread', 'createChatClient', 'createMemoryStorage', 'fullJitterDelay',
@@ -59,6 +62,8 @@ const PUBLIC: Record<string, string[]> = {
     'WebhookVerificationError', 'createWebhookDispatcher', 'verifyWebhook',
     // Files: the embedded blob store and the default accepted types.
     'DEFAULT_ATTACHMENT_TYPES', 'createDiskBlobStore',
+    // Search: the in-memory index (the reference for your own).
+    'createMemorySearchIndex',
   ],
   '@parley/server-sdk/s3': [
     'createS3BlobStore',

@@ -38,6 +38,9 @@ export {
 } from './server/webhooks-signature.js';
 export { DEFAULT_ATTACHMENT_TYPES, type AttachmentOptions } from './server/attachments.js';
 export type { NotificationOptions } from './server/notifications.js';
+export type { SearchOptions, SearchRequest, SearchAnswer } from './server/search.js';
+export type { SearchIndex, SearchDocument, SearchIndexUpdate, SearchIndexQuery, SearchIndexHit, SearchIndexPage } from './search/types.js';
+export { createMemorySearchIndex } from './search/memory-search-index.js';
 export type { ParleyNotification } from './server/notification-content.js';
 export type { WebPushOptions } from './server/notification-web-push.js';
 export type { ChatNotifications } from './server/push-subscriptions.js';

@@ -12,6 +12,7 @@ import type { ReportChannel } from './reports.js';
 import type { SlowMode } from './slow-mode.js';
 import type { Attachments } from './attachments.js';
 import type { Notifications } from './notifications.js';
+import type { Search } from './search.js';
 
 /** Decides whether a user may create a conversation with these members. */
 export type CanCreateConversation = (request: {
@@ -70,6 +71,8 @@ export interface ServerContext {
   attachments: Attachments | null;
   /** Notifications of messages to people who are away (notifications.ts); null when the server sends none. */
   notifications: Notifications | null;
+  /** Message search (search.ts); null when the deployment turned it off. */
+  search: Search | null;
   /** Users' profiles from the app's directory (profiles.ts) and where reports go (reports.ts). */
   people: { profiles: Profiles; reports: ReportChannel };
   now(): number;

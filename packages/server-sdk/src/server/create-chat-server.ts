@@ -45,6 +45,7 @@ import { vapidPublicKey } from './push-subscriptions.js';
 import { finishLater, stopBackgroundRetries } from './system-events.js';
 import { createNotifications, type NotificationOptions } from './notifications.js';
 import { chatNotifications, type ChatNotifications } from './push-subscriptions.js';
+import { createSearch, type SearchOptions } from './search.js';
 
 export interface ChatServerOptions {
   /** The Node HTTP server to mount on (plain `http`, Express's, Fastify's `server`). */
@@ -130,6 +131,11 @@ export interface ChatServerOptions {
    * it the server sends none and does no work for them. See docs/notifications.md.
    */
   notifications?: NotificationOptions;
+  /**
+   * Message search: the index (default: the store's own), the rate limit, how soon messages are
+   * indexed. `false` turns search off (`search` is refused with FORBIDDEN). See docs/search.md.
+   */
+  search?: SearchOptions | false;
 }
 
 export interface ChatServer {
@@ -259,6 +265,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     storedEvents,
     attachments,
     notifications: null,
+    search: null,
     people: {
       profiles: createProfiles({ nsp, metrics, logger, directory: options.users }),
       reports: new ReportChannel(logger, webhooks ? (notice) => webhooks.notice(notice) : undefined),
@@ -269,6 +276,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     ctx.notifications = createNotifications(ctx, options.notifications);
     storedEvents.useQueue(ctx.notifications);
   }
+  if (options.search !== false) ctx.search = createSearch(ctx, options.search);
   // Group changes a crash left half made (a store without transactions) get their events now.
   finishLater(ctx);
   // Web Push on: apps learn the key browsers subscribe with.
@@ -409,6 +417,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       // Attempts in flight finish (or are cut by their timeout); what is left stays queued in the store.
       await webhooks?.close();
       await ctx.notifications?.close();
+      ctx.search?.close();
       await attachments?.close();
       for (const unsubscribe of unsubscribeScaleOut) unsubscribe?.();
       if (ownsIo) await new Promise<void>((resolve) => void io.close(() => resolve()));

@@ -25,6 +25,7 @@ import { handleBans, handleConversationUpdate, handleMembersRole, handleMute } f
 import { handleBlocks, handleReport, handleUsers } from './handlers/people.js';
 import { handleAttachmentUrls, handleUpload } from './handlers/upload.js';
 import { handleNotify, handlePushRegister, handlePushUnregister } from './handlers/push.js';
+import { handleSearch } from './handlers/search.js';
 
 /**
  * Handles one inbound frame: size check, schema validation, then its handler (`route`, one case
@@ -140,6 +141,8 @@ async function route(ctx: ServerContext, conn: Connection, frame: ClientFrame, o
       return handlePushUnregister(ctx, conn, frame);
     case 'notify':
       return handleNotify(ctx, conn, frame);
+    case 'search':
+      return handleSearch(ctx, conn, frame);
     default: {
       const unreachable: never = frame;
       throw new ParleyError(ErrorCode.BAD_FRAME, `unknown frame ${String(unreachable)}`);

@@ -26,6 +26,24 @@ function summaryV7(summary: ConversationSummary): ConversationSummary {
   return rest;
 }
 
+/**
+ * Protocol 8 had no message search and no history window around a seq: the answers to `search`
+ * and an `aroundSeq` page, which protocol 8 never asks for, have no form (`hasNewer` goes).
+ */
+function frameV8(frame: ServerFrame): ServerFrame | null {
+  switch (frame.type) {
+    case 'history.result': {
+      if (frame.hasNewer === undefined) return frame;
+      const { hasNewer: _hasNewer, ...rest } = frame;
+      return rest;
+    }
+    case 'search.result':
+      return null;
+    default:
+      return frame;
+  }
+}
+
 function frameV7(frame: ServerFrame): ServerFrame | null {
   switch (frame.type) {
     case 'welcome': {
@@ -265,7 +283,7 @@ function frameV2(frame: ServerFrame): ServerFrame | null {
 }
 
 /** Version N's form from version N+1's. A version leaving the window loses its step here. */
-const DOWNGRADES: Readonly<Record<number, Downgrade>> = { 7: frameV7, 6: frameV6, 5: frameV5, 4: frameV4, 3: frameV3, 2: frameV2 };
+const DOWNGRADES: Readonly<Record<number, Downgrade>> = { 8: frameV8, 7: frameV7, 6: frameV6, 5: frameV5, 4: frameV4, 3: frameV3, 2: frameV2 };
 
 /** A frame as one protocol version reads it (null: that version has no form for it). */
 export interface VersionForm {

@@ -1,17 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as v from 'valibot';
-import { ErrorCode, Id, ParleyError, errorCodeName } from '@parley/protocol';
+import { ErrorCode, Id, ParleyError, SearchFrame, errorCodeName } from '@parley/protocol';
 import type { Authenticate } from '../auth/types.js';
 import type { ServerContext } from './context.js';
 import { requireMembership } from './context.js';
 import { listConversations } from './rest-conversations.js';
 import { lanePage } from './message-pages.js';
 import { threadRoot } from './handlers/history.js';
+import { parse } from './api-messages.js';
+
+/** A search's fields, as the socket's `search` frame takes them. */
+const SearchRequestSchema = v.omit(SearchFrame, ['type', 'reqId']);
 
 /** Node/Express-style middleware: handles its routes, passes everything else to `next` (or 404s). */
 export type RestHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
 const MESSAGES_ROUTE = /^\/conversations\/([^/]+)\/messages\/?$/;
+const SEARCH_ROUTE = /^\/search\/?$/;
+const TimeParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
 const SeqParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
 
 /**
@@ -20,6 +26,8 @@ const SeqParam = v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number));
  *   first, with the cursor of the next page.
  * - `GET /conversations/:id/messages?before=SEQ|after=SEQ&limit=N`: one page of the log, ascending,
  *   with the cursor of the next page. Default: the newest page.
+ * - `GET /search?q=TEXT&conversation=ID&sender=ID&before=MS&after=MS&order=newest|relevance&limit=N&cursor=C`:
+ *   one page of the caller's message search (`search` over the socket), with the cursor of the next.
  */
 export function createRestHandler(ctx: ServerContext, authenticate: Authenticate): RestHandler {
   return (req, res, next) => {
@@ -27,7 +35,8 @@ export function createRestHandler(ctx: ServerContext, authenticate: Authenticate
     if (!url) return sendJson(res, 400, MALFORMED);
     const match = MESSAGES_ROUTE.exec(url.pathname);
     const isList = url.pathname === '/conversations' || url.pathname === '/conversations/';
-    if (!match && !isList) {
+    const isSearch = SEARCH_ROUTE.test(url.pathname);
+    if (!match && !isList && !isSearch) {
       if (next) return next();
       return sendJson(res, 404, { error: { code: ErrorCode.NOT_FOUND, name: 'NOT_FOUND', message: 'no such route' } });
     }
@@ -37,7 +46,7 @@ export function createRestHandler(ctx: ServerContext, authenticate: Authenticate
     }
     const conversationId = match ? decodeSegment(match[1]!) : null;
     if (conversationId === undefined) return sendJson(res, 400, MALFORMED);
-    serve(req, url, conversationId)
+    (isSearch ? serveSearch(req, url) : serve(req, url, conversationId))
       .then((body) => sendJson(res, 200, body))
       .catch((err: unknown) => {
         const error = ParleyError.from(err);
@@ -71,6 +80,30 @@ export function createRestHandler(ctx: ServerContext, authenticate: Authenticate
     const events = page.length > limit ? page.slice(1) : page;
     const hasMore = page.length > limit;
     return { conversationId, events, hasMore, next: hasMore ? { before: events[0]!.seq } : null };
+  }
+
+  async function serveSearch(req: IncomingMessage, url: URL): Promise<unknown> {
+    const userId = await authenticateRequest(req);
+    if (!ctx.search) throw new ParleyError(ErrorCode.FORBIDDEN, 'this server does not search messages');
+    const text = (name: string) => url.searchParams.get(name) ?? undefined;
+    const number = (name: string) => {
+      const raw = url.searchParams.get(name);
+      if (raw === null) return undefined;
+      const parsed = v.safeParse(TimeParam, raw);
+      if (!parsed.success) throw new ParleyError(ErrorCode.BAD_FRAME, `${name}: a whole number`);
+      return parsed.output;
+    };
+    const request = {
+      query: text('q'),
+      conversationId: text('conversation'),
+      senderId: text('sender'),
+      before: number('before'),
+      after: number('after'),
+      order: text('order'),
+      limit: number('limit'),
+      cursor: text('cursor'),
+    };
+    return ctx.search.search(userId, parse(SearchRequestSchema, Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)), 'search'));
   }
 
   async function authenticateRequest(req: IncomingMessage): Promise<string> {

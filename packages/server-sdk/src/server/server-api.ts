@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { ErrorCode, Id, ParleyError, type Attachment, type ConversationPatch, type LogEvent, type MemberRole, type MessageEvent, type UploadTarget } from '@parley/protocol';
+import { ErrorCode, Id, ParleyError, SearchFrame, type Attachment, type ConversationPatch, type LogEvent, type MemberRole, type MessageEvent, type UploadTarget } from '@parley/protocol';
 import type { MembershipPage, StoredConversation, StoredMember, StoredMembership, StoredReport } from '../store/types.js';
 import type { ServerContext } from './context.js';
 import { apiChange, apiSend, apiUpload, parse, requireConversation, type ApiChangeInput, type ApiSendInput, type ApiUploadInput, type ApiWriteResult } from './api-messages.js';
@@ -9,6 +9,7 @@ import { foldMessages, lanePage } from './message-pages.js';
 import { knownEvents } from './known-events.js';
 import { userRoom } from './fanout.js';
 import { listReports, type ReportFilter } from './reports.js';
+import type { SearchAnswer, SearchRequest } from './search.js';
 
 /**
  * Your backend's hands on Parley, without a socket: `chat.api`. Every write takes the path a
@@ -73,6 +74,12 @@ export interface ChatApi {
    * now: what a client's history shows.
    */
   history(conversationId: string, options?: { beforeSeq?: number; limit?: number; threadId?: string }): Promise<{ events: LogEvent[]; hasMore: boolean }>;
+  /**
+   * One page of `userId`'s message search, as their apps get it (only their conversations; edited
+   * messages by their current text, deleted ones never). Not rate limited: your backend's own
+   * searches, or a search endpoint of your own that applies its rules first. See docs/search.md.
+   */
+  search(userId: string, request: SearchRequest): Promise<SearchAnswer>;
   /** These users' profiles changed in your app: every node forgets them and every client is told (`users.changed`) to ask again. */
   invalidateUsers(userIds: string[]): void;
   /** Reports of messages, newest first (by last reported), optionally of one conversation; page with `after` (the last id). */
@@ -80,6 +87,7 @@ export interface ChatApi {
 }
 
 const MAX_PAGE = 500;
+const ApiSearchRequest = v.omit(SearchFrame, ['type', 'reqId']);
 const UserIds = v.pipe(v.array(Id), v.minLength(1));
 
 export function createChatApi(ctx: ServerContext): ChatApi {
@@ -131,6 +139,10 @@ export function createChatApi(ctx: ServerContext): ChatApi {
       const beforeSeq = Math.min(options.beforeSeq ?? Number.MAX_SAFE_INTEGER, conversation.lastSeq + 1);
       const page = await lanePage(ctx.store, ctx.logger, conversation.id, lane, beforeSeq, limit + 1, conversation.lastSeq);
       return { events: knownEvents(page.length > limit ? page.slice(1) : page), hasMore: page.length > limit };
+    },
+    async search(userId, request) {
+      if (!ctx.search) throw new ParleyError(ErrorCode.FORBIDDEN, 'search is turned off on this server');
+      return ctx.search.search(parse(Id, userId, 'userId'), parse(ApiSearchRequest, request, 'search'), { rateLimited: false });
     },
     invalidateUsers: (userIds) => ctx.people.profiles.invalidate(parse(UserIds, userIds, 'userIds')),
     listReports: (filter) => listReports(ctx, filter),
