@@ -9,6 +9,7 @@ import { checkRun, converged, readLog, type ChaosReport, type ConcurrentSend } f
 import { checkGroups } from './oracle-groups.js';
 import { checkFiles } from './oracle-files.js';
 import { AWAY, checkNotifications } from './oracle-notifications.js';
+import { checkSearch, oracleConnect } from './oracle-search.js';
 import { createRng, type Rng } from './prng.js';
 import { ServerProcess } from './server-process.js';
 import { sleep, World } from './world.js';
@@ -144,6 +145,12 @@ export async function runChaos(scenario: Scenario, options: RunOptions): Promise
     // What the server tells a member's fresh device about each group, while it still runs.
     const members = new Set([...world.conversations.values()].flat());
     const summaries = await world.admin.summaries(members).catch((error: unknown) => (notes.push(`summaries not read: ${String(error)}`), new Map()));
+    // What users find when they search, while the server still runs.
+    const searchLogs = new Map<string, Awaited<ReturnType<typeof readLog>>>();
+    for (const conversationId of world.conversations.keys()) searchLogs.set(conversationId, await readLog(store, conversationId));
+    const users = [...new Set([...world.devices.map((d) => d.userId), 'search-outsider'])];
+    const searched = await checkSearch(store, searchLogs, users, oracleConnect(proxy.url, (u) => dev.issueToken(u)));
+    notes.push(`search: ${searched.queries} searches asked`);
     world.close();
     await server.stop();
     const stats = server.stats;
@@ -155,6 +162,7 @@ export async function runChaos(scenario: Scenario, options: RunOptions): Promise
     for (const conversationId of world.conversations.keys()) logs.set(conversationId, await readLog(store, conversationId));
     const groups = await checkGroups(store, logs, world.admin.records, summaries, world.devices, world.conversations);
     result.violations.push(...groups.violations);
+    result.violations.push(...searched.violations);
     if (settings.notifications) {
       const notified = await checkNotifications(store, logs, world.conversations, AWAY, join(dataDir, 'notified.jsonl'));
       result.violations.push(...notified.violations);
