@@ -61,7 +61,7 @@ if (uri) {
 
       const store = createMongoStore({ db, logger: quiet });
       expect(await store.readAfter('club', 0, 100)).toEqual(log);
-      expect(await db.collection('parley_meta').findOne({ _id: 'format' as never })).toMatchObject({ formatVersion: 6, readableFrom: 1 }); // 4: the webhook queue (previous-database-webhooks.test.ts); 5: attachments; 6: notifications
+      expect(await db.collection('parley_meta').findOne({ _id: 'format' as never })).toMatchObject({ formatVersion: 7, readableFrom: 1 }); // 4: the webhook queue (previous-database-webhooks.test.ts); 5: attachments; 6: notifications; 7: pending message changes
       expect(await db.collection('parley_events').countDocuments({ lane: 0 })).toBe(log.length);
       const indexes = (await db.collection('parley_events').indexes()).map((index) => index.name);
       expect(indexes).toEqual(expect.arrayContaining(['parley_events_lane', 'parley_events_quotes']));

@@ -61,7 +61,7 @@ if (uri) {
 
       const store = createMongoStore({ db, logger: quiet });
       expect(await store.readAfter('club', 0, 100)).toEqual(log);
-      expect(await formatOf(db)).toMatchObject({ formatVersion: 6, readableFrom: 1 });
+      expect(await formatOf(db)).toMatchObject({ formatVersion: 7, readableFrom: 1 });
       expect(await store.getConversation('club')).toMatchObject({ title: 'book club', memberCount: 4, image: null, description: null, custom: null, slowModeMs: null });
       expect((await store.listMembers('club')).map((m) => [m.userId, m.role, m.mutedUntil]).sort()).toEqual([
         ['alice', 'member', null], ['bob', 'member', null], ['carol', 'owner', null], ['dave', 'member', null],

@@ -171,7 +171,7 @@ if (uri) {
 
       const store = createMongoStore({ db, logger: quiet });
       expect(await store.readAfter('club', 0, 100)).toEqual(log);
-      expect(await formatOf(db)).toMatchObject({ formatVersion: 6, readableFrom: 1 });
+      expect(await formatOf(db)).toMatchObject({ formatVersion: 7, readableFrom: 1 });
       const withFile = await storeFileMessage(store, 'club');
       expect((await store.getAttachments('club', ['at_compat']))[0]).toMatchObject({ state: 'attached', messageId: withFile.id });
 

@@ -143,7 +143,7 @@ if (uri) {
 
       const store = createMongoStore({ db, logger: quiet });
       expect(await store.readAfter('club', 0, 100)).toEqual(log);
-      expect(await db.collection('parley_meta').findOne({ _id: 'format' as never })).toMatchObject({ formatVersion: 6, readableFrom: 1 });
+      expect(await db.collection('parley_meta').findOne({ _id: 'format' as never })).toMatchObject({ formatVersion: 7, readableFrom: 1 });
       await queueAndDeliver(store, log);
       const collections = (await db.listCollections().toArray()).map((c) => c.name);
       expect(collections).toEqual(expect.arrayContaining(['parley_webhook_deliveries', 'parley_webhook_claims']));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, ParleyError, type LogEvent } from '@parley/protocol';
-import type { AppendInput, AppendResult, ChangeInput, ChangeResult } from '../store/types.js';
+import type { AppendInput, AppendResult, ChangeResult, GroupChangeInput } from '../store/types.js';
 import type { ServerContext } from './context.js';
 import { pushToConversation } from './fanout.js';
 
@@ -8,7 +8,7 @@ type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A system event's kind and data (membership, roles, details). */
 export type SystemEventBody = Without<AppendInput, 'conversationId' | 'senderId' | 'clientMsgId' | 'ts'>;
 /** A group change's kind and data: details (`conversation.updated`) or roles (`members.role`). */
-export type ChangeBody = Without<ChangeInput, 'conversationId' | 'senderId' | 'clientMsgId' | 'ts'>;
+export type ChangeBody = Without<GroupChangeInput, 'conversationId' | 'senderId' | 'clientMsgId' | 'ts'>;
 
 /** Calls of one change, with one dedup key, before the caller is told to retry. */
 const INLINE_TRIES = 3;
@@ -41,7 +41,7 @@ export async function recordChange(
   alsoNotify: readonly string[] = [],
 ): Promise<ChangeResult> {
   await finishPendingChanges(ctx, conversationId);
-  const input = systemInput(ctx, actor, conversationId, body) as ChangeInput;
+  const input = systemInput(ctx, actor, conversationId, body) as GroupChangeInput;
   let lastError: unknown;
   for (let attempt = 0; attempt < INLINE_TRIES; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 4 ** (attempt - 1)));

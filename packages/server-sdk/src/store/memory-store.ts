@@ -17,6 +17,8 @@ import { DEFAULT_USER_SETTINGS } from './types.js';
 import {
   advanceWatermarks,
   appendedEvent,
+  changeErasure,
+  changeEvent,
   createdEventInput,
   erasedEvent,
   laneOf,
@@ -173,15 +175,40 @@ export function createMemoryStore(): ChatStore {
     return [...new Set(changed)];
   }
 
-  /** A change and its event, with no await in between: atomic, and a repeat applies nothing. */
+  /** A change and its event (and a message change's erasure), with no await in between: atomic, and a repeat applies nothing. */
   function appendChangeNow(input: ChangeInput) {
     const conv = state(input.conversationId);
     if (!conv) throw new Error(`conversation ${input.conversationId} does not exist`);
     if (!conv.dedup.has(`${input.senderId}\n${input.clientMsgId}`)) {
       if (input.kind === 'conversation.updated') Object.assign(conv.conversation, patchedDetails(input.data));
-      else setRolesNow(conv, input.data.changes);
+      if (input.kind === 'members.role') setRolesNow(conv, input.data.changes);
     }
-    return { ...appendNow(input), conversation: copy(conv.conversation) };
+    const appended = appendNow(changeEvent(input));
+    const erasure = appended.duplicate ? null : changeErasure(input, appended.event);
+    if (erasure) eraseNow(conv, erasure.messageSeq, erasure.keepEditSeq);
+    return { ...appended, conversation: copy(conv.conversation) };
+  }
+
+  /** `eraseMessage`, with no await: `appendChangeNow` runs it with its append. */
+  function eraseNow(conv: ConversationState, messageSeq: number, keepEditSeq: number | undefined): void {
+    const seqs = [messageSeq, ...(conv.lanes.get(messageSeq) ?? []), ...(conv.quotes.get(messageSeq) ?? [])];
+    for (const seq of seqs) {
+      const event = conv.events[seq - 1];
+      const erased = event && erasedEvent(event, messageSeq, keepEditSeq);
+      if (!erased) continue;
+      conv.events[seq - 1] = erased;
+      conv.byId.set(erased.id, erased);
+      // Only messages and edits are erased, and both carry their dedup key.
+      if ('clientMsgId' in erased) conv.dedup.set(`${erased.senderId}\n${erased.clientMsgId}`, erased);
+    }
+    if (keepEditSeq !== undefined) return;
+    // A deleted message's reactions and mentions go with it (also when an edit's erasure had
+    // already emptied the message itself): it no longer counts as an unread mention.
+    conv.reactions.delete(messageSeq);
+    for (const held of conv.mentions.values()) {
+      const at = held.indexOf(messageSeq);
+      if (at >= 0) held.splice(at, 1);
+    }
   }
 
   return {
@@ -378,25 +405,7 @@ export function createMemoryStore(): ChatStore {
 
     async eraseMessage(conversationId, messageSeq, options) {
       const conv = state(conversationId);
-      if (!conv) return;
-      const seqs = [messageSeq, ...(conv.lanes.get(messageSeq) ?? []), ...(conv.quotes.get(messageSeq) ?? [])];
-      for (const seq of seqs) {
-        const event = conv.events[seq - 1];
-        const erased = event && erasedEvent(event, messageSeq, options?.keepEditSeq);
-        if (!erased) continue;
-        conv.events[seq - 1] = erased;
-        conv.byId.set(erased.id, erased);
-        // Only messages and edits are erased, and both carry their dedup key.
-        if ('clientMsgId' in erased) conv.dedup.set(`${erased.senderId}\n${erased.clientMsgId}`, erased);
-      }
-      if (options?.keepEditSeq !== undefined) return;
-      // A deleted message's reactions and mentions go with it (also when an edit's erasure had
-      // already emptied the message itself): it no longer counts as an unread mention.
-      conv.reactions.delete(messageSeq);
-      for (const held of conv.mentions.values()) {
-        const at = held.indexOf(messageSeq);
-        if (at >= 0) held.splice(at, 1);
-      }
+      if (conv) eraseNow(conv, messageSeq, options?.keepEditSeq);
     },
 
     async updateDeviceWatermarks(conversationId, userId, deviceId, update, ts) {

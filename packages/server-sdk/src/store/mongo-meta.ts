@@ -30,7 +30,12 @@ import { isDuplicateKeyError } from './mongo-documents.js';
 // on member documents (absent: the user's default) and on user settings (absent: 'all'). Additive:
 // older builds never read the collections, ignore the fields, and never unset them (their settings
 // update names its fields). Nothing to backfill.
-export const MONGO_FORMAT_VERSION = 6;
+// 7: message changes behind `appendChange`'s write-ahead record: `pendingMessageChanges` on
+// conversations (with `eraseReplaced` on an edit's record) and the sparse
+// parley_conversations_pending_messages index. Additive: older builds never read the field (a
+// record in `pendingChanges` they would finish without its erasure), and their edits and deletes
+// append as before. Nothing to backfill.
+export const MONGO_FORMAT_VERSION = 7;
 export const MONGO_READABLE_FROM = 1;
 
 interface MetaDoc {

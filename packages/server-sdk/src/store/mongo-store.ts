@@ -106,7 +106,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
   });
   const notifications = createMongoNotifications({ db: options.db, prefix: options.collectionPrefix ?? 'parley_', writeConcern, members, ready: () => ready() });
   const details = createMongoDetails(collections, logEnd.findConversation);
-  const changes = createMongoChanges(collections, appender, logEnd.findConversation);
+  const changes = createMongoChanges(collections, appender, logEnd.findConversation, lanes.eraseMessage);
 
   // Checked before anything else touches the database: a newer release's format is used only
   // when it says this build can (see mongo-meta.ts), and refused before any write otherwise.

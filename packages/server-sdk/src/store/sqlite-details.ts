@@ -2,16 +2,23 @@ import type { Database } from 'better-sqlite3';
 import type { ConversationPatch } from '@parley/protocol';
 import type { AppendInput, AppendResult, ChangeInput, ChangeResult, ChatStore, MemberRole, RoleChange } from './types.js';
 import { patchedDetails } from './moderation-helpers.js';
+import { changeErasure, changeEvent } from './store-helpers.js';
+import type { EraseInTx } from './sqlite-lanes.js';
 import { toConversation, toMember, type ConversationRow, type MemberRow } from './sqlite-rows.js';
 
 type DetailsMethods = 'updateConversation' | 'setRoles' | 'setMutedUntil' | 'appendChange' | 'finishPendingChanges';
 
 /**
- * The SQLite store's group details, roles and mute (schema 5 columns). The patch's fields are
- * fixed columns, each set only when its flag says the patch names it, so one prepared statement
- * serves every patch. `appendInTx` is the store's append, run inside the caller's transaction.
+ * The SQLite store's group details, roles and mute (schema 5 columns), and `appendChange`. The
+ * patch's fields are fixed columns, each set only when its flag says the patch names it, so one
+ * prepared statement serves every patch. `appendInTx` is the store's append and `eraseInTx` its
+ * erasure, run inside the caller's transaction.
  */
-export function createSqliteDetails(db: Database, appendInTx: (input: AppendInput) => AppendResult): Pick<ChatStore, DetailsMethods> {
+export function createSqliteDetails(
+  db: Database,
+  appendInTx: (input: AppendInput) => AppendResult,
+  eraseInTx: EraseInTx,
+): Pick<ChatStore, DetailsMethods> {
   const sql = {
     update: db.prepare(
       `UPDATE parley_conversations SET
@@ -58,12 +65,15 @@ export function createSqliteDetails(db: Database, appendInTx: (input: AppendInpu
   const setRoles = db.transaction(setRolesInTx);
 
   // The change and its event in one IMMEDIATE transaction: a crash, or a reader in any process,
-  // sees both or neither. The append's dedup comes first: a repeat applies nothing again.
+  // sees both or neither (a message change's erasure included). The append's dedup comes first:
+  // a repeat applies nothing again.
   const appendChange = db.transaction((input: ChangeInput): ChangeResult => {
-    const appended = appendInTx(input);
+    const appended = appendInTx(changeEvent(input));
     if (!appended.duplicate) {
       if (input.kind === 'conversation.updated') updateInTx(input.conversationId, input.data);
-      else setRolesInTx(input.conversationId, input.data.changes);
+      if (input.kind === 'members.role') setRolesInTx(input.conversationId, input.data.changes);
+      const erasure = changeErasure(input, appended.event);
+      if (erasure) eraseInTx(input.conversationId, erasure.messageSeq, erasure.keepEditSeq);
     }
     return { ...appended, conversation: toConversation(sql.conversation.get(input.conversationId)!) };
   });

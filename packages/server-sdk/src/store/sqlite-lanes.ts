@@ -3,6 +3,9 @@ import type { ChatStore } from './types.js';
 import { erasedEvent } from './store-helpers.js';
 import { toEvent, type EventRow } from './sqlite-rows.js';
 
+/** `eraseMessage` inside the caller's transaction (`appendChange` erases with its append). */
+export type EraseInTx = (conversationId: string, messageSeq: number, keepEditSeq: number | undefined) => void;
+
 /** The kinds the partial index parley_events_edits holds. */
 const EDITS_AND_DELETES: ReadonlySet<string> = new Set(['message.edited', 'message.deleted']);
 
@@ -16,7 +19,7 @@ export const EDITS_OR_DELETES_SQL = `SELECT * FROM parley_events WHERE conversat
  * Lists of seqs travel as one JSON array parameter (`json_each`), so each read is one statement
  * on the (conversation_id, lane, seq) index whatever the page size.
  */
-export function createSqliteLanes(db: Database): Pick<ChatStore, 'readLane' | 'readChanges' | 'countReplies' | 'eraseMessage'> {
+export function createSqliteLanes(db: Database): Pick<ChatStore, 'readLane' | 'readChanges' | 'countReplies' | 'eraseMessage'> & { eraseInTx: EraseInTx } {
   const sql = {
     lane: db.prepare<[string, number, number, number], EventRow>(
       'SELECT * FROM parley_events WHERE conversation_id = ? AND lane = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
@@ -55,7 +58,7 @@ export function createSqliteLanes(db: Database): Pick<ChatStore, 'readLane' | 'r
     forgetReactions: db.prepare<[string, number]>('DELETE FROM parley_reactions WHERE conversation_id = ? AND message_seq = ?'),
   };
 
-  const erase = db.transaction((conversationId: string, messageSeq: number, keepEditSeq: number | undefined) => {
+  const eraseInTx: EraseInTx = (conversationId, messageSeq, keepEditSeq) => {
     const rows = sql.touched.all(conversationId, messageSeq, conversationId, messageSeq, conversationId, messageSeq);
     for (const row of rows) {
       const erased = erasedEvent(toEvent(row), messageSeq, keepEditSeq);
@@ -65,7 +68,8 @@ export function createSqliteLanes(db: Database): Pick<ChatStore, 'readLane' | 'r
       sql.forgetMentions.run(conversationId, messageSeq);
       sql.forgetReactions.run(conversationId, messageSeq);
     }
-  });
+  };
+  const erase = db.transaction(eraseInTx);
 
   const positive = (seqs: readonly number[]) => JSON.stringify([...new Set(seqs)].filter((seq) => Number.isSafeInteger(seq) && seq > 0));
 
@@ -93,5 +97,6 @@ export function createSqliteLanes(db: Database): Pick<ChatStore, 'readLane' | 'r
     async eraseMessage(conversationId, messageSeq, options) {
       erase.immediate(conversationId, messageSeq, options?.keepEditSeq);
     },
+    eraseInTx,
   };
 }

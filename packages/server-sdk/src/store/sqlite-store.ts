@@ -75,7 +75,7 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   const moderation = createSqliteModeration(db);
   const attachments = createSqliteAttachments(db);
   const notifications = createSqliteNotifications(db);
-  const details = createSqliteDetails(db, appendInTx);
+  const details = createSqliteDetails(db, appendInTx, lanes.eraseInTx);
 
   const sql = {
     conversation: db.prepare<[string], ConversationRow>('SELECT * FROM parley_conversations WHERE id = ?'),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { erasedByDelete, isChange, isUnreadMention, laneOf, type LogEvent, type MessageData, type ReactionGroup } from '@parley/protocol';
-import type { AppendInput, CreateConversationInput, StoredUserSettings, WatermarkUpdate } from './types.js';
+import type { AppendInput, ChangeInput, CreateConversationInput, StoredUserSettings, WatermarkUpdate } from './types.js';
 
 /** The dedup key system events use, so a retried operation appends its event once. */
 export const SYSTEM_CREATED_ID = 'system:created';
@@ -94,6 +94,24 @@ export function erasedEvent(event: LogEvent, messageSeq: number, keepEditSeq?: n
   if (versionsOnly && (event.kind !== 'message.edited' || event.seq >= keepEditSeq)) return null;
   const erased = erasedByDelete(event, messageSeq);
   return erased === event ? null : erased;
+}
+
+/** The event a change appends (`appendChange`): an edit's erasure flag is not part of it. */
+export function changeEvent(input: ChangeInput): AppendInput {
+  if (input.kind !== 'message.edited') return input;
+  const { eraseReplaced: _eraseReplaced, ...event } = input;
+  return event;
+}
+
+/**
+ * The erasure `appendChange` makes with a message change whose event it just appended (`event`):
+ * a delete erases its message, an edit with `eraseReplaced` the versions before it. Null for
+ * group changes and for an edit that keeps them.
+ */
+export function changeErasure(input: ChangeInput, event: LogEvent): { messageSeq: number; keepEditSeq?: number } | null {
+  if (event.kind === 'message.deleted') return { messageSeq: event.data.messageSeq };
+  if (event.kind === 'message.edited' && input.kind === 'message.edited' && input.eraseReplaced) return { messageSeq: event.data.messageSeq, keepEditSeq: event.seq };
+  return null;
 }
 
 /**

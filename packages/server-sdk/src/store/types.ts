@@ -108,7 +108,21 @@ export interface AppendResult {
  * A group change as `appendChange` takes it: its event, whose data is the change the store
  * applies with it (`conversation.updated`: the details it names; `members.role`: the roles).
  */
-export type ChangeInput = Extract<AppendInput, { kind: 'conversation.updated' | 'members.role' }>;
+export type GroupChangeInput = Extract<AppendInput, { kind: 'conversation.updated' | 'members.role' }>;
+
+/**
+ * A message change as `appendChange` takes it: its event, and the erasure the store makes with
+ * it. A delete erases the message (`eraseMessage(conversationId, messageSeq)`); an edit with
+ * `eraseReplaced` erases the versions it replaced (`eraseMessage(conversationId, messageSeq, {
+ * keepEditSeq })`, the edit's own seq), and without it keeps them (a deployment that keeps edit
+ * history). The flag is not stored with the event.
+ */
+export type MessageChangeInput =
+  | Extract<AppendInput, { kind: 'message.deleted' }>
+  | (Extract<AppendInput, { kind: 'message.edited' }> & { eraseReplaced: boolean });
+
+/** What `appendChange` takes: a group change or a message change, each made with its event as one operation. */
+export type ChangeInput = GroupChangeInput | MessageChangeInput;
 
 export interface ChangeResult extends AppendResult {
   /** The conversation after the change (for a duplicate: as it is now). */
@@ -331,23 +345,32 @@ export interface ChatStore extends WebhookQueue, ModerationStore, AttachmentStor
    */
   append(input: AppendInput): Promise<AppendResult>;
   /**
-   * Applies a group change and appends its event as one operation. With transactions (SQLite,
-   * memory) no reader in any process and no crash ever sees the one without the other. Without
-   * them (MongoDB) a change is made in steps behind a write-ahead record: a reader may see the
-   * change just before its event (never the event before its change), and what a crash leaves is
-   * finished by `finishPendingChanges`. `conversation.updated` changes the details its data names
-   * (as `updateConversation` does); `members.role` sets the roles (as `setRoles` does: members not
-   * in the conversation are skipped; the event is appended as given). A repeated
-   * `(conversationId, senderId, clientMsgId)` returns the original event with `duplicate: true`
-   * and applies nothing again, so a retry after a later change cannot undo it (`duplicate` says
-   * whether the event was stored before the call). Throws when the conversation does not exist.
+   * Applies a change and appends its event as one operation. With transactions (SQLite, memory)
+   * no reader in any process and no crash ever sees the one without the other. Without them
+   * (MongoDB) a change is made in steps behind a write-ahead record: a reader may see a group
+   * change just before its event, or a message change's event just before its erasure (never a
+   * group change's event before the change), and what a crash leaves is finished by
+   * `finishPendingChanges`.
+   *
+   * `conversation.updated` changes the details its data names (as `updateConversation` does);
+   * `members.role` sets the roles (as `setRoles` does: members not in the conversation are
+   * skipped; the event is appended as given). `message.deleted` erases the message it deletes,
+   * and `message.edited` with `eraseReplaced` the versions the edit replaced (`MessageChangeInput`:
+   * as `eraseMessage` does, right after the append), so that no crash or failed call leaves the
+   * text a user deleted or replaced in the store once its event is there; the flag is not stored.
+   *
+   * A repeated `(conversationId, senderId, clientMsgId)` returns the original event with
+   * `duplicate: true` and applies nothing again, so a retry after a later change cannot undo it
+   * (`duplicate` says whether the event was stored before the call). Throws when the
+   * conversation does not exist.
    */
   appendChange(input: ChangeInput): Promise<ChangeResult>;
   /**
    * Finishes the changes a crash (or a failed call) left half made, of one conversation or of
    * all: appends their events (once each, by their dedup keys) in the order the changes were
-   * made, and returns them, oldest first, for the server to push (`duplicate`: the event was
-   * stored before, and only its bookkeeping was left). Idempotent. The server runs it at start
+   * made, makes the erasures of message changes, and returns the events, oldest first, for the
+   * server to push (`duplicate`: the event was stored before, and only its bookkeeping or its
+   * erasure was left). Idempotent. The server runs it at start
    * and before each change. Stores that apply a change and its event in one transaction (SQLite,
    * memory) never leave one: they return `[]`.
    */
@@ -406,13 +429,13 @@ export interface ChatStore extends WebhookQueue, ModerationStore, AttachmentStor
   /**
    * Erases a deleted message's content from the store: the message keeps only its place (`thread`),
    * its edits keep only their target, and replies quoting it keep an empty preview. Idempotent;
-   * the server calls it after appending `message.deleted` (and again on a repeated delete, so a
-   * crash between the two is repaired by the client's retry).
+   * `appendChange` runs it with a `message.deleted`, and the server again for a repeated delete
+   * (an event an older release appended without it is repaired by the client's retry).
    *
    * With `keepEditSeq` (an edit's seq), it erases only the versions that edit superseded: the
    * message's original text and custom data, and the content of its edits before that one
-   * (`erasedEvent` in store-helpers.ts is the rule every store applies). The server does this
-   * after each edit unless the deployment keeps prior versions.
+   * (`erasedEvent` in store-helpers.ts is the rule every store applies). `appendChange` does
+   * this with each edit unless the deployment keeps prior versions.
    */
   eraseMessage(conversationId: string, messageSeq: number, options?: { keepEditSeq?: number }): Promise<void>;
   /** Up to `limit` events with seq > `afterSeq`, ascending, contiguous. */

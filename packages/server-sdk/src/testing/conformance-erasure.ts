@@ -5,7 +5,7 @@ import { readWholeLog, type StoreCheck } from './fixtures.js';
 import { T0, change, changesLog } from './conformance-changes.js';
 
 /** The event as each read path hands it out: getEvent, findEvent, readAfter, readBefore, readLane. */
-async function everyRead(store: ChatStore, event: LogEvent): Promise<Array<LogEvent | null | undefined>> {
+export async function everyRead(store: ChatStore, event: LogEvent): Promise<Array<LogEvent | null | undefined>> {
   const { conversationId, seq } = event;
   return [
     await store.getEvent(conversationId, event.id),
@@ -17,7 +17,7 @@ async function everyRead(store: ChatStore, event: LogEvent): Promise<Array<LogEv
 }
 
 /** Every read path of the whole log, as one text: what must not hold an erased word anywhere. */
-async function everythingReadable(store: ChatStore, log: readonly LogEvent[]): Promise<string> {
+export async function everythingReadable(store: ChatStore, log: readonly LogEvent[]): Promise<string> {
   const reads = await Promise.all(log.map((event) => everyRead(store, event)));
   const lanes = await Promise.all([...new Set(log.map(laneOf))].map((lane) => store.readLane('g1', lane, log.length + 1, 100)));
   return JSON.stringify([reads, lanes, await readWholeLog(store, 'g1'), await store.readChanges('g1', [2, 3], 100)]);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'vitest';
 import { appendTests } from './conformance-append.js';
 import { changeChecks } from './conformance-changes.js';
+import { changeErasureChecks } from './conformance-change-erasure.js';
 import { contentChecks } from './conformance-content.js';
 import { conversationTests } from './conformance-conversations.js';
 import { erasureChecks } from './conformance-erasure.js';
@@ -74,7 +75,7 @@ export function runStoreConformance(name: string, makeStore: MakeStore, options:
       for (const check of [...contentChecks, ...mentionChecks]) it(check.name, () => check.run(ctx.store));
     });
     describe('message changes, threads and erasure', () => {
-      for (const check of [...changeChecks, ...erasureChecks, ...reactionChecks, editedThenDeletedCheck]) it(check.name, () => check.run(ctx.store));
+      for (const check of [...changeChecks, ...erasureChecks, ...changeErasureChecks, ...reactionChecks, editedThenDeletedCheck]) it(check.name, () => check.run(ctx.store));
     });
     describe('webhook delivery queue', () => {
       for (const check of webhookChecks) it(check.name, () => check.run(ctx.store));
