@@ -155,6 +155,40 @@ describe.each(storeMatrix('message changes'))('message changes (%s store)', (_na
     expect((await wholeLog(s, id)).map((e) => e.kind)).toEqual(['conversation.created', 'message']);
   });
 
+  it('a store blip right after an edit or a delete is stored leaves none of the text it replaced, though the device never sends it again', async () => {
+    const inner = await makeStore();
+    let erasureBlips = 0;
+    // A store whose next `eraseMessage` calls fail the way a dropped connection does.
+    const store = new Proxy(inner, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property !== 'eraseMessage' || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          if (erasureBlips > 0) {
+            erasureBlips--;
+            throw new Error('connection 7 to 127.0.0.1:27017 closed');
+          }
+          return (await Reflect.apply(value, target, args)) as unknown;
+        };
+      },
+    });
+    const { s, alice, bob, id } = await setup({ store });
+    const draft = await sendOk(alice, id, { text: 'the first draft' });
+    const secret = await sendOk(alice, id, { text: 'the secret to take back' });
+    erasureBlips = 2;
+    // Each is refused as retryable, and then seen stored in a sync: a device settles its outbox
+    // entry from that and never sends it again, so nothing retries the erasure.
+    expect(await changeData(alice, id, { messageId: draft.eventId }, { kind: 'edit', text: 'the final text' })).toMatchObject({ type: 'nack', retryable: true });
+    expect(await changeData(alice, id, { messageId: secret.eventId }, { kind: 'delete' })).toMatchObject({ type: 'nack', retryable: true });
+    expect(erasureBlips).toBe(0);
+    const { events } = await syncAll(bob, { [id]: secret.seq });
+    expect(events.map((e) => e.kind)).toEqual(['message.edited', 'message.deleted']);
+    const log = JSON.stringify(await wholeLog(s, id));
+    expect(log).toContain('the final text');
+    expect(log).not.toContain('the first draft');
+    expect(log).not.toContain('the secret to take back');
+  });
+
   it('refuses malformed changes with BAD_FRAME and stays up', async () => {
     const { alice, id } = await setup();
     const m = await sendOk(alice, id, { text: 'x' });

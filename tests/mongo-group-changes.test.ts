@@ -1,44 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { Collection, Db } from 'mongodb';
 import type { ChangeInput, ChatStore } from '@parley/server-sdk';
 import { createMongoStore } from '@parley/server-sdk/mongodb';
 import { readWholeLog } from '@parley/server-sdk/testing';
 import { freshDatabases, mongoTestUri } from './helpers/mongo-env.js';
+import { dyingAt, type Faults } from './helpers/mongo-faults.js';
 import { foldGroup, storedGroup } from './helpers/group-fold.js';
 import { testScope } from './helpers/scope.js';
 import { createGroup, until } from './helpers/fixtures.js';
-
-/** Which writes fail, as a process killed right before them would never make them. */
-interface Faults {
-  /** Every insert into the events collection (the append). */
-  events: boolean;
-  /** Every update of a member document (a role change). */
-  roles: boolean;
-}
-
-/**
- * The database as a process sees it that dies at the first faulty write: those writes fail
- * (nothing written), everything else goes through. The store on it is dropped after its failure,
- * like the process; another store on the real database plays the node that starts next.
- */
-function dyingAt(db: Db, faults: Faults): Db {
-  const wrap = (collection: Collection, name: string) =>
-    new Proxy(collection, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target) as unknown;
-        if (typeof value !== 'function') return value;
-        const fails = (name.endsWith('events') && prop === 'insertOne' && faults.events) || (name.endsWith('members') && prop === 'updateOne' && faults.roles);
-        return fails ? () => Promise.reject(new Error(`killed before ${name}.${String(prop)}`)) : (value as (...args: unknown[]) => unknown).bind(target);
-      },
-    });
-  return new Proxy(db, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target) as unknown;
-      if (prop === 'collection') return (name: string, options?: object) => wrap(target.collection(name, options), name);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
+import { sendOk } from './helpers/content.js';
+import { changeData } from './helpers/changes.js';
 
 const details = (conversationId: string, key: string, data: Extract<ChangeInput, { kind: 'conversation.updated' }>['data']): ChangeInput => ({
   conversationId,
@@ -119,6 +89,71 @@ if (uri) {
       const bob = await scope.wire(s, 'bob');
       const answer = await bob.request({ type: 'sync', reqId: 'sync-1', cursors: [{ conversationId: id, seq: 0 }] });
       expect(JSON.stringify(answer)).toContain('left half made');
+    });
+  });
+
+  describe('MongoDB edits and deletes after a crash (the erasure rides the write-ahead record)', () => {
+    const text = (conversationId: string, senderId: string, clientMsgId: string, value: string) =>
+      ({ conversationId, senderId, clientMsgId, ts: Date.now(), kind: 'message', data: { text: value } }) as const;
+    const logText = async (store: ChatStore, conversationId: string) => JSON.stringify(await readWholeLog(store, conversationId));
+
+    it("a crash between an edit's event and its erasure: finishPendingChanges erases the versions it replaced, once", async () => {
+      const db = await freshDb();
+      const faults: Faults = { events: false, roles: false };
+      const dying = createMongoStore({ db: dyingAt(db, faults) });
+      await dying.createConversation({ id: 'g1', kind: 'group', title: 't', createdBy: 'alice', members: ['alice', 'bob'], directKey: null, ts: Date.now() });
+      const draft = (await dying.append(text('g1', 'alice', 'm1', 'the first draft'))).event;
+      const editInput: ChangeInput = { conversationId: 'g1', senderId: 'alice', clientMsgId: 'e1', ts: Date.now(), kind: 'message.edited', data: { messageId: draft.id, messageSeq: draft.seq, text: 'the final text' }, eraseReplaced: true };
+      faults.erasures = 1;
+      await expect(dying.appendChange(editInput)).rejects.toThrow(/killed before/);
+
+      // The next node: the edit is in the log, and so is the draft it replaced, until it finishes the change.
+      const next = createMongoStore({ db });
+      expect(await logText(next, 'g1')).toContain('the first draft');
+      const finished = await next.finishPendingChanges();
+      expect(finished.map(({ event, duplicate }) => [event.kind, event.seq, duplicate])).toEqual([['message.edited', 3, true]]);
+      const log = await logText(next, 'g1');
+      expect(log).not.toContain('the first draft');
+      expect(log).toContain('the final text');
+      expect(await next.finishPendingChanges()).toEqual([]);
+      // The device's retry gets the original.
+      expect(await next.appendChange(editInput)).toMatchObject({ duplicate: true, event: finished[0]!.event });
+      expect((await readWholeLog(next, 'g1')).length).toBe(3);
+    });
+
+    it("a crash before a delete's event: the next change of the conversation appends it and erases the message first", async () => {
+      const db = await freshDb();
+      const faults: Faults = { events: false, roles: false };
+      const dying = createMongoStore({ db: dyingAt(db, faults) });
+      await dying.createConversation({ id: 'g1', kind: 'group', title: 't', createdBy: 'alice', members: ['alice', 'bob'], directKey: null, ts: Date.now() });
+      const secret = (await dying.append(text('g1', 'alice', 'm1', 'the secret to take back'))).event;
+      const other = (await dying.append(text('g1', 'bob', 'm2', 'something else'))).event;
+      faults.events = true;
+      await expect(dying.appendChange({ conversationId: 'g1', senderId: 'alice', clientMsgId: 'd1', ts: Date.now(), kind: 'message.deleted', data: { messageId: secret.id, messageSeq: secret.seq } })).rejects.toThrow(/killed before/);
+
+      const next = createMongoStore({ db });
+      expect((await readWholeLog(next, 'g1')).map((e) => e.kind)).toEqual(['conversation.created', 'message', 'message']);
+      const later = await next.appendChange({ conversationId: 'g1', senderId: 'bob', clientMsgId: 'e2', ts: Date.now(), kind: 'message.edited', data: { messageId: other.id, messageSeq: other.seq, text: 'edited' }, eraseReplaced: true });
+      const log = await readWholeLog(next, 'g1');
+      expect(log.map((e) => [e.kind, e.senderId])).toEqual([['conversation.created', 'alice'], ['message', 'alice'], ['message', 'bob'], ['message.deleted', 'alice'], ['message.edited', 'bob']]);
+      expect(later.event.seq).toBe(5);
+      expect(JSON.stringify(log)).not.toContain('the secret to take back');
+      expect(JSON.stringify(log)).not.toContain('something else');
+    });
+
+    it("the server finishes a failed edit's erasure in the background, though the device never sends it again", async () => {
+      const db = await freshDb();
+      const faults: Faults = { events: false, roles: false };
+      const store = createMongoStore({ db: dyingAt(db, faults) });
+      const s = await scope.server({ store });
+      const alice = await scope.wire(s, 'alice');
+      const id = await createGroup(alice, ['bob']);
+      const draft = await sendOk(alice, id, { text: 'the first draft' });
+      faults.erasures = 1;
+      expect(await changeData(alice, id, { messageId: draft.eventId }, { kind: 'edit', text: 'the final text' })).toMatchObject({ type: 'nack', retryable: true });
+      await until(async () => !(await logText(store, id)).includes('the first draft'), 20_000, 'the draft erased');
+      expect(await logText(store, id)).toContain('the final text');
+      expect(faults.erasures).toBe(0);
     });
   });
 }

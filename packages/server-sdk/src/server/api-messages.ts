@@ -19,7 +19,8 @@ import type { StoredConversation, StoredMember } from '../store/types.js';
 import type { ServerContext } from './context.js';
 import { messageData } from './message-content.js';
 import { changeOutcome, resolveTarget } from './message-changes.js';
-import { eraseReplaced } from './handlers/change.js';
+import { appendMessageChange, eraseReplaced } from './handlers/change.js';
+import { finishPendingChanges } from './system-events.js';
 import { pushStoredEvent } from './reliable-push.js';
 import { knownEvent } from './known-events.js';
 import { hasContent } from './message-pages.js';
@@ -104,6 +105,8 @@ export async function apiChange(ctx: ServerContext, input: ApiChangeInput): Prom
   const change = parse(ChangeFrame.entries.change, changeOf(input), 'change');
   const conversation = await requireConversation(ctx, input.conversationId);
   const frame: ChangeFrame = { type: 'change', conversationId: conversation.id, clientMsgId, target: { messageId: parse(Id, input.messageId, 'messageId') }, change };
+  // As for a device's change (handlers/change.ts): what a failed call left half made first.
+  await finishPendingChanges(ctx, conversation.id);
   const original = await ctx.store.findEvent(conversation.id, by, clientMsgId);
   let stored: { event: LogEvent; duplicate: boolean };
   if (original) stored = { event: original, duplicate: true };
@@ -114,7 +117,7 @@ export async function apiChange(ctx: ServerContext, input: ApiChangeInput): Prom
     const outcome = changeOutcome(ctx, { conversation, member, target, changes, frame, trusted: true });
     stored = 'existing' in outcome
       ? { event: outcome.existing, duplicate: true }
-      : await ctx.store.append({ conversationId: conversation.id, senderId: by, clientMsgId, ts: ctx.now(), ...outcome.append });
+      : await appendMessageChange(ctx, { conversationId: conversation.id, senderId: by, clientMsgId, ts: ctx.now(), ...outcome.append });
   }
   await eraseReplaced(ctx, stored.event);
   await publish(ctx, conversation, stored, by);
