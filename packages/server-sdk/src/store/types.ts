@@ -1,3 +1,4 @@
+import type { SearchIndex } from '../search/types.js';
 import type { ChangeKind, ConversationKind, ConversationPatch, LogEvent, MemberRole, ReactionGroup, RoleChange } from '@parley/protocol';
 import type { AttachmentStore } from './attachment-types.js';
 import type { MemberNotify, NotificationQueue, NotifyLevel, PushSubscriptionStore } from './notification-types.js';
@@ -469,6 +470,12 @@ export interface ChatStore extends WebhookQueue, ModerationStore, AttachmentStor
    * scan of the log.
    */
   countUnreadMentions(conversationId: string, userId: string, afterSeq: number): Promise<number>;
+  /**
+   * The store's own message search index (SQLite: FTS5 in the same file; MongoDB: a token index;
+   * memory: in memory), which the server uses unless the deployment plugs another. Optional: a
+   * store without one gets an in-memory index, rebuilt from the log as searches need it.
+   */
+  readonly searchIndex?: SearchIndex;
   /** Releases resources the store opened itself (never the user's own client or Db). */
   close(): Promise<void>;
 }
