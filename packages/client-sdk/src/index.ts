@@ -25,6 +25,7 @@ export type {
   ConnectionStatus,
   ConversationView,
   FailedChange,
+  LoadAroundResult,
   LoadOlderResult,
   Logger,
   MessageView,
@@ -32,10 +33,14 @@ export type {
   ReactionView,
   RemoveMembersOptions,
   ReplyView,
+  SearchHitView,
+  SearchOptions,
+  SearchResults,
   SendContent,
   SendOptions,
   SystemItem,
   TimelineItem,
+  TimelineWindowView,
   UploadProgress,
 } from './types.js';
 export type { ReceiptStatus, MemberReceiptStatus } from './state/receipts.js';

@@ -66,6 +66,8 @@ export interface ConnectionState {
 
 export type { AttachmentView, FailedChange, MessageView, ReactionView, ReplyView, SystemItem, TimelineItem, UploadProgress } from './message-types.js';
 import type { MessageView, TimelineItem } from './message-types.js';
+export type { LoadAroundResult, SearchHitView, SearchOptions, SearchResults, TimelineWindowView } from './search-types.js';
+import type { LoadAroundResult, SearchOptions, SearchResults, TimelineWindowView } from './search-types.js';
 
 /**
  * A conversation summary with the locally maintained unread count and read watermark.
@@ -133,6 +135,11 @@ export interface ChatSnapshot {
    * const canAttach = (chat.getSnapshot().limits.maxAttachmentBytes ?? 0) > 0;
    */
   readonly limits: Readonly<Record<string, number>>;
+  /**
+   * Per conversation: the detached window of its timeline the user jumped to (`loadAround`),
+   * which `getTimeline` shows instead of the newest messages; absent when none is open.
+   */
+  readonly windows: Readonly<Record<string, TimelineWindowView>>;
 }
 
 /**
@@ -511,8 +518,51 @@ export interface ChatClient {
    * reason; reporting it again updates the reason. Resolves with the report's id.
    */
   report(conversationId: string, messageId: string, reason: string): Promise<string>;
-  /** Fetches the page of events before the oldest loaded one. */
+  /**
+   * Fetches the page of events before the oldest loaded one; while a window is open
+   * (`loadAround`), the page before the window's oldest event, added to the window.
+   */
   loadOlder(conversationId: string, limit?: number): Promise<LoadOlderResult>;
+  /**
+   * Searches the user's messages: online the server (authoritative: only conversations the user
+   * is a member of, edited messages by their current text, deleted ones never), plus the user's
+   * own messages still in the outbox that match; offline (not connected, or the request failed
+   * on the network or timed out) what this device holds: the cached messages of every
+   * conversation still held (read from storage a page at a time per conversation, never the
+   * whole cache at once) and the outbox, matched by the same rule as the server
+   * (`matchSearch` of `@parley/protocol`), current text only, deleted never. Marked by `source`
+   * and `offline` (see `SearchResults`). Rejects with BAD_FRAME for an empty or too long query
+   * or a bad option, RATE_LIMITED when the server says the user searches too often, NOT_FOUND
+   * for a `conversationId` the user is not a member of.
+   *
+   * @example
+   * const { hits, offline, cursor } = await chat.search('quarterly report', { order: 'relevance' });
+   * hits.map((h) => <Result key={`${h.conversationId}:${h.seq}`} hit={h} onClick={() => chat.loadAround(h.conversationId, h.seq)} />);
+   */
+  search(query: string, options?: SearchOptions): Promise<SearchResults>;
+  /**
+   * Loads the timeline around `seq` so the view can scroll there: a search hit, a quoted message
+   * (`m.replyTo.seq`), the first unread (`conversation.readSeq + 1`). A seq in the cached,
+   * gap-free timeline is answered from the cache (no request, and an open window closes). Any
+   * other is fetched (`history` around it) and, unless it reaches the cached timeline, kept as a
+   * detached window (`getSnapshot().windows[id]`) that `getTimeline` shows: `loadOlder` and
+   * `loadNewer` page it, and it joins the cache when a newer page reaches it. The cache itself
+   * never holds a gap. With `threadId`, the thread's replies are paged (`loadThread`) until `seq`
+   * is held, and `getThread` shows it. `limit`: events in the window (default 50).
+   *
+   * @example
+   * await chat.loadAround(id, m.replyTo!.seq!);
+   * document.getElementById(`msg-${m.replyTo!.seq}`)?.scrollIntoView({ block: 'center' });
+   */
+  loadAround(conversationId: string, seq: number, options?: { threadId?: string; limit?: number }): Promise<LoadAroundResult>;
+  /**
+   * Pages an open window forward (newer events), joining it to the cached timeline once it
+   * reaches it (the window then closes: the timeline shows the cache, newest messages included).
+   * `hasMore`: still newer events than the window's newest. Without a window: nothing to load.
+   */
+  loadNewer(conversationId: string, limit?: number): Promise<LoadOlderResult>;
+  /** Closes the conversation's window: `getTimeline` shows the newest messages again ("jump to latest"). */
+  closeWindow(conversationId: string): void;
   /** Moves the read watermark (default: the newest held seq) and tells the server. */
   markRead(conversationId: string, seq?: number): void;
   /** Each other member's status for one of the user's messages (small conversations only). */
@@ -566,6 +616,9 @@ export interface ChatClient {
    * and a `SystemItem` per change held (created, added, removed, left, ownership passed on,
    * details changed, roles changed), in
    * seq order, the user's pending messages last. The same array while nothing in it changed.
+   * While a window is open (`loadAround`, `getSnapshot().windows[id]`), the window instead: its
+   * messages and lines from `fromSeq` to `toSeq`, live changes folded in, no pending messages
+   * (they come after the newest); `getMessages` keeps showing the cached timeline.
    */
   getTimeline(conversationId: string): readonly TimelineItem[];
   /**

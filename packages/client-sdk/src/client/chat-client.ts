@@ -38,6 +38,8 @@ import { createSyncCoordinator } from './sync-coordinator.js';
 import { createWatchSender } from './watch-sender.js';
 import { createUploadSender } from './upload-sender.js';
 import { createAttachmentUrls } from './attachment-urls.js';
+import { createSearch } from './search.js';
+import { createTimelineWindows } from './timeline-windows.js';
 import { createMemoryFiles } from '../files/memory-files.js';
 import { prepareFiles } from '../files/file-input.js';
 import { putFile } from '../files/put-file.js';
@@ -156,6 +158,11 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
   const attachmentUrls = createAttachmentUrls({
     request, newId: uuidv7, now: () => timers.now(), resolveUrl,
     maxPerRequest: () => getState().limits['maxAttachmentUrlsPerRequest'] ?? Limits.maxAttachmentUrlsPerRequest,
+  });
+
+  const search = createSearch({ getState, storage, ready: () => ready, request });
+  const windows = createTimelineWindows({
+    getState, commit, request, checkSync: () => sync.check(), loadOlder: server.methods.loadOlder, loadThread: server.methods.loadThread,
   });
 
   const sync = createSyncCoordinator({
@@ -289,6 +296,9 @@ export function createChatCore(options: ChatClientOptions, internals: ChatClient
     getLocalFile: (localId) => localFiles.get(localId),
     getPushConfig,
     ...server.methods,
+    // After the server's methods: `loadOlder` pages an open window (`loadAround`) instead of the cache.
+    ...windows,
+    search,
     getUser: (userId) => profiles.get(userId),
     async loadUsers(userIds) {
       await profiles.load(userIds);

@@ -3,6 +3,7 @@ import { memberStatuses } from '../state/receipts.js';
 import { createSnapshotBuilder, createThreadReader, nextMuteChange } from '../state/views.js';
 import { systemTimers, type Timers } from './timers.js';
 import { createTimelineReader } from '../state/timeline-views.js';
+import { createWindowReader } from '../state/window-views.js';
 import type { ChatClient, MessageView } from '../types.js';
 import { createEmitter, eventsBetween, type PendingEvent } from './client-events.js';
 
@@ -49,6 +50,7 @@ export function createViewStore(
   const buildSnapshot = createSnapshotBuilder(() => timers.now());
   const readThread = createThreadReader();
   const readTimeline = createTimelineReader();
+  const readWindow = createWindowReader();
   let state = initial;
   let snapshot = buildSnapshot(state);
   let stopped = false;
@@ -128,7 +130,8 @@ export function createViewStore(
       // The snapshot's messages and the held log's membership lines: one consistent picture.
       getBlocks: () => snapshot.blocks,
       isBlocked: (userId) => snapshot.blocks.includes(userId),
-      getTimeline: (id) => readTimeline(state, id, snapshot.messages[id] ?? EMPTY),
+      // A window the user jumped to (`loadAround`) shows instead of the newest messages while it is open.
+      getTimeline: (id) => readWindow(state, id) ?? readTimeline(state, id, snapshot.messages[id] ?? EMPTY),
       // From the state shown, like the snapshot: the same array while nothing in the thread changed.
       getThread: (id, rootId) => readThread(state, id, rootId),
       // Synchronous by contract: answered from the state shown, in a following tab too.

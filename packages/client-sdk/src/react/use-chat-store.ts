@@ -17,6 +17,7 @@ export const SERVER_SNAPSHOT: ChatSnapshot = Object.freeze({
   blocks: Object.freeze([]),
   users: Object.freeze({}),
   limits: Object.freeze({}),
+  windows: Object.freeze({}),
 }) as ChatSnapshot;
 
 const getServerSnapshot = () => SERVER_SNAPSHOT;

@@ -29,6 +29,7 @@ import { applyReceiptUpdate, receiptsCursor, summaryReceipts } from './receipts.
 import { NO_TYPING, type TypingState } from './typing.js';
 import { NO_PRESENCE, type PresenceState } from './presence.js';
 import { NO_PROFILES, type ProfileMap } from './people-state.js';
+import type { WindowsState } from './timeline-window.js';
 
 /** Everything the client knows, as one immutable value; the snapshot is derived from it. */
 export interface ChatState {
@@ -51,6 +52,11 @@ export interface ChatState {
    * upload cut by a reload starts again from the outbox), shared with the other tabs.
    */
   readonly uploads: UploadsState;
+  /**
+   * The detached windows of timelines the user jumped to (`loadAround`), by conversation: view
+   * state, never stored, shared with the other tabs. Never part of `conversations`' events.
+   */
+  readonly windows: WindowsState;
 }
 
 /** Upload progress by file `localId`. */
@@ -60,7 +66,7 @@ export const NO_UPLOADS: UploadsState = new Map();
 export function initialChatState(connection: ConnectionState): ChatState {
   return {
     userId: null, connection, conversations: new Map(), outbox: [], typing: NO_TYPING, presence: NO_PRESENCE, limits: {}, blocks: null, users: NO_PROFILES,
-    uploads: NO_UPLOADS,
+    uploads: NO_UPLOADS, windows: new Map(),
   };
 }
 
@@ -160,7 +166,11 @@ export function removeConversations(state: ChatState, ids: readonly string[]): C
   if (!ids.some((id) => state.conversations.has(id))) return state;
   const conversations = new Map(state.conversations);
   for (const id of ids) conversations.delete(id);
-  return { ...state, conversations };
+  // A conversation left (or removed) takes its window with it.
+  if (!ids.some((id) => state.windows.has(id))) return { ...state, conversations };
+  const windows = new Map(state.windows);
+  for (const id of ids) windows.delete(id);
+  return { ...state, conversations, windows };
 }
 
 /** One page of a sync answer. */

@@ -8,6 +8,7 @@ import { buildMessages as buildTimeline, buildThread } from './message-views.js'
 import type { ReceiptMap } from './receipts.js';
 import { typingView } from './typing.js';
 import { presenceView } from './presence.js';
+import { createWindowsView } from './timeline-window.js';
 
 /** Receipts of current members only: someone who left never reads, and must not hold others back. */
 function currentReceipts(conv: ConversationState | undefined): ReceiptMap {
@@ -122,6 +123,7 @@ export function createSnapshotBuilder(now: () => number = Date.now): (state: Cha
   let lastSnapshot: ChatSnapshot | undefined;
   let messageCache = new Map<string, Cached<readonly MessageView[]>>();
   let viewCache = new Map<string, Cached<ConversationView | null>>();
+  const windowsView = createWindowsView();
 
   return (state) => {
     const at = now();
@@ -181,6 +183,7 @@ export function createSnapshotBuilder(now: () => number = Date.now): (state: Cha
       prevState.blocks === state.blocks &&
       prevState.users === state.users &&
       prevState.limits === state.limits &&
+      prevState.windows === state.windows &&
       sameItems(previous.conversations, conversations) &&
       Object.keys(previous.messages).length === ids.size &&
       [...ids].every((id) => previous.messages[id] === messages[id]);
@@ -197,6 +200,7 @@ export function createSnapshotBuilder(now: () => number = Date.now): (state: Cha
           blocks: blocksView(state.blocks),
           users: profilesView(state.users),
           limits: state.limits,
+          windows: windowsView(state.windows),
         });
     return lastSnapshot;
   };

@@ -13,6 +13,8 @@ export const FORWARDED = [
   'getAttachmentUrl',
   // Protocol 8: notification choices and Web Push, answered by the server; the welcome's push key is the leader's.
   'setNotify', 'getPushConfig', 'registerPush', 'unregisterPush',
+  // Protocol 9: jumping to a message; the window it opens is in the state the leader shares with every tab.
+  'loadAround', 'loadNewer', 'closeWindow',
 ] as const;
 
 /**
@@ -33,6 +35,8 @@ export const OWN = [
   'getBlocks', 'isBlocked', 'getUser',
   // The bytes of pending files are in the storage the tabs share.
   'getLocalFile',
+  // Asked of the leader; searched here, in the storage the tabs share, when the leader cannot answer.
+  'search',
 ] as const;
 
 export type ForwardedMethod = (typeof FORWARDED)[number];
@@ -49,8 +53,8 @@ export const EVERY_METHOD_DECIDED: [Undecided] extends [never] ? true : Undecide
  * What the leading tab runs for another tab: the forwarded methods and the server half of some of
  * a tab's own (`connect` from a following tab restarts the one connection, e.g. out of `unauthorized`).
  */
-export type LeaderMethod = ForwardedMethod | 'markRead' | 'subscribePresence' | 'unsubscribePresence' | 'connect';
-const LEADER_RUNS: ReadonlySet<string> = new Set<LeaderMethod>([...FORWARDED, 'markRead', 'subscribePresence', 'unsubscribePresence', 'connect']);
+export type LeaderMethod = ForwardedMethod | 'markRead' | 'subscribePresence' | 'unsubscribePresence' | 'connect' | 'search';
+const LEADER_RUNS: ReadonlySet<string> = new Set<LeaderMethod>([...FORWARDED, 'markRead', 'subscribePresence', 'unsubscribePresence', 'connect', 'search']);
 
 /** Runs a call another tab forwarded, on the leading tab's client. */
 export function invoke(client: ChatClient, method: string, args: readonly unknown[]): Promise<unknown> {

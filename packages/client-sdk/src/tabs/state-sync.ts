@@ -6,6 +6,7 @@ import type { PresenceState } from '../state/presence.js';
 import type { TypingState } from '../state/typing.js';
 import type { ProfileMap } from '../state/people-state.js';
 import type { ConnectionState } from '../types.js';
+import type { WindowsState } from '../state/timeline-window.js';
 
 /** `ConnectionState` as it crosses to another tab (an error class does not survive cloning). */
 export interface SharedConnection {
@@ -34,6 +35,8 @@ export interface StateUpdate {
   readonly users?: ProfileMap;
   /** Upload progress, whole when it changed: following tabs show it on their pending messages. */
   readonly uploads?: UploadsState;
+  /** The timelines' windows (`loadAround`), whole when they changed: every tab shows the same. */
+  readonly windows?: WindowsState;
   /** Changed conversations (every one when `full`). */
   readonly conversations: readonly ConversationState[];
   readonly removed: readonly string[];
@@ -64,6 +67,7 @@ export function fullUpdate(state: ChatState): StateUpdate {
     blocks: state.blocks,
     users: state.users,
     uploads: state.uploads,
+    windows: state.windows,
     conversations: [...state.conversations.values()],
     removed: [],
   };
@@ -85,9 +89,10 @@ export function diffUpdate(before: ChatState, after: ChatState): StateUpdate | n
   const blocksChanged = before.blocks !== after.blocks;
   const usersChanged = before.users !== after.users;
   const uploadsChanged = before.uploads !== after.uploads;
+  const windowsChanged = before.windows !== after.windows;
   const peopleChanged = blocksChanged || usersChanged;
   if (
-    !connectionChanged && !outboxChanged && !typingChanged && !presenceChanged && !limitsChanged && !peopleChanged && !uploadsChanged &&
+    !connectionChanged && !outboxChanged && !typingChanged && !presenceChanged && !limitsChanged && !peopleChanged && !uploadsChanged && !windowsChanged &&
     before.userId === after.userId && conversations.length + removed.length === 0
   ) return null;
   return {
@@ -101,6 +106,7 @@ export function diffUpdate(before: ChatState, after: ChatState): StateUpdate | n
     ...(blocksChanged ? { blocks: after.blocks } : {}),
     ...(usersChanged ? { users: after.users } : {}),
     ...(uploadsChanged ? { uploads: after.uploads } : {}),
+    ...(windowsChanged ? { windows: after.windows } : {}),
     conversations,
     removed,
   };
@@ -122,6 +128,7 @@ export function applyUpdate(state: ChatState, update: StateUpdate): ChatState {
     blocks: update.blocks !== undefined ? update.blocks : state.blocks,
     users: update.users ?? state.users,
     uploads: update.uploads ?? state.uploads,
+    windows: update.windows ?? state.windows,
     conversations,
   };
 }

@@ -19,6 +19,8 @@ import { createTabWatches, type TabWatches } from './tab-watches.js';
 import { applyUpdate, diffUpdate, fullUpdate, type StateUpdate } from './state-sync.js';
 import { isTabMessage, type TabMessage } from './tab-messages.js';
 import type { TabEnvironment } from './tab-environment.js';
+import { searchFrame, searchHere, unreachable } from '../client/search.js';
+import type { SearchResults } from '../search-types.js';
 
 export interface TabClientOptions {
   storage: ClientStorage & { readonly scope: string };
@@ -225,6 +227,18 @@ export function createTabClient(options: TabClientOptions): ChatClient {
       const leader = leading();
       if (leader) return leader.client.getLocalFile(localId);
       return storage.files?.get(localId);
+    },
+    async search(query, options = {}) {
+      const leader = leading();
+      if (leader) return leader.client.search(query, options);
+      const frame = searchFrame(query, options);
+      try {
+        return (await call('search', [query, options])) as SearchResults;
+      } catch (err) {
+        // No leading tab to answer (or it went): this tab searches the storage the tabs share.
+        if (!unreachable(err) || options.cursor !== undefined) throw ParleyError.from(err);
+        return searchHere(store.state, storage, frame);
+      }
     },
     getUser(userId) {
       const leader = leading();
