@@ -1,6 +1,6 @@
 import type { RateLimit } from '../server/rate-limiter.js';
 import type { Limiter } from '../scale-out/types.js';
-import type { RedisCommands } from './redis-scale-out.js';
+import type { RedisScripts } from './redis-scale-out.js';
 
 // A token bucket in one hash per key, refilled by Redis' own clock so node clocks never matter.
 const TOKEN_BUCKET = `
@@ -31,7 +31,8 @@ const CHECK_TIMEOUT_MS = 50;
  * than one that is briefly unlimited.
  */
 export function createRedisLimiter(
-  client: RedisCommands,
+  client: RedisScripts,
+  ready: () => boolean,
   keyPrefix: string,
   name: string,
   limit: RateLimit,
@@ -41,7 +42,7 @@ export function createRedisLimiter(
   return {
     async take(key) {
       if (!Number.isFinite(limit.perSecond)) return true;
-      if (!client.isReady) return true;
+      if (!ready()) return true;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), CHECK_TIMEOUT_MS)));
       try {
