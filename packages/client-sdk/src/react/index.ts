@@ -26,3 +26,4 @@ export { usePresence, useAwayWhenHidden, type UserPresence } from './use-presenc
 export { useReceipts, type MemberReceiptStatus } from './use-receipts.js';
 export { useUser, useUserSearch, useBlocks, type UserSearchState, type BlocksState } from './use-people.js';
 export { useAttachmentUrl, type AttachmentUrlState } from './use-attachment-url.js';
+export { useSearch, type SearchState } from './use-search.js';
