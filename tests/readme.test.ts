@@ -90,3 +90,14 @@ describe('docs/media.md: Try it', () => {
   });
 });
 
+describe('docs/search.md: Try it', () => {
+  it('shows examples/quickstart/src/search.ts exactly, and running it does what the guide says', async () => {
+    const guide = read('docs/search.md');
+    const example = read('examples/quickstart/src/search.ts').trim();
+    expect(guide).toContain(example);
+    const { stdout } = await run(process.execPath, [...TSX, 'examples/quickstart/src/search.ts'], { cwd: ROOT, timeout: 60_000 });
+    const printed = guide.slice(guide.indexOf('It prints what each search found'));
+    const expected = printed.slice(printed.indexOf('```text') + 8, printed.indexOf('```', printed.indexOf('```text') + 8)).trim();
+    expect(stdout.trim()).toBe(expected);
+  });
+});
