@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { useAwayWhenHidden, useConversations } from '@parley/client-sdk/react';
+import type { SearchHitView } from '@parley/client-sdk';
+import { useAwayWhenHidden, useChatClient, useConversations } from '@parley/client-sdk/react';
 import { ConnectionBanner } from './connection-banner.js';
 import { ConversationList } from './conversation-list.js';
 import { ConversationScreen } from './conversation-screen.js';
@@ -9,6 +10,9 @@ import { UserAvatar } from './avatar.js';
 import { useNameOf } from './people.js';
 import { conversationHash, conversationInHash } from './routes.js';
 import { showingConversation } from './service-worker.js';
+import { SearchPanel } from './search-panel.js';
+import { useSearchBox } from './use-search-box.js';
+import type { JumpTarget } from './use-jump.js';
 
 /**
  * The open conversation lives in the URL hash, so a reload (or a shared link, or a click on a
@@ -38,6 +42,10 @@ export function ChatLayout({ userId, onSignOut }: { userId: string; onSignOut: (
   const [composing, setComposing] = useState(false);
   const { conversations } = useConversations();
   const nameOf = useNameOf();
+  const chat = useChatClient();
+  const search = useSearchBox();
+  // The message a search result asked to show: the conversation opens around it.
+  const [jump, setJump] = useState<JumpTarget | null>(null);
   useAwayWhenHidden();
   // Muted conversations stay quiet: they do not count in the tab title.
   const unread = conversations.reduce((sum, c) => sum + (c.muted ? 0 : c.unread), 0);
@@ -48,8 +56,21 @@ export function ChatLayout({ userId, onSignOut }: { userId: string; onSignOut: (
     if ('setAppBadge' in navigator) (unread > 0 ? navigator.setAppBadge(unread) : navigator.clearAppBadge()).catch(() => undefined);
   }, [unread]);
 
+  const openHit = (hit: SearchHitView) => {
+    open(hit.conversationId);
+    if (hit.message.seq !== undefined) {
+      setJump({ conversationId: hit.conversationId, seq: hit.message.seq, at: Date.now() });
+    } else {
+      // A message still in the outbox waits after the newest ones: show them.
+      setJump(null);
+      chat?.closeWindow(hit.conversationId);
+    }
+    // A narrow screen shows one pane: the conversation takes the place of the results.
+    if (window.matchMedia('(max-width: 720px)').matches) search.close();
+  };
+
   return (
-    <div className={`layout ${openId ? 'has-open' : ''}`}>
+    <div className={`layout ${openId ? 'has-open' : ''} ${search.active ? 'searching' : ''}`}>
       <aside className="sidebar">
         <header className="me">
           <UserAvatar userId={userId} />
@@ -58,12 +79,21 @@ export function ChatLayout({ userId, onSignOut }: { userId: string; onSignOut: (
         </header>
         <button className="new-chat-button" onClick={() => setComposing(true)}>+ New chat</button>
         <NotificationsToggle />
-        <ConversationList me={userId} openId={openId} onOpen={open} />
+        <SearchPanel search={search} me={userId} onOpen={openHit}>
+          <ConversationList me={userId} openId={openId} onOpen={open} />
+        </SearchPanel>
       </aside>
       <main className="main">
         <ConnectionBanner />
         {openId ? (
-          <ConversationScreen key={openId} id={openId} me={userId} onBack={() => open(null)} />
+          <ConversationScreen
+            key={openId}
+            id={openId}
+            me={userId}
+            onBack={() => open(null)}
+            jump={jump?.conversationId === openId ? jump : null}
+            onSearchIn={() => search.searchIn(openId)}
+          />
         ) : (
           <div className="empty">
             <p>Pick a conversation, or start one with <strong>+ New chat</strong>.</p>

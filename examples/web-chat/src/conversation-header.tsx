@@ -14,10 +14,12 @@ type ConversationHeaderProps = {
   /** Opens the group's details (groups only). */
   onDetails: () => void;
   onError: (message: string) => void;
+  /** Narrows the message search to this conversation and focuses it. */
+  onSearch: () => void;
 };
 
 /** Who the chat is with (names, the group's picture), presence or who is typing, and its menus. */
-export function ConversationHeader({ id, conversation, me, onBack, onDetails, onError }: ConversationHeaderProps) {
+export function ConversationHeader({ id, conversation, me, onBack, onDetails, onError, onSearch }: ConversationHeaderProps) {
   const nameOf = useNameOf();
   const others = conversation ? othersIn(conversation, me) : [];
   const group = conversation?.kind === 'group';
@@ -50,6 +52,9 @@ export function ConversationHeader({ id, conversation, me, onBack, onDetails, on
           <Icon name="muted" />
         </span>
       )}
+      <button type="button" className="ghost icon-button" onClick={onSearch} aria-label="Search in this conversation" title="Search in this conversation">
+        <Icon name="search" />
+      </button>
       {group && <button type="button" className="ghost" onClick={onDetails}>Group details</button>}
       {conversation && <ConversationMenu conversation={conversation} peer={peer} onError={onError} />}
     </header>

@@ -16,11 +16,22 @@ import { othersIn, titleOf } from './names.js';
 import { isModerator, useNameOf } from './people.js';
 import { useComposerFiles } from './use-composer-files.js';
 import { DropOverlay } from './drop-zone.js';
+import type { JumpTarget } from './use-jump.js';
 
 /** What shows beside the timeline: a thread, or the group's details. */
 type Side = { thread: string } | 'details' | null;
 
-export function ConversationScreen({ id, me, onBack }: { id: string; me: string; onBack: () => void }) {
+type ConversationScreenProps = {
+  id: string;
+  me: string;
+  onBack: () => void;
+  /** A message to show (a search result): the timeline loads around it and highlights it. */
+  jump: JumpTarget | null;
+  /** Narrows the message search to this conversation. */
+  onSearchIn: () => void;
+};
+
+export function ConversationScreen({ id, me, onBack, jump, onSearchIn }: ConversationScreenProps) {
   const conversation = useConversation(id);
   const nameOf = useNameOf();
   const others = conversation ? othersIn(conversation, me) : [];
@@ -67,13 +78,14 @@ export function ConversationScreen({ id, me, onBack }: { id: string; me: string;
   return (
     <div className={`conversation-area ${side ? 'has-thread' : ''}`}>
       <section className="conversation" aria-label={conversation ? titleOf(conversation, me, nameOf) : '…'} {...drop.handlers}>
-        <ConversationHeader id={id} conversation={conversation} me={me} onBack={onBack} onDetails={() => setSide(side === 'details' ? null : 'details')} onError={setNotice} />
+        <ConversationHeader id={id} conversation={conversation} me={me} onBack={onBack} onDetails={() => setSide(side === 'details' ? null : 'details')} onError={setNotice} onSearch={onSearchIn} />
         <MessageList
           id={id}
           me={me}
           group={group}
           handlersFor={(m) => handlersFor(m, { ...common, reply, openThread, edit })}
           onOpenThread={openThread}
+          jump={jump}
         />
         {error && (
           <p className="action-error" role="alert">

@@ -14,6 +14,7 @@ const PATHS = {
   attach: 'M13 7.5 8 12.5a3.2 3.2 0 0 1-4.5-4.5l5.3-5.3a2.1 2.1 0 0 1 3 3L6.6 10.9a1 1 0 0 1-1.5-1.5L10 4.5',
   file: 'M4 1.5h5l3.5 3.5v9.5H4zM9 1.5V5h3.5',
   download: 'M8 2v8.5M4.5 7 8 10.5 11.5 7M3 13.5h10',
+  search: 'M7 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zM10.6 10.6 14 14',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -38,7 +38,7 @@ export function Bubble(props: BubbleProps) {
   if (props.blocked && !shown && !props.message.deleted) {
     return (
       <div className="bubble-row theirs">
-        <button type="button" className="bubble collapsed" data-testid="blocked-message" data-message-id={props.message.id} onClick={() => setShown(true)}>
+        <button type="button" className="bubble collapsed" data-testid="blocked-message" data-message-id={props.message.id} data-seq={props.message.seq} onClick={() => setShown(true)}>
           Message from a blocked user <span className="link">Show</span>
         </button>
       </div>
@@ -61,7 +61,7 @@ function ShownBubble({ message, me, showSender, on, onRetry, onDiscard, onOpenTh
   if (message.deleted) {
     return (
       <div className={`bubble-row ${mine ? 'mine' : 'theirs'}`}>
-        <div className="bubble deleted" data-testid="message" data-status="deleted" data-message-id={message.id} tabIndex={-1}>
+        <div className="bubble deleted" data-testid="message" data-status="deleted" data-message-id={message.id} data-seq={message.seq} tabIndex={-1}>
           {sender}
           <span className="tombstone" data-testid="tombstone">{DELETED_LABEL}</span>
           <span className="meta">{clockOf(message.ts)}</span>
@@ -78,6 +78,8 @@ function ShownBubble({ message, me, showSender, on, onRetry, onDiscard, onOpenTh
         data-testid="message"
         data-status={tick ?? 'received'}
         data-message-id={message.id}
+        // Where a jump (a search result, a quote, the first unread) finds it.
+        data-seq={message.seq}
         // Focus target of a quote's jump, so keyboard and screen reader users land on it too.
         tabIndex={-1}
         aria-label={mentionsMe ? `${nameOf(message.senderId)} mentioned you` : undefined}
