@@ -65,6 +65,9 @@ export async function searchDevice(state: ChatState, storage: ClientStorage, sea
   if (terms.length > 0) {
     for (const conv of state.conversations.values()) {
       if (!conv.summary || (search.conversationId !== undefined && conv.id !== search.conversationId)) continue;
+      // A conversation the user is no longer in (its full member list says so) is not searched.
+      const { members, memberCount } = conv.summary;
+      if (members.length === memberCount && state.userId !== null && !members.includes(state.userId)) continue;
       await searchConversation(state, conv, storage, search, top.add);
     }
   }

@@ -112,6 +112,11 @@ export function createSearch(deps: {
     const offset = localOffset(options.cursor);
     await deps.ready();
     if (offset !== undefined) return searchHere(deps.getState(), deps.storage, frame, offset);
+    // Not connected now: the device answers at once rather than after waiting for a connection.
+    if (deps.getState().connection.status !== 'online') {
+      if (options.cursor !== undefined) throw new ParleyError(ErrorCode.UNAVAILABLE, 'not connected: the next page of the server\'s results needs the server');
+      return searchHere(deps.getState(), deps.storage, frame);
+    }
     let reply: SearchResultFrame;
     try {
       reply = (await deps.request(frame, 'search.result')) as SearchResultFrame;

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SearchHitView, SearchOptions } from '@parley/client-sdk';
 import { useChatClient } from './context.js';
+import { useChatStore } from './use-chat-store.js';
 
 const NO_HITS: readonly SearchHitView[] = Object.freeze([]);
 
@@ -36,7 +37,8 @@ const asError = (err: unknown) => (err instanceof Error ? err : new Error(String
  * Message search as a search box shows it: `chat.search` for `query` (trimmed; empty is `idle`),
  * debounced here (`debounceMs`, default 250: type freely, one request when typing pauses), the
  * answer for the latest query only, and `loadMore()` for the next page. Offline it shows what the
- * device holds, with `offline: true`.
+ * device holds, with `offline: true`, and searches again when the connection comes back (and
+ * when it goes).
  *
  * @example
  * const [query, setQuery] = useState('');
@@ -57,7 +59,9 @@ export function useSearch(query: string, options: Omit<SearchOptions, 'cursor'> 
     ...(order !== undefined ? { order } : {}),
     ...(limit !== undefined ? { limit } : {}),
   }), [conversationId, senderId, before, after, order, limit]);
-  const key = JSON.stringify([trimmed, asked]);
+  // Searched again when the connection comes or goes: online answers replace offline ones.
+  const online = useChatStore((s) => s.connection.status === 'online');
+  const key = JSON.stringify([trimmed, asked, online]);
   const [answer, setAnswer] = useState<Answer | null>(null);
   /** The key the latest request was for: an older answer arriving late is dropped. */
   const latest = useRef(key);
