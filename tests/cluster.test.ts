@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatClient } from '@parley/client-sdk';
 import { startReferenceProcess, type ReferenceProcess } from './helpers/reference-process.js';
-import { requireRedis, startRedis, type RedisProcess } from './helpers/redis-server.js';
+import { requireRedis } from './helpers/redis-server.js';
+import { REDIS_DEPLOYMENTS, type RedisDeployment } from './helpers/redis-deployments.js';
 import { startBalancer, type Balancer } from './helpers/tcp-balancer.js';
 import { connectWire, nextId } from './helpers/wire-client.js';
 import { online, sdkClient, sentTexts, texts, waitFor } from './helpers/sdk.js';
@@ -19,7 +20,7 @@ const DEV_SECRET = 'cluster-dev-secret-at-least-32-bytes!!';
 const WAIT = 60_000;
 const TEST_TIMEOUT = 240_000;
 
-let redis: RedisProcess;
+let redis: RedisDeployment;
 let dataDir: string;
 const nodes: ReferenceProcess[] = [];
 const chats: ChatClient[] = [];
@@ -27,7 +28,7 @@ const balancers: Balancer[] = [];
 
 async function startNode(env: NodeJS.ProcessEnv = {}): Promise<ReferenceProcess> {
   const node = await startReferenceProcess(['--dev', '--store', 'sqlite', '--data-dir', dataDir], {
-    REDIS_URL: redis.url,
+    ...redis.serverEnv,
     PARLEY_DEV_SECRET: DEV_SECRET,
     ...env,
   });
@@ -70,10 +71,11 @@ function client(url: string, token: (userId: string) => Promise<string>, userId:
   return chat;
 }
 
-describe.skipIf(!hasRedis)('several nodes over Redis', { timeout: TEST_TIMEOUT }, () => {
+// The same failures on a single Redis and on a three-master Redis Cluster (REDIS_CLUSTER_URLS).
+describe.skipIf(!hasRedis).each(REDIS_DEPLOYMENTS)('several nodes over %s', { timeout: TEST_TIMEOUT }, (_name, startDeployment) => {
   beforeAll(async () => {
-    redis = await startRedis();
-  });
+    redis = await startDeployment();
+  }, TEST_TIMEOUT);
   afterAll(async () => {
     await redis?.close();
   });
@@ -293,7 +295,7 @@ describe.skipIf(!hasRedis)('several nodes over Redis', { timeout: TEST_TIMEOUT }
     freshData();
     await redis.close();
     // A tiny pub/sub output buffer: a burst of pushes makes Redis cut the subscriber off.
-    redis = await startRedis(['--client-output-buffer-limit', 'pubsub 32kb 16kb 1']);
+    redis = await startDeployment(['--client-output-buffer-limit', 'pubsub 32kb 16kb 1']);
     const { alice, bob, id } = await aliceOnNodeAWithBobOnNodeB();
     const big = 'x'.repeat(4000);
     await Promise.all(Array.from({ length: 200 }, (_, i) => alice.send(id, `${i} ${big}`)));

@@ -22,13 +22,13 @@ export interface RedisClusterProcess {
  * `redis-server --cluster-enabled yes` in its own temp dir, joined by `redis-cli --cluster create`.
  * Resolves once every master says `cluster_state:ok` and knows every node and every slot.
  */
-export async function startRedisCluster(size = 3): Promise<RedisClusterProcess> {
+export async function startRedisCluster(size = 3, extraArgs: string[] = []): Promise<RedisClusterProcess> {
   const masters: RedisProcess[] = [];
   try {
     for (let i = 0; i < size; i++) {
       // The bus port is chosen too: the default (port + 10000) may be taken, or past 65535.
       const busPort = await freePort();
-      masters.push(await startRedis(['--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-node-timeout', '5000']));
+      masters.push(await startRedis(['--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-node-timeout', '5000', ...extraArgs]));
     }
     await promisify(execFile)(CLI, ['--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
       timeout: READY_TIMEOUT_MS,

@@ -12,6 +12,8 @@ export interface RedisConnection {
 /** One Redis the nodes of a test share: a single server or a Redis Cluster, started for the test file. */
 export interface RedisDeployment {
   readonly name: string;
+  /** How `parley-server` joins it: `REDIS_URL`, or `REDIS_CLUSTER_URLS` (every master). */
+  readonly serverEnv: Record<string, string>;
   /** Connects a node's pair of clients (command/publish and subscribe) and builds its scale-out on them. */
   connect(keyPrefix: string): Promise<RedisConnection>;
   /** An outage: kills every Redis process (the clients keep trying to reconnect). */
@@ -24,11 +26,12 @@ export interface RedisDeployment {
 /** Reconnect forever with a capped delay, as a node must to outlive a Redis restart. */
 const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** retries, 1000);
 
-/** A single redis-server; nodes use plain pub/sub, as `redisScaleOut` does by default. */
-export async function startSingleRedis(): Promise<RedisDeployment> {
-  const redis = await startRedis();
+/** A single redis-server (with `extraArgs` as config); nodes use plain pub/sub, `redisScaleOut`'s default. */
+export async function startSingleRedis(extraArgs: string[] = []): Promise<RedisDeployment> {
+  const redis = await startRedis(extraArgs);
   return {
     name: 'Redis',
+    serverEnv: { REDIS_URL: redis.url },
     async connect(keyPrefix) {
       const pubClient = createClient({ url: redis.url, socket: { reconnectStrategy } });
       const subClient = pubClient.duplicate();
@@ -46,11 +49,12 @@ export async function startSingleRedis(): Promise<RedisDeployment> {
   };
 }
 
-/** A three-master Redis Cluster; nodes use `createCluster` clients and `redisScaleOut({ cluster: true })`. */
-export async function startClusterRedis(): Promise<RedisDeployment> {
-  const cluster = await startRedisCluster(3);
+/** A three-master Redis Cluster (each with `extraArgs`); nodes use `createCluster` clients and `redisScaleOut({ cluster: true })`. */
+export async function startClusterRedis(extraArgs: string[] = []): Promise<RedisDeployment> {
+  const cluster = await startRedisCluster(3, extraArgs);
   return {
     name: 'Redis Cluster',
+    serverEnv: { REDIS_CLUSTER_URLS: cluster.urls.join(',') },
     async connect(keyPrefix) {
       const pubClient = createCluster({ rootNodes: cluster.urls.map((url) => ({ url })), defaults: { socket: { reconnectStrategy } } });
       const subClient = pubClient.duplicate();

@@ -25,6 +25,7 @@ Usage: parley-server [--dev] [--port 8080] [--host 127.0.0.1] [--store sqlite|me
   PARLEY_KEEP_EDIT_HISTORY     1: keep every prior version of edited messages in the store (default: erase them)
   MONGODB_URI                  use MongoDB
   REDIS_URL                    join a cluster of nodes over Redis
+  REDIS_CLUSTER_URLS           … over Redis Cluster instead: comma-separated node URLs (Redis 7+)
   PARLEY_DEV_SECRET            with --dev: the token secret every node of a dev cluster shares
   PARLEY_PRESENCE_TTL_MS, PARLEY_PRESENCE_GRACE_MS, PARLEY_PRESENCE_HEARTBEAT_MS   presence timing
   PARLEY_JWT_SECRET, PARLEY_JWT_ISSUER, PARLEY_JWT_AUDIENCE, PARLEY_JWT_ALGORITHMS (default HS256)
@@ -66,6 +67,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): ReferenceSer
   const staticCsp = values['static-csp'] ?? env.PARLEY_STATIC_CSP;
   if (staticCsp) config.staticCsp = staticCsp;
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL;
+  if (env.REDIS_CLUSTER_URLS) config.redisClusterUrls = env.REDIS_CLUSTER_URLS.split(',').map((url) => url.trim()).filter(Boolean);
   if (env.PARLEY_DEV_SECRET) config.devSecret = env.PARLEY_DEV_SECRET;
   if (env.PARLEY_FILES !== undefined) {
     if (env.PARLEY_FILES !== 'disk' && env.PARLEY_FILES !== 'off') throw new Error(`PARLEY_FILES: disk or off, not ${env.PARLEY_FILES}`);

@@ -10,6 +10,7 @@ import { createJsonLogger, type Logger, type LogLevel } from './logger.js';
 import { createStaticHandler } from './static-files.js';
 import { demoUserDirectory, loadUsersFile } from './demo-users.js';
 import { BLOB_PATH, openReferenceBlobs, type ReferenceFiles } from './reference-blobs.js';
+import { openRedisScaleOut } from './reference-redis.js';
 
 export interface ReferenceServerConfig {
   port: number;
@@ -20,6 +21,8 @@ export interface ReferenceServerConfig {
   mongodbUri?: string;
   /** Join a cluster of nodes over this Redis (cross-node delivery, shared limits). */
   redisUrl?: string;
+  /** Join a cluster of nodes over this Redis Cluster (any of its nodes' URLs; the others are discovered). */
+  redisClusterUrls?: string[];
   /** DEVELOPMENT ONLY: issue tokens for any user at `POST /api/dev/token`. */
   devAuth: boolean;
   /** Development tokens' signing secret; set the same on every node of a dev cluster (default: random). */
@@ -63,7 +66,8 @@ export async function startReferenceServer(config: ReferenceServerConfig): Promi
   const { store, closeStore } = await openStore(config, logger);
   const dev = config.devAuth ? createDevAuth(config.devSecret ? { secret: config.devSecret } : {}) : undefined;
   const authenticate = resolveAuth(config, dev?.authenticate);
-  const scaleOut = config.redisUrl ? await openRedisScaleOut(config.redisUrl, logger) : undefined;
+  const redis = config.redisClusterUrls ? { clusterUrls: config.redisClusterUrls } : config.redisUrl ? { url: config.redisUrl } : undefined;
+  const scaleOut = redis ? await openRedisScaleOut(redis, logger) : undefined;
   const http = createServer();
   const files = config.files === 'off' ? undefined : openReferenceBlobs(config.dataDir, config.blobSecret, config.allowedOrigins);
   const chat = createChatServer({
@@ -133,25 +137,6 @@ function resolveAuth(config: ReferenceServerConfig, devAuthenticate: Authenticat
   }
   if (devAuthenticate) return devAuthenticate;
   throw new Error('no authentication configured: set PARLEY_JWT_SECRET (with issuer and audience) or use --dev');
-}
-
-async function openRedisScaleOut(url: string, logger: Logger) {
-  const { createClient } = await import('redis');
-  const { redisScaleOut } = await import('./redis/redis-scale-out.js');
-  // Reconnect forever with a capped delay: a node must outlive a Redis restart.
-  const pubClient = createClient({ url, socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) } });
-  const subClient = pubClient.duplicate();
-  // node-redis emits 'error' on every failed reconnect; the scale-out counts and logs them.
-  pubClient.on('error', () => {});
-  subClient.on('error', () => {});
-  await Promise.all([pubClient.connect(), subClient.connect()]);
-  logger.info('cluster: redis', { url: url.replace(/\/\/[^@]*@/, '//***@') });
-  return {
-    scaleOut: redisScaleOut({ pubClient, subClient }),
-    async close() {
-      await Promise.allSettled([pubClient.quit(), subClient.quit()]);
-    },
-  };
 }
 
 async function openStore(config: ReferenceServerConfig, logger: Logger): Promise<{ store: ChatStore; closeStore: () => Promise<void> }> {
