@@ -70,11 +70,11 @@ export interface RedisClusterScaleOutOptions extends RedisScaleOutCommon {
 export type RedisScaleOutOptions = RedisStandaloneScaleOutOptions | RedisClusterScaleOutOptions;
 
 /**
- * Several Parley nodes behind a load balancer, over Redis: cross-node fan-out with
- * `@socket.io/redis-adapter` (optionally sharded), rate limits and presence (per-device TTL
- * records) shared by all nodes, and a resync
- * signal when the subscriber connection recovers (a push published while it was down, or dropped
- * because it fell behind Redis' output buffer limit, is never silently lost: clients resync).
+ * Several Parley nodes behind a load balancer, over one Redis or a Redis Cluster: cross-node
+ * fan-out with `@socket.io/redis-adapter` (sharded on a cluster), rate limits and presence
+ * (per-device TTL records) shared by all nodes, and a resync signal when the subscriber
+ * connection recovers (a push published while it was down, or dropped because it fell behind
+ * Redis' output buffer limit, is never silently lost: clients resync).
  *
  * @example
  * import { createClient } from 'redis';
@@ -84,6 +84,15 @@ export type RedisScaleOutOptions = RedisStandaloneScaleOutOptions | RedisCluster
  * const subClient = pubClient.duplicate();
  * await Promise.all([pubClient.connect(), subClient.connect()]);
  * createChatServer({ server, store, authenticate, scaleOut: redisScaleOut({ pubClient, subClient }) });
+ *
+ * @example
+ * // Redis Cluster (Redis 7+, node-redis 5): any reachable nodes, the others are discovered.
+ * import { createCluster } from 'redis';
+ *
+ * const pubClient = createCluster({ rootNodes: [{ url: 'redis://10.0.0.11:6379' }] });
+ * const subClient = pubClient.duplicate();
+ * await Promise.all([pubClient.connect(), subClient.connect()]);
+ * createChatServer({ server, store, authenticate, scaleOut: redisScaleOut({ pubClient, subClient, cluster: true }) });
  */
 export function redisScaleOut(options: RedisScaleOutOptions): ScaleOut {
   const prefix = options.keyPrefix ?? 'parley:';
