@@ -184,6 +184,17 @@ describe('chat.loadAround', () => {
     await changeOk(alice, team, acks[40]!.eventId, { kind: 'edit', text: 'message 41 (edited)' });
     await waitFor(bob, (c) => c.getTimeline(team).some((m) => m.type === 'message' && m.text === 'message 41 (edited)'), 10_000, 'the edit in the window');
 
+    // A message of the window is one to act on: bob's reaction shows there, and stays once stored.
+    const reacted = bob.getTimeline(team).find((m) => m.type === 'message' && m.seq === acks[39]!.seq);
+    await bob.react(team, reacted!.type === 'message' ? reacted!.id! : '', 'thumbs_up');
+    const reactions = (c: typeof bob) => {
+      const m = c.getTimeline(team).find((i) => i.type === 'message' && i.seq === acks[39]!.seq);
+      return m?.type === 'message' ? m.reactions.map((r) => `${r.key}${r.mine ? '*' : ''}`) : [];
+    };
+    expect(reactions(bob)).toEqual(['thumbs_up*']);
+    await waitFor(bob, (c) => c.getSnapshot().messages[team]!.every((m) => m.status === 'sent') && !c.getTimeline(team).some((m) => m.type === 'message' && m.failedChanges), 10_000, 'the reaction stored');
+    await waitFor(bob, () => reactions(bob).join() === 'thumbs_up*', 10_000, 'the stored reaction in the window');
+
     // Back: loadOlder pages the window, not the cache.
     const from = bob.getSnapshot().windows[team]!.fromSeq;
     await bob.loadOlder(team, 10);

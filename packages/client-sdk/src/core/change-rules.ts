@@ -8,6 +8,7 @@ import type { MessageContent, MessageView } from '../types.js';
 import { editWindowOf } from '../state/views.js';
 import { sendLimits } from './client-rules.js';
 import { checkContent } from './send-content.js';
+import { withWindowEvents } from '../state/window-events.js';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 const isId = (value: unknown): value is string => typeof value === 'string' && value.length <= Limits.maxIdLength && ID_PATTERN.test(value);
@@ -36,7 +37,8 @@ function limitOf(state: Pick<ChatState, 'limits'>, key: keyof typeof Limits): nu
 
 /** The message `messageId` (an `id`, or the user's own `clientMsgId`) of a conversation, as shown now. */
 export function findMessage(state: ChatState, conversationId: string, messageId: string): Found | undefined {
-  const conv = state.conversations.get(conversationId);
+  // A message shown in a window the user jumped to is one they can act on too.
+  const conv = withWindowEvents(state, conversationId);
   const held = conv?.events.find((e): e is MessageEvent =>
     e.kind === 'message' && (e.id === messageId || (e.senderId === state.userId && e.clientMsgId === messageId)));
   const entry = held ? undefined : state.outbox.find((e) => !e.change && e.conversationId === conversationId && e.clientMsgId === messageId);

@@ -30,6 +30,7 @@ import { NO_TYPING, type TypingState } from './typing.js';
 import { NO_PRESENCE, type PresenceState } from './presence.js';
 import { NO_PROFILES, type ProfileMap } from './people-state.js';
 import type { WindowsState } from './timeline-window.js';
+import { withWindowEvents } from './window-events.js';
 
 /** Everything the client knows, as one immutable value; the snapshot is derived from it. */
 export interface ChatState {
@@ -150,8 +151,9 @@ export function applyAck(state: ChatState, ack: AckFrame): ChatState {
   if (!entry || state.userId === null) return state;
   const conv = state.conversations.get(entry.conversationId);
   if (entry.change) {
-    // A change enters the log once the client holds its target (the event names its seq).
-    const event = changeEventFromAck(ack, entry.change, conv, state.userId);
+    // A change enters the log once the client holds its target (the event names its seq), in
+    // the cache or in a window the user jumped to (whose view folds the log's changes).
+    const event = changeEventFromAck(ack, entry.change, withWindowEvents(state, entry.conversationId), state.userId);
     return event ? applyIncomingEvents(state, [withReplaced(event, ack.replaced)]) : state;
   }
   const data = storedData(entry, conv);
