@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type PresenceFrame, type PresenceResultFrame, type ServerFrame } from '@parley/protocol';
 import { createMemoryStore, type ChatServerOptions } from '@parley/server-sdk';
-import { requireRedis, startRedis, type RedisProcess } from './helpers/redis-server.js';
+import { requireRedis } from './helpers/redis-server.js';
+import { REDIS_DEPLOYMENTS, type RedisDeployment } from './helpers/redis-deployments.js';
 import type { TestServer } from './helpers/test-server.js';
 import { startRedisNode } from './helpers/redis-node.js';
 import { createGroup } from './helpers/fixtures.js';
@@ -12,11 +13,11 @@ const hasRedis = requireRedis();
 const scope = testScope();
 
 /** Conversation policy on two nodes sharing one store and one Redis. */
-describe.skipIf(!hasRedis)('conversation policy across nodes', () => {
-  let redis: RedisProcess;
+describe.skipIf(!hasRedis).each(REDIS_DEPLOYMENTS)('conversation policy across nodes over %s', (_name, startDeployment) => {
+  let redis: RedisDeployment;
   beforeAll(async () => {
-    redis = await startRedis();
-  });
+    redis = await startDeployment();
+  }, 120_000);
   afterAll(async () => {
     await redis?.close();
   });
@@ -24,7 +25,7 @@ describe.skipIf(!hasRedis)('conversation policy across nodes', () => {
   async function twoNodes(options: Partial<ChatServerOptions> = {}): Promise<[TestServer, TestServer]> {
     const store = createMemoryStore();
     const keyPrefix = `policy${nextId()}:`;
-    const node = async () => scope.adopt(await startRedisNode(redis.url, store, keyPrefix, options));
+    const node = async () => scope.adopt(await startRedisNode(redis, store, keyPrefix, options));
     return [await node(), await node()];
   }
   const wire = (s: TestServer, userId: string): Promise<WireClient> => scope.wire(s, userId);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
 import { createMemoryStore } from '@parley/server-sdk';
-import { requireRedis, startRedis, type RedisProcess } from './helpers/redis-server.js';
+import { requireRedis } from './helpers/redis-server.js';
+import { REDIS_DEPLOYMENTS, type RedisDeployment } from './helpers/redis-deployments.js';
 import { startRedisNode } from './helpers/redis-node.js';
 import { testScope } from './helpers/scope.js';
 import { online, waitFor } from './helpers/sdk.js';
@@ -11,11 +12,11 @@ const hasRedis = requireRedis();
 const scope = testScope();
 
 /** The server API on one node of a cluster; clients on another. */
-describe.skipIf(!hasRedis)('chat.api across nodes', () => {
-  let redis: RedisProcess;
+describe.skipIf(!hasRedis).each(REDIS_DEPLOYMENTS)('chat.api across nodes over %s', (_name, startDeployment) => {
+  let redis: RedisDeployment;
   beforeAll(async () => {
-    redis = await startRedis();
-  });
+    redis = await startDeployment();
+  }, 120_000);
   afterAll(async () => {
     await redis?.close();
   });
@@ -23,8 +24,8 @@ describe.skipIf(!hasRedis)('chat.api across nodes', () => {
   it("reaches clients connected to another node: a new group, a bot's message, an edit, an added member", async () => {
     const store = createMemoryStore();
     const prefix = `api${nextId()}:`;
-    const a = scope.adopt(await startRedisNode(redis.url, store, prefix));
-    const b = scope.adopt(await startRedisNode(redis.url, store, prefix));
+    const a = scope.adopt(await startRedisNode(redis, store, prefix));
+    const b = scope.adopt(await startRedisNode(redis, store, prefix));
     const heardOnA: LogEvent[] = [];
     const heardOnB: LogEvent[] = [];
     a.chat.on('event', (e) => heardOnA.push(e));
