@@ -29,7 +29,8 @@ export interface UploadSenderOptions {
   /**
    * A PUT that moves no byte and gets no answer for this long is stopped and tried again: a
    * connection can die without telling (a half-open TCP connection, a proxy whose far side is
-   * gone), and an upload waiting on it would hold its conversation's outbox for good.
+   * gone), and an upload waiting on it would hold its conversation's outbox for good. A read of
+   * the bytes or a write of the outbox that takes this long is given up the same way.
    */
   stallMs: number;
 }
@@ -40,12 +41,34 @@ const MAX_REFUSED_PUTS = 3;
 const isRefusal = (status: number) => status >= 400 && status < 500 && status !== 408 && status !== 429;
 
 /**
+ * Settles as `work` does, or rejects as soon as `signal` aborts: the loop stops waiting for an
+ * uploader that ignores its signal (an app's own, a runtime that cannot stop a request).
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(new ParleyError(ErrorCode.UNAVAILABLE, 'the upload was stopped'));
+    if (signal.aborted) return stop();
+    signal.addEventListener('abort', stop, { once: true });
+    const done = () => signal.removeEventListener('abort', stop);
+    work.then(
+      (value) => (done(), resolve(value)),
+      (err: unknown) => (done(), reject(err)),
+    );
+  });
+}
+
+/**
  * Uploads the files of queued messages, one file at a time, in outbox order: an upload slot
  * (`upload`; renewed with the attachment id when the file has one, a new one if the server no
  * longer knows it), the slot's id written to storage, the PUT of the bytes, "uploaded" written to
  * storage; then the message may go out. Network failures and 5xx back off and try again; going
  * offline or closing stops the PUT under way (it starts over later from the stored state); a
  * definitive refusal (a type or size the server does not take) fails the message visibly.
+ *
+ * One loop runs at a time and a kick only asks it to go on, so every wait in it ends by itself:
+ * requests time out, storage gets `stallMs`, a PUT ends on its watchdog or any stop even if the
+ * uploader never answers. A file backing off has a timer while online; offline, the kick that
+ * comes with the next connection resumes the loop.
  */
 export function createUploadSender(options: UploadSenderOptions) {
   const { timers, logger } = options;
@@ -83,9 +106,27 @@ export function createUploadSender(options: UploadSenderOptions) {
     options.commit({ ...state(), uploads: uploads.size === 0 ? NO_UPLOADS : uploads });
   }
 
+  /** `work`, or a TIMEOUT once it took `stallMs`: storage that never answers cannot hold the loop. */
+  function inTime<T>(work: Promise<T>, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = timers.setTimeout(() => reject(new ParleyError(ErrorCode.TIMEOUT, `${what} took over ${options.stallMs} ms`)), options.stallMs);
+      work.then(
+        (value) => (timers.clearTimeout(timer), resolve(value)),
+        (err: unknown) => (timers.clearTimeout(timer), reject(err)),
+      );
+    });
+  }
+
+  /** Writes the entry; a failed or slow write is logged and the upload goes on (a reload starts from what was written). */
   async function save(entry: OutboxEntry | undefined): Promise<void> {
     if (!entry) return;
-    await options.persist(entry).catch((err: unknown) => logger.warn('parley: outbox write failed', { error: String(err) }));
+    await inTime(options.persist(entry), 'an outbox write').catch((err: unknown) => logger.warn('parley: outbox write failed', { error: String(err) }));
+  }
+
+  /** What counted against a file (its backoff, its refused PUTs) goes: it is uploaded, or its message failed or left. */
+  function forgetFailures(localId: string): void {
+    waits.delete(localId);
+    refused.delete(localId);
   }
 
   function fail(clientMsgId: string, error: ParleyError): void {
@@ -95,8 +136,7 @@ export function createUploadSender(options: UploadSenderOptions) {
     const failed: OutboxEntry = { ...rest, status: 'failed', error: { code: error.code, message: error.message } };
     options.commit({ ...state(), outbox: putEntry(state().outbox, failed) });
     for (const file of entry.attachments ?? []) {
-      waits.delete(file.localId);
-      refused.delete(file.localId);
+      forgetFailures(file.localId);
       setProgress(file.localId, 0, null);
     }
     void save(failed);
@@ -159,7 +199,7 @@ export function createUploadSender(options: UploadSenderOptions) {
     setProgress(file.localId, 0, file.size);
     let status: number;
     try {
-      ({ status } = await options.upload({
+      ({ status } = await untilAborted(options.upload({
         url: options.resolveUrl(target.url),
         method: target.method,
         headers: target.headers,
@@ -175,7 +215,7 @@ export function createUploadSender(options: UploadSenderOptions) {
           lastPercent = percent;
           setProgress(file.localId, clamped, file.size);
         },
-      }));
+      }), controller.signal));
     } catch (err) {
       // Stopped by the watchdog: a failure like any other (back off, try again); stopped by a
       // discard, going offline or closing: nothing to retry from here.
@@ -187,8 +227,7 @@ export function createUploadSender(options: UploadSenderOptions) {
       if (watchdog !== undefined) timers.clearTimeout(watchdog);
     }
     if (status >= 200 && status < 300) {
-      waits.delete(file.localId);
-      refused.delete(file.localId);
+      forgetFailures(file.localId);
       const done = changeFile(entry.clientMsgId, file.localId, (f) => ({ ...f, uploaded: true }));
       await save(done);
       setProgress(file.localId, 0, null);
@@ -206,7 +245,7 @@ export function createUploadSender(options: UploadSenderOptions) {
   async function step(entry: OutboxEntry, file: OutboxAttachment): Promise<void> {
     let blob: Blob | undefined;
     try {
-      blob = await options.files.get(file.localId);
+      blob = await inTime(options.files.get(file.localId), 'reading the file');
     } catch (err) {
       return backOff(file.localId, err);
     }
@@ -223,6 +262,7 @@ export function createUploadSender(options: UploadSenderOptions) {
     const now = slotted?.attachments?.find((f) => f.localId === file.localId);
     if (!slotted || !now || stopped || !options.isOnline()) return;
     if (now.uploaded) {
+      forgetFailures(file.localId);
       if (!awaitsUpload(slotted)) options.uploaded(slotted.clientMsgId);
       return;
     }
@@ -282,8 +322,7 @@ export function createUploadSender(options: UploadSenderOptions) {
     async release(entry: OutboxEntry): Promise<void> {
       for (const file of entry.attachments ?? []) {
         if (current?.localId === file.localId) current.controller.abort();
-        waits.delete(file.localId);
-        refused.delete(file.localId);
+        forgetFailures(file.localId);
         setProgress(file.localId, 0, null);
         await options.files.delete(file.localId).catch((err: unknown) => logger.warn('parley: could not delete a file', { error: String(err) }));
       }
