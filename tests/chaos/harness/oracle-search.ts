@@ -49,9 +49,12 @@ export async function checkSearch(
     queries++;
     const wire = await client(userId);
     for (let attempt = 1; ; attempt++) {
-      const answer = await wire.request<SearchResultFrame>({ type: 'search', reqId: nextId('oracle-s-'), query, limit: 50, ...(conversationId ? { conversationId } : {}) });
-      if (answer.type === 'search.result') return answer.hits;
-      if (attempt >= 5) throw new Error(`search ${query} as ${userId}: ${JSON.stringify(answer)}`);
+      const reqId = nextId('oracle-s-');
+      wire.send({ type: 'search', reqId, query, limit: 50, ...(conversationId ? { conversationId } : {}) });
+      // A busy machine (a long run, other work on its cores) answers slowly: wait generously.
+      const answer = await wire.waitFor((f) => 'reqId' in f && f.reqId === reqId, 60_000).catch(() => null);
+      if (answer?.type === 'search.result') return answer.hits;
+      if (attempt >= 3) throw new Error(`search ${query} as ${userId}: ${answer ? JSON.stringify(answer) : 'no answer in 60 s'}`);
     }
   };
   try {

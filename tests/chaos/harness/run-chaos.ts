@@ -149,7 +149,11 @@ export async function runChaos(scenario: Scenario, options: RunOptions): Promise
     const searchLogs = new Map<string, Awaited<ReturnType<typeof readLog>>>();
     for (const conversationId of world.conversations.keys()) searchLogs.set(conversationId, await readLog(store, conversationId));
     const users = [...new Set([...world.devices.map((d) => d.userId), 'search-outsider'])];
-    const searched = await checkSearch(store, searchLogs, users, oracleConnect(proxy.url, (u) => dev.issueToken(u)));
+    // A search the server never answers is a finding of the run, not the end of it.
+    const searched = await checkSearch(store, searchLogs, users, oracleConnect(proxy.url, (u) => dev.issueToken(u))).catch((error: unknown) => ({
+      violations: [`search: ${error instanceof Error ? error.message : String(error)}`],
+      queries: 0,
+    }));
     notes.push(`search: ${searched.queries} searches asked`);
     world.close();
     await server.stop();
