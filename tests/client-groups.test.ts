@@ -59,6 +59,21 @@ describe('groups through the client SDK: details, roles, bans, mute', () => {
     for (const c of [phone, laptop, bob]) expect(lines(c, id)).toEqual(expected);
   });
 
+  it('drops a group the user leaves from their list, on the device that left and on their other device; the others see them gone', async () => {
+    const s = await scope.server();
+    const alice = scope.client(s, 'alice');
+    const phone = scope.client(s, 'bob');
+    const laptop = scope.client(s, 'bob');
+    for (const c of [alice, phone, laptop]) await waitFor(c, online);
+    const { id } = await alice.createGroup({ title: 'team', members: ['bob'] });
+    for (const c of [phone, laptop]) await waitFor(c, (x) => x.getConversation(id) !== undefined, 10_000, 'the group');
+    await phone.removeMembers(id, ['bob']);
+    expect(phone.getConversation(id)).toBeUndefined();
+    await waitFor(laptop, (x) => x.getConversation(id) === undefined, 10_000, 'the group gone from the other device');
+    await waitFor(alice, (x) => x.getConversation(id)?.members.includes('bob') === false, 10_000, 'bob gone from the members');
+    expect(phone.getSnapshot().conversations.map((c) => c.id)).not.toContain(id);
+  });
+
   it('mutes on one device and the other follows; the details survive a reload from the cache', async () => {
     const s = await scope.server();
     const storage = createMemoryStorage();

@@ -88,8 +88,14 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         return;
       }
       case 'conversation':
-        // Applied before the request settles, so the caller finds the conversation in the store.
-        deps.takeSummary(frame.conversation);
+        // A group's summary without this user's role is the answer to their own leaving: the
+        // conversation goes, as a removal does (kept, it would sit in the list with no members).
+        if (frame.conversation.kind === 'group' && frame.conversation.role === undefined) {
+          deps.commit(removeConversations(deps.getState(), [frame.conversation.id]));
+        } else {
+          // Applied before the request settles, so the caller finds the conversation in the store.
+          deps.takeSummary(frame.conversation);
+        }
         if (frame.reqId !== undefined) deps.requests.answer(frame.reqId, frame);
         return;
       case 'sync.result':
