@@ -1,7 +1,7 @@
 // `npm run bench`: every Parley workload next to its baselines, measured in the same run, as a
 // table; the raw results go to bench/results/. Loopback only; every workload has a deadline.
 //
-//   npm run bench [-- --quick] [-- --only W1,W3,W5]
+//   npm run bench [-- --quick] [-- --only W1,W3,W5,store,client]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -70,11 +70,20 @@ if (!only || only.has('store')) {
   storeTable = store.status === 0 ? store.stdout.trim() : `store bench failed: ${store.stderr.trim().split('\n').at(-1)}`;
 }
 
+let clientTable = '';
+if (!only || only.has('client')) {
+  process.stderr.write('client per-event micro-bench (bench/client-views.mjs)…\n');
+  const client = spawnSync(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', 'bench/client-views.mjs', ...(quick ? ['--events', '100', '--batches', '3'] : [])], {
+    cwd: ROOT, encoding: 'utf8', timeout: 300_000,
+  });
+  clientTable = client.status === 0 ? client.stdout.trim() : `client bench failed: ${client.stderr.trim().split('\n').at(-1)}`;
+}
+
 const table = evaluate(results);
 // Other work on the machine skews absolute figures; the load average says how much there was.
 const load = `load average at start ${startLoad}, at end ${loadavg()[0].toFixed(2)} (${availableParallelism()} cores)`;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const text = [`Parley bench, ${stamp}`, machine, load, `command: npm run bench${quick ? ' -- --quick' : ''}`, '', table, '', storeTable].join('\n');
+const text = [`Parley bench, ${stamp}`, machine, load, `command: npm run bench${quick ? ' -- --quick' : ''}`, '', table, '', storeTable, '', clientTable].join('\n');
 console.log(`\n${text}`);
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
