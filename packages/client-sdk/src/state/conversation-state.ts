@@ -39,10 +39,11 @@ export function emptyConversation(id: string): ConversationState {
   return { id, server: null, summary: null, cursor: null, events: [], timelineFrom: null, readSeq: 0, receipts: NO_RECEIPTS };
 }
 
-function foldSummary(server: ConversationSummary | null, events: readonly LogEvent[]): ConversationSummary | null {
-  if (!server) return null;
-  let summary = server;
-  for (let i = firstIndexAbove(events, server.lastSeq); i < events.length; i += 1) {
+/** `from` (the server's summary, or one already folded from it) with the events past `afterSeq` folded in. */
+function foldSummary(from: ConversationSummary | null, events: readonly LogEvent[], afterSeq = from?.lastSeq ?? 0): ConversationSummary | null {
+  if (!from) return null;
+  let summary = from;
+  for (let i = firstIndexAbove(events, afterSeq); i < events.length; i += 1) {
     const event = events[i];
     if (!event) continue;
     let members = summary.members;
@@ -96,7 +97,10 @@ function withEvents(conv: ConversationState, events: readonly LogEvent[], cursor
   const next = advanceCursor(cursor, events);
   // Placed from seq 1 by raw events: the whole timeline below the cursor is held.
   const timelineFrom = conv.timelineFrom ?? (cursor === null && next !== null ? 1 : null);
-  return { ...conv, events, cursor: next, timelineFrom, summary: foldSummary(conv.server, events) };
+  // Events only added at the end: the summary folded so far goes on with the new ones.
+  const added = conv.summary && eventsAddedSince(conv.events, events);
+  const summary = added ? foldSummary(conv.summary, added, conv.server?.lastSeq ?? 0) : foldSummary(conv.server, events);
+  return { ...conv, events, cursor: next, timelineFrom, summary };
 }
 
 /**
@@ -105,20 +109,60 @@ function withEvents(conv: ConversationState, events: readonly LogEvent[], cursor
  * message's held content is erased (`eraseDeleted`).
  */
 export function applyEvents(conv: ConversationState, incoming: readonly LogEvent[]): ConversationState {
-  const held = new Map(conv.events.map((e) => [e.seq, e]));
   const fresh = new Map<number, LogEvent>();
   let replaced = false;
+  // Past the last held seq (a live push, the usual case) the held events need no look-up.
+  const last = conv.events[conv.events.length - 1]?.seq ?? 0;
   for (const event of incoming) {
     if (event.conversationId !== conv.id) continue;
-    const before = fresh.get(event.seq) ?? held.get(event.seq);
+    const before = fresh.get(event.seq) ?? (event.seq <= last ? heldAt(conv.events, event.seq) : undefined);
     if (before && !replaces(before, event)) continue;
     fresh.set(event.seq, event);
-    if (held.has(event.seq)) replaced = true;
+    if (event.seq <= last && heldAt(conv.events, event.seq)) replaced = true;
   }
   if (fresh.size === 0) return conv;
   const kept = replaced ? conv.events.filter((e) => !fresh.has(e.seq)) : conv.events;
-  const merged = eraseDeleted([...kept, ...fresh.values()].sort((a, b) => a.seq - b.seq));
+  const added = [...fresh.values()].sort((a, b) => a.seq - b.seq);
+  const appends = !replaced && (added[0]?.seq ?? 0) > last;
+  const joined = appends ? kept.concat(added) : [...kept, ...added].sort((a, b) => a.seq - b.seq);
+  const merged = eraseDeleted(joined);
+  if (appends) noteAppended(conv.events, merged, merged === joined);
   return withEvents(conv, merged, conv.cursor);
+}
+
+/** The held event at `seq`, if any (binary search). */
+function heldAt(events: readonly LogEvent[], seq: number): LogEvent | undefined {
+  const event = events[firstIndexAbove(events, seq) - 1];
+  return event?.seq === seq ? event : undefined;
+}
+
+/**
+ * Which event arrays extend which: `next` holds every event of `base` unchanged, at the same
+ * index, then `added`. Views use it to update only what the new events touch; an array without an
+ * entry (a page inserted below, a delete that erased a held message) is derived from scratch.
+ */
+const appended = new WeakMap<readonly LogEvent[], { readonly base: readonly LogEvent[]; readonly added: readonly LogEvent[] }>();
+
+function noteAppended(base: readonly LogEvent[], next: readonly LogEvent[], unerased: boolean): void {
+  // An erasure may have rewritten a held event (a delete does; a late message quoting a deleted one does not).
+  if (!unerased) for (let i = 0; i < base.length; i += 1) if (next[i] !== base[i]) return;
+  appended.set(next, { base, added: next.slice(base.length) });
+}
+
+/**
+ * The events `next` added at its end since `base`, when it only added (followed over up to
+ * `maxSteps` states); undefined when something else changed or the chain is lost.
+ */
+export function eventsAddedSince(base: readonly LogEvent[], next: readonly LogEvent[], maxSteps = 64): readonly LogEvent[] | undefined {
+  if (base === next) return [];
+  let at = next;
+  for (let step = 0; step < maxSteps; step += 1) {
+    const link = appended.get(at);
+    if (!link) return undefined;
+    if (link.base === base) return next.slice(base.length);
+    at = link.base;
+  }
+  return undefined;
 }
 
 /**

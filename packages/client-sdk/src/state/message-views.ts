@@ -103,7 +103,7 @@ export interface LaneContext {
 }
 
 /** How a held message shows: folded with what the client holds, then with the user's queued changes. */
-function heldView(event: MessageEvent, index: FoldIndex, changes: readonly OutboxEntry[], userId: string | null, { receipts, editWindowMs }: LaneContext): MessageView {
+export function heldView(event: MessageEvent, index: FoldIndex, changes: readonly OutboxEntry[], userId: string | null, { receipts, editWindowMs }: LaneContext): MessageView {
   const mine = event.senderId === userId;
   const names = (entry: OutboxEntry) => entry.change !== undefined && namesMessage(entry.change.target, event, userId);
   const { folded, failed } = withOwnChanges(foldedMessage(event, index), changes, userId, names);

@@ -1,6 +1,7 @@
 import type { LogEvent } from '@parley/protocol';
 import type { MessageView, SystemItem, TimelineItem } from '../types.js';
 import type { ChatState } from './chat-state.js';
+import { eventsAddedSince } from './conversation-state.js';
 
 /**
  * The line a membership or group event shows as, or null for events that are not one. An empty
@@ -53,6 +54,8 @@ const NO_EVENTS: readonly LogEvent[] = Object.freeze([]);
 interface CachedTimeline {
   readonly messages: readonly MessageView[];
   readonly events: readonly LogEvent[];
+  /** The lines of `events`, in seq order. */
+  readonly lines: readonly SystemItem[];
   readonly value: readonly TimelineItem[];
 }
 
@@ -74,15 +77,18 @@ export function createTimelineReader(): (state: ChatState, conversationId: strin
     const events = state.conversations.get(conversationId)?.events ?? NO_EVENTS;
     const cached = cache.get(conversationId);
     if (cached && cached.messages === messages && cached.events === events) return cached.value;
-    const lines: SystemItem[] = [];
-    for (const event of events) {
+    // Events only added at the end (a live push): the lines held so far stay, the new ones follow.
+    const added = cached && eventsAddedSince(cached.events, events);
+    const fresh: SystemItem[] = [];
+    for (const event of added ?? events) {
       const line = lineOf(event);
-      if (line) lines.push(line);
+      if (line) fresh.push(line);
     }
-    const value = Object.freeze(mergeTimeline(messages, lines));
+    const lines = !added ? fresh : fresh.length === 0 ? cached.lines : [...cached.lines, ...fresh];
+    const value = cached && cached.messages === messages && cached.lines === lines ? cached.value : Object.freeze(mergeTimeline(messages, lines));
     // Conversations drop out of the state (left, removed): keep only those still there.
     if (cache.size >= 256) for (const id of cache.keys()) if (!state.conversations.has(id)) cache.delete(id);
-    cache.set(conversationId, { messages, events, value });
+    cache.set(conversationId, { messages, events, lines, value });
     return value;
   };
 }

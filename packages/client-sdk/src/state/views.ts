@@ -4,11 +4,13 @@ import type { ChatState, UploadsState } from './chat-state.js';
 import { firstIndexAbove, hasOlder, unreadCount, unreadMentionCount, type ConversationState } from './conversation-state.js';
 import { roleAfter } from './group-fold.js';
 import { blocksView, profilesView } from './people-state.js';
-import { buildMessages as buildTimeline, buildThread } from './message-views.js';
+import { buildMessages as buildTimeline, type LaneContext } from './message-views.js';
 import type { ReceiptMap } from './receipts.js';
 import { typingView } from './typing.js';
 import { presenceView } from './presence.js';
 import { createWindowsView } from './timeline-window.js';
+import { createLaneBuilder, type LaneBuilder } from './lane-builder.js';
+import { sameItems, sameShownEntry } from './lane-compare.js';
 
 /** Receipts of current members only: someone who left never reads, and must not hold others back. */
 function currentReceipts(conv: ConversationState | undefined): ReceiptMap {
@@ -31,6 +33,11 @@ export function editWindowOf(state: Pick<ChatState, 'limits'>): number | undefin
   return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
+/** What a lane's views depend on besides the log and the outbox: receipts of current members only. */
+function laneContextOf(conv: ConversationState | undefined, editWindowMs: number | undefined, uploads: UploadsState | undefined): LaneContext {
+  return { receipts: currentReceipts(conv), editWindowMs, ...(uploads ? { uploads } : {}) };
+}
+
 /** A conversation's main timeline as shown (receipts of current members only). */
 export function buildMessages(
   conv: ConversationState | undefined,
@@ -39,7 +46,7 @@ export function buildMessages(
   editWindowMs?: number,
   uploads?: UploadsState,
 ): MessageView[] {
-  return buildTimeline(conv, entries, userId, { receipts: currentReceipts(conv), editWindowMs, ...(uploads ? { uploads } : {}) });
+  return buildTimeline(conv, entries, userId, laneContextOf(conv, editWindowMs, uploads));
 }
 
 const NO_PROGRESS: readonly unknown[] = Object.freeze([]);
@@ -84,20 +91,6 @@ export function nextMuteChange(state: ChatState, now: number): number | undefine
   return next;
 }
 
-function sameItems<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean = Object.is): boolean {
-  return a.length === b.length && a.every((item, i) => same(item, b[i] as T));
-}
-
-/** Send bookkeeping (attempts, timers) changes entries without changing what a UI shows. */
-function sameShownEntry(a: OutboxEntry, b: OutboxEntry): boolean {
-  return (
-    a === b ||
-    (a.clientMsgId === b.clientMsgId && a.status === b.status && a.error === b.error && a.text === b.text &&
-      a.custom === b.custom && a.mentions === b.mentions && a.replyTo === b.replyTo && a.threadId === b.threadId &&
-      a.change === b.change && a.attachments === b.attachments)
-  );
-}
-
 interface Cached<V> {
   conv: ConversationState | undefined;
   entries: readonly OutboxEntry[];
@@ -122,6 +115,7 @@ export function createSnapshotBuilder(now: () => number = Date.now): (state: Cha
   let staleAt: number | undefined;
   let lastSnapshot: ChatSnapshot | undefined;
   let messageCache = new Map<string, Cached<readonly MessageView[]>>();
+  let lanes = new Map<string, LaneBuilder>();
   let viewCache = new Map<string, Cached<ConversationView | null>>();
   const windowsView = createWindowsView();
 
@@ -138,6 +132,7 @@ export function createSnapshotBuilder(now: () => number = Date.now): (state: Cha
     const ids = new Set([...state.conversations.keys(), ...byConversation.keys()]);
     const editWindowMs = editWindowOf(state);
     const nextMessages = new Map<string, Cached<readonly MessageView[]>>();
+    const nextLanes = new Map<string, LaneBuilder>();
     const nextViews = new Map<string, Cached<ConversationView | null>>();
     const messages: Record<string, readonly MessageView[]> = {};
     const conversations: ConversationView[] = [];
@@ -154,7 +149,9 @@ export function createSnapshotBuilder(now: () => number = Date.now): (state: Cha
         cachedMessages.editWindowMs === editWindowMs &&
         sameItems(cachedMessages.entries, entries, sameShownEntry) &&
         sameItems(cachedMessages.progress, progress);
-      const list = reuse ? cachedMessages.value : Object.freeze(buildMessages(conv, entries, state.userId, editWindowMs, state.uploads));
+      const lane = lanes.get(id) ?? createLaneBuilder((thread) => thread === undefined);
+      nextLanes.set(id, lane);
+      const list = reuse ? cachedMessages.value : lane(conv, entries, state.userId, laneContextOf(conv, editWindowMs, state.uploads));
       nextMessages.set(id, { conv, entries, userId: state.userId, editWindowMs, progress, value: list });
       messages[id] = list;
 
@@ -170,6 +167,7 @@ export function createSnapshotBuilder(now: () => number = Date.now): (state: Cha
     }
     conversations.sort((a, b) => b.lastActivityAt - a.lastActivityAt || (a.id < b.id ? -1 : 1));
     messageCache = nextMessages;
+    lanes = nextLanes;
     viewCache = nextViews;
 
     const previous = lastSnapshot;
@@ -216,7 +214,7 @@ function entriesOf(state: ChatState, conversationId: string): OutboxEntry[] {
  * same array back while nothing it shows changed, so `useSyncExternalStore` can read it directly.
  */
 export function createThreadReader(): (state: ChatState, conversationId: string, rootId: string) => readonly MessageView[] {
-  const cache = new Map<string, Cached<readonly MessageView[]>>();
+  const cache = new Map<string, Cached<readonly MessageView[]> & { lane: LaneBuilder }>();
   return (state, conversationId, rootId) => {
     const key = `${conversationId}\n${rootId}`;
     const conv = state.conversations.get(conversationId);
@@ -228,10 +226,11 @@ export function createThreadReader(): (state: ChatState, conversationId: string,
       cached && cached.conv === conv && cached.userId === state.userId && cached.editWindowMs === editWindowMs &&
       sameItems(cached.entries, entries, sameShownEntry) && sameItems(cached.progress, progress)
     ) return cached.value;
-    const value = Object.freeze(buildThread(conv, entries, state.userId, rootId, { receipts: currentReceipts(conv), editWindowMs, uploads: state.uploads }));
+    const lane = cached?.lane ?? createLaneBuilder((thread) => thread === rootId);
+    const value = lane(conv, entries, state.userId, laneContextOf(conv, editWindowMs, state.uploads));
     // Threads are opened one at a time: a few kept is plenty, and memory stays bounded.
     if (cache.size >= 64 && !cache.has(key)) cache.delete(cache.keys().next().value ?? key);
-    cache.set(key, { conv, entries, userId: state.userId, editWindowMs, progress, value });
+    cache.set(key, { conv, entries, userId: state.userId, editWindowMs, progress, value, lane });
     return value;
   };
 }
