@@ -1,7 +1,7 @@
 import type { LogEvent } from '@parley/protocol';
 import type { ClientStorage } from '../storage/client-storage.js';
 import type { ChatState } from '../state/chat-state.js';
-import { emptyConversation } from '../state/conversation-state.js';
+import { emptyConversation, eventsAddedSince } from '../state/conversation-state.js';
 import { BLOCKS_KEY, timelineKey } from '../core/cached-state.js';
 import type { Logger } from '../types.js';
 
@@ -37,9 +37,7 @@ export function createCachePersistence(storage: ClientStorage, logger: Logger) {
         const server = conv.server;
         if (server && server !== prev.server) enqueue(() => storage.conversations.put(server));
         if (conv.events !== prev.events) {
-          // New seqs, and held ones whose copy changed: a newer fold, or the erased form after a delete.
-          const held = new Map(prev.events.map((e) => [e.seq, e]));
-          const fresh: LogEvent[] = conv.events.filter((e) => held.get(e.seq) !== e);
+          const fresh = changedEvents(prev.events, conv.events);
           if (fresh.length > 0) enqueue(() => storage.events.put(fresh));
         }
         const cursor = conv.cursor;
@@ -53,4 +51,20 @@ export function createCachePersistence(storage: ClientStorage, logger: Logger) {
       return queue;
     },
   };
+}
+
+/**
+ * New seqs, and held ones whose copy changed (a newer fold, or the erased form after a delete).
+ * Both lists are sorted by seq: one walk, and none at all when events were only added at the end.
+ */
+function changedEvents(before: readonly LogEvent[], after: readonly LogEvent[]): readonly LogEvent[] {
+  const added = eventsAddedSince(before, after);
+  if (added) return added;
+  const fresh: LogEvent[] = [];
+  let i = 0;
+  for (const event of after) {
+    while (i < before.length && (before[i]?.seq ?? 0) < event.seq) i += 1;
+    if (before[i] !== event) fresh.push(event);
+  }
+  return fresh;
 }

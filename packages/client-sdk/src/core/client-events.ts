@@ -1,6 +1,7 @@
 import { ParleyError } from '@parley/protocol';
 import { isSent, type ChatState } from '../state/chat-state.js';
-import type { ConversationState } from '../state/conversation-state.js';
+import { firstIndexAbove, type ConversationState } from '../state/conversation-state.js';
+import { firstViewAbove } from '../state/lane-compare.js';
 import type { ChatEvents, ChatSnapshot, MessageView } from '../types.js';
 
 export type ChatEventType = keyof ChatEvents;
@@ -37,6 +38,12 @@ function knownTop(conv: ConversationState): number {
   return Math.max(conv.summary?.lastSeq ?? 0, conv.cursor ?? 0, conv.events[conv.events.length - 1]?.seq ?? 0);
 }
 
+/** The view of the message at `seq` in a lane (held messages first, by seq; pending ones last, without one). */
+function viewAt(views: readonly MessageView[], seq: number): MessageView | undefined {
+  const view = views[firstViewAbove(views, seq) - 1];
+  return view?.seq === seq ? view : undefined;
+}
+
 /** A thread's replies as shown in a state (`getThread`). */
 export type ThreadLookup = (conversationId: string, rootId: string) => readonly MessageView[];
 
@@ -47,15 +54,13 @@ function messageArrivals(before: ChatState, after: ChatState, snapshot: () => Ch
     // A conversation first learned of (first sync, cache load, a tab's first state) brings its
     // history, not arrivals; older pages (loadOlder) sit below what was known.
     if (!prev || prev === conv || prev.events === conv.events) continue;
-    const top = knownTop(prev);
-    const arrived = conv.events.filter((e) => e.kind === 'message' && e.seq > top);
+    // Held events are sorted by seq: the arrivals are at the end, found without a walk over the log.
+    const arrived = conv.events.slice(firstIndexAbove(conv.events, knownTop(prev))).filter((e) => e.kind === 'message');
     if (arrived.length === 0) continue;
-    const views = new Map<number, MessageView>();
-    for (const view of snapshot().messages[id] ?? []) if (view.seq !== undefined) views.set(view.seq, view);
     for (const event of arrived) {
       // A thread reply is not in the timeline: it shows in its thread.
       const root = event.kind === 'message' ? event.data.thread?.messageId : undefined;
-      const view = root === undefined ? views.get(event.seq) : thread(id, root).find((m) => m.seq === event.seq);
+      const view = viewAt(root === undefined ? (snapshot().messages[id] ?? []) : thread(id, root), event.seq);
       if (view) out.push({ type: 'message', event: view });
     }
   }
