@@ -66,11 +66,11 @@ describe('groups through the client SDK: details, roles, bans, mute', () => {
     const laptop = scope.client(s, 'bob');
     for (const c of [alice, phone, laptop]) await waitFor(c, online);
     const { id } = await alice.createGroup({ title: 'team', members: ['bob'] });
-    for (const c of [phone, laptop]) await waitFor(c, (x) => x.getConversation(id) !== undefined, 10_000, 'the group');
+    for (const c of [phone, laptop]) await waitFor(c, (x) => x.getConversation(id) !== undefined, 30_000, 'the group');
     await phone.removeMembers(id, ['bob']);
     expect(phone.getConversation(id)).toBeUndefined();
-    await waitFor(laptop, (x) => x.getConversation(id) === undefined, 10_000, 'the group gone from the other device');
-    await waitFor(alice, (x) => x.getConversation(id)?.members.includes('bob') === false, 10_000, 'bob gone from the members');
+    await waitFor(laptop, (x) => x.getConversation(id) === undefined, 30_000, 'the group gone from the other device');
+    await waitFor(alice, (x) => x.getConversation(id)?.members.includes('bob') === false, 30_000, 'bob gone from the members');
     expect(phone.getSnapshot().conversations.map((c) => c.id)).not.toContain(id);
   });
 

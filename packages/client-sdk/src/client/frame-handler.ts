@@ -87,10 +87,11 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         deps.sync.check();
         return;
       }
-      case 'conversation':
-        // A group's summary without this user's role is the answer to their own leaving: the
+      case 'conversation': {
+        // A group's summary without this user, nor their role, is the answer to their own leaving: the
         // conversation goes, as a removal does (kept, it would sit in the list with no members).
-        if (frame.conversation.kind === 'group' && frame.conversation.role === undefined) {
+        const me = state.userId;
+        if (frame.conversation.kind === 'group' && frame.conversation.role === undefined && me !== null && !frame.conversation.members.includes(me)) {
           deps.commit(removeConversations(deps.getState(), [frame.conversation.id]));
         } else {
           // Applied before the request settles, so the caller finds the conversation in the store.
@@ -98,6 +99,7 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         }
         if (frame.reqId !== undefined) deps.requests.answer(frame.reqId, frame);
         return;
+      }
       case 'sync.result':
       case 'history.result':
         if (!deps.requests.answer(frame.reqId, frame)) deps.logger.debug('parley: late answer', { reqId: frame.reqId });
