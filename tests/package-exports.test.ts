@@ -47,6 +47,7 @@ const PUBLIC: Record<string, string[]> = {
     'useOutbox', 'usePresence', 'useReceipts', 'useSendMessage', 'useThread', 'useTimeline', 'useTyping',
     'useBlocks', 'useUser', 'useUserSearch',
     'useAttachmentUrl',
+    'useSearch',
   ],
   '@parley/client-sdk/indexeddb': [
     'SCHEMA_VERSION', 'createIndexedDbStorage',

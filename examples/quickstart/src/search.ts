@@ -35,6 +35,12 @@ await edited;
 
 // Bob searches: words by their start, any case, accents or not; the edit's new text only.
 const bob = createChatClient({ url, getToken: () => auth.issueToken('bob') });
+// Connected, it asks the server; not connected, it searches what the device holds (`offline`).
+await new Promise<void>((resolve) => {
+  const check = () => bob.getSnapshot().connection.status === 'online' && resolve();
+  bob.subscribe(check);
+  check();
+});
 for (const query of ['zurich', 'HOT', 'resturant', 'restaurant friday']) {
   const { hits, source } = await bob.search(query);
   const shown = hits.map((hit) => {
