@@ -1,5 +1,5 @@
 /**
- * `@parley/server-sdk/testing`: the storage, blob store and presence-backend conformance suites
+ * `@parley/server-sdk/testing`: the storage, search index, blob store and presence-backend conformance suites
  * and the helpers they are built from, for adapter authors. Needs vitest (an optional peer
  * dependency).
  *
@@ -10,6 +10,8 @@
  * runStoreConformance('memory', async () => ({ store: createMemoryStore() }));
  */
 export { runStoreConformance } from './testing/conformance.js';
+export { runSearchIndexConformance, searchIndexChecks, type OpenSearchIndex } from './testing/search-conformance.js';
+export type { SearchCheck, SearchCheckContext } from './testing/search-fixtures.js';
 export { runPresenceBackendConformance, type MakePresenceBackend } from './testing/presence-conformance.js';
 export { runBlobStoreConformance, type BlobConformanceOptions, type OpenBlobStore } from './testing/blob-store-conformance.js';
 export {
