@@ -91,7 +91,7 @@ describe('a SQLite database written by the protocol-4 release', () => {
     const filename = copyOfFixture();
     await withStore(filename, async (store) => {
       expect(schemaOf(filename)).toEqual({ version: SQLITE_SCHEMA_VERSION, readable_from: 1 });
-      expect(SQLITE_SCHEMA_VERSION).toBe(7); // 4: lanes and quotes; 5: the webhook queue (previous-database-webhooks.test.ts); 6: attachments; 7: notifications
+      expect(SQLITE_SCHEMA_VERSION).toBe(8); // 4: lanes and quotes; 5: the webhook queue (previous-database-webhooks.test.ts); 6: attachments; 7: notifications; 8: search (previous-database-protocol-8.test.ts)
       for (const { conversation, events } of expected.conversations) {
         const log = await store.readAfter(conversation.id, 0, 1000);
         expect(log.map(fieldsOf)).toEqual(events);

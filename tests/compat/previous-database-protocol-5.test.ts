@@ -86,8 +86,8 @@ describe('protocol 6 on a SQLite database written by the protocol-5 release', ()
     expect(expected.release).toBe('protocol-5');
     expect(schemaOf(filename).version).toBe(4);
     await withStore(filename, async (store) => {
-      expect(SQLITE_SCHEMA_VERSION).toBe(7); // 6: attachments (previous-database-protocol-6.test.ts); 7: notifications
-      expect(schemaOf(filename)).toEqual({ version: 7, readable_from: 1 });
+      expect(SQLITE_SCHEMA_VERSION).toBe(8); // 6: attachments (previous-database-protocol-6.test.ts); 7: notifications; 8: search
+      expect(schemaOf(filename)).toEqual({ version: 8, readable_from: 1 });
       for (const { conversation, members, events } of expected.conversations) {
         expect(await store.getConversation(conversation.id)).toEqual({ ...conversation, ...NO_DETAILS });
         const stored = await store.listMembers(conversation.id);

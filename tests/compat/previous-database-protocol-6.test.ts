@@ -94,8 +94,8 @@ describe('protocol 7 on a SQLite database written by the protocol-6 release', ()
     let stored: LogEvent;
     const store = createSqliteStore({ filename });
     try {
-      expect(SQLITE_SCHEMA_VERSION).toBe(7); // 7: notifications
-      expect(schemaOf(filename)).toEqual({ version: 7, readable_from: 1 });
+      expect(SQLITE_SCHEMA_VERSION).toBe(8); // 7: notifications; 8: search
+      expect(schemaOf(filename)).toEqual({ version: 8, readable_from: 1 });
       for (const { conversation, events } of expected.conversations) {
         expect((await store.readAfter(conversation.id, 0, 1000)).map((e) => [e.id, e.seq])).toEqual(events.map((e) => [e.id, e.seq]));
       }

@@ -77,10 +77,10 @@ describe.each(RELEASES)('the webhook queue on a SQLite database written by the %
     expect(tablesOf(filename).names).toEqual([]);
     const store = createSqliteStore({ filename });
     try {
-      expect(SQLITE_SCHEMA_VERSION).toBe(7);
+      expect(SQLITE_SCHEMA_VERSION).toBe(8);
       expect(tablesOf(filename)).toEqual({
         names: ['parley_webhook_deliveries', 'parley_webhook_deliveries_due', 'parley_webhook_deliveries_endpoint', 'parley_webhook_deliveries_state'],
-        schema: { version: 7, readable_from: 1 },
+        schema: { version: 8, readable_from: 1 },
       });
       const logs: LogEvent[] = [];
       for (const { conversation, events } of expected.conversations) {

@@ -9,3 +9,4 @@
  */
 export { createSqliteStore, type SqliteStoreOptions, type SqliteStoreTarget } from './store/sqlite-store.js';
 export { migrateSqlite, SQLITE_SCHEMA_VERSION, type MigrationResult } from './store/sqlite-migrations.js';
+export { createSqliteSearchIndex, type SqliteSearchIndexOptions } from './store/sqlite-search.js';

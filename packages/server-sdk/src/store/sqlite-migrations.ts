@@ -297,6 +297,38 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   );
   `,
   },
+  // 8: message search (sqlite-search.ts). `parley_search_conversations` numbers each conversation
+  // the index has seen (`n`) and keeps how far its log is applied, its highest indexed seq and ts,
+  // and how far its messages' times run against their seqs (`disorder`, in ms). A message is
+  // `(n << 32) | seq` in `parley_search_docs` (when, who, its tokens, the version that set them; a
+  // removal leaves a row without tokens, its version kept) and `(n << 32) | (2^32 - 1 - seq)` in
+  // the FTS5 table (contentless: the tokens are stored once, in the docs; seqs counted down,
+  // newest first, the order FTS5 reads fast), so one conversation's messages are one rowid range.
+  // Nothing to backfill: the server fills the index from the log, per conversation, from
+  // indexed_seq 0. Additive: older builds never read the tables (their writes reach the index
+  // through the log).
+  {
+    sql: `
+  CREATE TABLE IF NOT EXISTS parley_search_conversations (
+    n INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL UNIQUE,
+    indexed_seq INTEGER NOT NULL DEFAULT 0,
+    max_seq INTEGER NOT NULL DEFAULT 0,
+    max_ts INTEGER,
+    disorder INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE IF NOT EXISTS parley_search_docs (
+    id INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    sender_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    tokens TEXT
+  );
+  CREATE VIRTUAL TABLE IF NOT EXISTS parley_search_fts USING fts5(
+    tokens, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3'
+  );
+  `,
+  },
 ];
 
 /**
