@@ -9,3 +9,4 @@
  * await store.ensureIndexes();
  */
 export { createMongoStore, type MongoChatStore, type MongoStoreOptions } from './store/mongo-store.js';
+export { createMongoSearchIndex, type MongoSearchIndexOptions } from './store/mongo-search.js';
