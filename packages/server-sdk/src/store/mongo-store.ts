@@ -1,3 +1,4 @@
+import { createMongoSearchIndex } from './mongo-search.js';
 import type { Db, WriteConcernSettings } from 'mongodb';
 import type { ChatStore, CreateConversationInput, MemberRole, StoredConversation } from './types.js';
 import { createdEventInput } from './store-helpers.js';
@@ -118,6 +119,12 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     });
     return format;
   }
+  // Message search in the same database, fed by the server from the log (its indexes made with the store's).
+  const searchIndex = createMongoSearchIndex(options.db, {
+    collectionPrefix: options.collectionPrefix ?? 'parley_',
+    writeConcern,
+    autoIndex: options.autoIndex !== false,
+  });
   let indexes: Promise<void> | undefined;
   function ensureIndexes(): Promise<void> {
     indexes ??= checkFormat()
@@ -128,6 +135,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
       .then(() => changes.ensureIndexes())
       .then(() => attachments.ensureIndexes())
       .then(() => notifications.ensureIndexes())
+      .then(() => searchIndex.ensureIndexes())
       .catch((error: unknown) => {
         indexes = undefined; // let the next call try again
         throw error;
@@ -206,6 +214,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoChatStore {
     ...moderationStore,
     ...attachmentStore,
     ...notificationStore,
+    searchIndex,
     ensureIndexes,
 
     async updateConversation(conversationId, patch) {

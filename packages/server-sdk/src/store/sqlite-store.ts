@@ -1,3 +1,4 @@
+import { createSqliteSearchIndex } from './sqlite-search.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -192,12 +193,15 @@ export function createSqliteStore(target: SqliteStoreTarget, options: SqliteStor
   };
 
   let closed = false;
+  // Message search in the same file (schema 8), fed by the server from the log.
+  const searchIndex = createSqliteSearchIndex(db);
   return {
     ...webhooks,
     ...moderation,
     ...details,
     ...attachments,
     ...notifications,
+    searchIndex,
     async createConversation(input) {
       return tx.create.immediate(input);
     },
