@@ -1,7 +1,7 @@
 // `npm run bench`: every Parley workload next to its baselines, measured in the same run, as a
 // table; the raw results go to bench/results/. Loopback only; every workload has a deadline.
 //
-//   npm run bench [-- --quick] [-- --only W1,W3,W5,store,client]
+//   npm run bench [-- --quick] [-- --only W1,W3,W5,store,client,search]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -79,11 +79,21 @@ if (!only || only.has('client')) {
   clientTable = client.status === 0 ? client.stdout.trim() : `client bench failed: ${client.stderr.trim().split('\n').at(-1)}`;
 }
 
+let searchTable = '';
+if (!only || only.has('search')) {
+  // 1,000,000 messages take a few minutes to build; --quick searches 200,000.
+  process.stderr.write('search bench (bench/search.mjs)…\n');
+  const search = spawnSync(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', 'bench/search.mjs', ...(quick ? ['--messages', '200000', '--samples', '50'] : [])], {
+    cwd: ROOT, encoding: 'utf8', timeout: 1_800_000, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  searchTable = search.status === 0 ? search.stdout.trim() : `search bench failed (status ${search.status})`;
+}
+
 const table = evaluate(results);
 // Other work on the machine skews absolute figures; the load average says how much there was.
 const load = `load average at start ${startLoad}, at end ${loadavg()[0].toFixed(2)} (${availableParallelism()} cores)`;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const text = [`Parley bench, ${stamp}`, machine, load, `command: npm run bench${quick ? ' -- --quick' : ''}`, '', table, '', storeTable, '', clientTable].join('\n');
+const text = [`Parley bench, ${stamp}`, machine, load, `command: npm run bench${quick ? ' -- --quick' : ''}`, '', table, '', storeTable, '', clientTable, '', searchTable].join('\n');
 console.log(`\n${text}`);
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
