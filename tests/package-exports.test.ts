@@ -70,10 +70,10 @@ const PUBLIC: Record<string, string[]> = {
     'createS3BlobStore',
   ],
   '@parley/server-sdk/sqlite': [
-    'SQLITE_SCHEMA_VERSION', 'createSqliteStore', 'migrateSqlite',
+    'SQLITE_SCHEMA_VERSION', 'createSqliteSearchIndex', 'createSqliteStore', 'migrateSqlite',
   ],
   '@parley/server-sdk/mongodb': [
-    'createMongoStore',
+    'createMongoSearchIndex', 'createMongoStore',
   ],
   '@parley/server-sdk/redis': [
     'redisScaleOut',
