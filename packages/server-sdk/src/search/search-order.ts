@@ -66,3 +66,13 @@ export function tokensScore(tokens: readonly string[], terms: readonly SearchTer
 }
 
 export const hitOf = (doc: SearchDocument): SearchIndexHit => ({ conversationId: doc.conversationId, seq: doc.seq });
+
+/** A `newest` page from up to `limit + 1` hits in order: the first `limit`, and a cursor when one more was found. */
+export function newestPage(hits: ReadonlyArray<NewestMark>, limit: number): { hits: SearchIndexHit[]; cursor?: string } {
+  const page = hits.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    hits: page.map(({ conversationId, seq }) => ({ conversationId, seq })),
+    ...(hits.length > page.length && last ? { cursor: encodeCursor(last) } : {}),
+  };
+}

@@ -1,7 +1,7 @@
 import type { Db, Filter, WriteConcernSettings } from 'mongodb';
 import type { SearchTerm } from '@parley/protocol';
 import type { SearchIndex, SearchIndexPage, SearchIndexQuery } from '../search/types.js';
-import { decodeCursor, encodeCursor, tokensMatch, type NewestMark } from '../search/search-order.js';
+import { decodeCursor, newestPage, tokensMatch, type NewestMark } from '../search/search-order.js';
 import { RELEVANCE_WINDOW, relevancePage, type Candidate } from '../search/relevance-window.js';
 import { isDuplicateKeyError, withIndexRetries } from './mongo-documents.js';
 
@@ -218,13 +218,7 @@ export function createMongoSearchIndex(db: Db, options: MongoSearchIndexOptions 
       await ready();
       const mark = query.cursor === undefined ? null : decodeCursor(query.cursor);
       if (query.order === 'relevance') return relevancePage(query, (count, after) => newestHits(query, count, after), window);
-      const hits = await newestHits(query, query.limit + 1, mark);
-      const page = hits.slice(0, query.limit);
-      const last = page[page.length - 1];
-      return {
-        hits: page.map(({ conversationId, seq }) => ({ conversationId, seq })),
-        ...(hits.length > page.length && last ? { cursor: encodeCursor(last) } : {}),
-      };
+      return newestPage(await newestHits(query, query.limit + 1, mark), query.limit);
     },
 
     async stats() {

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { SearchDocument, SearchIndex, SearchIndexPage } from '../search/types.js';
-import { decodeCursor, encodeCursor } from '../search/search-order.js';
+import { decodeCursor, newestPage } from '../search/search-order.js';
 import { RELEVANCE_WINDOW, relevancePage } from '../search/relevance-window.js';
 import { DOC_ID, FTS_ROWID, createNewestHits, type Scoped } from './sqlite-search-plans.js';
 import { createFtsMatcher } from './sqlite-search-terms.js';
@@ -140,13 +140,7 @@ export function createSqliteSearchIndex(db: Database, options: SqliteSearchIndex
       const match = ftsMatch(query.terms);
       if (query.order === 'relevance') return relevancePage(query, async (count, after) => (scope.length === 0 ? [] : newestHits(scope, query, match, count, after)), window);
       if (scope.length === 0) return { hits: [] };
-      const hits = newestHits(scope, query, match, query.limit + 1, mark);
-      const page = hits.slice(0, query.limit);
-      const last = page[page.length - 1];
-      return {
-        hits: page.map(({ conversationId, seq }) => ({ conversationId, seq })),
-        ...(hits.length > page.length && last ? { cursor: encodeCursor(last) } : {}),
-      };
+      return newestPage(newestHits(scope, query, match, query.limit + 1, mark), query.limit);
     },
 
     async stats() {
