@@ -1,5 +1,5 @@
 import { ErrorCode, PROTOCOL_VERSION, ParleyError, parseServerFrame, type ConversationSummary } from '@parley/protocol';
-import { applyIncomingEvents, applyReceipt, removeConversations, type ChatState } from '../state/chat-state.js';
+import { applyIncomingEvents, applyReceipt, leaveConversation, type ChatState } from '../state/chat-state.js';
 import type { PresenceTyping } from './presence-typing.js';
 import type { ReceiptSender } from './receipt-sender.js';
 import type { Logger } from '../types.js';
@@ -82,17 +82,18 @@ export function createFrameHandler(deps: FrameHandlerDeps): (raw: unknown) => vo
         deps.presenceTyping.eventsArrived([event]);
         const me = state.userId;
         if (event.kind === 'members.removed' && me !== null && event.data.userIds.includes(me)) {
-          deps.commit(removeConversations(deps.getState(), [event.conversationId]));
+          deps.commit(leaveConversation(deps.getState(), event.conversationId, event.seq));
         }
         deps.sync.check();
         return;
       }
       case 'conversation': {
-        // A group's summary without this user, nor their role, is the answer to their own leaving: the
+        // An answer whose group summary has neither this user nor their role is their own leaving: the
         // conversation goes, as a removal does (kept, it would sit in the list with no members).
         const me = state.userId;
-        if (frame.conversation.kind === 'group' && frame.conversation.role === undefined && me !== null && !frame.conversation.members.includes(me)) {
-          deps.commit(removeConversations(deps.getState(), [frame.conversation.id]));
+        const left = frame.reqId !== undefined && frame.conversation.kind === 'group' && frame.conversation.role === undefined;
+        if (left && me !== null && !frame.conversation.members.includes(me)) {
+          deps.commit(leaveConversation(deps.getState(), frame.conversation.id, frame.conversation.lastSeq));
         } else {
           // Applied before the request settles, so the caller finds the conversation in the store.
           deps.takeSummary(frame.conversation);

@@ -3,8 +3,10 @@ import type { AckFrame } from '@parley/protocol';
 import {
   applyAck,
   applyIncomingEvents,
+  applySummary,
   applySyncResult,
   initialChatState,
+  leaveConversation,
   syncCursors,
   syncNeeds,
   type ChatState,
@@ -24,6 +26,23 @@ const ack = (clientMsgId: string, seq: number): AckFrame => ({
 });
 
 describe('chat state', () => {
+  it('keeps a conversation the user left gone when an answer made before the leaving arrives after it, and takes it back when they are added again', () => {
+    const before = applySyncResult({ ...initialChatState({ status: 'online', attempt: 0 }), userId: 'me' }, {
+      type: 'sync.result', reqId: 'r', conversations: [summary({ lastSeq: 2 })], removed: [], events: [message(1), message(2)], hasMore: false,
+    });
+    const left = leaveConversation(before, 'c1', 3);
+    expect(left.conversations.has('c1')).toBe(false);
+    // A sync page the server made before the leaving (the conversation at seq 2) comes late.
+    const stale = applySyncResult(left, { type: 'sync.result', reqId: 'r2', conversations: [summary({ lastSeq: 2 })], removed: [], events: [message(1), message(2)], hasMore: false });
+    expect(stale.conversations.has('c1')).toBe(false);
+    expect(applyIncomingEvents(left, [message(3)]).conversations.has('c1')).toBe(false);
+    // Added again later: a summary past the leaving brings it back.
+    const back = applySummary(left, summary({ lastSeq: 5 }));
+    expect(back.conversations.has('c1')).toBe(true);
+    expect(back.left?.has('c1')).toBe(false);
+  });
+
+
   it('moves an acked message from the outbox into the log at its seq', () => {
     const state = applyAck(stateWithPending('m-aaaaaaa1'), ack('m-aaaaaaa1', 1));
     expect(state.outbox).toEqual([]);

@@ -58,6 +58,25 @@ export interface ChatState {
    * state, never stored, shared with the other tabs. Never part of `conversations`' events.
    */
   readonly windows: WindowsState;
+  /**
+   * Conversations this user left or was removed from, with the seq the conversation had then: an
+   * answer the server made before (a sync page, a summary at or before that seq) must not bring
+   * them back. Soft state, never stored; a later summary (the user added again) clears it.
+   */
+  readonly left?: ReadonlyMap<string, number>;
+}
+
+/** Whether what the server said of a conversation at `seq` predates the user leaving it. */
+function predatesLeaving(state: ChatState, conversationId: string, seq: number): boolean {
+  const at = state.left?.get(conversationId);
+  return at !== undefined && seq <= at;
+}
+
+/** The user left (or was removed from) a conversation when it was at `atSeq`: it goes, and stays gone for older answers. */
+export function leaveConversation(state: ChatState, conversationId: string, atSeq: number): ChatState {
+  const left = new Map(state.left ?? []);
+  left.set(conversationId, Math.max(left.get(conversationId) ?? 0, atSeq));
+  return { ...removeConversations(state, [conversationId]), left };
 }
 
 /** Upload progress by file `localId`. */
@@ -118,6 +137,9 @@ function settleOwnMessages(state: ChatState, events: readonly LogEvent[]): ChatS
  * when `asTail` (sync, first history page); pushed ones are held until a sync places them.
  */
 export function applyIncomingEvents(state: ChatState, events: readonly LogEvent[], asTail = false): ChatState {
+  if (state.left && events.some((e) => predatesLeaving(state, e.conversationId, e.seq))) {
+    events = events.filter((e) => !predatesLeaving(state, e.conversationId, e.seq));
+  }
   let next = state;
   for (const [id, group] of groupByConversation(events)) {
     next = updateConversation(next, id, (conv) =>
@@ -161,7 +183,15 @@ export function applyAck(state: ChatState, ack: AckFrame): ChatState {
 }
 
 export function applySummary(state: ChatState, summary: ConversationSummary): ChatState {
-  return updateConversation(state, summary.id, (conv) => applyServerSummary(conv, summary));
+  if (predatesLeaving(state, summary.id, summary.lastSeq)) return state;
+  let base = state;
+  if (state.left?.has(summary.id)) {
+    // Newer than the leaving: the user is in it again.
+    const left = new Map(state.left);
+    left.delete(summary.id);
+    base = { ...state, left };
+  }
+  return updateConversation(base, summary.id, (conv) => applyServerSummary(conv, summary));
 }
 
 export function removeConversations(state: ChatState, ids: readonly string[]): ChatState {
@@ -177,12 +207,14 @@ export function removeConversations(state: ChatState, ids: readonly string[]): C
 
 /** One page of a sync answer. */
 export function applySyncResult(state: ChatState, frame: SyncResultFrame): ChatState {
+  // A page the server made before the user left a conversation does not bring it back.
+  const listed = state.left ? frame.conversations.filter((s) => !predatesLeaving(state, s.id, s.lastSeq)) : frame.conversations;
   let next = removeConversations(state, frame.removed);
-  for (const summary of frame.conversations) next = applySummary(next, summary);
+  for (const summary of listed) next = applySummary(next, summary);
   next = applyIncomingEvents(next, frame.events, true);
   // A listed conversation's tail comes in the same page as its summary: one still without a
   // position after it has no events.
-  for (const summary of frame.conversations) next = updateConversation(next, summary.id, settleCursor);
+  for (const summary of listed) next = updateConversation(next, summary.id, settleCursor);
   return next;
 }
 
