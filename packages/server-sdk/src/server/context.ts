@@ -13,6 +13,7 @@ import type { SlowMode } from './slow-mode.js';
 import type { Attachments } from './attachments.js';
 import type { Notifications } from './notifications.js';
 import type { Search } from './search.js';
+import type { MemberView, MembershipCache } from './membership-cache.js';
 
 /** Decides whether a user may create a conversation with these members. */
 export type CanCreateConversation = (request: {
@@ -71,6 +72,8 @@ export interface ServerContext {
   attachments: Attachments | null;
   /** Notifications of messages to people who are away (notifications.ts); null when the server sends none. */
   notifications: Notifications | null;
+  /** Members per conversation between sends, checked against the log (membership-cache.ts). */
+  members: MembershipCache;
   /** Message search (search.ts); null when the deployment turned it off. */
   search: Search | null;
   /** Users' profiles from the app's directory (profiles.ts) and where reports go (reports.ts). */
@@ -118,6 +121,22 @@ export async function requireMembership(
     ctx.store.getConversation(conversationId),
     ctx.store.getMember(conversationId, userId),
   ]);
+  if (!conversation || !member) throw new ParleyError(ErrorCode.NOT_FOUND, 'conversation not found');
+  return { conversation, member };
+}
+
+/**
+ * `requireMembership` for the write path (SEND, CHANGE): the conversation read now, and the
+ * caller's membership from the membership cache, which that read keeps exact (membership-cache.ts).
+ * One store read where `requireMembership` makes two, and the fan-out then reads no member list.
+ */
+export async function requireMember(
+  ctx: ServerContext,
+  conversationId: string,
+  userId: string,
+): Promise<{ conversation: StoredConversation; member: MemberView }> {
+  const conversation = await ctx.store.getConversation(conversationId);
+  const member = conversation ? await ctx.members.member(conversation, userId) : null;
   if (!conversation || !member) throw new ParleyError(ErrorCode.NOT_FOUND, 'conversation not found');
   return { conversation, member };
 }

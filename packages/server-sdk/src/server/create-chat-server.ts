@@ -36,6 +36,7 @@ import type { ScaleOut } from '../scale-out/types.js';
 import { createHookRunner, type WriteHooks } from './hooks.js';
 import { SlowMode } from './slow-mode.js';
 import { StoredEvents, type StoredEventListener } from './stored-events.js';
+import { MembershipCache } from './membership-cache.js';
 import { createWebhookDispatcher, type WebhookDispatcher, type WebhookOptions } from './webhooks.js';
 import { createChatApi, type ChatApi } from './server-api.js';
 import { createProfiles, type UserDirectory } from './profiles.js';
@@ -263,6 +264,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     hooks: createHookRunner(options.hooks, { logger, metrics }),
     slowMode: new SlowMode((name, limit) => (options.scaleOut ? options.scaleOut.limiter(name, limit) : new RateLimiter(limit))),
     storedEvents,
+    members: new MembershipCache(store),
     attachments,
     notifications: null,
     search: null,

@@ -183,8 +183,10 @@ export async function pushToConversation(
   const also = options.alsoNotify ?? [];
   let rooms: string[];
   if (conversation.memberCount <= ctx.fanoutThreshold) {
-    const members = await ctx.store.listMembers(conversation.id);
-    rooms = [...new Set([...members.map((m) => m.userId), ...also])].map(userRoom);
+    // An event's members as of its seq, when the membership cache knows them; otherwise read.
+    const known = frame.type === 'event' ? ctx.members.membersAt(conversation.id, frame.event.seq) : undefined;
+    const members = known ?? (await ctx.store.listMembers(conversation.id)).map((m) => m.userId);
+    rooms = [...new Set([...members, ...also])].map(userRoom);
   } else {
     rooms = [watchRoom(conversation.id), ...also.map(userRoom)];
   }

@@ -37,7 +37,7 @@ export type ChangeOutcome = { append: AppendChange } | { existing: LogEvent };
 
 interface ChangeRequest {
   conversation: StoredConversation;
-  member: StoredMember;
+  member: Pick<StoredMember, 'userId' | 'role'>;
   target: MessageEvent;
   /** The target's changes up to the conversation's lastSeq, ascending. */
   changes: LogEvent[];

@@ -59,6 +59,8 @@ export async function appendInOrder(
   let appended: Appended;
   try {
     appended = await append();
+    // Lets the membership cache follow the log without a read (membership-cache.ts).
+    ctx.members.observe(appended.event);
     await settle(appended);
     // Queued for webhooks before the ACK: an ACKed event is never lost to them (stored-events.ts).
     await ctx.storedEvents.stored([appended.event], appended.duplicate);

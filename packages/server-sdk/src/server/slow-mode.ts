@@ -18,12 +18,12 @@ export class SlowMode {
   constructor(private readonly makeLimiter: (name: string, limit: RateLimit) => Limiter) {}
 
   /** Whether a send of `member` in `conversation` is slowed at all (no store read, no token). */
-  applies(conversation: StoredConversation, member: StoredMember): boolean {
+  applies(conversation: StoredConversation, member: Pick<StoredMember, 'userId' | 'role'>): boolean {
     return conversation.kind === 'group' && (conversation.slowModeMs ?? 0) > 0 && member.role === 'member';
   }
 
   /** Takes the member's token, or refuses with the time they must wait for. */
-  async admit(conversation: StoredConversation, member: StoredMember): Promise<void> {
+  async admit(conversation: StoredConversation, member: Pick<StoredMember, 'userId' | 'role'>): Promise<void> {
     if (!this.applies(conversation, member)) return;
     const ms = conversation.slowModeMs!;
     if (!(await this.limiterFor(ms).take(`${conversation.id}\n${member.userId}`))) {

@@ -1,6 +1,6 @@
 import { messageAsOf, type AckFrame, type ChangeFrame, type LogEvent } from '@parley/protocol';
 import type { AppendInput, AppendResult, MessageChangeInput } from '../../store/types.js';
-import { requireMembership, type Connection, type ServerContext } from '../context.js';
+import { requireMember, type Connection, type ServerContext } from '../context.js';
 import { sendOrder } from '../send-order.js';
 import { admitWrite, appendInOrder, replacedContent, withContent } from '../ordered-append.js';
 import { changeOutcome, resolveTarget } from '../message-changes.js';
@@ -23,7 +23,7 @@ export function handleChange(ctx: ServerContext, conn: Connection, frame: Change
 
 async function store(ctx: ServerContext, conn: Connection, frame: ChangeFrame) {
   await admitWrite(ctx, conn, frame);
-  const { conversation, member } = await requireMembership(ctx, frame.conversationId, conn.userId);
+  const { conversation, member } = await requireMember(ctx, frame.conversationId, conn.userId);
   await sendOrder.checkStored(ctx, conn, frame);
   // Changes a failed call or a crash left half made come first (a store without transactions
   // makes one in steps): the rules below then read the message as it is, and a resend finds

@@ -137,6 +137,8 @@ export async function addToGroup(ctx: ServerContext, actor: string, conversation
   const after = await ctx.store.getConversation(conversationId);
   if (added.length > 0 && after && after.memberCount > ctx.limits.maxMembersPerConversation) {
     await ctx.store.removeMembers(conversationId, added);
+    // Taken back without an event: no other node's cache hears of it (their lists age out, membership-cache.ts).
+    ctx.members.forget(conversationId);
     await recheckPresence(ctx, conversationId, added);
     checkGroupSize(ctx, after.memberCount);
   }

@@ -1,5 +1,5 @@
 import { ErrorCode, ParleyError, type AckFrame, type LogEvent, type MessageData, type SendFrame } from '@parley/protocol';
-import { requireMembership, type Connection, type ServerContext } from '../context.js';
+import { requireMember, type Connection, type ServerContext } from '../context.js';
 import { sendOrder } from '../send-order.js';
 import { messageData } from '../message-content.js';
 import { admitWrite, appendInOrder, replacedContent, withContent } from '../ordered-append.js';
@@ -18,7 +18,7 @@ export function handleSend(ctx: ServerContext, conn: Connection, frame: SendFram
 
 async function store(ctx: ServerContext, conn: Connection, frame: SendFrame) {
   await admitWrite(ctx, conn, frame);
-  const { conversation, member } = await requireMembership(ctx, frame.conversationId, conn.userId);
+  const { conversation, member } = await requireMember(ctx, frame.conversationId, conn.userId);
   await sendOrder.checkStored(ctx, conn, frame);
   // Two users who block each other write nothing in their direct conversation (blocks.ts); groups read no blocks.
   await refuseBlockedDirect(ctx, conversation, conn.userId, frame.clientMsgId);
