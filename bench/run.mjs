@@ -1,7 +1,7 @@
 // `npm run bench`: every Parley workload next to its baselines, measured in the same run, as a
 // table; the raw results go to bench/results/. Loopback only; every workload has a deadline.
 //
-//   npm run bench [-- --quick] [-- --only W1,W3,W5,store,client,search]
+//   npm run bench [-- --quick] [-- --only W1,W3,W5,profile,store,client,search]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { ROOT, pinning, runLoad } from './lib/processes.mjs';
 import { TARGETS } from './lib/targets.mjs';
 import { evaluate } from './lib/table.mjs';
+import { profileTable, summarizeProfile } from './lib/profile-summary.mjs';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
 const quick = values.quick === true;
@@ -61,6 +62,39 @@ for (const workload of WORKLOADS) {
   }
 }
 
+/**
+ * Where the send path's CPU goes: W1 once more on each Parley store, the server's V8 profiler
+ * running from the load's first connection to its last ACK (no start-up), summarized. A separate
+ * run, so the profiler's cost never touches the figures above.
+ */
+let profileText = '';
+if (!only || only.has('W1') || only.has('profile')) {
+  const sections = [];
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  for (const name of ['memory', 'sqlite']) {
+    process.stderr.write(`W1 on ${TARGETS[name].label}, profiled… `);
+    const running = await TARGETS[name].start();
+    try {
+      const post = async (path) => (await fetch(`${running.target.url}${path}`, { method: 'POST' })).json();
+      await post('/bench/profile/start');
+      const result = await runLoad('bench/load/w1-direct.mjs', running.target, ['--seconds', seconds], { timeoutMs: 90_000 });
+      const profile = await post('/bench/profile/stop');
+      if (result.error) throw new Error(result.error);
+      const sends = result.peak.ack.count + result.half.ack.count;
+      const file = `bench/results/w1-${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
+      writeFileSync(join(ROOT, file), JSON.stringify(profile));
+      sections.push(profileTable(`W1 send path, Parley ${name} (V8 profile of the server, sampled every 250 µs; ${file}, opens in Chrome DevTools)`, summarizeProfile(profile), sends));
+      process.stderr.write('done\n');
+    } catch (err) {
+      sections.push(`W1 profile on ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      process.stderr.write('failed\n');
+    } finally {
+      await running.stop();
+    }
+  }
+  profileText = sections.join('\n\n');
+}
+
 let storeTable = '';
 if (!only || only.has('store')) {
   process.stderr.write('store micro-bench (bench/store.mjs)…\n');
@@ -93,7 +127,7 @@ const table = evaluate(results);
 // Other work on the machine skews absolute figures; the load average says how much there was.
 const load = `load average at start ${startLoad}, at end ${loadavg()[0].toFixed(2)} (${availableParallelism()} cores)`;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const text = [`Parley bench, ${stamp}`, machine, load, `command: npm run bench${quick ? ' -- --quick' : ''}`, '', table, '', storeTable, '', clientTable, '', searchTable].join('\n');
+const text = [`Parley bench, ${stamp}`, machine, load, `command: npm run bench${quick ? ' -- --quick' : ''}`, '', table, '', profileText, '', storeTable, '', clientTable, '', searchTable].join('\n');
 console.log(`\n${text}`);
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });

@@ -2,13 +2,14 @@
 // endpoint (heap and RSS after a full GC, for the idle-connection workload) and the one
 // "listening on URL" line the orchestrator waits for.
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 
 /** Starts an HTTP server; `routes` answers extra `/bench/*` paths. */
 export async function startHttp(routes = {}) {
   const http = createServer();
   http.on('request', (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    const route = path === '/bench/stats' ? stats : path === '/bench/cpu' ? cpu : routes[path];
+    const route = { '/bench/stats': stats, '/bench/cpu': cpu, '/bench/profile/start': startProfile, '/bench/profile/stop': stopProfile }[path] ?? routes[path];
     if (!route) return; // socket.io answers its own paths
     Promise.resolve(route(req))
       .then((body) => {
@@ -32,6 +33,25 @@ export function announce(http) {
 function cpu() {
   const { user, system } = process.cpuUsage();
   return { cpuSeconds: (user + system) / 1e6 };
+}
+
+/** The V8 CPU profiler of this process, started and stopped around a workload (bench/run.mjs): no start-up in the profile. */
+let profiler;
+async function startProfile() {
+  profiler = new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: 250 });
+  await profiler.post('Profiler.start');
+  return { started: true };
+}
+
+async function stopProfile() {
+  if (!profiler) throw new Error('no profile started');
+  const { profile } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  profiler = undefined;
+  return profile;
 }
 
 async function stats() {
