@@ -84,8 +84,14 @@ describe('sqlite store: files', () => {
     db.close();
 
     const other = new BetterSqlite3(join(dir, 'default.sqlite'));
-    createSqliteStore({ database: other });
+    const full = createSqliteStore({ database: other });
     expect(other.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    // The search index writes without its own fsync, and leaves the log's setting as it was, also when it fails.
+    const doc = { conversationId: 'c1', seq: 1, ts: 1, senderId: 'alice', tokens: 'hello', version: 1 };
+    await full.searchIndex!.apply({ conversationId: 'c1', upserts: [doc], removals: [], throughSeq: 1 });
+    expect(other.pragma('synchronous', { simple: true })).toBe(2);
+    await expect(full.searchIndex!.apply({ conversationId: 'c1', upserts: null as unknown as [], removals: [], throughSeq: 2 })).rejects.toThrow();
+    expect(other.pragma('synchronous', { simple: true })).toBe(2);
     other.close();
   });
 });

@@ -131,7 +131,17 @@ export function createSqliteSearchIndex(db: Database, options: SqliteSearchIndex
     },
 
     async apply(update) {
-      applyInTx.immediate(update.conversationId, update.upserts, update.removals, update.throughSeq);
+      // The index is built again from the log past its `indexed_seq`, which commits with it, so
+      // its writes skip the fsync of `synchronous = FULL` (every log append after them still
+      // syncs the WAL that holds them): a power cut loses at most the newest batches, which the
+      // next catch-up indexes again. Without this each batch's fsync stalls the event loop.
+      const setting = db.pragma('synchronous', { simple: true }) as number;
+      if (setting > 1) db.pragma('synchronous = NORMAL');
+      try {
+        applyInTx.immediate(update.conversationId, update.upserts, update.removals, update.throughSeq);
+      } finally {
+        if (setting > 1) db.pragma(`synchronous = ${setting}`);
+      }
     },
 
     async query(query): Promise<SearchIndexPage> {
