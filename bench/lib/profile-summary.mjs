@@ -55,7 +55,7 @@ export function summarizeProfile(profile) {
   const parts = new Map(PARTS.map(([label]) => [label, 0]));
   const steps = new Map(STEPS.map(([label]) => [label, 0]));
   for (const [id, ms] of self) {
-    const { url, functionName } = byId.get(id).callFrame;
+    const { functionName } = byId.get(id).callFrame;
     if (functionName === '(idle)') {
       idle += ms;
       continue;
