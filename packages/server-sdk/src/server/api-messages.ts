@@ -137,6 +137,7 @@ function changeOf(input: ApiChangeInput): Change {
 
 /** Queue (webhooks), then push to every member connection on every node; the author's devices too (they did not send it). */
 async function publish(ctx: ServerContext, conversation: StoredConversation, stored: { event: LogEvent; duplicate: boolean }, author: string) {
+  ctx.members.observe(stored.event);
   await ctx.storedEvents.stored([stored.event], stored.duplicate);
   // As for a client's repeat (ordered-append.ts): a message erased since is not pushed again.
   if (stored.duplicate && stored.event.kind === 'message' && !hasContent(stored.event)) return;
