@@ -13,17 +13,26 @@ export interface GroupDetails {
   admins: string[];
 }
 
+/** Events a user writes as a member: the server's membership check (and its cache) stands behind each. */
+const MEMBER_WRITES: ReadonlySet<string> = new Set(['message', 'message.edited', 'message.deleted', 'reaction.added', 'reaction.removed', 'conversation.updated', 'members.role']);
+
 /**
  * Folds a conversation's log into its details and roles, and finds the changes made by someone
- * not allowed at that point: details by anyone but the owner and the admins, roles by anyone
- * but the owner.
+ * not allowed at that point: any write by someone not a member at its seq (the membership the
+ * log folds to, as the server's membership cache must see it), details by anyone but the owner
+ * and the admins, roles by anyone but the owner.
  */
 export function foldDetails(log: readonly LogEvent[]): { details: GroupDetails; problems: string[] } {
   const details: GroupDetails = { title: null, description: null, custom: null, ownerId: null, admins: [] };
   const admins = new Set<string>();
+  const members = new Set<string>();
   const problems: string[] = [];
   for (const event of log) {
+    if (MEMBER_WRITES.has(event.kind) && !members.has(event.senderId)) problems.push(`seq ${event.seq}: ${event.senderId}, not a member, wrote ${event.kind}`);
+    if (event.kind === 'members.added') for (const userId of event.data.userIds) members.add(userId);
+    if (event.kind === 'members.removed') for (const userId of event.data.userIds) members.delete(userId);
     if (event.kind === 'conversation.created') {
+      for (const userId of event.data.members) members.add(userId);
       details.title = event.data.title;
       details.ownerId = event.data.type === 'group' ? event.senderId : null;
     } else if (event.kind === 'conversation.updated') {
