@@ -47,7 +47,7 @@ const chat = createChatServer({
   ...(cluster ? { scaleOut: cluster.scaleOut } : {}),
   authenticate: dev.authenticate,
   logger: silentLogger,
-  rateLimits: { sends: unlimited, conversations: unlimited, frames: unlimited, typing: unlimited },
+  rateLimits: { sends: unlimited, conversations: unlimited, frames: unlimited, userFrames: unlimited, typing: unlimited },
   // W2 wants every online member of a 1,000-member group to get each message live, as if all
   // had it open; above this size Parley would push only to connections that watch it.
   fanoutThreshold: 1000,
