@@ -9,7 +9,7 @@ import {
   type SearchResultFrame,
 } from '@parley/protocol';
 import { testScope } from './helpers/scope.js';
-import { createGroup, sendText } from './helpers/fixtures.js';
+import { createGroup, sendText, until } from './helpers/fixtures.js';
 import { nextId, type WireClient } from './helpers/wire-client.js';
 import { storeMatrix } from './helpers/store-matrix.js';
 import { changeOk } from './helpers/changes.js';
@@ -196,4 +196,19 @@ describe('message search: limits, REST and the server API', () => {
     expect(start.hasMore).toBe(false);
     expect(await alice.request({ type: 'history', reqId: nextId(), conversationId: team, aroundSeq: 5, beforeSeq: 9 })).toMatchObject({ type: 'error', code: ErrorCode.BAD_FRAME });
   });
+});
+
+describe.each(storeMatrix('search indexing').filter(([name]) => name !== 'memory'))('background indexing (%s store)', (_name, makeStore) => {
+  it('starts with the node`s first search: what is stored after it is indexed without another search', async () => {
+    const store = await makeStore();
+    const server = await scope.server({ store, search: { indexDelayMs: 10 } });
+    const alice = await scope.wire(server, 'alice');
+    const team = await createGroup(alice, ['bob'], 'team');
+    await sendText(alice, team, 'before any search');
+    // The first search indexes what its conversations hold (its catch-up), and from then on the node follows.
+    expect(await found(alice, 'before')).toEqual(['before any search']);
+    const indexed = async () => (await store.searchIndex!.indexedSeqs([team])).get(team) ?? 0;
+    const later = await sendText(alice, team, 'after the first search');
+    await until(async () => (await indexed()) >= later.seq, 30_000, 'the message stored after the first search to be indexed');
+  }, 60_000);
 });

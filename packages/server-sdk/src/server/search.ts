@@ -30,8 +30,10 @@ export interface SearchOptions {
   /** Searches one user may make on this node (default 5 a second, 20 at once). */
   rateLimit?: RateLimit;
   /**
-   * How soon after a message is stored this node indexes it, in ms (default 500). A search never
-   * waits for this: it first indexes whatever its conversations hold that the index lacks.
+   * How soon after a message is stored this node indexes it, in ms (default 500), once it has
+   * answered its first search (before that it indexes nothing in the background, so a deployment
+   * that never searches pays nothing per message). A search never waits for this: it first
+   * indexes whatever its conversations hold that the index lacks.
    */
   indexDelayMs?: number;
 }
@@ -74,8 +76,8 @@ const MAX_ROUNDS = 4;
  * Search on the server: the user's memberships decide where to look (a conversation they left is
  * never searched), the index finds candidates, and each candidate is read back from the log as it
  * is now: a deleted message is dropped, an edited one is matched and quoted by its current text
- * only, whatever the index holds. The index is fed from the log itself: this node indexes what it
- * stores shortly after (`indexDelayMs`), and a search first applies whatever its conversations
+ * only, whatever the index holds. The index is fed from the log itself: once this node has
+ * answered a search, it indexes what it stores shortly after (`indexDelayMs`), and a search first applies whatever its conversations
  * hold beyond the index's seq (written by another node, an older release, or before a restart), so
  * an answer reflects every message stored before it was asked.
  */
@@ -218,6 +220,7 @@ export function createSearch(ctx: ServerContext, options: SearchOptions = {}): S
   }
 
   async function search(userId: string, request: SearchRequest, { rateLimited = true } = {}): Promise<SearchAnswer> {
+    follow();
     if (rateLimited && !limiter.take(userId)) throw new ParleyError(ErrorCode.RATE_LIMITED, 'too many searches: wait a moment');
     if (request.query.length > ctx.limits.maxSearchQueryLength) {
       throw new ParleyError(ErrorCode.BAD_FRAME, `query longer than ${ctx.limits.maxSearchQueryLength} characters`);
@@ -263,11 +266,20 @@ export function createSearch(ctx: ServerContext, options: SearchOptions = {}): S
     timer.unref();
   }
 
-  const unsubscribe = ctx.storedEvents.on((event) => {
-    if (event.kind !== 'message' && event.kind !== 'message.edited' && event.kind !== 'message.deleted') return;
-    dirty.set(event.conversationId, Math.max(dirty.get(event.conversationId) ?? 0, event.seq));
-    schedule();
-  });
+  /**
+   * Background indexing starts with this node's first search: a deployment whose users never
+   * search pays nothing per message (W1 in bench/: about 10% of a send's CPU with the memory
+   * store). Until then, and for what other nodes store, a search catches up first (above).
+   */
+  let unsubscribe: (() => void) | undefined;
+  function follow(): void {
+    if (unsubscribe || closed) return;
+    unsubscribe = ctx.storedEvents.on((event) => {
+      if (event.kind !== 'message' && event.kind !== 'message.edited' && event.kind !== 'message.deleted') return;
+      dirty.set(event.conversationId, Math.max(dirty.get(event.conversationId) ?? 0, event.seq));
+      schedule();
+    });
+  }
 
   return {
     index,
@@ -275,7 +287,7 @@ export function createSearch(ctx: ServerContext, options: SearchOptions = {}): S
     catchUp,
     close() {
       closed = true;
-      unsubscribe();
+      unsubscribe?.();
       if (timer) clearTimeout(timer);
       timer = undefined;
     },
