@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, pinning, runLoad } from './lib/processes.mjs';
+import { ROOT, ensureBuilt, pinning, runLoad } from './lib/processes.mjs';
 import { TARGETS } from './lib/targets.mjs';
 import { evaluate } from './lib/table.mjs';
 import { profileTable, summarizeProfile } from './lib/profile-summary.mjs';
@@ -41,6 +41,7 @@ const WORKLOADS = [
 const machine = `${availableParallelism()} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${pinning}`;
 const startLoad = loadavg()[0].toFixed(2);
 process.stderr.write(`Parley bench: ${machine}\n`);
+ensureBuilt();
 const results = {};
 for (const workload of WORKLOADS) {
   if (only && !only.has(workload.id)) continue;
@@ -65,7 +66,8 @@ for (const workload of WORKLOADS) {
 /**
  * Where the send path's CPU goes: W1 once more on each Parley store, the server's V8 profiler
  * running from the load's first connection to its last ACK (no start-up), summarized. A separate
- * run, so the profiler's cost never touches the figures above.
+ * run, so the profiler's cost never touches the figures above; from source, so the profile names
+ * files (the figures above run the built packages).
  */
 let profileText = '';
 if (!only || only.has('W1') || only.has('profile')) {
@@ -73,7 +75,8 @@ if (!only || only.has('W1') || only.has('profile')) {
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   for (const name of ['memory', 'sqlite']) {
     process.stderr.write(`W1 on ${TARGETS[name].label}, profiled… `);
-    const running = await TARGETS[name].start();
+    // From source, so the profile names Parley's files (tsx adds its `__name` calls: ~1% here).
+    const running = await TARGETS[name].start({ source: true });
     try {
       const post = async (path) => (await fetch(`${running.target.url}${path}`, { method: 'POST' })).json();
       await post('/bench/profile/start');

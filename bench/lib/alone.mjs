@@ -3,7 +3,7 @@
 //
 //   node bench/lib/alone.mjs bench/load/w6-message-model.mjs --on sqlite [--cpu-prof DIR] [-- --pages 20]
 import { parseArgs } from 'node:util';
-import { runLoad } from './processes.mjs';
+import { ensureBuilt, runLoad } from './processes.mjs';
 import { TARGETS } from './targets.mjs';
 
 const { values, positionals } = parseArgs({
@@ -14,7 +14,9 @@ const [script, ...workloadArgs] = positionals;
 const system = TARGETS[values.on];
 if (!script || !system) throw new Error(`usage: alone.mjs <workload script> --on ${Object.keys(TARGETS).join('|')} [--cpu-prof DIR] [-- args]`);
 const profile = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
-const running = await system.start({ nodeArgs: profile });
+ensureBuilt();
+// Profiled from source, so the profile names Parley's files; otherwise the built packages, as `npm run bench`.
+const running = await system.start({ nodeArgs: profile, source: profile.length > 0 });
 try {
   const result = await runLoad(script, running.target, workloadArgs, { timeoutMs: Number(values.timeout) * 1000 });
   console.log(JSON.stringify(result, null, 2));

@@ -5,30 +5,32 @@
  * instead of colliding on the same seq over and over.
  */
 export class KeyedQueue {
-  private readonly tails = new Map<string, Promise<unknown>>();
+  /** Made with the first task: every connection has a queue, and most are idle (W3 in bench/). */
+  private tails: Map<string, Promise<unknown>> | undefined;
 
   /** Runs `task` after every task queued before it under `key` has settled; settles as it does. */
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const result = (this.tails.get(key) ?? Promise.resolve()).then(task, task);
+    const tails = (this.tails ??= new Map());
+    const result = (tails.get(key) ?? Promise.resolve()).then(task, task);
     // The tail never rejects: a failed task must not fail the ones queued behind it.
     const tail = result.then(
       () => undefined,
       () => undefined,
     );
-    this.tails.set(key, tail);
+    tails.set(key, tail);
     void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+      if (tails.get(key) === tail) tails.delete(key);
     });
     return result;
   }
 
   /** Resolves when every task queued so far has settled. */
   async idle(): Promise<void> {
-    await Promise.all([...this.tails.values()]);
+    await Promise.all([...(this.tails?.values() ?? [])]);
   }
 
   /** Keys with a task queued or running. */
   get size(): number {
-    return this.tails.size;
+    return this.tails?.size ?? 0;
   }
 }

@@ -104,6 +104,8 @@ export interface Connection {
   deviceId: string;
   /** The protocol version this connection speaks (negotiated in the handshake). */
   protocol: number;
+  /** Whether it joins the previous release's rooms too: only on a node with a scale-out (fanout.ts). */
+  bridged: boolean;
   /** Sends a frame, in this connection's protocol version (see protocol-edge.ts). */
   send(frame: ServerFrame): void;
 }

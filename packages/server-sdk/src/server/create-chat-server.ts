@@ -20,7 +20,7 @@ import { createJsonLogger, type Logger } from '../logger.js';
 import { RateLimiter, type RateLimit } from './rate-limiter.js';
 import { KeyedQueue } from '../keyed-queue.js';
 import { isOriginAllowed, normalizeOrigin } from './origins.js';
-import { atDeadline } from './deadline-timer.js';
+import { DeadlineWheel } from './deadline-timer.js';
 import { guardInbound, UserConnections } from './connection-guard.js';
 import { type CanAddMembers, type CanCreateConversation, type Connection, type MessageOptions, type ServerContext } from './context.js';
 import { dispatchFrame } from './dispatch.js';
@@ -331,6 +331,8 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       });
   });
 
+  // Every connection's token expiry, on one timer (deadline-timer.ts).
+  const expiries = new DeadlineWheel<Socket>((socket) => socket.disconnect(true));
   nsp.on('connection', (socket) => {
     const { userId, deviceId, expiresAt } = socket.data as SocketData;
     const { protocol } = socket.data as SocketData;
@@ -340,6 +342,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       userId,
       deviceId,
       protocol,
+      bridged: options.scaleOut !== undefined,
       send: (frame: ServerFrame) => {
         const form = edge.outbound(frame);
         if (form) socket.emit(FRAME_EVENT, form);
@@ -368,9 +371,8 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     });
     metrics.connections.inc();
     presence.connected(conn).catch((err: unknown) => logger.error('presence: connect failed', { err }));
-    let cancelExpiry: (() => void) | undefined;
     socket.on('disconnect', () => {
-      cancelExpiry?.();
+      if (expiresAt) expiries.delete(expiresAt, socket);
       metrics.connections.dec();
       const leaving = presence.disconnected(conn).catch((err: unknown) => logger.error('presence: disconnect failed', { err }));
       departures.add(leaving);
@@ -378,7 +380,7 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     });
     // Armed last: a token already past its expiry disconnects at once, and the handler above must
     // see it. Any expiry works, even beyond setTimeout's 24.8-day range.
-    if (expiresAt) cancelExpiry = atDeadline(expiresAt, () => socket.disconnect(true));
+    if (expiresAt) expiries.add(expiresAt, socket);
   });
 
   return {

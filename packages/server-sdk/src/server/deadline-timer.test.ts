@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atDeadline, MAX_TIMER_DELAY_MS, type DeadlineClock } from './deadline-timer.js';
+import { DeadlineWheel, MAX_TIMER_DELAY_MS, type DeadlineClock } from './deadline-timer.js';
 
 /** A clock that only moves when the test says so, and records every delay asked for. */
 function fakeClock(start = 1_000_000) {
@@ -33,41 +33,41 @@ function fakeClock(start = 1_000_000) {
 
 const DAY = 24 * 3600 * 1000;
 
-describe('atDeadline', () => {
-  it('waits 30 days for a 30-day deadline, never asking setTimeout for more than it can hold', () => {
+describe('DeadlineWheel', () => {
+  it('expires each item at its deadline (rounded up to the second) on one timer, and never one that was deleted', () => {
+    const { clock, advance, now } = fakeClock(1_000_000);
+    const expired: string[] = [];
+    const wheel = new DeadlineWheel<string>((item) => expired.push(item), clock);
+    wheel.add(now() + 1_500, 'a');
+    wheel.add(now() + 1_200, 'b');
+    wheel.add(now() + 5_000, 'c');
+    wheel.add(now() + 3_000, 'gone');
+    wheel.delete(now() + 3_000, 'gone');
+    wheel.add(now() - 1, 'late');
+    expect(expired).toEqual(['late']);
+    advance(1_199);
+    expect(expired).toEqual(['late']);
+    advance(801);
+    expect(expired.sort()).toEqual(['a', 'b', 'late']);
+    advance(2_000);
+    expect(expired).toHaveLength(3);
+    advance(1_000);
+    expect(expired).toContain('c');
+    expect(wheel.size).toBe(0);
+  });
+
+  it('waits 30 days for a 30-day deadline, and an earlier one added later fires first', () => {
     const { clock, advance, delays, now } = fakeClock();
-    let fired = 0;
-    atDeadline(now() + 30 * DAY, () => fired++, clock);
-    advance(1);
-    expect(fired).toBe(0);
-    advance(25 * DAY);
-    expect(fired).toBe(0);
-    advance(5 * DAY - 2);
-    expect(fired).toBe(0);
-    advance(1);
-    expect(fired).toBe(1);
+    const expired: string[] = [];
+    const wheel = new DeadlineWheel<string>((item) => expired.push(item), clock);
+    wheel.add(now() + 30 * DAY, 'month');
+    wheel.add(now() + 2_000, 'soon');
+    advance(2_000);
+    expect(expired).toEqual(['soon']);
+    advance(30 * DAY - 3_000);
+    expect(expired).toEqual(['soon']);
+    advance(1_000);
+    expect(expired).toEqual(['soon', 'month']);
     expect(Math.max(...delays)).toBeLessThanOrEqual(MAX_TIMER_DELAY_MS);
-  });
-
-  it('fires a near deadline on time, and a past one at once', () => {
-    const { clock, advance, now } = fakeClock();
-    let fired = 0;
-    atDeadline(now() + 1000, () => fired++, clock);
-    advance(999);
-    expect(fired).toBe(0);
-    advance(1);
-    expect(fired).toBe(1);
-    atDeadline(now() - 5, () => fired++, clock);
-    expect(fired).toBe(2);
-  });
-
-  it('never fires once cancelled, even between two steps of a long wait', () => {
-    const { clock, advance, now } = fakeClock();
-    let fired = 0;
-    const cancel = atDeadline(now() + 60 * DAY, () => fired++, clock);
-    advance(30 * DAY);
-    cancel();
-    advance(60 * DAY);
-    expect(fired).toBe(0);
   });
 });

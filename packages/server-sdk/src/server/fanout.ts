@@ -47,17 +47,22 @@ export const BRIDGED_VERSION = PROTOCOL_VERSION - 1 > PLAIN_VERSION ? PROTOCOL_V
 /** The versions served apart from the plain rooms (their own qualified rooms). */
 export const APART_VERSIONS: readonly number[] = [PROTOCOL_VERSION, ...OLDER_VERSIONS].filter((v) => v !== PLAIN_VERSION);
 
-/** The versions whose qualified rooms a connection of `protocol` joins. */
-function roomVersions(protocol: number): number[] {
+/**
+ * The versions whose qualified rooms a connection of `protocol` joins. The previous release's
+ * rooms only on a node with a scale-out: a node alone never hears from a node of that release,
+ * and each room costs every connection a set in the adapter (W3 in bench/).
+ */
+function roomVersions(conn: RoomMember): number[] {
+  const { protocol } = conn;
   if (protocol === PLAIN_VERSION) return [];
-  return protocol === PROTOCOL_VERSION && BRIDGED_VERSION !== undefined ? [protocol, BRIDGED_VERSION] : [protocol];
+  return protocol === PROTOCOL_VERSION && BRIDGED_VERSION !== undefined && conn.bridged !== false ? [protocol, BRIDGED_VERSION] : [protocol];
 }
 export const versionRoom = (version: number): string => `v${version}|`;
 const qualified = (version: number, room: string): string => `${versionRoom(version)}${room}`;
 
 /** Joins a connection to a room (and, unless it speaks the plain rooms' version, that room in its version). */
 export function joinRoom(conn: RoomMember, room: string): unknown {
-  const versions = roomVersions(conn.protocol);
+  const versions = roomVersions(conn);
   if (versions.length === 0) return conn.socket.join(room);
   return conn.socket.join([room, ...versions.flatMap((version) => [qualified(version, room), versionRoom(version)])]);
 }
@@ -66,11 +71,13 @@ export function joinRoom(conn: RoomMember, room: string): unknown {
 export interface RoomMember {
   socket: { join(room: string | string[]): unknown; leave(room: string): unknown };
   protocol: number;
+  /** False on a node without a scale-out: no node of the previous release can reach it (`roomVersions`). */
+  bridged?: boolean;
 }
 
 /** Takes a connection out of a room (and its version's form of it). */
 export function leaveRoom(conn: RoomMember, room: string): unknown {
-  const versions = roomVersions(conn.protocol);
+  const versions = roomVersions(conn);
   if (versions.length === 0) return conn.socket.leave(room);
   return Promise.all([conn.socket.leave(room), ...versions.map((version) => conn.socket.leave(qualified(version, room)))]);
 }

@@ -41,9 +41,14 @@ export interface ProtocolEdge {
   outbound(frame: ServerFrame): ServerFrame | null;
 }
 
+/** The edges that keep no state, one per version for all connections (each costs heap: W3 in bench/). */
+const shared = new Map<number, ProtocolEdge>();
+
 export function createProtocolEdge(version: number): ProtocolEdge {
   if (version > CURSORLESS_LIST_WALK) {
-    return { version, inbound: (raw) => raw, outbound: (frame) => frameFor(version, frame) };
+    let edge = shared.get(version);
+    if (!edge) shared.set(version, (edge = { version, inbound: (raw) => raw, outbound: (frame) => frameFor(version, frame) }));
+    return edge;
   }
   // Protocol 2 walked the conversation list without a cursor: it repeats `sync` without `after`
   // while `hasMore`. The connection remembers where the walk stood, so each page moves on.
