@@ -19,11 +19,19 @@ export interface Metric {
   samples(): Sample[];
 }
 
+const NEEDS_ESCAPE = /[\\"\n]/;
+const escapeLabel = (value: string): string => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/** A label set's key (and exposition): `a="x",b="y"`, names sorted. Several per message sent: values are escaped only when they need it. */
 function key(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',');
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort();
+  let out = '';
+  for (const name of names) {
+    const value = String(labels[name]);
+    out += `${out === '' ? '' : ','}${name}="${NEEDS_ESCAPE.test(value) ? escapeLabel(value) : value}"`;
+  }
+  return out;
 }
 
 /** Values by label set, keeping each set's labels for the exposition. */
