@@ -1,6 +1,7 @@
 // W4: reconnect and resync against Parley. (a) one client misses 1,000 messages and reconnects:
 // time from opening the socket to holding all of them; (b) 1,000 clients in 100 groups of ten
 // each miss 100 messages and reconnect at once: time until the last one holds all of its 100.
+import { writeFileSync } from 'node:fs';
 import { connectTarget, issueTokens, pool } from '../lib/lean-client.mjs';
 import { args, nowNs, report, sleep, target } from '../lib/measure.mjs';
 
@@ -81,6 +82,8 @@ await pool(groups, 20, async (g) => {
   writer.close();
 });
 await sleep(500);
+// `--profile FILE`: the server's V8 profile of the mass reconnect alone (bench/servers/common.mjs).
+const profile = opts.profile ? (await fetch(`${where.url}/bench/profile/start`, { method: 'POST' }), opts.profile) : undefined;
 const started = nowNs();
 let complete = 0;
 let lastMs = 0;
@@ -91,6 +94,7 @@ await Promise.all(
     lastMs = Math.max(lastMs, Number(nowNs() - started) / 1e6);
   }),
 );
+if (profile) writeFileSync(profile, await (await fetch(`${where.url}/bench/profile/stop`, { method: 'POST' })).text());
 const sorted = single.map((s) => s.ms).sort((a, b) => a - b);
 report({
   single: { missed: MISSED_ONE, repeats: REPEATS, medianMs: round(sorted[Math.floor(sorted.length / 2)]), maxMs: round(sorted.at(-1)), complete: single.every((s) => s.complete) },
