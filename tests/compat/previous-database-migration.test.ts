@@ -1,13 +1,12 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
 import type { AppendInput, AppendResult } from '@parley/server-sdk';
 import { SQLITE_SCHEMA_VERSION, createSqliteStore } from '@parley/server-sdk/sqlite';
 import { releaseFile } from './releases.js';
+import { releaseDatabases } from './release-database.js';
 
 // The protocol-3 release's SQLite file, migrated by today's store to the message-content schema
 // (parley_mentions): an additive step, so the version moves and readable_from does not. What the
@@ -28,16 +27,8 @@ const expected = JSON.parse(readFileSync(releaseFile('protocol-3', 'parley.expec
 const team = expected.conversations.find((c) => c.conversation.title === 'team')!;
 const loadRelease = async () => (await import(pathToFileURL(releaseFile('protocol-3', 'server-sqlite.mjs')).href)) as ReleaseSqlite;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function copyOfFixture(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-previous-migration-'));
-  dirs.push(dir);
-  copyFileSync(releaseFile('protocol-3', 'parley.sqlite'), join(dir, 'parley.sqlite'));
-  return join(dir, 'parley.sqlite');
-}
+const databases = releaseDatabases();
+const copyOfFixture = (): string => databases.copy('protocol-3');
 /** The schema row as any build reads it; readable_from is null when no build wrote one. */
 function schemaOf(filename: string): { version: number; readableFrom: number | null; tables: string[] } {
   const db = new BetterSqlite3(filename, { readonly: true });

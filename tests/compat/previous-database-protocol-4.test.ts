@@ -1,13 +1,11 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogEvent, MessageData } from '@parley/protocol';
 import type { AppendInput, AppendResult, ChatStore, StoredConversation } from '@parley/server-sdk';
 import { SQLITE_SCHEMA_VERSION, createSqliteStore } from '@parley/server-sdk/sqlite';
 import { releaseFile } from './releases.js';
+import { releaseDatabases, schemaOf } from './release-database.js';
 
 // The protocol-4 release's SQLite file (tests/fixtures/releases/make-sqlite-fixture.mjs protocol-4):
 // messages with app data, mentions and replies quoting other messages. Today's store migrates a
@@ -45,22 +43,8 @@ const messageData = (e: Event) => e.data as MessageData;
 const byText = (text: string) => club.events.find((e) => e.kind === 'message' && messageData(e).text === text)!;
 const loadRelease = async () => (await import(pathToFileURL(releaseFile('protocol-4', 'server-sqlite.mjs')).href)) as ReleaseSqlite;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function copyOfFixture(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-protocol-4-db-'));
-  dirs.push(dir);
-  copyFileSync(releaseFile('protocol-4', 'parley.sqlite'), join(dir, 'parley.sqlite'));
-  return join(dir, 'parley.sqlite');
-}
-function schemaOf(filename: string): { version: number; readable_from: number | null } {
-  const db = new BetterSqlite3(filename, { readonly: true });
-  const row = db.prepare('SELECT version, readable_from FROM parley_schema WHERE id = 1').get() as { version: number; readable_from: number | null };
-  db.close();
-  return row;
-}
+const databases = releaseDatabases();
+const copyOfFixture = (): string => databases.copy('protocol-4');
 const fieldsOf = ({ id, seq, kind, senderId, ts, data, ...rest }: LogEvent): Event => ({
   id, seq, kind, senderId, ts, data, ...('clientMsgId' in rest ? { clientMsgId: rest.clientMsgId } : {}),
 });

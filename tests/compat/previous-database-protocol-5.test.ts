@@ -1,13 +1,11 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
 import type { AppendInput, AppendResult, ChatStore, StoredConversation, StoredMember } from '@parley/server-sdk';
 import { SQLITE_SCHEMA_VERSION, createSqliteStore } from '@parley/server-sdk/sqlite';
 import { releaseFile } from './releases.js';
+import { releaseDatabases, schemaOf } from './release-database.js';
 
 // Protocol 6's store additions (group details, admins, mute, blocks, bans, reports: SQLite schema
 // 5, additive) on the file the protocol-5 release wrote (schema 4): today's store reads its rows
@@ -44,22 +42,8 @@ const expected = JSON.parse(readFileSync(releaseFile('protocol-5', 'parley.expec
 const team = expected.conversations.find((c) => c.conversation.title === 'team')!;
 const loadRelease = async () => (await import(pathToFileURL(releaseFile('protocol-5', 'server-sqlite.mjs')).href)) as ReleaseSqlite;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function copyOfFixture(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-protocol-5-db-'));
-  dirs.push(dir);
-  copyFileSync(releaseFile('protocol-5', 'parley.sqlite'), join(dir, 'parley.sqlite'));
-  return join(dir, 'parley.sqlite');
-}
-function schemaOf(filename: string): { version: number; readable_from: number | null } {
-  const db = new BetterSqlite3(filename, { readonly: true });
-  const row = db.prepare('SELECT version, readable_from FROM parley_schema WHERE id = 1').get() as { version: number; readable_from: number | null };
-  db.close();
-  return row;
-}
+const databases = releaseDatabases();
+const copyOfFixture = (): string => databases.copy('protocol-5');
 async function withStore<T>(filename: string, use: (store: ChatStore) => Promise<T>): Promise<T> {
   const store = createSqliteStore({ filename });
   try {

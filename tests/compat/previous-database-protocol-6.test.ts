@@ -1,16 +1,14 @@
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import BetterSqlite3 from 'better-sqlite3';
 import type { Db } from 'mongodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
 import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, StoredAttachment } from '@parley/server-sdk';
 import { SQLITE_SCHEMA_VERSION, createSqliteStore } from '@parley/server-sdk/sqlite';
 import { createMongoStore } from '@parley/server-sdk/mongodb';
 import { freshDatabases, mongoTestUri } from '../helpers/mongo-env.js';
 import { releaseFile } from './releases.js';
+import { releaseDatabases, schemaOf } from './release-database.js';
 
 // Protocol 7's store additions (attachment upload records: SQLite schema 6, MongoDB format 5,
 // both additive) on databases the protocol-6 release wrote: the SQLite file its own server made
@@ -69,22 +67,8 @@ async function storeFileMessage(store: ChatStore, conversationId: string): Promi
   return event;
 }
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function copyOfFixture(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-protocol-6-db-'));
-  dirs.push(dir);
-  copyFileSync(releaseFile('protocol-6', 'parley.sqlite'), join(dir, 'parley.sqlite'));
-  return join(dir, 'parley.sqlite');
-}
-function schemaOf(filename: string): { version: number; readable_from: number | null } {
-  const db = new BetterSqlite3(filename, { readonly: true });
-  const row = db.prepare('SELECT version, readable_from FROM parley_schema WHERE id = 1').get() as { version: number; readable_from: number | null };
-  db.close();
-  return row;
-}
+const databases = releaseDatabases();
+const copyOfFixture = (): string => databases.copy('protocol-6');
 
 describe('protocol 7 on a SQLite database written by the protocol-6 release', () => {
   it('upgrades the file additively (schema 5 to 6, readable from 1); the old log reads the same; files work on it across a restart', async () => {

@@ -1,17 +1,16 @@
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Db } from 'mongodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
 import { createChatServer, createDevAuth, silentLogger, type AppendInput, type AppendResult, type ChatStore } from '@parley/server-sdk';
 import { createSqliteStore } from '@parley/server-sdk/sqlite';
 import { createMongoStore } from '@parley/server-sdk/mongodb';
 import { freshDatabases, mongoTestUri } from '../helpers/mongo-env.js';
 import { releaseFile } from './releases.js';
+import { releaseDatabases } from './release-database.js';
 
 // Protocol 9's search on databases the protocol-8 release wrote: the SQLite file its own server
 // made (the release fixture) and a MongoDB database its own store wrote. Today's store upgrades
@@ -38,16 +37,8 @@ const expected = JSON.parse(readFileSync(releaseFile('protocol-8', 'parley.expec
 const team = expected.conversations.find((c) => c.conversation.title === 'team')!;
 const club = expected.conversations.find((c) => c.conversation.title === 'book club')!;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function copyOfFixture(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-protocol-8-db-'));
-  dirs.push(dir);
-  copyFileSync(releaseFile('protocol-8', 'parley.sqlite'), join(dir, 'parley.sqlite'));
-  return join(dir, 'parley.sqlite');
-}
+const databases = releaseDatabases();
+const copyOfFixture = (): string => databases.copy('protocol-8');
 
 /** Today's server on a store, for its search (closed with the store). */
 async function searchOn(store: ChatStore) {

@@ -1,13 +1,12 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { messageSearchText, parseSearchQuery, searchTokenText, type LogEvent } from '@parley/protocol';
 import type { AppendInput, AppendResult, ChatStore, SearchDocument, SearchIndex } from '@parley/server-sdk';
 import { SQLITE_SCHEMA_VERSION, createSqliteSearchIndex, createSqliteStore } from '@parley/server-sdk/sqlite';
 import { releaseFile } from './releases.js';
+import { releaseDatabases, schemaOf } from './release-database.js';
 
 // Message search's SQLite schema (step 8: the search tables and the FTS5 index, additive) on the
 // file the protocol-8 release's own server wrote (the release fixture). Today's store upgrades it
@@ -33,22 +32,8 @@ type ReleaseSqlite = {
 const expected = JSON.parse(readFileSync(releaseFile('protocol-8', 'parley.expected.json'), 'utf8')) as Expected;
 const team = expected.conversations.find((c) => c.conversation.title === 'team')!;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function copyOfFixture(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-protocol-8-db-'));
-  dirs.push(dir);
-  copyFileSync(releaseFile('protocol-8', 'parley.sqlite'), join(dir, 'parley.sqlite'));
-  return join(dir, 'parley.sqlite');
-}
-function schemaOf(filename: string): { version: number; readable_from: number | null } {
-  const db = new BetterSqlite3(filename, { readonly: true });
-  const row = db.prepare('SELECT version, readable_from FROM parley_schema WHERE id = 1').get() as { version: number; readable_from: number | null };
-  db.close();
-  return row;
-}
+const databases = releaseDatabases();
+const copyOfFixture = (): string => databases.copy('protocol-8');
 
 /** Applies a conversation's log from the index's seq on, as the server's catch-up does (messages as sent; the fixture has no edits). */
 async function catchUp(store: ChatStore, index: SearchIndex, conversationId: string): Promise<void> {

@@ -1,0 +1,34 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach } from 'vitest';
+import { releaseFile, type ReleaseName } from './releases.js';
+
+/**
+ * Copies of a release's SQLite fixture (`parley.sqlite`, written by that release's own code),
+ * each in a fresh directory removed after every test. Call at the top of a test file, like
+ * `testScope()`; `copy(release)` gives the copy's path.
+ */
+export function releaseDatabases(): { copy(release: ReleaseName): string } {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    copy(release) {
+      const dir = mkdtempSync(join(tmpdir(), `parley-${release}-db-`));
+      dirs.push(dir);
+      copyFileSync(releaseFile(release, 'parley.sqlite'), join(dir, 'parley.sqlite'));
+      return join(dir, 'parley.sqlite');
+    },
+  };
+}
+
+/** The schema row of a SQLite file (from schema 4 on, which has `readable_from`). */
+export function schemaOf(filename: string): { version: number; readable_from: number | null } {
+  const db = new BetterSqlite3(filename, { readonly: true });
+  const row = db.prepare('SELECT version, readable_from FROM parley_schema WHERE id = 1').get() as { version: number; readable_from: number | null };
+  db.close();
+  return row;
+}
