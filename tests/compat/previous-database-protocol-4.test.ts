@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { LogEvent, MessageData } from '@parley/protocol';
-import type { AppendInput, AppendResult, ChatStore, StoredConversation } from '@parley/server-sdk';
+import type { ChatStore, StoredConversation } from '@parley/server-sdk';
 import { SQLITE_SCHEMA_VERSION, createSqliteStore } from '@parley/server-sdk/sqlite';
 import { releaseFile } from './releases.js';
-import { releaseDatabases, schemaOf } from './release-database.js';
+import { loadReleaseSqlite, releaseDatabases, schemaOf } from './release-database.js';
 
 // The protocol-4 release's SQLite file (tests/fixtures/releases/make-sqlite-fixture.mjs protocol-4):
 // messages with app data, mentions and replies quoting other messages. Today's store migrates a
@@ -26,22 +25,12 @@ interface Expected {
   release: string;
   conversations: { conversation: StoredConversation; events: Event[] }[];
 }
-/** The part of the protocol-4 release's store this test uses (its bundle has no types). */
-interface ReleaseStore {
-  append(input: AppendInput): Promise<AppendResult>;
-  readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LogEvent[]>;
-  close(): Promise<void>;
-}
-type ReleaseSqlite = {
-  SQLITE_SCHEMA_VERSION: number;
-  createSqliteStore(target: { filename: string }, options?: { logger?: { warn(message: string): void } }): ReleaseStore;
-};
 
 const expected = JSON.parse(readFileSync(releaseFile('protocol-4', 'parley.expected.json'), 'utf8')) as Expected;
 const club = expected.conversations.find((c) => c.conversation.title === 'book club')!;
 const messageData = (e: Event) => e.data as MessageData;
 const byText = (text: string) => club.events.find((e) => e.kind === 'message' && messageData(e).text === text)!;
-const loadRelease = async () => (await import(pathToFileURL(releaseFile('protocol-4', 'server-sqlite.mjs')).href)) as ReleaseSqlite;
+const loadRelease = () => loadReleaseSqlite('protocol-4');
 
 const databases = releaseDatabases();
 const copyOfFixture = (): string => databases.copy('protocol-4');

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
-import type { AppendInput, AppendResult, ChatStore, StoredConversation, StoredMember } from '@parley/server-sdk';
+import type { ChatStore, StoredConversation, StoredMember } from '@parley/server-sdk';
 import { SQLITE_SCHEMA_VERSION, createSqliteStore } from '@parley/server-sdk/sqlite';
 import { releaseFile } from './releases.js';
-import { releaseDatabases, schemaOf } from './release-database.js';
+import { loadReleaseSqlite, releaseDatabases, schemaOf, type ReleaseLogStore } from './release-database.js';
 
 // Protocol 6's store additions (group details, admins, mute, blocks, bans, reports: SQLite schema
 // 5, additive) on the file the protocol-5 release wrote (schema 4): today's store reads its rows
@@ -22,25 +21,18 @@ interface Expected {
   }[];
 }
 /** The part of the protocol-5 release's store this test uses (its bundle has no types). */
-interface ReleaseStore {
+interface ReleaseStore extends ReleaseLogStore {
   getConversation(conversationId: string): Promise<Record<string, unknown> | null>;
   getMember(conversationId: string, userId: string): Promise<Record<string, unknown> | null>;
   listMemberships(userId: string): Promise<Array<{ conversation: { id: string }; member: { role: string } }>>;
   addMembers(conversationId: string, userIds: string[], role: 'owner' | 'member', ts: number): Promise<string[]>;
-  append(input: AppendInput): Promise<AppendResult>;
-  readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LogEvent[]>;
-  close(): Promise<void>;
 }
-type ReleaseSqlite = {
-  SQLITE_SCHEMA_VERSION: number;
-  createSqliteStore(target: { filename: string }, options?: { logger?: { warn(message: string): void } }): ReleaseStore;
-};
 
 const T = 1_800_000_000_000;
 const NO_DETAILS = { image: null, description: null, custom: null, slowModeMs: null };
 const expected = JSON.parse(readFileSync(releaseFile('protocol-5', 'parley.expected.json'), 'utf8')) as Expected;
 const team = expected.conversations.find((c) => c.conversation.title === 'team')!;
-const loadRelease = async () => (await import(pathToFileURL(releaseFile('protocol-5', 'server-sqlite.mjs')).href)) as ReleaseSqlite;
+const loadRelease = () => loadReleaseSqlite<ReleaseStore>('protocol-5');
 
 const databases = releaseDatabases();
 const copyOfFixture = (): string => databases.copy('protocol-5');

@@ -3,12 +3,12 @@ import { pathToFileURL } from 'node:url';
 import type { Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
-import type { AppendInput, AppendResult, ChatStore, CreateConversationInput, StoredAttachment } from '@parley/server-sdk';
+import type { ChatStore, CreateConversationInput, StoredAttachment } from '@parley/server-sdk';
 import { SQLITE_SCHEMA_VERSION, createSqliteStore } from '@parley/server-sdk/sqlite';
 import { createMongoStore } from '@parley/server-sdk/mongodb';
 import { freshDatabases, mongoTestUri } from '../helpers/mongo-env.js';
 import { releaseFile } from './releases.js';
-import { releaseDatabases, schemaOf } from './release-database.js';
+import { loadReleaseSqlite, releaseDatabases, schemaOf, type ReleaseLogStore } from './release-database.js';
 
 // Protocol 7's store additions (attachment upload records: SQLite schema 6, MongoDB format 5,
 // both additive) on databases the protocol-6 release wrote: the SQLite file its own server made
@@ -22,17 +22,10 @@ interface Expected {
   conversations: { conversation: { id: string; title: string | null; lastSeq: number }; events: Array<Pick<LogEvent, 'id' | 'seq'>> }[];
 }
 /** The part of the protocol-6 release's stores this test uses (its bundle has no types). */
-interface ReleaseStore {
+interface ReleaseStore extends ReleaseLogStore {
   createConversation(input: CreateConversationInput): Promise<unknown>;
   getConversation(conversationId: string): Promise<Record<string, unknown> | null>;
-  append(input: AppendInput): Promise<AppendResult>;
-  readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LogEvent[]>;
-  close(): Promise<void>;
 }
-type ReleaseSqlite = {
-  SQLITE_SCHEMA_VERSION: number;
-  createSqliteStore(target: { filename: string }, options?: { logger?: { warn(message: string): void } }): ReleaseStore;
-};
 type ReleaseMongo = { createMongoStore(options: { db: Db; logger?: { warn(message: string): void } }): ReleaseStore };
 
 const T = 1_800_000_000_000;
@@ -105,7 +98,7 @@ describe('protocol 7 on a SQLite database written by the protocol-6 release', ()
     const withFile = await storeFileMessage(store, id);
     await store.close();
 
-    const release = (await import(pathToFileURL(releaseFile('protocol-6', 'server-sqlite.mjs')).href)) as ReleaseSqlite;
+    const release = await loadReleaseSqlite<ReleaseStore>('protocol-6');
     expect(release.SQLITE_SCHEMA_VERSION).toBe(5);
     const warnings: string[] = [];
     const oldNode = release.createSqliteStore({ filename }, { logger: { warn: (message) => void warnings.push(message) } });

@@ -5,12 +5,12 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '@parley/protocol';
-import { createChatServer, createDevAuth, silentLogger, type AppendInput, type AppendResult, type ChatStore } from '@parley/server-sdk';
+import { createChatServer, createDevAuth, silentLogger, type ChatStore } from '@parley/server-sdk';
 import { createSqliteStore } from '@parley/server-sdk/sqlite';
 import { createMongoStore } from '@parley/server-sdk/mongodb';
 import { freshDatabases, mongoTestUri } from '../helpers/mongo-env.js';
 import { releaseFile } from './releases.js';
-import { releaseDatabases } from './release-database.js';
+import { loadReleaseSqlite, releaseDatabases, type ReleaseLogStore } from './release-database.js';
 
 // Protocol 9's search on databases the protocol-8 release wrote: the SQLite file its own server
 // made (the release fixture) and a MongoDB database its own store wrote. Today's store upgrades
@@ -23,13 +23,9 @@ interface Expected {
   release: string;
   conversations: { conversation: { id: string; title: string | null; lastSeq: number }; members: Array<{ userId: string }>; events: LogEvent[] }[];
 }
-interface ReleaseStore {
-  append(input: AppendInput): Promise<AppendResult>;
-  readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LogEvent[]>;
+interface ReleaseStore extends ReleaseLogStore {
   createConversation(input: unknown): Promise<unknown>;
-  close(): Promise<void>;
 }
-type ReleaseSqlite = { SQLITE_SCHEMA_VERSION: number; createSqliteStore(target: { filename: string }, options?: { logger?: { warn(message: string): void } }): ReleaseStore };
 type ReleaseMongo = { createMongoStore(options: { db: Db; logger?: { warn(message: string): void } }): ReleaseStore };
 
 const T = 1_800_000_000_000;
@@ -81,7 +77,7 @@ describe('protocol 9 on a SQLite database written by the protocol-8 release', ()
     expect(schema.readable_from).toBeLessThanOrEqual(oldVersion);
 
     // The protocol-8 release still writes to the upgraded file; today's search finds what it wrote.
-    const release = (await import(pathToFileURL(releaseFile('protocol-8', 'server-sqlite.mjs')).href)) as ReleaseSqlite;
+    const release = await loadReleaseSqlite<ReleaseStore>('protocol-8');
     const oldNode = release.createSqliteStore({ filename }, { logger: { warn: () => {} } });
     await oldNode.append({ conversationId: team.conversation.id, senderId: 'bob', clientMsgId: 'cmid-old-node', ts: T, kind: 'message', data: { text: 'written by the old node: pineapple' } });
     await oldNode.close();

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { messageSearchText, parseSearchQuery, searchTokenText, type LogEvent } from '@parley/protocol';
-import type { AppendInput, AppendResult, ChatStore, SearchDocument, SearchIndex } from '@parley/server-sdk';
+import type { ChatStore, SearchDocument, SearchIndex } from '@parley/server-sdk';
 import { SQLITE_SCHEMA_VERSION, createSqliteSearchIndex, createSqliteStore } from '@parley/server-sdk/sqlite';
 import { releaseFile } from './releases.js';
-import { releaseDatabases, schemaOf } from './release-database.js';
+import { loadReleaseSqlite, releaseDatabases, schemaOf } from './release-database.js';
 
 // Message search's SQLite schema (step 8: the search tables and the FTS5 index, additive) on the
 // file the protocol-8 release's own server wrote (the release fixture). Today's store upgrades it
@@ -18,16 +17,6 @@ interface Expected {
   release: string;
   conversations: { conversation: { id: string; title: string | null; lastSeq: number }; events: Array<Pick<LogEvent, 'id' | 'seq'>> }[];
 }
-/** The part of the protocol-8 release's store this test uses (its bundle has no types). */
-interface ReleaseStore {
-  append(input: AppendInput): Promise<AppendResult>;
-  readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LogEvent[]>;
-  close(): Promise<void>;
-}
-type ReleaseSqlite = {
-  SQLITE_SCHEMA_VERSION: number;
-  createSqliteStore(target: { filename: string }, options?: { logger?: { warn(message: string): void } }): ReleaseStore;
-};
 
 const expected = JSON.parse(readFileSync(releaseFile('protocol-8', 'parley.expected.json'), 'utf8')) as Expected;
 const team = expected.conversations.find((c) => c.conversation.title === 'team')!;
@@ -91,7 +80,7 @@ describe('message search on a SQLite database written by the protocol-8 release'
       db.close();
     }
 
-    const release = (await import(pathToFileURL(releaseFile('protocol-8', 'server-sqlite.mjs')).href)) as ReleaseSqlite;
+    const release = await loadReleaseSqlite('protocol-8');
     expect(release.SQLITE_SCHEMA_VERSION).toBe(7);
     const warnings: string[] = [];
     const oldNode = release.createSqliteStore({ filename }, { logger: { warn: (message) => void warnings.push(message) } });

@@ -1,8 +1,11 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach } from 'vitest';
+import type { LogEvent } from '@parley/protocol';
+import type { AppendInput, AppendResult } from '@parley/server-sdk';
 import { releaseFile, type ReleaseName } from './releases.js';
 
 /**
@@ -31,4 +34,22 @@ export function schemaOf(filename: string): { version: number; readable_from: nu
   const row = db.prepare('SELECT version, readable_from FROM parley_schema WHERE id = 1').get() as { version: number; readable_from: number | null };
   db.close();
   return row;
+}
+
+/** What every compat test uses of a release's store (its bundle has no types); a test adds what else it calls. */
+export interface ReleaseLogStore {
+  append(input: AppendInput): Promise<AppendResult>;
+  readAfter(conversationId: string, afterSeq: number, limit: number): Promise<LogEvent[]>;
+  close(): Promise<void>;
+}
+
+/** A release's `server-sqlite.mjs`: its schema version and its SQLite store. */
+export interface ReleaseSqlite<S extends ReleaseLogStore = ReleaseLogStore> {
+  SQLITE_SCHEMA_VERSION: number;
+  createSqliteStore(target: { filename: string }, options?: { logger?: { warn(message: string): void } }): S;
+}
+
+/** Loads a release's SQLite store module (tests/fixtures/releases/<release>/server-sqlite.mjs). */
+export async function loadReleaseSqlite<S extends ReleaseLogStore = ReleaseLogStore>(release: ReleaseName): Promise<ReleaseSqlite<S>> {
+  return (await import(pathToFileURL(releaseFile(release, 'server-sqlite.mjs')).href)) as ReleaseSqlite<S>;
 }
